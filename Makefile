@@ -1,0 +1,32 @@
+# The two commands a newcomer needs (README.md):
+#   make demo   install, build, and convert the bundled CivilNet example
+#   make test   install (incl. the Python reference stack), build, and run every test
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup setup-venv build demo test test-cpp test-python bench format clean
+
+all: build
+
+setup:
+	scripts/setup.sh
+
+setup-venv:
+	scripts/setup.sh --venv
+
+build: setup
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	scripts/demo.sh
+
+test: setup-venv build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	.venv/bin/python -m pytest tests/python -n $(JOBS) -q
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cc')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,74 @@
+// Tensor: a typed, strided view into a Storage. Checkpoint tensors are zero-copy views into
+// the mapped file; tensors computed by passes (folded, permuted) own their bytes. Both are
+// the same type so writers stream either without caring where the bytes live.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pt2tf/dtype.h"
+#include "pt2tf/io/mapped_file.h"
+#include "pt2tf/status.h"
+
+namespace pt2tf {
+
+// A flat run of bytes plus whatever keeps it alive (a MappedFile, a std::vector ...).
+struct Storage {
+  std::shared_ptr<const void> owner;
+  ByteSpan bytes;
+
+  static std::shared_ptr<const Storage> View(std::shared_ptr<const void> owner, ByteSpan bytes);
+  static std::shared_ptr<const Storage> Own(std::vector<std::byte> bytes);
+};
+
+class Tensor {
+ public:
+  Tensor() = default;
+
+  // A view of `storage`. Checks, with overflow-safe arithmetic, that every element the
+  // shape/strides/offset address lies inside the storage. `offset` counts elements.
+  static Result<Tensor> Make(DType dtype, std::vector<int64_t> shape, std::vector<int64_t> strides,
+                             int64_t offset, std::shared_ptr<const Storage> storage);
+  // A C-contiguous view starting at byte 0 of `storage`.
+  static Result<Tensor> Contiguous(DType dtype, std::vector<int64_t> shape,
+                                   std::shared_ptr<const Storage> storage);
+  // A new C-contiguous tensor owning `bytes` (size must equal numel * element size).
+  static Result<Tensor> FromBytes(DType dtype, std::vector<int64_t> shape,
+                                  std::vector<std::byte> bytes);
+
+  DType dtype() const { return dtype_; }
+  const std::vector<int64_t>& shape() const { return shape_; }
+  const std::vector<int64_t>& strides() const { return strides_; }
+  int64_t offset() const { return offset_; }
+  int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
+  int64_t numel() const;
+  uint64_t nbytes() const { return static_cast<uint64_t>(numel()) * ElementSize(dtype_); }
+  bool is_contiguous() const;
+  const std::shared_ptr<const Storage>& storage() const { return storage_; }
+
+  // The element bytes when the tensor is C-contiguous (zero-copy); empty span otherwise.
+  ByteSpan contiguous_bytes() const;
+  // Calls `sink` with the tensor's bytes in C order, in as few chunks as the layout allows
+  // (one chunk, zero-copy, when contiguous). Little-endian, as stored.
+  void ForEachChunk(const std::function<void(ByteSpan)>& sink) const;
+  // A C-contiguous copy (or this tensor itself when already contiguous).
+  Tensor ToContiguous() const;
+  // Element i (C order) converted to double / int64 (for small constants, not bulk data).
+  double ElementAsDouble(int64_t flat_index) const;
+  int64_t ElementAsInt(int64_t flat_index) const;
+
+ private:
+  DType dtype_ = DType::kFloat32;
+  std::vector<int64_t> shape_;
+  std::vector<int64_t> strides_;
+  int64_t offset_ = 0;
+  std::shared_ptr<const Storage> storage_;
+};
+
+// "2x3x4" style rendering for messages.
+std::string ShapeToString(const std::vector<int64_t>& shape);
+
+}  // namespace pt2tf

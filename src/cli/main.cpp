@@ -1,0 +1,41 @@
+// pt2tf: flags → options → library call → diagnostics. No conversion logic lives here.
+#include <iostream>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace pt2tf::cli {
+
+int ReportError(const Status& status) {
+  std::string message = status.message();
+  for (char& c : message)
+    if (c == '\n') c = ' ';  // one line, always
+  std::cerr << "pt2tf: error: " << message << "\n";
+  return status.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailure;
+}
+
+}  // namespace pt2tf::cli
+
+int main(int argc, char** argv) {
+  using namespace pt2tf::cli;
+  CLI::App app{
+      "pt2tf: convert PyTorch checkpoints to ONNX and TensorFlow, natively.\n"
+      "Exit codes: 0 success, 1 the input could not be read or converted, 2 usage error."};
+  app.name("pt2tf");
+  app.set_version_flag("--version", "pt2tf 0.1.0");
+  app.require_subcommand(1);
+  const std::vector<Command> commands = {
+      AddInspectCommand(app),
+      AddConvertCommand(app),
+      AddModelsCommand(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  for (const Command& command : commands)
+    if (command.app->parsed()) return command.run();
+  return kExitUsage;
+}

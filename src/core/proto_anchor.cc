@@ -1,0 +1,1 @@
+// Keeps the generated-proto library non-empty before any schema exists.

@@ -1,0 +1,257 @@
+#include "pt2tf/tensor.h"
+
+#include <cstring>
+
+namespace pt2tf {
+namespace {
+
+float HalfToFloat(uint16_t h) {
+  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else {  // subnormal: renormalise
+      exp = 127 - 15 + 1;
+      while ((mant & 0x400u) == 0) {
+        mant <<= 1;
+        --exp;
+      }
+      bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+template <typename T>
+T Load(const std::byte* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+std::shared_ptr<const Storage> Storage::View(std::shared_ptr<const void> owner, ByteSpan bytes) {
+  return std::make_shared<const Storage>(Storage{std::move(owner), bytes});
+}
+
+std::shared_ptr<const Storage> Storage::Own(std::vector<std::byte> bytes) {
+  auto holder = std::make_shared<const std::vector<std::byte>>(std::move(bytes));
+  ByteSpan span(holder->data(), holder->size());
+  return std::make_shared<const Storage>(Storage{holder, span});
+}
+
+Result<Tensor> Tensor::Make(DType dtype, std::vector<int64_t> shape, std::vector<int64_t> strides,
+                            int64_t offset, std::shared_ptr<const Storage> storage) {
+  if (shape.size() != strides.size())
+    return InvalidInput("tensor has " + std::to_string(shape.size()) + " dims but " +
+                        std::to_string(strides.size()) + " strides");
+  if (offset < 0) return InvalidInput("negative storage offset");
+  if (!storage) return InvalidInput("tensor has no storage");
+  const int64_t esize = ElementSize(dtype);
+  if (esize == 0) return Unsupported("tensors of dtype string have no fixed layout");
+  // Highest element index addressed; any zero-size dim means no element is addressed.
+  int64_t last = offset;
+  bool empty = false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] < 0) return InvalidInput("negative dimension in shape " + ShapeToString(shape));
+    if (strides[i] < 0) return InvalidInput("negative stride");
+    if (shape[i] == 0) empty = true;
+  }
+  if (!empty) {
+    for (size_t i = 0; i < shape.size(); ++i) {
+      int64_t span;
+      if (__builtin_mul_overflow(shape[i] - 1, strides[i], &span) ||
+          __builtin_add_overflow(last, span, &last))
+        return InvalidInput("tensor extent overflows (shape " + ShapeToString(shape) + ")");
+    }
+    int64_t end_bytes;
+    if (__builtin_add_overflow(last, 1, &end_bytes) ||
+        __builtin_mul_overflow(end_bytes, esize, &end_bytes))
+      return InvalidInput("tensor extent overflows (shape " + ShapeToString(shape) + ")");
+    if (static_cast<uint64_t>(end_bytes) > storage->bytes.size())
+      return InvalidInput("tensor of shape " + ShapeToString(shape) + " at offset " +
+                          std::to_string(offset) + " needs " + std::to_string(end_bytes) +
+                          " bytes but its storage has " + std::to_string(storage->bytes.size()));
+  }
+  // numel must fit in int64 too (checked above only for non-empty tensors via extent).
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.strides_ = std::move(strides);
+  t.offset_ = offset;
+  t.storage_ = std::move(storage);
+  return t;
+}
+
+Result<Tensor> Tensor::Contiguous(DType dtype, std::vector<int64_t> shape,
+                                  std::shared_ptr<const Storage> storage) {
+  std::vector<int64_t> strides(shape.size());
+  int64_t s = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = s;
+    if (shape[i] < 0) return InvalidInput("negative dimension in shape " + ShapeToString(shape));
+    if (shape[i] > 0 && __builtin_mul_overflow(s, shape[i], &s))
+      return InvalidInput("element count overflows (shape " + ShapeToString(shape) + ")");
+  }
+  return Make(dtype, std::move(shape), std::move(strides), 0, std::move(storage));
+}
+
+Result<Tensor> Tensor::FromBytes(DType dtype, std::vector<int64_t> shape,
+                                 std::vector<std::byte> bytes) {
+  PT2TF_ASSIGN_OR_RETURN(Tensor t, Contiguous(dtype, std::move(shape), Storage::Own({})));
+  if (t.nbytes() != bytes.size())
+    return InternalError("FromBytes: " + std::to_string(bytes.size()) + " bytes for shape " +
+                         ShapeToString(t.shape()));
+  t.storage_ = Storage::Own(std::move(bytes));
+  return t;
+}
+
+int64_t Tensor::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape_) n *= d;
+  return n;
+}
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t i = shape_.size(); i-- > 0;) {
+    if (shape_[i] == 0) return true;
+    if (shape_[i] != 1 && strides_[i] != expected) return false;
+    expected *= shape_[i];
+  }
+  return true;
+}
+
+ByteSpan Tensor::contiguous_bytes() const {
+  if (!storage_ || !is_contiguous()) return {};
+  const size_t esize = ElementSize(dtype_);
+  return storage_->bytes.subspan(static_cast<size_t>(offset_) * esize, nbytes());
+}
+
+void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
+  if (numel() == 0) return;
+  if (is_contiguous()) {
+    sink(contiguous_bytes());
+    return;
+  }
+  // Merge trailing dims that are contiguous among themselves into one run.
+  const size_t esize = ElementSize(dtype_);
+  size_t inner = shape_.size();
+  int64_t run = 1;
+  while (inner > 0 && (shape_[inner - 1] == 1 || strides_[inner - 1] == run)) {
+    run *= shape_[inner - 1];
+    --inner;
+  }
+  std::vector<int64_t> index(inner, 0);
+  const std::byte* base = storage_->bytes.data();
+  const size_t run_bytes = static_cast<size_t>(run) * esize;
+  // Small runs are gathered into a buffer so the sink sees few, larger chunks.
+  std::vector<std::byte> buffer;
+  const size_t kBufferBytes = 1 << 16;
+  while (true) {
+    int64_t elem = offset_;
+    for (size_t i = 0; i < inner; ++i) elem += index[i] * strides_[i];
+    ByteSpan chunk(base + elem * esize, run_bytes);
+    if (run_bytes >= kBufferBytes) {
+      sink(chunk);
+    } else {
+      buffer.insert(buffer.end(), chunk.begin(), chunk.end());
+      if (buffer.size() >= kBufferBytes) {
+        sink(ByteSpan(buffer.data(), buffer.size()));
+        buffer.clear();
+      }
+    }
+    size_t d = inner;
+    while (d > 0) {
+      if (++index[d - 1] < shape_[d - 1]) break;
+      index[d - 1] = 0;
+      --d;
+    }
+    if (d == 0) break;
+  }
+  if (!buffer.empty()) sink(ByteSpan(buffer.data(), buffer.size()));
+}
+
+Tensor Tensor::ToContiguous() const {
+  if (is_contiguous() && offset_ == 0) return *this;
+  std::vector<std::byte> bytes;
+  bytes.reserve(nbytes());
+  ForEachChunk([&](ByteSpan c) { bytes.insert(bytes.end(), c.begin(), c.end()); });
+  auto result = FromBytes(dtype_, shape_, std::move(bytes));
+  return result.ok() ? std::move(result).value() : *this;
+}
+
+namespace {
+int64_t FlatToStorageIndex(const Tensor& t, int64_t flat) {
+  int64_t elem = t.offset();
+  for (size_t i = t.shape().size(); i-- > 0;) {
+    int64_t d = t.shape()[i];
+    elem += (flat % d) * t.strides()[i];
+    flat /= d;
+  }
+  return elem;
+}
+}  // namespace
+
+double Tensor::ElementAsDouble(int64_t flat_index) const {
+  const std::byte* p =
+      storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_);
+  switch (dtype_) {
+    case DType::kFloat64: return Load<double>(p);
+    case DType::kFloat32: return Load<float>(p);
+    case DType::kFloat16: return HalfToFloat(Load<uint16_t>(p));
+    case DType::kBFloat16: {
+      uint32_t bits = static_cast<uint32_t>(Load<uint16_t>(p)) << 16;
+      float f;
+      std::memcpy(&f, &bits, 4);
+      return f;
+    }
+    case DType::kInt64: return static_cast<double>(Load<int64_t>(p));
+    case DType::kInt32: return Load<int32_t>(p);
+    case DType::kInt16: return Load<int16_t>(p);
+    case DType::kInt8: return Load<int8_t>(p);
+    case DType::kUInt8: return Load<uint8_t>(p);
+    case DType::kUInt16: return Load<uint16_t>(p);
+    case DType::kUInt32: return Load<uint32_t>(p);
+    case DType::kUInt64: return static_cast<double>(Load<uint64_t>(p));
+    case DType::kBool: return Load<uint8_t>(p) != 0;
+    default: return 0.0;
+  }
+}
+
+int64_t Tensor::ElementAsInt(int64_t flat_index) const {
+  const std::byte* p =
+      storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_);
+  switch (dtype_) {
+    case DType::kInt64: return Load<int64_t>(p);
+    case DType::kInt32: return Load<int32_t>(p);
+    case DType::kInt16: return Load<int16_t>(p);
+    case DType::kInt8: return Load<int8_t>(p);
+    case DType::kUInt8: return Load<uint8_t>(p);
+    case DType::kUInt16: return Load<uint16_t>(p);
+    case DType::kUInt32: return Load<uint32_t>(p);
+    case DType::kUInt64: return static_cast<int64_t>(Load<uint64_t>(p));
+    case DType::kBool: return Load<uint8_t>(p) != 0;
+    default: return static_cast<int64_t>(ElementAsDouble(flat_index));
+  }
+}
+
+std::string ShapeToString(const std::vector<int64_t>& shape) {
+  if (shape.empty()) return "[]";
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += "x";
+    s += std::to_string(shape[i]);
+  }
+  return s;
+}
+
+}  // namespace pt2tf

@@ -1,0 +1,254 @@
+#include "pt2tf/ir/graph.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace pt2tf::ir {
+
+bool Value::has_static_shape() const {
+  if (!shape) return false;
+  return std::all_of(shape->begin(), shape->end(), [](int64_t d) { return d >= 0; });
+}
+
+Attribute Attribute::Float(float v) {
+  Attribute a;
+  a.type = AttrType::kFloat;
+  a.f = v;
+  return a;
+}
+Attribute Attribute::Int(int64_t v) {
+  Attribute a;
+  a.type = AttrType::kInt;
+  a.i = v;
+  return a;
+}
+Attribute Attribute::String(std::string v) {
+  Attribute a;
+  a.type = AttrType::kString;
+  a.s = std::move(v);
+  return a;
+}
+Attribute Attribute::TensorValue(Tensor v) {
+  Attribute a;
+  a.type = AttrType::kTensor;
+  a.t = std::move(v);
+  return a;
+}
+Attribute Attribute::Floats(std::vector<float> v) {
+  Attribute a;
+  a.type = AttrType::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+Attribute Attribute::Ints(std::vector<int64_t> v) {
+  Attribute a;
+  a.type = AttrType::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute Attribute::Strings(std::vector<std::string> v) {
+  Attribute a;
+  a.type = AttrType::kStrings;
+  a.strings = std::move(v);
+  return a;
+}
+
+const Attribute* Node::FindAttr(const std::string& attr_name) const {
+  auto it = attrs.find(attr_name);
+  return it == attrs.end() ? nullptr : &it->second;
+}
+int64_t Node::GetInt(const std::string& attr_name, int64_t fallback) const {
+  const Attribute* a = FindAttr(attr_name);
+  return a && a->type == AttrType::kInt ? a->i : fallback;
+}
+float Node::GetFloat(const std::string& attr_name, float fallback) const {
+  const Attribute* a = FindAttr(attr_name);
+  return a && a->type == AttrType::kFloat ? a->f : fallback;
+}
+std::string Node::GetString(const std::string& attr_name, const std::string& fallback) const {
+  const Attribute* a = FindAttr(attr_name);
+  return a && a->type == AttrType::kString ? a->s : fallback;
+}
+std::vector<int64_t> Node::GetInts(const std::string& attr_name,
+                                   std::vector<int64_t> fallback) const {
+  const Attribute* a = FindAttr(attr_name);
+  return a && a->type == AttrType::kInts ? a->ints : fallback;
+}
+std::vector<float> Node::GetFloats(const std::string& attr_name,
+                                   std::vector<float> fallback) const {
+  const Attribute* a = FindAttr(attr_name);
+  return a && a->type == AttrType::kFloats ? a->floats : fallback;
+}
+std::string Node::Describe() const { return op_type + " '" + name + "'"; }
+
+Value* Graph::NewValue(const std::string& name) {
+  values_.push_back(std::make_unique<Value>());
+  Value* v = values_.back().get();
+  v->name = UniqueName(name.empty() ? "v" : name);
+  return v;
+}
+
+std::string Graph::UniqueName(const std::string& base) {
+  std::string name = base;
+  for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);
+  names_.insert(name);
+  return name;
+}
+
+Value* Graph::AddInput(const std::string& name, DType dtype, Dims shape) {
+  Value* v = NewValue(name);
+  v->dtype = dtype;
+  v->shape = std::move(shape);
+  inputs_.push_back(v);
+  return v;
+}
+
+Value* Graph::AddInitializer(const std::string& name, Tensor tensor) {
+  Value* v = NewValue(name);
+  v->dtype = tensor.dtype();
+  v->shape = tensor.shape();
+  v->constant = std::move(tensor);
+  return v;
+}
+
+Value* Graph::AddValue(const std::string& name) { return NewValue(name); }
+
+Node* Graph::AddNode(const std::string& op_type, std::vector<Value*> inputs, AttributeMap attrs,
+                     size_t num_outputs, const std::string& name) {
+  nodes_.push_back(std::make_unique<Node>());
+  Node* n = nodes_.back().get();
+  n->op_type = op_type;
+  n->name = UniqueName(name.empty() ? op_type : name);
+  n->inputs = std::move(inputs);
+  n->attrs = std::move(attrs);
+  for (size_t i = 0; i < num_outputs; ++i) {
+    Value* out = NewValue(num_outputs == 1 ? n->name + "_out" : n->name + "_out" + std::to_string(i));
+    out->producer = n;
+    n->outputs.push_back(out);
+  }
+  return n;
+}
+
+std::vector<Value*> Graph::Initializers() const {
+  std::vector<Value*> result;
+  for (const auto& v : values_)
+    if (v->constant) result.push_back(v.get());
+  return result;
+}
+
+Value* Graph::FindValue(const std::string& name) const {
+  for (const auto& v : values_)
+    if (v->name == name) return v.get();
+  return nullptr;
+}
+
+void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
+  for (auto& n : nodes_)
+    for (auto& in : n->inputs)
+      if (in == from) in = to;
+  for (auto& out : outputs_)
+    if (out == from) out = to;
+}
+
+std::vector<Node*> Graph::Users(const Value* value) const {
+  std::vector<Node*> users;
+  for (const auto& n : nodes_)
+    if (std::find(n->inputs.begin(), n->inputs.end(), value) != n->inputs.end())
+      users.push_back(n.get());
+  return users;
+}
+
+void Graph::RemoveNode(Node* node) {
+  for (Value* out : node->outputs)
+    if (out->producer == node) out->producer = nullptr;
+  nodes_.erase(std::remove_if(nodes_.begin(), nodes_.end(),
+                              [&](const std::unique_ptr<Node>& n) { return n.get() == node; }),
+               nodes_.end());
+}
+
+size_t Graph::RemoveDeadNodes() {
+  std::unordered_set<const Value*> live(outputs_.begin(), outputs_.end());
+  std::vector<bool> keep(nodes_.size(), false);
+  for (size_t i = nodes_.size(); i-- > 0;) {
+    const Node* n = nodes_[i].get();
+    for (const Value* out : n->outputs)
+      if (live.count(out)) keep[i] = true;
+    if (keep[i])
+      for (const Value* in : n->inputs)
+        if (in) live.insert(in);
+  }
+  size_t removed = 0;
+  std::vector<std::unique_ptr<Node>> kept;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (keep[i]) {
+      kept.push_back(std::move(nodes_[i]));
+    } else {
+      for (Value* out : nodes_[i]->outputs) out->producer = nullptr;
+      ++removed;
+    }
+  }
+  nodes_ = std::move(kept);
+  return removed;
+}
+
+void Graph::RemoveUnusedValues() {
+  std::unordered_set<const Value*> used(outputs_.begin(), outputs_.end());
+  used.insert(inputs_.begin(), inputs_.end());
+  for (const auto& n : nodes_) {
+    used.insert(n->inputs.begin(), n->inputs.end());
+    used.insert(n->outputs.begin(), n->outputs.end());
+  }
+  std::vector<std::unique_ptr<Value>> kept;
+  for (auto& v : values_) {
+    if (used.count(v.get())) {
+      kept.push_back(std::move(v));
+    } else {
+      names_.erase(v->name);
+    }
+  }
+  values_ = std::move(kept);
+}
+
+Status Graph::TopologicalSort() {
+  std::unordered_map<const Node*, size_t> pending;
+  std::unordered_map<const Value*, std::vector<Node*>> consumers;
+  for (const auto& n : nodes_) {
+    size_t count = 0;
+    for (const Value* in : n->inputs) {
+      if (in && in->producer) {
+        ++count;
+        consumers[in].push_back(n.get());
+      }
+    }
+    pending[n.get()] = count;
+  }
+  std::vector<Node*> order, ready;
+  for (const auto& n : nodes_)
+    if (pending[n.get()] == 0) ready.push_back(n.get());
+  // Keep the original relative order where possible: process ready nodes in index order.
+  std::unordered_map<const Node*, size_t> index;
+  for (size_t i = 0; i < nodes_.size(); ++i) index[nodes_[i].get()] = i;
+  auto by_index = [&](Node* a, Node* b) { return index[a] > index[b]; };
+  std::make_heap(ready.begin(), ready.end(), by_index);
+  while (!ready.empty()) {
+    std::pop_heap(ready.begin(), ready.end(), by_index);
+    Node* n = ready.back();
+    ready.pop_back();
+    order.push_back(n);
+    for (const Value* out : n->outputs)
+      for (Node* c : consumers[out])
+        if (--pending[c] == 0) {
+          ready.push_back(c);
+          std::push_heap(ready.begin(), ready.end(), by_index);
+        }
+  }
+  if (order.size() != nodes_.size()) return InvalidInput("graph has a cycle");
+  std::vector<std::unique_ptr<Node>> sorted;
+  std::unordered_map<const Node*, std::unique_ptr<Node>*> slot;
+  for (auto& n : nodes_) slot[n.get()] = &n;
+  for (Node* n : order) sorted.push_back(std::move(*slot[n]));
+  nodes_ = std::move(sorted);
+  return OkStatus();
+}
+
+}  // namespace pt2tf::ir
