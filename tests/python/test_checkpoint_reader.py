@@ -126,7 +126,8 @@ def files(tmp_path_factory):
     save("civil_p4.pth", civil.state_dict(), civil.state_dict(), pickle_protocol=4)
     save("civil_model_p4.pth", civil, civil.state_dict(), pickle_protocol=4)
     save("civil_model_p5.pth", civil, civil.state_dict(), pickle_protocol=5)
-    save("wrapped_sd.pth", {"epoch": 3, "state_dict": civil.state_dict(),
+    import numpy as np
+    save("wrapped_sd.pth", {"epoch": 3, "best_acc": np.float64(0.75), "state_dict": civil.state_dict(),
                             "optimizer": torch.optim.SGD(civil.parameters(), lr=0.1,
                                                          momentum=0.9).state_dict()},
          civil.state_dict())
@@ -157,6 +158,7 @@ def files(tmp_path_factory):
     save("views.pth", views_dict(), views_dict())
     save("views_legacy.pth", views_dict(), views_dict(), _use_new_zipfile_serialization=False)
     params = {"w": nn.Parameter(torch.randn(4, 3)), "b": nn.Parameter(torch.randn(4))}
+    params["b"].tag = "with state"  # pickles through _rebuild_parameter_with_state
     save("parameters.pth", params, params)
 
     scripted = torch.jit.script(civilnet.make_civilnet())
