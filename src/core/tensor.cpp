@@ -106,11 +106,13 @@ Result<Tensor> Tensor::Contiguous(DType dtype, std::vector<int64_t> shape,
 
 Result<Tensor> Tensor::FromBytes(DType dtype, std::vector<int64_t> shape,
                                  std::vector<std::byte> bytes) {
-  PT2TF_ASSIGN_OR_RETURN(Tensor t, Contiguous(dtype, std::move(shape), Storage::Own({})));
-  if (t.nbytes() != bytes.size())
-    return InternalError("FromBytes: " + std::to_string(bytes.size()) + " bytes for shape " +
+  // The storage must exist before Contiguous checks that the shape fits inside it.
+  const size_t size = bytes.size();
+  PT2TF_ASSIGN_OR_RETURN(Tensor t,
+                         Contiguous(dtype, std::move(shape), Storage::Own(std::move(bytes))));
+  if (t.nbytes() != size)
+    return InternalError("FromBytes: " + std::to_string(size) + " bytes for shape " +
                          ShapeToString(t.shape()));
-  t.storage_ = Storage::Own(std::move(bytes));
   return t;
 }
 
