@@ -77,13 +77,16 @@ TEST(FoldConstants, IntegerArithmetic) {
   Node* sub = g.AddNode("Sub", {a, Scalar(g, 10)});                  // -3, -18, -1
   Node* mul = g.AddNode("Mul", {div->outputs[0], sub->outputs[0]});  // -9, 36, -3
   Node* neg = g.AddNode("Neg", {mul->outputs[0]});
-  Node* inexact = g.AddNode("Div", {Ints(g, {-7}), Ints(g, {2})});  // runtimes disagree
-  Value* neg_out = neg->outputs[0];
+  Node* trunc = g.AddNode("Div", {Ints(g, {-7, 7}), Ints(g, {2, -2})});  // toward zero
+  Node* by_zero = g.AddNode("Div", {Ints(g, {1}), Ints(g, {0})});        // left alone
+  Value *neg_out = neg->outputs[0], *trunc_out = trunc->outputs[0];
   g.AddOutput(neg_out);
-  g.AddOutput(inexact->outputs[0]);
-  EXPECT_EQ(Fold(g), 4u);  // folded nodes are freed: read their output values
+  g.AddOutput(trunc_out);
+  g.AddOutput(by_zero->outputs[0]);
+  EXPECT_EQ(Fold(g), 5u);  // folded nodes are freed: read their output values
   EXPECT_EQ(Values(*neg_out->constant), (std::vector<double>{9, -36, 3}));
-  EXPECT_FALSE(inexact->outputs[0]->is_constant());
+  EXPECT_EQ(Values(*trunc_out->constant), (std::vector<double>{-3, -3}));
+  EXPECT_FALSE(by_zero->outputs[0]->is_constant());
 }
 
 TEST(FoldConstants, FloatArithmeticRoundsToFloat32) {

@@ -113,9 +113,7 @@ Result<int64_t> ApplyInt(const Node& node, BinOp op, int64_t a, int64_t b) {
       return WrapMul(a, b);
     case BinOp::kDiv:
       if (b == 0) return Unsupported(node.Describe() + ": integer division by zero");
-      // Runtimes disagree on negative quotients (truncate vs floor): do not guess.
-      if ((a % b != 0) && ((a < 0) != (b < 0)))
-        return Unsupported(node.Describe() + ": negative inexact integer division");
+      // Truncates toward zero, as ONNX Runtime does (numpy and TF floor instead).
       if (a == INT64_MIN && b == -1) return Unsupported(node.Describe() + ": division overflow");
       return a / b;
     case BinOp::kPow:
@@ -260,6 +258,7 @@ Result<std::vector<HostTensor>> EvalVariadic(const Node& node, const EvalInputs&
   HostTensor acc = *in[0];
   for (size_t i = 1; i < in.size(); ++i) {
     PT2TF_ASSIGN_OR_RETURN(acc, Broadcast2(node, *op, acc, *in[i]));
+    acc.RoundToDType();  // runtimes round after every pairwise step
   }
   if (node.op_type == "Mean") {
     if (!acc.is_float()) return Unsupported(node.Describe() + ": integer Mean");
