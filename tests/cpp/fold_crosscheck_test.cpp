@@ -1,9 +1,11 @@
 // Harness for tests/python/test_fold_constants.py, which cross-checks shape inference and the
 // constant-folding evaluator against ONNX Runtime. The pytest writes single-node cases as
-// JSON and runs this test with PT2TF_FOLD_CASES=<cases.json> PT2TF_FOLD_RESULTS=<out.json>;
-// for each case this builds a graph whose inputs are constants, infers shapes, folds, and
-// records the inferred and folded outputs. The pytest does the comparing. Without the
-// variables the test is skipped (ctest reports it as skipped, not passed).
+// JSON (inputs with "data" become constants, inputs without it graph inputs) and runs this test
+// with PT2TF_FOLD_CASES=<cases.json> PT2TF_FOLD_RESULTS=<out.json>; for each case this builds a
+// graph whose inputs are constants, infers shapes, folds, and records the inferred and folded
+// outputs. The pytest does the comparing. Without the variables the test is skipped (ctest reports
+// it as skipped, not passed).
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
@@ -26,7 +28,7 @@ Result<Tensor> TensorFromJson(const json& j) {
   if (static_cast<int64_t>(data.size()) != h.numel()) return InvalidInput("data size mismatch");
   for (size_t k = 0; k < data.size(); ++k) {
     if (h.is_float()) {
-      h.f[k] = data[k].get<double>();
+      h.f[k] = data[k].is_string() ? std::stod(data[k].get<std::string>()) : data[k].get<double>();
     } else {
       h.i[k] = data[k].get<int64_t>();
     }
@@ -39,7 +41,13 @@ json TensorToJson(const Tensor& t) {
   const bool is_float = IsFloatingPoint(t.dtype());
   for (int64_t k = 0; k < t.numel(); ++k) {
     if (is_float) {
-      data.push_back(t.ElementAsDouble(k));
+      // JSON has no NaN or infinity: those travel as strings ("nan", "inf", "-inf").
+      const double v = t.ElementAsDouble(k);
+      if (std::isfinite(v)) {
+        data.push_back(v);
+      } else {
+        data.push_back(std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+      }
     } else {
       data.push_back(t.ElementAsInt(k));
     }
@@ -71,6 +79,13 @@ json RunCase(const json& c) {
       inputs.push_back(nullptr);
       continue;
     }
+    if (!in.contains("data")) {  // a runtime input: only its dtype and shape are known
+      auto dtype = DTypeFromTorchName(in.at("dtype").get<std::string>());
+      if (!dtype)
+        return result.update({{"error", "unknown dtype " + in.at("dtype").dump()}}), result;
+      inputs.push_back(g.AddInput("in", *dtype, in.at("shape").get<Dims>()));
+      continue;
+    }
     auto t = TensorFromJson(in);
     if (!t.ok()) return result.update({{"error", t.status().message()}}), result;
     inputs.push_back(g.AddInitializer("in", *t));
@@ -82,6 +97,7 @@ json RunCase(const json& c) {
     attrs[name] = *attr;
   }
   Node* node = g.AddNode(c.at("op"), inputs, attrs, c.value("num_outputs", 1), "case");
+  node->domain = c.value("domain", "");
   std::vector<Value*> outs = node->outputs;
   for (Value* o : outs) g.AddOutput(o);
   Status s = InferShapes(g);
