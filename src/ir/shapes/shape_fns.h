@@ -119,4 +119,17 @@ Status InferGemm(InferContext& ctx);
 Status InferMatMul(InferContext& ctx);
 Status InferEinsum(InferContext& ctx);
 
+// ---- misc.cpp ----
+Status InferLikeInput0(InferContext& ctx);  // same dtype and shape as input 0, any inputs
+Status InferSpaceDepth(InferContext& ctx);  // DepthToSpace, SpaceToDepth
+Status InferGatherND(InferContext& ctx);
+Status InferOneHot(InferContext& ctx);
+Status InferNonZero(InferContext& ctx);
+Status InferEyeLike(InferContext& ctx);
+Status InferDet(InferContext& ctx);
+Status InferCompress(InferContext& ctx);
+Status InferCastLike(InferContext& ctx);
+Status InferQuantizeLinear(InferContext& ctx);
+Status InferDequantizeLinear(InferContext& ctx);
+
 }  // namespace pt2tf::ir::shapes
