@@ -7,6 +7,7 @@
 //
 //   before:  Constant(value=T) ─► v          after:  initializer v = T
 //   before:  W ─► Transpose(perm) ─► Wt      after:  initializer Wt = permuted copy of W
+//   before:  x[?,3,8] ─► Shape ─► Gather(1)  after:  const [3]   (known dims of dynamic x)
 #include <algorithm>
 
 #include "ir/eval/evaluator.h"
@@ -105,6 +106,22 @@ int64_t StaticNumel(const Value* v) {
   return n;
 }
 
+// The dims a Shape node reports (its start/end slice of `shape`); nullopt when any of them
+// is unknown, unless allow_unknown.
+std::optional<Dims> ShapeSlice(const Node& shape_node, const Dims& shape,
+                               bool allow_unknown = false) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t start = shape_node.GetInt("start", 0), end = shape_node.GetInt("end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  Dims dims(shape.begin() + start, shape.begin() + end);
+  for (int64_t d : dims)
+    if (d < 0 && !allow_unknown) return std::nullopt;
+  return dims;
+}
+
 bool AllInputsConstant(const Node& node) {
   return std::all_of(node.inputs.begin(), node.inputs.end(),
                      [](const Value* v) { return !v || v->is_constant(); });
@@ -119,22 +136,37 @@ Result<std::vector<Tensor>> FoldNode(const Node& node, const FoldOptions& option
     if (!t) return std::vector<Tensor>{};
     return std::vector<Tensor>{*t};
   }
-  if ((op == "Shape" || op == "Size") && x && x->has_static_shape()) {
-    const Dims& dims = *x->shape;
-    if (op == "Size") {
-      int64_t n = 1;
-      for (int64_t d : dims) n *= d;
-      PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor({}, {n}));
-      return std::vector<Tensor>{t};
+  if (op == "Size" && x && x->has_static_shape()) {
+    int64_t n = 1;
+    for (int64_t d : *x->shape) n *= d;
+    PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor({}, {n}));
+    return std::vector<Tensor>{t};
+  }
+  if (op == "Shape" && x && x->shape) {
+    // Only the selected dims need to be known (x may have a dynamic batch dim).
+    auto dims = ShapeSlice(node, *x->shape);
+    if (!dims) return std::vector<Tensor>{};
+    PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor({static_cast<int64_t>(dims->size())}, *dims));
+    return std::vector<Tensor>{t};
+  }
+  if (op == "Gather" && x && x->producer && x->producer->op_type == "Shape") {
+    // Gather(Shape(x), const indices) picking only known dims of a partly dynamic x.
+    const Value* source = x->producer->input(0);
+    const Value* idx = node.input(1);
+    if (!source || !source->shape || !idx || !idx->constant || node.GetInt("axis", 0) != 0)
+      return std::vector<Tensor>{};
+    auto dims = ShapeSlice(*x->producer, *source->shape, /*allow_unknown=*/true);
+    if (!dims || idx->constant->numel() > 64) return std::vector<Tensor>{};
+    const int64_t n = static_cast<int64_t>(dims->size());
+    std::vector<int64_t> picked;
+    for (int64_t k = 0; k < idx->constant->numel(); ++k) {
+      int64_t i = idx->constant->ElementAsInt(k);
+      if (i < -n || i >= n) return std::vector<Tensor>{};  // shape inference reports it
+      if (i < 0) i += n;
+      if ((*dims)[i] < 0) return std::vector<Tensor>{};
+      picked.push_back((*dims)[i]);
     }
-    const int64_t rank = static_cast<int64_t>(dims.size());
-    int64_t start = node.GetInt("start", 0), end = node.GetInt("end", rank);
-    if (start < 0) start += rank;
-    if (end < 0) end += rank;
-    start = std::clamp<int64_t>(start, 0, rank);
-    end = std::clamp<int64_t>(end, start, rank);
-    std::vector<int64_t> values(dims.begin() + start, dims.begin() + end);
-    PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor({end - start}, values));
+    PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor(idx->constant->shape(), picked));
     return std::vector<Tensor>{t};
   }
   if (!x || !AllInputsConstant(node) || node.outputs.empty()) return std::vector<Tensor>{};

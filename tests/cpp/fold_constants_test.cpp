@@ -170,15 +170,39 @@ TEST(FoldConstants, SliceGatherRangeWhereCast) {
   EXPECT_EQ(prod_out->shape, Dims{});
 }
 
-TEST(FoldConstants, ShapeOfDynamicInputStaysUntilStatic) {
+TEST(FoldConstants, KnownDimsOfADynamicShapeFold) {
   Graph g;
-  Value* x = g.AddInput("x", DType::kFloat32, {kUnknownDim, 3});
-  Node* shape = g.AddNode("Shape", {x}, {{"start", A::Int(1)}});
+  Value* x = g.AddInput("x", DType::kFloat32, {kUnknownDim, 3, 8});
+  Node* tail = g.AddNode("Shape", {x}, {{"start", A::Int(1)}});
   Node* full = g.AddNode("Shape", {x});
-  g.AddOutput(shape->outputs[0]);
-  g.AddOutput(full->outputs[0]);
-  EXPECT_EQ(Fold(g), 0u);  // x is not statically shaped (Shape start=1 could, but stays simple)
-  EXPECT_FALSE(full->outputs[0]->is_constant());
+  Node* c = g.AddNode("Gather", {full->outputs[0], Ints(g, {-1, 1})});
+  Node* batch = g.AddNode("Gather", {full->outputs[0], Scalar(g, 0)});
+  Value *tail_out = tail->outputs[0], *c_out = c->outputs[0];
+  for (Value* v : {tail_out, c_out, batch->outputs[0]}) g.AddOutput(v);
+  EXPECT_EQ(Fold(g), 2u);
+  EXPECT_EQ(Values(*tail_out->constant), (std::vector<double>{3, 8}));
+  EXPECT_EQ(Values(*c_out->constant), (std::vector<double>{8, 3}));
+  EXPECT_FALSE(full->outputs[0]->is_constant());  // the batch dim is unknown
+  EXPECT_FALSE(batch->outputs[0]->is_constant());
+}
+
+TEST(FoldConstants, FlattenPatternWithDynamicBatch) {
+  // x.reshape(x.shape[0], -1) as exporters write it with a dynamic batch dim:
+  // Concat(Unsqueeze(Gather(Shape(x), 0)), [-1]) stays; x.reshape(-1, x.shape[1]) folds.
+  Graph g;
+  Value* x = g.AddInput("x", DType::kFloat32, {kUnknownDim, 3, 4});
+  Node* shape = g.AddNode("Shape", {x});
+  Node* c = g.AddNode("Gather", {shape->outputs[0], Scalar(g, 1)});
+  Node* unsq = g.AddNode("Unsqueeze", {c->outputs[0], Ints(g, {0})});
+  Node* cat =
+      g.AddNode("Concat", {Ints(g, {-1}), unsq->outputs[0], Ints(g, {4})}, {{"axis", A::Int(0)}});
+  Node* reshape = g.AddNode("Reshape", {x, cat->outputs[0]});
+  g.AddOutput(reshape->outputs[0]);
+  Status s = RunPasses(g);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_EQ(g.nodes().size(), 1u);
+  EXPECT_EQ(Values(*g.nodes()[0]->inputs[1]->constant), (std::vector<double>{-1, 3, 4}));
+  EXPECT_EQ(*g.outputs()[0]->shape, (Dims{kUnknownDim, 3, 4}));
 }
 
 TEST(RemoveIdentity, BypassesIdentityAndInferenceDropoutKeepingOutputName) {
