@@ -120,8 +120,7 @@ int64_t DimProduct(const Dims& dims, size_t begin, size_t end) {
   end = std::min(end, dims.size());
   int64_t p = 1;
   for (size_t i = begin; i < end; ++i) {
-    if (dims[i] < 0) return kUnknownDim;
-    p *= dims[i];
+    if (dims[i] < 0 || __builtin_mul_overflow(p, dims[i], &p)) return kUnknownDim;
   }
   return p;
 }

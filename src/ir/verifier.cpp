@@ -188,6 +188,16 @@ const char* AttrTypeName(AttrType t) {
   return "?";
 }
 
+// Dims are sizes or kUnknownDim; anything else would poison every size computation.
+Status CheckShape(const Value& v) {
+  if (!v.shape) return OkStatus();
+  for (int64_t d : *v.shape)
+    if (d < kUnknownDim)
+      return InvalidInput("value '" + v.name + "' has a negative dim in shape " +
+                          ShapeToString(*v.shape));
+  return OkStatus();
+}
+
 Status CheckConstant(const Value& v) {
   const Tensor& t = *v.constant;
   if (t.dtype() != v.dtype)
@@ -256,6 +266,7 @@ Status VerifyGraph(const Graph& graph) {
     if (in->producer)
       return InvalidInput("graph input '" + in->name + "' is also produced by " +
                           in->producer->Describe());
+    PT2TF_RETURN_IF_ERROR(CheckShape(*in));
     PT2TF_RETURN_IF_ERROR(claim_name(in));
     defined.insert(in);
   }
@@ -292,6 +303,7 @@ Status VerifyGraph(const Graph& graph) {
       if (defined.count(out))
         return InvalidInput(node.Describe() + ": output '" + out->name +
                             "' is already defined earlier");
+      PT2TF_RETURN_IF_ERROR(CheckShape(*out));
       PT2TF_RETURN_IF_ERROR(claim_name(out));
       defined.insert(out);
     }

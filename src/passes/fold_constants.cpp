@@ -102,7 +102,8 @@ Result<std::optional<Tensor>> ConstantValue(const Node& node) {
 int64_t StaticNumel(const Value* v) {
   if (!v || !v->has_static_shape()) return -1;
   int64_t n = 1;
-  for (int64_t d : *v->shape) n *= d;
+  for (int64_t d : *v->shape)
+    if (__builtin_mul_overflow(n, d, &n)) return -1;
   return n;
 }
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "ir/eval/evaluator.h"
 #include "ir_test_util.h"
 #include "pt2tf/ir/passes.h"
 
@@ -168,6 +169,28 @@ TEST(FoldConstants, SliceGatherRangeWhereCast) {
   EXPECT_EQ(h[3], 1365.0 / 4096.0);
   EXPECT_EQ(Values(*prod_out->constant), (std::vector<double>{24}));
   EXPECT_EQ(prod_out->shape, Dims{});
+}
+
+TEST(FoldConstants, HostileSizesAreNotEvaluated) {
+  // Shapes whose element counts overflow int64 or are absurdly large: inference must not
+  // crash, and folding must leave the nodes alone instead of allocating.
+  Graph g;
+  Node* huge = g.AddNode("ConstantOfShape", {Ints(g, {int64_t{1} << 40, int64_t{1} << 40})});
+  Node* range = g.AddNode("Range", {Scalar(g, INT64_MIN), Scalar(g, INT64_MAX), Scalar(g, 1)});
+  Value* x = g.AddInput("x", DType::kFloat32, {int64_t{1} << 62, 4});
+  Node* tile = g.AddNode("Tile", {x, Ints(g, {8, 1})});
+  Node* reshape = g.AddNode("Reshape", {x, Ints(g, {-1})});
+  for (Node* n : {huge, range, tile, reshape}) g.AddOutput(n->outputs[0]);
+  Status s = InferShapes(g);
+  EXPECT_FALSE(s.ok());  // the Range length overflows
+  EXPECT_EQ(s.message(), "Range 'Range': range length overflows");
+  auto folded = FoldConstants(g);
+  ASSERT_TRUE(folded.ok()) << folded.status().message();
+  EXPECT_EQ(*folded, 0u);
+  eval::HostTensor shape = eval::HostTensor::Zeros(DType::kInt64, {2});
+  shape.i = {int64_t{1} << 40, int64_t{1} << 40};
+  auto direct = eval::Evaluate(*huge, {&shape});
+  EXPECT_FALSE(direct.ok());
 }
 
 TEST(FoldConstants, KnownDimsOfADynamicShapeFold) {

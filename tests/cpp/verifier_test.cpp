@@ -56,7 +56,7 @@ TEST(Verifier, RejectsDuplicateValueNames) {
   Graph g;
   Value* x = g.AddInput("x", DType::kFloat32, {1});
   Node* relu = g.AddNode("Relu", {x});
-  relu->outputs[0]->name = "x";
+  relu->outputs[0]->name = x->name;
   g.AddOutput(relu->outputs[0]);
   EXPECT_EQ(VerifyError(g), "two values are named 'x'");
 }
@@ -78,6 +78,14 @@ TEST(Verifier, RejectsConstantShapeMismatch) {
   Node* n = g.AddNode("Relu", {w});
   g.AddOutput(n->outputs[0]);
   EXPECT_EQ(VerifyError(g), "constant 'w' has shape 3x2 but its tensor has shape 2x3");
+}
+
+TEST(Verifier, RejectsNegativeDims) {
+  Graph g;
+  Value* x = g.AddInput("x", DType::kFloat32, {1, -5});
+  Node* n = g.AddNode("Relu", {x});
+  g.AddOutput(n->outputs[0]);
+  EXPECT_EQ(VerifyError(g), "value 'x' has a negative dim in shape 1x-5");
 }
 
 TEST(Verifier, RejectsWrongAttributeType) {

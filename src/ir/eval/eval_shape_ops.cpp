@@ -75,6 +75,7 @@ Result<std::vector<HostTensor>> EvalGather(const Node& node, const EvalInputs& i
   Dims shape(data.shape.begin(), data.shape.begin() + axis);
   shape.insert(shape.end(), idx.shape.begin(), idx.shape.end());
   shape.insert(shape.end(), data.shape.begin() + axis + 1, data.shape.end());
+  PT2TF_RETURN_IF_ERROR(CheckOutputSize(node, shape));
   HostTensor out = HostTensor::Zeros(data.dtype, shape);
   const int64_t outer = Product(data.shape, 0, axis), dim = data.shape[axis];
   const int64_t inner = Product(data.shape, axis + 1, data.shape.size());
@@ -164,6 +165,7 @@ Result<std::vector<HostTensor>> EvalExpand(const Node& node, const EvalInputs& i
   PT2TF_RETURN_IF_ERROR(Need(node, in, 2));
   const HostTensor& data = *in[0];
   PT2TF_ASSIGN_OR_RETURN(Dims shape, BroadcastShape(node, data.shape, Ints(*in[1])));
+  PT2TF_RETURN_IF_ERROR(CheckOutputSize(node, shape));
   HostTensor out = HostTensor::Zeros(data.dtype, shape);
   const auto src = BroadcastSourceIndex(data.shape, shape);
   for (int64_t k = 0; k < out.numel(); ++k) CopyElem(out, k, data, src[k]);
@@ -179,8 +181,10 @@ Result<std::vector<HostTensor>> EvalTile(const Node& node, const EvalInputs& in)
   Dims shape = data.shape;
   for (size_t d = 0; d < shape.size(); ++d) {
     if (repeats[d] < 0) return InvalidInput(node.Describe() + ": negative repeat");
-    shape[d] *= repeats[d];
+    if (__builtin_mul_overflow(shape[d], repeats[d], &shape[d]))
+      return Unsupported(node.Describe() + ": result is too large to evaluate");
   }
+  PT2TF_RETURN_IF_ERROR(CheckOutputSize(node, shape));
   HostTensor out = HostTensor::Zeros(data.dtype, shape);
   const Dims in_strides = Strides(data.shape);
   std::vector<int64_t> index(shape.size(), 0);
@@ -232,8 +236,7 @@ Result<std::vector<HostTensor>> EvalTranspose(const Node& node, const EvalInputs
 Result<std::vector<HostTensor>> EvalConstantOfShape(const Node& node, const EvalInputs& in) {
   PT2TF_RETURN_IF_ERROR(Need(node, in, 1));
   const Dims shape = Ints(*in[0]);
-  for (int64_t d : shape)
-    if (d < 0) return InvalidInput(node.Describe() + ": negative dim in shape");
+  PT2TF_RETURN_IF_ERROR(CheckOutputSize(node, shape));
   HostTensor value = HostTensor::Zeros(DType::kFloat32, {});
   if (const Attribute* a = node.FindAttr("value")) {
     if (a->type != AttrType::kTensor || a->t.numel() != 1)
@@ -258,15 +261,21 @@ Result<std::vector<HostTensor>> EvalRange(const Node& node, const EvalInputs& in
     double span = l - s;
     if (start.dtype == DType::kFloat32)
       span = static_cast<float>(static_cast<float>(l) - static_cast<float>(s));
-    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil(span / d)));
+    const double count = std::ceil(span / d);
+    if (!(count < static_cast<double>(kMaxEvalElements)))
+      return Unsupported(node.Describe() + ": range is too long to evaluate");
+    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
     out = HostTensor::Zeros(start.dtype, {n});
     for (int64_t k = 0; k < n; ++k) out.f[k] = s + static_cast<double>(k) * d;
   } else {
     const int64_t s = start.i[0], l = in[1]->AsInt(0), d = in[2]->AsInt(0);
     if (d == 0) return InvalidInput(node.Describe() + ": delta must not be 0");
-    const int64_t span = l - s;
+    int64_t span;
+    if (__builtin_sub_overflow(l, s, &span))
+      return Unsupported(node.Describe() + ": range is too long to evaluate");
     const int64_t n =
         std::max<int64_t>(0, span / d + ((span % d != 0) && ((span > 0) == (d > 0)) ? 1 : 0));
+    PT2TF_RETURN_IF_ERROR(CheckOutputSize(node, {n}));
     out = HostTensor::Zeros(start.dtype, {n});
     for (int64_t k = 0; k < n; ++k) out.i[k] = s + k * d;
   }

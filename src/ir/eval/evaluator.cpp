@@ -76,6 +76,17 @@ Result<Dims> BroadcastShape(const Node& node, const Dims& a, const Dims& b) {
   return out;
 }
 
+Status CheckOutputSize(const Node& node, const Dims& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return InvalidInput(node.Describe() + ": negative dim in " + ShapeToString(shape));
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxEvalElements)
+      return Unsupported(node.Describe() + ": result " + ShapeToString(shape) +
+                         " is too large to evaluate");
+  }
+  return OkStatus();
+}
+
 Dims Strides(const Dims& shape) {
   Dims s(shape.size(), 1);
   for (size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];

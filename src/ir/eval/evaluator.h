@@ -46,6 +46,11 @@ Result<Dims> BroadcastShape(const Node& node, const Dims& a, const Dims& b);
 // For each element of `out` (C order), the flat index of the element of `in` it reads when
 // `in` is broadcast to `out`.
 std::vector<int64_t> BroadcastSourceIndex(const Dims& in, const Dims& out);
+// Unsupported when a kernel's result would exceed kMaxEvalElements (or overflow): kernels
+// whose output size comes from input values (Expand, Tile, ConstantOfShape, Range) check it
+// before allocating, so a hostile constant cannot make the evaluator allocate without bound.
+constexpr int64_t kMaxEvalElements = int64_t{1} << 26;
+Status CheckOutputSize(const Node& node, const Dims& shape);
 // C-order strides of `shape`.
 Dims Strides(const Dims& shape);
 

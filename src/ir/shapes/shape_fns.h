@@ -54,7 +54,7 @@ Status NormalizeAxis(const InferContext& ctx, int64_t& axis, int64_t rank, const
 // Numpy-style (multidirectional) broadcast of two shapes; unknown dims stay unknown unless
 // the other side decides them. Error names both shapes.
 Status Broadcast(const InferContext& ctx, const Dims& a, const Dims& b, Dims& out);
-// Product of dims, kUnknownDim if any is unknown.
+// Product of dims; kUnknownDim if any is unknown or the product overflows int64.
 int64_t DimProduct(const Dims& dims, size_t begin = 0, size_t end = SIZE_MAX);
 // "1x3x?x224": unknown dims as '?'.
 std::string DimsToString(const Dims& dims);

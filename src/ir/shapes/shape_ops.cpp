@@ -576,7 +576,8 @@ Status InferRange(InferContext& ctx) {
     if (start && limit && delta && !start->empty() && !limit->empty() && !delta->empty()) {
       const int64_t s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
       if (d == 0) return ctx.Error("delta must not be 0");
-      const int64_t span = l - s;
+      int64_t span;
+      if (__builtin_sub_overflow(l, s, &span)) return ctx.Error("range length overflows");
       // ceil(span / d) in integers, for either sign of d
       int64_t n = span / d + ((span % d != 0) && ((span > 0) == (d > 0)) ? 1 : 0);
       out[0] = std::max<int64_t>(n, 0);
@@ -591,7 +592,9 @@ Status InferRange(InferContext& ctx) {
       if (dtype == DType::kFloat32)
         span =
             static_cast<float>(static_cast<float>((*limit)[0]) - static_cast<float>((*start)[0]));
-      out[0] = std::max<int64_t>(static_cast<int64_t>(std::ceil(span / d)), 0);
+      const double count = std::ceil(span / d);
+      if (!std::isfinite(count) || count > 9.0e18) return ctx.Error("range length overflows");
+      out[0] = std::max<int64_t>(static_cast<int64_t>(count), 0);
     }
   }
   ctx.SetOutput(0, dtype, out);
