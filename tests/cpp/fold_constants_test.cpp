@@ -42,7 +42,7 @@ TEST(FoldConstants, ShapeChainCollapsesIntoReshapeConstant) {
   Node* cat = g.AddNode("Concat", {unsq->outputs[0], Ints(g, {-1})}, {{"axis", A::Int(0)}});
   Node* reshape = g.AddNode("Reshape", {x, cat->outputs[0]}, {}, 1, "flatten");
   g.AddOutput(reshape->outputs[0]);
-  Status s = RunPasses(g);
+  Status s = RunPasses(g, PassOptions{});
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(g.nodes().size(), 1u);
   const Node& only = *g.nodes()[0];
@@ -221,7 +221,7 @@ TEST(FoldConstants, FlattenPatternWithDynamicBatch) {
       g.AddNode("Concat", {Ints(g, {-1}), unsq->outputs[0], Ints(g, {4})}, {{"axis", A::Int(0)}});
   Node* reshape = g.AddNode("Reshape", {x, cat->outputs[0]});
   g.AddOutput(reshape->outputs[0]);
-  Status s = RunPasses(g);
+  Status s = RunPasses(g, PassOptions{});
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(g.nodes().size(), 1u);
   EXPECT_EQ(Values(*g.nodes()[0]->inputs[1]->constant), (std::vector<double>{-1, 3, 4}));
@@ -236,7 +236,7 @@ TEST(RemoveIdentity, BypassesIdentityAndInferenceDropoutKeepingOutputName) {
   Node* id = g.AddNode("Identity", {drop->outputs[0]}, {}, 1, "id");
   id->outputs[0]->name = "output";
   g.AddOutput(id->outputs[0]);
-  Status s = RunPasses(g);
+  Status s = RunPasses(g, PassOptions{});
   ASSERT_TRUE(s.ok()) << s.message();
   ASSERT_EQ(g.nodes().size(), 1u);
   EXPECT_EQ(g.nodes()[0]->op_type, "Relu");
@@ -262,7 +262,7 @@ TEST(Pipeline, ReportsShapeErrorsWithTheNode) {
   Value* x = g.AddInput("x", DType::kFloat32, {1, 6, 1, 1});
   Node* pool = g.AddNode("MaxPool", {x}, {{"kernel_shape", A::Ints({2, 2})}}, 1, "pool");
   g.AddOutput(pool->outputs[0]);
-  Status s = RunPasses(g);
+  Status s = RunPasses(g, PassOptions{});
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.message(), "MaxPool 'pool': input 1x6x1x1 is smaller than the kernel 2x2");
 }
@@ -274,7 +274,7 @@ TEST(Pipeline, DeadCodeAndUnusedWeightsAreRemoved) {
   Node* relu = g.AddNode("Relu", {x});
   g.AddNode("Neg", {x});  // reaches no output
   g.AddOutput(relu->outputs[0]);
-  ASSERT_TRUE(RunPasses(g).ok());
+  ASSERT_TRUE(RunPasses(g, PassOptions{}).ok());
   EXPECT_EQ(g.nodes().size(), 1u);
   EXPECT_TRUE(g.Initializers().empty());
 }

@@ -57,7 +57,8 @@ struct PassOptions {
 };
 
 // The standard pipeline: infer shapes, fold constants (to a fixed point), remove identities,
-// eliminate dead code, infer shapes again, verify. Errors name the node and the pass.
-Status RunPasses(Graph& graph, const PassOptions& options = {});
+// eliminate dead code, infer shapes again, verify. Errors name the node. (No default for
+// `options`, so a caller's own one-argument RunPasses helper never becomes ambiguous.)
+Status RunPasses(Graph& graph, const PassOptions& options);
 
 }  // namespace pt2tf::ir
