@@ -260,7 +260,13 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
   int64_t opset = -1;
   for (const pb::OperatorSetIdProto& o : model->opset_import())
     if (IsDefaultDomain(o.domain())) opset = o.version();
-  if (opset < 0) return InvalidInput("the model imports no default-domain opset");
+  if (opset < 0) {
+    std::string domains;
+    for (const pb::OperatorSetIdProto& o : model->opset_import())
+      domains += (domains.empty() ? "'" : ", '") + o.domain() + "'";
+    return Unsupported("the model uses only domain(s) " + domains +
+                       "; pt2tf reads the default ONNX domain");
+  }
   if (opset < kMinReadOpset || opset > kMaxReadOpset)
     return Unsupported("ONNX opset " + std::to_string(opset) + " is not supported (" +
                        std::to_string(kMinReadOpset) + ".." + std::to_string(kMaxReadOpset) + ")");

@@ -180,19 +180,26 @@ Status LowerSplit(const ir::Node& node, Lowerer& lo) {
   const int64_t n = num->i;
   const ir::Value* x = node.input(0);
   int64_t axis = node.GetInt("axis", 0);
-  if (!x || !x->shape || n <= 0)
-    return Refuse(node, "num_outputs on an input of unknown shape", lo.opset());
+  if (n != static_cast<int64_t>(node.outputs.size()))
+    return InvalidInput(node.Describe() + ": num_outputs differs from the number of outputs");
+  if (!x || !x->shape) {
+    lo.EmitCopy(node).attrs.erase("num_outputs");
+    return OkStatus();
+  }
   const int64_t rank = static_cast<int64_t>(x->shape->size());
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return InvalidInput(node.Describe() + ": axis out of range");
   const int64_t dim = (*x->shape)[axis];
-  if (dim < 0) return Refuse(node, "num_outputs on a dimension of unknown size", lo.opset());
   OutNode& out = lo.EmitCopy(node);
   out.attrs.erase("num_outputs");
-  if (dim % n == 0) return OkStatus();
+  // Equal parts; an unknown size that does not divide evenly fails at run time, loudly.
+  if (dim < 0 || dim % n == 0) return OkStatus();
   const int64_t chunk = (dim + n - 1) / n;
   std::vector<int64_t> sizes(static_cast<size_t>(n), chunk);
   sizes.back() = dim - chunk * (n - 1);
+  if (sizes.back() < 0)
+    return InvalidInput(node.Describe() + ": cannot split " + std::to_string(dim) + " into " +
+                        std::to_string(n) + " parts");
   PT2TF_ASSIGN_OR_RETURN(std::string split,
                          lo.AddConstant(node.name + "/split", Int64Tensor(sizes)));
   out.inputs.resize(2);
@@ -573,6 +580,44 @@ constexpr LoweringRule kRules[] = {
     {"StringSplit", 20, Rewrite::kRefuse},
 };
 
+// Element types an op accepts only from some opset on.
+struct TypeRule {
+  const char* op_type;
+  size_t input;
+  DType dtype;
+  int since;
+};
+
+constexpr TypeRule kTypeRules[] = {
+    {"QuantizeLinear", 0, DType::kFloat16, 19},
+    {"QuantizeLinear", 0, DType::kBFloat16, 19},
+    {"QuantizeLinear", 2, DType::kFloat8E4M3FN, 19},
+    {"QuantizeLinear", 2, DType::kFloat8E5M2, 19},
+    {"QuantizeLinear", 2, DType::kInt16, 21},
+    {"QuantizeLinear", 2, DType::kUInt16, 21},
+    {"DequantizeLinear", 0, DType::kFloat8E4M3FN, 19},
+    {"DequantizeLinear", 0, DType::kFloat8E5M2, 19},
+    {"DequantizeLinear", 0, DType::kInt16, 21},
+    {"DequantizeLinear", 0, DType::kUInt16, 21},
+    {"DequantizeLinear", 1, DType::kFloat16, 19},
+    {"DequantizeLinear", 1, DType::kBFloat16, 19},
+    {"IsInf", 0, DType::kFloat16, 20},
+    {"IsInf", 0, DType::kBFloat16, 20},
+    {"QLinearMatMul", 1, DType::kFloat16, 21},
+    {"QLinearMatMul", 1, DType::kBFloat16, 21},
+};
+
+Status CheckTypes(const ir::Node& node, int opset) {
+  for (const TypeRule& r : kTypeRules) {
+    const ir::Value* v = node.input(r.input);
+    if (opset < r.since && node.op_type == r.op_type && v && v->dtype == r.dtype)
+      return Refuse(
+          node, "dtype " + std::string(TorchName(r.dtype)) + " on input " + std::to_string(r.input),
+          opset);
+  }
+  return OkStatus();
+}
+
 Status ApplyRule(const LoweringRule& rule, const ir::Node& node, Lowerer& lo,
                  const ir::Graph& graph) {
   switch (rule.rewrite) {
@@ -621,6 +666,7 @@ Status ApplyRule(const LoweringRule& rule, const ir::Node& node, Lowerer& lo,
 Result<LoweredGraph> LowerToOpset(const ir::Graph& graph, int opset) {
   Lowerer lo(graph, opset);
   for (const auto& node : graph.nodes()) {
+    PT2TF_RETURN_IF_ERROR(CheckTypes(*node, opset));
     const LoweringRule* rule = nullptr;
     if (node->domain.empty())
       for (const LoweringRule& r : kRules)
