@@ -200,7 +200,7 @@ class Flatten : public Module {
   int64_t start_dim, end_dim;
 };
 
-// nn.Sequential: children named "0", "1", ... applied in order.
+// nn.Sequential: children applied in order, named "0", "1", ... unless named explicitly.
 class Sequential : public Module {
  public:
   Sequential() : Module("Sequential") {}
@@ -215,6 +215,11 @@ class Sequential : public Module {
   template <typename M>
   M& append(M module) {
     return add(std::to_string(children().size()), std::move(module));
+  }
+  // A named child, as nn.Sequential(OrderedDict(...)) or seq.add_module(name, m) give.
+  template <typename M>
+  M& append(std::string name, M module) {
+    return add(std::move(name), std::move(module));
   }
   Module& append(std::unique_ptr<Module> module) {
     return add_module(std::to_string(children().size()), std::move(module));

@@ -12,7 +12,7 @@ ModelSpec MakeSpec(std::string name, std::string source, ir::Dims default_input_
                    const Checkpoint& checkpoint,
                    const BuildOptions& options) -> Result<BuildResult> {
     std::unique_ptr<nn::Module> model = make();
-    return nn::BuildModel(*model, nn::BindSource{&checkpoint, name},
+    return nn::BuildModel(*model, nn::BindSource{options.shape_only ? nullptr : &checkpoint, name},
                           options.input_shape.value_or(default_input_shape), options);
   };
   spec.parameter_count = [make]() -> int64_t {
