@@ -27,51 +27,11 @@ RTOL = 1e-4
 
 # ---- building the PyTorch side ----
 
-# TEMPORARY: used only until examples/civilnet.py (branch reader) is merged.
-_INLINE_CIVILNET = """
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-class CivilNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        x = self.fc3(x)
-        return x
-
-def as_main_class(model):
-    import __main__
-    CivilNet.__module__ = "__main__"
-    __main__.CivilNet = CivilNet
-    return model
-"""
-
-
 def load_civilnet_module():
     """examples/civilnet.py as a module (the one Python definition of CivilNet)."""
     if "civilnet" in sys.modules:
         return sys.modules["civilnet"]
-    path = ROOT / "examples" / "civilnet.py"
-    if not path.exists():
-        import types
-        module = types.ModuleType("civilnet")
-        exec(_INLINE_CIVILNET, module.__dict__)
-        sys.modules["civilnet"] = module
-        return module
-    spec = importlib.util.spec_from_file_location("civilnet", path)
+    spec = importlib.util.spec_from_file_location("civilnet", ROOT / "examples" / "civilnet.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["civilnet"] = module
     spec.loader.exec_module(module)
