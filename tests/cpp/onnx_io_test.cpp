@@ -8,6 +8,7 @@
 #include <random>
 
 #include "onnx/onnx.pb.h"
+#include "onnx/wire_strip.h"
 #include "pt2tf/onnx/onnx_reader.h"
 #include "pt2tf/onnx/onnx_writer.h"
 
@@ -259,3 +260,63 @@ TEST(OnnxReader, RawDataSizeMismatchIsRefused) {
 
 }  // namespace
 }  // namespace pt2tf
+
+namespace pt2tf::onnx {
+namespace {
+
+namespace pb = ::pt2tf::onnx_proto;
+
+TEST(WireStrip, InitializerBytesStayInPlace) {
+  pb::ModelProto model;
+  model.set_ir_version(8);
+  model.add_opset_import()->set_version(17);
+  pb::GraphProto* g = model.mutable_graph();
+  g->set_name("g");
+  for (int i = 0; i < 3; ++i) {
+    pb::TensorProto* t = g->add_initializer();
+    t->set_name("t" + std::to_string(i));
+    t->set_data_type(2);  // uint8
+    t->add_dims(1000 * (i + 1));
+    if (i != 1) t->set_raw_data(std::string(1000 * (i + 1), static_cast<char>('a' + i)));
+    if (i == 1)
+      for (int k = 0; k < 2000; ++k) t->add_int32_data(k % 256);
+  }
+  const std::string bytes = model.SerializeAsString();
+  ByteSpan span(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+  auto stripped = StripInitializerData(span);
+  ASSERT_TRUE(stripped.ok()) << stripped.status().message();
+  // The 4000 raw bytes are gone; int32_data stays.
+  EXPECT_LE(stripped->metadata.size() + 4000, bytes.size());
+  ASSERT_EQ(stripped->raw_data.size(), 3u);
+  ASSERT_TRUE(stripped->raw_data[0] && stripped->raw_data[2]);
+  EXPECT_FALSE(stripped->raw_data[1]);
+  for (int i : {0, 2}) {
+    const ByteSpan raw = *stripped->raw_data[i];
+    EXPECT_GE(raw.data(), span.data());
+    EXPECT_LE(raw.data() + raw.size(), span.data() + span.size());
+    EXPECT_EQ(raw.size(), 1000u * (i + 1));
+    EXPECT_EQ(static_cast<char>(raw[0]), 'a' + i);
+  }
+  pb::ModelProto back;
+  ASSERT_TRUE(back.ParseFromString(stripped->metadata));
+  EXPECT_EQ(back.graph().name(), "g");
+  EXPECT_TRUE(back.graph().initializer(0).has_raw_data());
+  EXPECT_TRUE(back.graph().initializer(0).raw_data().empty());
+  EXPECT_EQ(back.graph().initializer(1).int32_data_size(), 2000);
+}
+
+TEST(WireStrip, MalformedLengthsAreErrors) {
+  // tag(7, length-delimited), length 100, but only 2 bytes follow.
+  const std::string bytes = std::string("\x3a\x64", 2) + "ab";
+  auto r = StripInitializerData(
+      ByteSpan(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("claims 100 bytes"), std::string::npos);
+  const std::string varint("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11);
+  EXPECT_FALSE(StripInitializerData(
+                   ByteSpan(reinterpret_cast<const std::byte*>(varint.data()), varint.size()))
+                   .ok());
+}
+
+}  // namespace
+}  // namespace pt2tf::onnx
