@@ -45,7 +45,7 @@ def test_resnet18_opsets(pt2tf_bin, zoo_cache, tmp_path, opset):
     verify_model(zoo_cache, "resnet18", tmp_path, opset=opset)
 
 
-@pytest.mark.parametrize("name", ["civilnet", "resnet18"])
+@pytest.mark.parametrize("name", ["civilnet", "resnet18", "squeezenet1_0", "densenet121"])
 def test_whole_model_pickle_picks_architecture(pt2tf_bin, zoo_cache, tmp_path, name):
     verify_model(zoo_cache, name, tmp_path, whole_model=True)
 
