@@ -123,5 +123,6 @@ def test_fine_tuned_head_is_sized_from_checkpoint(pt2tf_bin, tmp_path, name, hea
     torch.save(model.state_dict(), checkpoint)
     convert(checkpoint, out, model=name)
     x = random_input((1, 3, 224, 224))
-    assert_close(run_onnx(out, x), torch_reference(model, x), name)
-    check_onnx(out)
+    got = run_onnx(out, x)
+    assert_close(got, torch_reference(model, x), name)
+    check_onnx(out, got)

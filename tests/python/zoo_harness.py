@@ -193,9 +193,15 @@ def assert_close(got, ref, what=""):
     return diff
 
 
-def check_onnx(path):
+def check_onnx(path, output=None):
+    """onnx.checker (full_check); with `output`, also that the graph's declared output shape
+    is the one ONNX Runtime produced (pt2tf computes shapes itself)."""
     import onnx
     onnx.checker.check_model(str(path), full_check=True)
+    if output is not None:
+        proto = onnx.load(str(path), load_external_data=False)
+        dims = [d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim]
+        assert tuple(dims) == output.shape, f"declared output {dims}, produced {output.shape}"
 
 
 def convert(checkpoint, out, model=None, input_shape=None, opset=None, extra=()):
@@ -239,7 +245,7 @@ def verify_model(cache, name, tmp_path, input_shape=None, opset=None, whole_mode
     ref = torch_reference(model, x)
     got = run_onnx(out, x)
     diff = assert_close(got, ref, f"{name} {'x'.join(map(str, shape))}")
-    check_onnx(out)
+    check_onnx(out, got)
     if opset:
         import onnx
         proto = onnx.load(str(out), load_external_data=False)
