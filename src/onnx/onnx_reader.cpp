@@ -289,12 +289,13 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
 
 Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path) {
   Result<std::unique_ptr<ir::Graph>> graph = Read(path);
-  if (!graph.ok()) {
-    const std::string& m = graph.status().message();
-    if (m.rfind(path, 0) == 0) return graph.status();  // already names the file
-    return graph.status().WithContext(path);
-  }
-  return graph;
+  if (graph.ok()) return graph;
+  // Names quoted from a hostile file may hold control bytes: keep the message one line.
+  std::string message = graph.status().message();
+  for (char& c : message)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (message.rfind(path, 0) != 0) message = path + ": " + message;
+  return Status(graph.status().kind(), message);
 }
 
 }  // namespace pt2tf::onnx
