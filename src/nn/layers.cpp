@@ -85,10 +85,9 @@ Var Conv2d::forward(Var x) {
   const int64_t eh = d.h * (k.h - 1) + 1, ew = d.w * (k.w - 1) + 1;
   const int64_t in_h = x.size(2) + pt + pb, in_w = x.size(3) + pl + pr;
   if (in_h < eh || in_w < ew) {
-    b.Fail(InvalidInput("Conv2d: input " + ShapeToString(x.shape()) + " (padded " +
-                        std::to_string(in_h) + "x" + std::to_string(in_w) +
-                        ") is smaller than the " + std::to_string(eh) + "x" + std::to_string(ew) +
-                        " kernel"));
+    b.Fail(InvalidInput("Conv2d: input " + ShapeToString(x.shape()) + " is too small for the " +
+                        std::to_string(eh) + "x" + std::to_string(ew) + " kernel (padded " +
+                        std::to_string(in_h) + "x" + std::to_string(in_w) + ")"));
     return x;
   }
   const ir::Dims out = {x.size(0), out_channels, (in_h - eh) / s.h + 1, (in_w - ew) / s.w + 1};
