@@ -449,8 +449,8 @@ std::string SizeString(ImageSize s) {
 Result<Config> ConfigFor(const Variant& v, const Checkpoint& checkpoint,
                          const BuildOptions& options, std::vector<std::string>& warnings) {
   if (options.input_shape && options.input_shape->size() != 4)
-    return UsageError(std::string(v.name) + " takes an NCHW input shape, not " +
-                      ShapeToString(*options.input_shape));
+    return InvalidInput(std::string(v.name) + " takes an NCHW input shape, not " +
+                        ShapeToString(*options.input_shape));
   Config c = DefaultConfig(v);
   PT2TF_ASSIGN_OR_RETURN(std::optional<Config> pickled, PickledConfig(checkpoint));
   if (pickled && SameCoefficient(pickled->global.width_coefficient, v.width) &&
