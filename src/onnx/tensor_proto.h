@@ -1,0 +1,39 @@
+// Decoding ONNX TensorProto messages (initializers, Constant values, tensor attributes)
+// into Tensors, including weights stored in external data files.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "onnx/onnx.pb.h"
+#include "pt2tf/io/mapped_file.h"
+#include "pt2tf/tensor.h"
+
+namespace pt2tf::onnx {
+
+class TensorDecoder {
+ public:
+  // `proto_owner` keeps the parsed model (whose raw_data strings tensors view) alive;
+  // `model_dir` is the directory external data locations are relative to.
+  TensorDecoder(std::shared_ptr<const void> proto_owner, std::string model_dir)
+      : owner_(std::move(proto_owner)), model_dir_(std::move(model_dir)) {}
+
+  // raw_data and external data become zero-copy views; typed fields (float_data,
+  // int32_data, ...) are decoded into owned bytes. Counts and sizes are checked against
+  // dims before anything is allocated. Errors name the tensor.
+  Result<Tensor> Decode(const onnx_proto::TensorProto& proto, const std::string& what);
+
+ private:
+  Result<Tensor> DecodeExternal(const onnx_proto::TensorProto& proto, DType dtype,
+                                const std::vector<int64_t>& dims, uint64_t nbytes,
+                                const std::string& what);
+  Result<std::shared_ptr<const MappedFile>> OpenExternal(const std::string& location,
+                                                         const std::string& what);
+
+  std::shared_ptr<const void> owner_;
+  std::string model_dir_;
+  std::map<std::string, std::shared_ptr<const MappedFile>> external_files_;
+};
+
+}  // namespace pt2tf::onnx
