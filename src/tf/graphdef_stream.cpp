@@ -114,7 +114,7 @@ Result<GraphDefStream> GraphDefStream::Build(const TfGraph& graph) {
   return s;
 }
 
-Status GraphDefStream::WriteTo(ByteSink& sink) const {
+Status GraphDefStream::WriteTo(OutputFile& sink) const {
   for (const Piece& piece : pieces_) {
     PT2TF_RETURN_IF_ERROR(sink.Write(piece.head));
     if (!piece.payload) continue;

@@ -10,8 +10,8 @@
 
 #include <google/protobuf/message_lite.h>
 
+#include "pt2tf/io/output_file.h"
 #include "pt2tf/status.h"
-#include "tf/output_file.h"
 #include "tf/tf_graph.h"
 
 namespace pt2tf::tf {
@@ -25,7 +25,7 @@ class GraphDefStream {
   static Result<GraphDefStream> Build(const TfGraph& graph);
   // Bytes of the serialised GraphDef message (without any enclosing tag).
   uint64_t size() const { return size_; }
-  Status WriteTo(ByteSink& sink) const;
+  Status WriteTo(OutputFile& sink) const;
 
  private:
   struct Piece {

@@ -1,8 +1,8 @@
 // WriteFrozenGraph: IR → TfGraph → GraphDef streamed into "<path>" (atomically).
+#include "pt2tf/io/output_file.h"
 #include "pt2tf/tf/tf_writer.h"
 #include "tf/graphdef_stream.h"
 #include "tf/lower.h"
-#include "tf/output_file.h"
 
 namespace pt2tf::tf {
 
@@ -19,7 +19,7 @@ Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWrite
   auto stream = GraphDefStream::Build(*lowered);
   if (!stream.ok()) return stream.status().WithContext(path);
   PT2TF_RETURN_IF_ERROR(CheckGraphSize(path, stream->size(), options.max_graph_bytes));
-  PT2TF_ASSIGN_OR_RETURN(auto file, AtomicFile::Create(path));
+  PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
   PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file));
   if (file->bytes_written() != stream->size())
     return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +

@@ -2,18 +2,20 @@
 // MetaGraphDef{tags ["serve"], graph_def, signature "serving_default"}}; the GraphDef is
 // spliced in as a length-delimited field streamed by GraphDefStream, after the metadata
 // libprotobuf serialised (field order is free in protobuf). An empty variables/ directory
-// is written because TF's loader looks for it.
+// is written too: tf.saved_model.load does not need it (checked with TF 2.21), but tools
+// that expect the standard layout (TF Serving) look for it.
 #include <sys/stat.h>
 
 #include <set>
 
+#include "pt2tf/io/output_file.h"
 #include "pt2tf/tf/tf_writer.h"
 #include "tensorflow/meta_graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
 #include "tf/emit_context.h"
 #include "tf/graphdef_stream.h"
 #include "tf/lower.h"
-#include "tf/output_file.h"
+#include "tf/output_dir.h"
 
 namespace pt2tf::tf {
 
@@ -78,7 +80,7 @@ Status WriteSavedModel(ir::Graph& graph, const std::string& dir, const TfWriterO
   PT2TF_ASSIGN_OR_RETURN(auto out_dir, AtomicDirectory::Create(dir));
   const std::string variables = out_dir->temp_path() + "/variables";
   if (mkdir(variables.c_str(), 0755) != 0) return IoError(dir + ": cannot create variables/");
-  PT2TF_ASSIGN_OR_RETURN(auto file, AtomicFile::Create(out_dir->temp_path() + "/saved_model.pb"));
+  PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(out_dir->temp_path() + "/saved_model.pb"));
   PT2TF_RETURN_IF_ERROR(file->Write(head));
   PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file));
   PT2TF_RETURN_IF_ERROR(file->Commit());

@@ -135,6 +135,16 @@ Status EmitConv(const ir::Node& node, EmitContext& ctx) {
       std::string filter,
       Filter(node, ctx, w, depthwise ? FilterKind::kDepthwise : FilterKind::kRegular, channels));
   Padding pad = ChoosePadding(win, spatial);
+  if (depthwise && pad.mode == "EXPLICIT") {
+    // TF 2.21 aborts the process in shape inference when a DepthwiseConv2dNative with
+    // EXPLICIT padding gets fused with its BiasAdd: pad separately instead.
+    std::string paddings = ctx.ConstI32(pad.explicit_, node.name + "/paddings", ir::Dims{4, 2});
+    tensorflow::NodeDef& p = ctx.AddOp("Pad", node.name + "/pad", {x, paddings});
+    SetAttrType(p, "T", t);
+    SetAttrType(p, "Tpaddings", tensorflow::DT_INT32);
+    x = p.name();
+    pad = {"VALID", {}};
+  }
   tensorflow::NodeDef& def =
       ctx.AddOp(depthwise ? "DepthwiseConv2dNative" : "Conv2D", node.name, {x, filter});
   SetAttrType(def, "T", t);

@@ -1,4 +1,4 @@
-#include "tf/output_file.h"
+#include "tf/output_dir.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,51 +36,6 @@ bool IsSavedModelEntry(const std::string& name) {
 }
 
 }  // namespace
-
-Result<std::unique_ptr<AtomicFile>> AtomicFile::Create(const std::string& path) {
-  std::error_code ec;
-  if (fs::is_directory(path, ec))
-    return UsageError(path + ": is a directory (a SavedModel is written for paths ending in '/')");
-  std::string temp = TempTemplate(path, "tmp");
-  int fd = mkstemp(temp.data());
-  if (fd < 0) return IoError(path + ": cannot create a file in its directory: " + OsError());
-  std::FILE* file = fdopen(fd, "wb");
-  if (!file) {
-    close(fd);
-    unlink(temp.c_str());
-    return IoError(path + ": " + OsError());
-  }
-  std::setvbuf(file, nullptr, _IOFBF, 1 << 20);
-  return std::unique_ptr<AtomicFile>(new AtomicFile(path, temp, file));
-}
-
-AtomicFile::~AtomicFile() {
-  if (file_) std::fclose(file_);
-  if (!committed_) unlink(temp_.c_str());
-}
-
-Status AtomicFile::Write(ByteSpan bytes) {
-  if (!file_) return IoError(path_ + ": write after close");
-  if (bytes.empty()) return OkStatus();
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
-    return IoError(path_ + ": write failed: " + OsError());
-  written_ += bytes.size();
-  return OkStatus();
-}
-
-Status AtomicFile::Commit() {
-  if (!file_) return IoError(path_ + ": commit after close");
-  // mkstemp creates 0600 files; give the output the usual permissions.
-  fchmod(fileno(file_), 0644);
-  bool ok = std::fflush(file_) == 0;
-  ok = (std::fclose(file_) == 0) && ok;
-  file_ = nullptr;
-  if (!ok) return IoError(path_ + ": write failed: " + OsError());
-  if (std::rename(temp_.c_str(), path_.c_str()) != 0)
-    return IoError(path_ + ": cannot rename the finished output into place: " + OsError());
-  committed_ = true;
-  return OkStatus();
-}
 
 namespace {
 Status CheckReplaceableDirectory(const std::string& path) {
