@@ -126,3 +126,15 @@ def test_fine_tuned_head_is_sized_from_checkpoint(pt2tf_bin, tmp_path, name, hea
     got = run_onnx(out, x)
     assert_close(got, torch_reference(model, x), name)
     check_onnx(out, got)
+
+
+def test_data_parallel_prefix_is_stripped(pt2tf_bin, zoo_cache, tmp_path):
+    """A state dict of nn.DataParallel(model) ("module.conv1.weight") binds, with a warning."""
+    from zoo_harness import assert_close, random_input, run_onnx, torch_reference
+    _, model = zoo_cache.state_dict("civilnet")
+    checkpoint, out = tmp_path / "dp.pth", tmp_path / "dp.onnx"
+    torch.save(torch.nn.DataParallel(model).state_dict(), checkpoint)
+    proc = run_pt2tf("convert", "-i", checkpoint, "--model", "civilnet", "-o", out)
+    assert "module." in proc.stderr
+    x = random_input((1, 3, 32, 32))
+    assert_close(run_onnx(out, x), torch_reference(model, x), "civilnet")
