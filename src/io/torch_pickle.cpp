@@ -138,6 +138,10 @@ std::optional<DType> DTypeOfGlobal(const Value& v) {
 }
 
 Result<Value*> TorchHooks::PersistentLoad(Arena& arena, Value* pid) {
+  // Legacy whole-model pickles name each module class as ('module', cls, file, source).
+  if (pid->kind == Kind::kTuple && pid->items.size() >= 2 && pid->items[0]->IsString() &&
+      pid->items[0]->text == "module" && pid->items[1]->kind == Kind::kGlobal)
+    return pid->items[1];
   if (pid->kind != Kind::kTuple || pid->items.size() < 5 || !pid->items[0]->IsString() ||
       pid->items[0]->text != "storage")
     return Unsupported("persistent id that is not a ('storage', ...) tuple");
@@ -145,7 +149,8 @@ Result<Value*> TorchHooks::PersistentLoad(Arena& arena, Value* pid) {
   const Value& key = *pid->items[2];
   const Value& location = *pid->items[3];
   const Value& numel = *pid->items[4];
-  if (cls.kind != Kind::kGlobal || (cls.text != "torch" && cls.text != "torch.cuda"))
+  if (cls.kind != Kind::kGlobal ||
+      (cls.text != "torch" && cls.text != "torch.cuda" && cls.text != "torch.storage"))
     return Unsupported("storage class " + cls.QualifiedName());
   std::optional<DType> dtype = cls.name == "UntypedStorage" ? std::optional<DType>(DType::kUInt8)
                                                             : DTypeFromTorchStorage(cls.name);

@@ -15,11 +15,12 @@ std::string_view AsText(const Storage& s) {
   return {reinterpret_cast<const char*>(s.bytes.data()), s.bytes.size()};
 }
 
-// Storages of a big-endian archive are copied once and swapped to little-endian.
-std::shared_ptr<const Storage> SwapToLittleEndian(const Storage& s, int element_size) {
+// Storages of a big-endian archive are copied once and swapped to little-endian, `unit`
+// bytes at a time.
+std::shared_ptr<const Storage> SwapToLittleEndian(const Storage& s, int unit) {
   std::vector<std::byte> bytes(s.bytes.begin(), s.bytes.end());
-  for (size_t i = 0; i + element_size <= bytes.size(); i += element_size)
-    std::reverse(bytes.begin() + i, bytes.begin() + i + element_size);
+  for (size_t i = 0; i + unit <= bytes.size(); i += unit)
+    std::reverse(bytes.begin() + i, bytes.begin() + i + unit);
   return Storage::Own(std::move(bytes));
 }
 
@@ -55,8 +56,10 @@ Status LoadTorchZip(const std::shared_ptr<const MappedFile>& file, const LoadOpt
     const ZipEntry* entry = zip.FindInTop("data/" + ref.key);
     if (entry == nullptr) return InvalidInput("archive has no entry data/" + ref.key);
     PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const Storage> s, zip.Read(*entry));
-    int esize = ElementSize(ref.dtype);
-    if (big_endian && esize > 1) return SwapToLittleEndian(*s, esize);
+    // Complex numbers swap per component, as torch does.
+    int unit = ElementSize(ref.dtype);
+    if (ref.dtype == DType::kComplex64 || ref.dtype == DType::kComplex128) unit /= 2;
+    if (big_endian && unit > 1) return SwapToLittleEndian(*s, unit);
     return s;
   });
   if (script) {
