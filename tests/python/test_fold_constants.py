@@ -50,6 +50,11 @@ def build_cases():
         c.append(case(f"{op}_f32_bcast", op, [a, b]))
         c.append(case(f"{op}_i64", op, [i64(4, 1), i64(3, lo=1, hi=9)] if op == "Div"
                       else [i64(4, 1), i64(3)]))
+    c.append(case("Mod_i64_python_sign", "Mod", [i64(12, lo=-20, hi=20), i64(12, lo=1, hi=7) *
+                                                   np.where(np.arange(12) % 2, 1, -1)]))
+    c.append(case("Mod_i64_fmod", "Mod", [i64(12, lo=-20, hi=20), i64(12, lo=1, hi=7) *
+                                            np.where(np.arange(12) % 3, 1, -1)], fmod=1))
+    c.append(case("Mod_f32_fmod", "Mod", [a, b], fmod=1))
     c.append(case("Div_i64_positive", "Div", [i64(5, lo=0, hi=100), i64(5, lo=1, hi=7)]))
     c.append(case("Mul_i32", "Mul", [i64(3).astype(np.int32), i64(3).astype(np.int32)]))
     c.append(case("Add_f64", "Add", [a.astype(np.float64), b.astype(np.float64)]))

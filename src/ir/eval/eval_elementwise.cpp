@@ -31,6 +31,7 @@ int64_t WrapMul(int64_t a, int64_t b) {
 }
 
 enum class BinOp {
+  kMod,
   kAdd,
   kSub,
   kMul,
@@ -50,12 +51,12 @@ enum class BinOp {
 
 std::optional<BinOp> ParseBinOp(const std::string& op) {
   static const std::pair<const char*, BinOp> kOps[] = {
-      {"Add", BinOp::kAdd},           {"Sub", BinOp::kSub},        {"Mul", BinOp::kMul},
-      {"Div", BinOp::kDiv},           {"Pow", BinOp::kPow},        {"Equal", BinOp::kEq},
-      {"Less", BinOp::kLt},           {"LessOrEqual", BinOp::kLe}, {"Greater", BinOp::kGt},
-      {"GreaterOrEqual", BinOp::kGe}, {"And", BinOp::kAnd},        {"Or", BinOp::kOr},
-      {"Xor", BinOp::kXor},           {"Min", BinOp::kMin},        {"Max", BinOp::kMax},
-      {"Sum", BinOp::kAdd},           {"Mean", BinOp::kAdd},
+      {"Add", BinOp::kAdd},    {"Sub", BinOp::kSub},           {"Mul", BinOp::kMul},
+      {"Div", BinOp::kDiv},    {"Mod", BinOp::kMod},           {"Pow", BinOp::kPow},
+      {"Equal", BinOp::kEq},   {"Less", BinOp::kLt},           {"LessOrEqual", BinOp::kLe},
+      {"Greater", BinOp::kGt}, {"GreaterOrEqual", BinOp::kGe}, {"And", BinOp::kAnd},
+      {"Or", BinOp::kOr},      {"Xor", BinOp::kXor},           {"Min", BinOp::kMin},
+      {"Max", BinOp::kMax},    {"Sum", BinOp::kAdd},           {"Mean", BinOp::kAdd},
   };
   for (const auto& [name, op_enum] : kOps)
     if (op == name) return op_enum;
@@ -77,6 +78,8 @@ double ApplyFloat(BinOp op, double a, double b) {
       return a * b;
     case BinOp::kDiv:
       return a / b;
+    case BinOp::kMod:  // float Mod requires fmod=1: the sign of the dividend
+      return std::fmod(a, b);
     case BinOp::kPow:
       return std::pow(a, b);
     case BinOp::kEq:
@@ -116,6 +119,14 @@ Result<int64_t> ApplyInt(const Node& node, BinOp op, int64_t a, int64_t b) {
       // Truncates toward zero, as ONNX Runtime does (numpy and TF floor instead).
       if (a == INT64_MIN && b == -1) return Unsupported(node.Describe() + ": division overflow");
       return a / b;
+    case BinOp::kMod: {
+      if (b == 0) return Unsupported(node.Describe() + ": integer modulo by zero");
+      if (b == -1) return int64_t{0};
+      const int64_t r = a % b;  // sign of the dividend (fmod=1)
+      // fmod=0 (the default): the result takes the sign of the divisor, as in Python.
+      if (node.GetInt("fmod", 0) == 0 && r != 0 && ((r < 0) != (b < 0))) return r + b;
+      return r;
+    }
     case BinOp::kPow:
       return static_cast<int64_t>(std::pow(static_cast<double>(a), b));
     case BinOp::kEq:

@@ -1,8 +1,8 @@
 // A small reference evaluator for constant folding: computes one node's outputs from
 // constant inputs, at ONNX opset-21 semantics, for the ops exporters use in shape arithmetic
-// (elementwise math, comparisons, Gather, Concat, Slice, Expand, Tile, Range, reductions...).
-// It is exact for integers and correctly rounded for float +, -, *, / and sqrt (computed in
-// double, rounded once to the output dtype).
+// (elementwise math incl. Mod, comparisons, Gather, Concat, Slice, Expand, Tile, Range,
+// reductions...). It is exact for integers and correctly rounded for float +, -, *, / and sqrt
+// (computed in double, rounded once to the output dtype).
 #pragma once
 
 #include <string>
