@@ -1,10 +1,182 @@
+// `pt2tf inspect FILE [--json] [--hash]`: what a checkpoint holds, for people and scripts.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "pt2tf/hash.h"
+#include "pt2tf/io/checkpoint.h"
 
 namespace pt2tf::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct InspectOptions {
+  std::string path;
+  bool json = false;
+  bool hash = false;
+};
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// 1234567 -> "1,234,567"
+std::string Grouped(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string HumanBytes(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+std::string ShapeText(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+std::string ContainerText(const Checkpoint& c) {
+  if (c.container.empty()) return "state dict at the top level";
+  if (c.format == CheckpointFormat::kTorchScript)
+    return "TorchScript module (tensors as its state_dict() names them)";
+  if (c.container == "module") {
+    if (const ModuleInfo* root = c.root_module())
+      return "whole nn.Module (" + root->class_module + "." + root->class_name + ")";
+    return "whole module";
+  }
+  return "state dict under key \"" + c.container + "\"";
+}
+
+Json ToJson(const Checkpoint& c, const std::vector<std::string>& hashes) {
+  Json j;
+  j["file"] = c.path;
+  j["format"] = std::string(FormatName(c.format));
+  j["container"] = c.container;
+  uint64_t total_bytes = 0, total_elements = 0;
+  Json tensors = Json::array();
+  for (size_t i = 0; i < c.tensors.size(); ++i) {
+    const Tensor& t = c.tensors[i].tensor;
+    Json item;
+    item["name"] = c.tensors[i].name;
+    item["dtype"] = std::string(TorchName(t.dtype()));
+    item["shape"] = t.shape();
+    item["nbytes"] = t.nbytes();
+    if (!hashes.empty()) item["sha256"] = hashes[i];
+    tensors.push_back(std::move(item));
+    total_bytes += t.nbytes();
+    total_elements += static_cast<uint64_t>(t.numel());
+  }
+  j["tensor_count"] = c.tensors.size();
+  j["total_elements"] = total_elements;
+  j["total_bytes"] = total_bytes;
+  j["tensors"] = std::move(tensors);
+  Json modules = Json::array();
+  for (const ModuleInfo& m : c.modules)
+    modules.push_back({{"path", m.path},
+                       {"class", m.class_module + "." + m.class_name},
+                       {"attributes", m.attributes}});
+  j["modules"] = std::move(modules);
+  j["metadata"] = c.metadata;
+  return j;
+}
+
+void PrintText(const Checkpoint& c, const std::vector<std::string>& hashes) {
+  uint64_t total_bytes = 0, total_elements = 0;
+  size_t name_w = 4, dtype_w = 5, shape_w = 5, bytes_w = 5;
+  std::vector<std::string> shapes, sizes;
+  for (const NamedTensor& nt : c.tensors) {
+    total_bytes += nt.tensor.nbytes();
+    total_elements += static_cast<uint64_t>(nt.tensor.numel());
+    shapes.push_back(ShapeText(nt.tensor.shape()));
+    sizes.push_back(Grouped(nt.tensor.nbytes()));
+    name_w = std::max(name_w, nt.name.size());
+    dtype_w = std::max(dtype_w, TorchName(nt.tensor.dtype()).size());
+    shape_w = std::max(shape_w, shapes.back().size());
+    bytes_w = std::max(bytes_w, sizes.back().size());
+  }
+  std::printf("File:       %s\n", c.path.c_str());
+  std::printf("Format:     %s\n", std::string(FormatName(c.format)).c_str());
+  std::printf("Contents:   %s\n", ContainerText(c).c_str());
+  std::printf("Tensors:    %zu, %s elements, %s bytes (%s)\n", c.tensors.size(),
+              Grouped(total_elements).c_str(), Grouped(total_bytes).c_str(),
+              HumanBytes(total_bytes).c_str());
+  if (!c.metadata.empty()) std::printf("Metadata:   %s\n", Dump(c.metadata).c_str());
+  if (!c.tensors.empty()) {
+    std::printf("\n  %-*s  %-*s  %-*s  %*s%s\n", static_cast<int>(name_w), "NAME",
+                static_cast<int>(dtype_w), "DTYPE", static_cast<int>(shape_w), "SHAPE",
+                static_cast<int>(bytes_w), "BYTES", hashes.empty() ? "" : "  SHA-256");
+    for (size_t i = 0; i < c.tensors.size(); ++i) {
+      const NamedTensor& nt = c.tensors[i];
+      std::printf("  %-*s  %-*s  %-*s  %*s%s%s\n", static_cast<int>(name_w), nt.name.c_str(),
+                  static_cast<int>(dtype_w), std::string(TorchName(nt.tensor.dtype())).c_str(),
+                  static_cast<int>(shape_w), shapes[i].c_str(), static_cast<int>(bytes_w),
+                  sizes[i].c_str(), hashes.empty() ? "" : "  ",
+                  hashes.empty() ? "" : hashes[i].c_str());
+    }
+  }
+  if (c.modules.empty()) return;
+  size_t path_w = 6;
+  for (const ModuleInfo& m : c.modules) path_w = std::max(path_w, m.path.size());
+  std::printf("\nModules:    %zu\n\n", c.modules.size());
+  for (const ModuleInfo& m : c.modules) {
+    std::string line = m.class_module + "." + m.class_name;
+    for (const auto& [key, value] : m.attributes.items()) line += "  " + key + "=" + Dump(value);
+    std::printf("  %-*s  %s\n", static_cast<int>(path_w),
+                m.path.empty() ? "(root)" : m.path.c_str(), line.c_str());
+  }
+}
+
+int RunInspect(const InspectOptions& options) {
+  Result<Checkpoint> ckpt = LoadCheckpoint(options.path);
+  if (!ckpt.ok()) return ReportError(ckpt.status());
+  std::vector<std::string> hashes;
+  if (options.hash) {
+    for (const NamedTensor& nt : ckpt->tensors) {
+      Result<std::string> h = Sha256Hex(nt.tensor);
+      if (!h.ok()) return ReportError(h.status().WithContext(options.path + ": " + nt.name));
+      hashes.push_back(*h);
+    }
+  }
+  if (options.json)
+    std::cout << Dump(ToJson(*ckpt, hashes)) << "\n";
+  else
+    PrintText(*ckpt, hashes);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace
 
 Command AddInspectCommand(CLI::App& parent) {
-  CLI::App* app = parent.add_subcommand("inspect", "(not implemented yet)");
-  return {app, [] { return ReportError(Unsupported("'inspect' is not implemented yet")); }};
+  auto options = std::make_shared<InspectOptions>();
+  CLI::App* app = parent.add_subcommand(
+      "inspect", "List a checkpoint's tensors (and module tree for whole-model pickles)");
+  app->add_option("file", options->path,
+                  "checkpoint: .pth/.pt (zip or legacy), TorchScript, "
+                  ".safetensors")
+      ->required();
+  app->add_flag("--json", options->json, "print one JSON object instead of text");
+  app->add_flag("--hash", options->hash,
+                "add each tensor's SHA-256 (C-contiguous little-endian element bytes)");
+  return {app, [options] { return RunInspect(*options); }};
 }
 
 }  // namespace pt2tf::cli

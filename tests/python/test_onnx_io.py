@@ -36,7 +36,7 @@ def assert_close(got, ref):
 
 @pytest.fixture(scope="session")
 def torch_models(tmp_path_factory):
-    """{name: (onnx path, input, PyTorch output)} for a small CNN exported at opsets 11/17."""
+    """{name: (onnx path, input, PyTorch output)} for a small CNN exported at opsets 9/11/17."""
     import torch
     import torch.nn as nn
 
@@ -68,7 +68,7 @@ def torch_models(tmp_path_factory):
         ref = net(x).numpy()
     out = tmp_path_factory.mktemp("torch")
     models = {}
-    for opset in (11, 17):
+    for opset in (9, 11, 17):
         path = out / f"net_opset{opset}.onnx"
         torch.onnx.export(net, (x,), str(path), dynamo=False, opset_version=opset,
                           input_names=["input"], output_names=["output"])
@@ -133,7 +133,7 @@ def sources(torch_models, tmp_path_factory):
 
 
 @pytest.mark.parametrize("opset", [13, 17, 21])
-@pytest.mark.parametrize("source", ["torch_opset11", "torch_opset17", "modern_opset21"])
+@pytest.mark.parametrize("source", ["torch_opset9", "torch_opset11", "torch_opset17", "modern_opset21"])
 def test_convert_to_opset(pt2tf_bin, sources, source, opset, tmp_path):
     src, x, ref = sources[source]
     out = tmp_path / "out.onnx"
@@ -294,3 +294,82 @@ def test_subgraph_is_refused_naming_the_node(pt2tf_bin, tmp_path):
     out = tmp_path / "out.onnx"
     proc = run_pt2tf("convert", "-i", src, "-o", out, check=False)
     assert_refused(proc, out, mentions=[src, "If 'my_if'", "subgraph"])
+
+
+# --- old op forms, upgraded on read (each compared with ONNX Runtime on the original) -----
+
+F32, F64, I64 = onnx.TensorProto.FLOAT, onnx.TensorProto.DOUBLE, onnx.TensorProto.INT64
+OLD_FORMS = {
+    # name: (opset, nodes, inputs [(name, elem, shape)], initializers)
+    "softmax11_axis1_rank3": (11, [oh.make_node("Softmax", ["input"], ["output"], axis=1)],
+                              [("input", F32, [2, 3, 4])], []),
+    "logsoftmax11_axis0": (11, [oh.make_node("LogSoftmax", ["input"], ["output"], axis=0)],
+                           [("input", F32, [2, 3, 4])], []),
+    "hardmax11_default_axis": (11, [oh.make_node("Hardmax", ["input"], ["output"])],
+                               [("input", F32, [2, 3, 4])], []),
+    "softmax11_unknown_rank": (11, [oh.make_node("Softmax", ["input"], ["output"], axis=1)],
+                               [("input", F32, None)], []),
+    "pad2_value": (9, [oh.make_node("Pad", ["input"], ["output"], pads=[0, 1, 1, 2],
+                                    value=1.5)], [("input", F32, [2, 3])], []),
+    "slice1_attrs": (9, [oh.make_node("Slice", ["input"], ["output"], starts=[1, 0], ends=[3, -1],
+                                      axes=[0, 1])], [("input", F32, [4, 5])], []),
+    "topk1_k_attr": (9, [oh.make_node("TopK", ["input"], ["output", "idx"], k=2, axis=1)],
+                     [("input", F32, [3, 5])], []),
+    "clip6_after_neg": (9, [oh.make_node("Neg", ["input"], ["n"]),  # dtype known through Neg
+                            oh.make_node("Clip", ["n"], ["output"], min=-0.5, max=0.25)],
+                        [("input", F32, [3, 4])], []),
+    "clip6_only_max": (9, [oh.make_node("Clip", ["input"], ["output"], max=0.25)],
+                       [("input", F32, [3, 4])], []),
+    "batchnorm7_spatial": (7, [oh.make_node("BatchNormalization", ["input", "s", "b", "m", "v"],
+                                            ["output"], spatial=1, epsilon=1e-3)],
+                           [("input", F32, [2, 3, 4, 4])],
+                           [onh.from_array(RNG.uniform(0.5, 2, 3).astype(np.float32), n)
+                            for n in ("s", "b", "m", "v")]),
+    "dropout7": (7, [oh.make_node("Dropout", ["input"], ["output"], ratio=0.3)],
+                 [("input", F32, [2, 3])], []),
+    "upsample7_scales_attr": (7, [oh.make_node("Upsample", ["input"], ["output"],
+                                               scales=[1.0, 1.0, 2.0, 3.0])],
+                              [("input", F32, [1, 2, 3, 3])], []),
+    "upsample9_linear": (9, [oh.make_node("Upsample", ["input", "sc"], ["output"], mode="linear")],
+                         [("input", F32, [1, 2, 3, 3])],
+                         [onh.from_array(np.array([1, 1, 2, 2], np.float32), "sc")]),
+    "resize10_nearest_down": (10, [oh.make_node("Resize", ["input", "sc"], ["output"])],
+                              [("input", F32, [1, 1, 6, 6])],
+                              [onh.from_array(np.array([1, 1, 0.5, 0.5], np.float32), "sc")]),
+    "scatter9": (9, [oh.make_node("Scatter", ["input", "idx", "upd"], ["output"], axis=1)],
+                 [("input", F32, [2, 4])],
+                 [onh.from_array(np.array([[1, 3], [0, 2]], np.int64), "idx"),
+                  onh.from_array(np.ones((2, 2), np.float32), "upd")]),
+    "split2_attr": (9, [oh.make_node("Split", ["input"], ["a", "b"], axis=1, split=[1, 3]),
+                        oh.make_node("Concat", ["b", "a"], ["output"], axis=1)],
+                    [("input", F32, [2, 4])], []),
+    "split11_equal": (11, [oh.make_node("Split", ["input"], ["a", "b"], axis=0),
+                           oh.make_node("Sub", ["b", "a"], ["output"])],
+                      [("input", F32, [4, 3])], []),
+    "reducesum11_axes_attr": (11, [oh.make_node("ReduceSum", ["input"], ["output"], axes=[0, 2],
+                                                keepdims=0)], [("input", F32, [2, 3, 4])], []),
+    "squeeze11_unsqueeze11": (11, [oh.make_node("Unsqueeze", ["input"], ["u"], axes=[0, 3]),
+                                   oh.make_node("Squeeze", ["u"], ["output"], axes=[0])],
+                              [("input", F32, [2, 3])], []),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OLD_FORMS))
+def test_old_op_forms_are_upgraded(pt2tf_bin, tmp_path, name):
+    opset, nodes, inputs, inits = OLD_FORMS[name]
+    graph = oh.make_graph(nodes, name, [oh.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+                          [oh.make_tensor_value_info("output", F32 if inputs[0][1] == F32 else F64,
+                                                     None)], inits)
+    src = tmp_path / "old.onnx"
+    onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", opset)], ir_version=4),
+              str(src))
+    rng = np.random.default_rng(1)
+    shape = inputs[0][2] or [2, 3, 4]
+    x = rng.standard_normal(shape).astype(np.float64 if inputs[0][1] == F64 else np.float32)
+    ref = ort_run(src, {"input": x})[0]
+    for opset_out in (13, 17, 21):
+        out = tmp_path / f"new{opset_out}.onnx"
+        run_pt2tf("convert", "-i", src, "-o", out, "--opset", opset_out)
+        got = ort_run(out, {"input": x})[0]
+        assert got.dtype == ref.dtype and got.shape == ref.shape
+        np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)

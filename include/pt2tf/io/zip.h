@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pt2tf/io/mapped_file.h"
@@ -49,8 +50,12 @@ class ZipArchive {
   const std::shared_ptr<const MappedFile>& file() const { return file_; }
 
  private:
+  // The entry's raw (possibly compressed) bytes, located through its local header.
+  Result<ByteSpan> RawData(const ZipEntry& entry) const;
+
   std::shared_ptr<const MappedFile> file_;
   std::vector<ZipEntry> entries_;
+  std::unordered_map<std::string, size_t> index_;  // name -> position in entries_
   std::string top_folder_;
 };
 
