@@ -101,6 +101,8 @@ Status EmitBinary(const ir::Node& node, EmitContext& ctx) {
     op = IsFloatingPoint(a->dtype) ? "RealDiv" : "TruncateDiv";
   } else if (node.op_type == "Mod") {
     op = node.GetInt("fmod", 0) ? "TruncateMod" : "FloorMod";
+    if (a->dtype == DType::kFloat16 || a->dtype == DType::kBFloat16)
+      return NodeUnsupported(node, "Mod on 16-bit floats (no TensorFlow CPU kernel)");
     if (!node.GetInt("fmod", 0) && IsFloatingPoint(a->dtype))
       return NodeUnsupported(node, "fmod=0 on floating-point inputs is invalid ONNX");
   } else if (node.op_type == "And" || node.op_type == "Or") {
@@ -171,8 +173,15 @@ Status EmitWhere(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitCast(const ir::Node& node, EmitContext& ctx) {
-  auto to = DTypeFromOnnx(static_cast<int>(node.GetInt("to", 0)));
-  if (!to) return NodeUnsupported(node, "attribute to=" + std::to_string(node.GetInt("to", 0)));
+  std::optional<DType> to;
+  if (node.op_type == "CastLike") {
+    if (!node.input(1)) return InvalidInput(node.Describe() + ": missing target_type input");
+    to = node.input(1)->dtype;
+  } else {
+    to = DTypeFromOnnx(static_cast<int>(node.GetInt("to", 0)));
+    if (!to) return NodeUnsupported(node, "attribute to=" + std::to_string(node.GetInt("to", 0)));
+  }
+  if (node.GetInt("saturate", 1) == 0) return NodeUnsupported(node, "attribute saturate=0");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType src, InputType(node, 0));
   auto dst = TfType(*to);
   if (!dst.ok()) return NodeUnsupported(node, dst.status().message());

@@ -129,19 +129,24 @@ Status EmitBatchNormalization(const ir::Node& node, EmitContext& ctx) {
 }
 
 // (x - mean) * rsqrt(var + eps) over TF `axes`, the normalisation both Instance- and
-// LayerNormalization share.
-static Result<std::string> Normalize(const ir::Node& node, EmitContext& ctx, const std::string& x,
-                                     const std::vector<int64_t>& axes, tensorflow::DataType t,
-                                     float eps) {
-  std::string mean = EmitReduction(ctx, "Mean", x, axes, true, t, node.name + "/mean");
-  std::string centered = ctx.Binary("Sub", x, mean, t, node.name + "/centered");
+// LayerNormalization share; also returns the mean and rsqrt(var + eps) (kept dims).
+struct Normalized {
+  std::string y, mean, inv_std;
+};
+
+static Result<Normalized> Normalize(const ir::Node& node, EmitContext& ctx, const std::string& x,
+                                    const std::vector<int64_t>& axes, tensorflow::DataType t,
+                                    DType dtype, float eps) {
+  Normalized n;
+  n.mean = EmitReduction(ctx, "Mean", x, axes, true, t, node.name + "/mean");
+  std::string centered = ctx.Binary("Sub", x, n.mean, t, node.name + "/centered");
   std::string sq = ctx.Unary("Square", centered, t, node.name + "/square");
   std::string var = EmitReduction(ctx, "Mean", sq, axes, true, t, node.name + "/var");
-  PT2TF_ASSIGN_OR_RETURN(std::string e,
-                         ctx.ConstScalar(node.input(0)->dtype, eps, node.name + "/eps"));
-  std::string inv = ctx.Binary("AddV2", var, e, t, node.name + "/var_eps");
-  inv = ctx.Unary("Rsqrt", inv, t, node.name + "/rsqrt");
-  return ctx.Binary("Mul", centered, inv, t, node.name + "/normalized");
+  PT2TF_ASSIGN_OR_RETURN(std::string e, ctx.ConstScalar(dtype, eps, node.name + "/eps"));
+  n.inv_std = ctx.Binary("AddV2", var, e, t, node.name + "/var_eps");
+  n.inv_std = ctx.Unary("Rsqrt", n.inv_std, t, node.name + "/rsqrt");
+  n.y = ctx.Binary("Mul", centered, n.inv_std, t, node.name + "/normalized");
+  return n;
 }
 
 Status EmitInstanceNormalization(const ir::Node& node, EmitContext& ctx) {
@@ -153,8 +158,10 @@ Status EmitInstanceNormalization(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
   std::vector<int64_t> axes;
   for (int64_t a = 2; a < rank; ++a) axes.push_back(a);
-  PT2TF_ASSIGN_OR_RETURN(std::string y, Normalize(node, ctx, in.tensor, TfAxes(in.perm, axes), t,
-                                                  node.GetFloat("epsilon", 1e-5f)));
+  PT2TF_ASSIGN_OR_RETURN(
+      Normalized n, Normalize(node, ctx, in.tensor, TfAxes(in.perm, axes), t, node.input(0)->dtype,
+                              node.GetFloat("epsilon", 1e-5f)));
+  std::string y = n.y;
   PT2TF_ASSIGN_OR_RETURN(std::string scale,
                          ChannelParam(node, ctx, node.input(1), rank, in.perm, xs[1]));
   PT2TF_ASSIGN_OR_RETURN(std::string bias,
@@ -166,18 +173,37 @@ Status EmitInstanceNormalization(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitLayerNormalization(const ir::Node& node, EmitContext& ctx) {
-  PT2TF_RETURN_IF_ERROR(RequireUnused(node, 1, ctx));
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  if (!IsFloatingPoint(node.input(0)->dtype)) return NodeUnsupported(node, "integer input");
+  const DType dtype = node.input(0)->dtype;
+  if (!IsFloatingPoint(dtype)) return NodeUnsupported(node, "integer input");
   int64_t axis = node.GetInt("axis", -1);
   if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
   PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
   std::vector<int64_t> axes;
   for (int64_t a = axis; a < rank; ++a) axes.push_back(a);
-  PT2TF_ASSIGN_OR_RETURN(std::string y, Normalize(node, ctx, in.tensor, TfAxes(in.perm, axes), t,
-                                                  node.GetFloat("epsilon", 1e-5f)));
+  // stash_type 1 (the default): statistics in float32, as ONNX's function body does.
+  const bool stash = node.GetInt("stash_type", 1) == 1 && dtype != DType::kFloat32;
+  std::string x = in.tensor;
+  tensorflow::DataType st = t;
+  if (stash) {
+    tensorflow::NodeDef& c = ctx.AddOp("Cast", node.name + "/to_float", {x});
+    SetAttrType(c, "SrcT", t);
+    SetAttrType(c, "DstT", tensorflow::DT_FLOAT);
+    x = c.name();
+    st = tensorflow::DT_FLOAT;
+  }
+  PT2TF_ASSIGN_OR_RETURN(
+      Normalized n, Normalize(node, ctx, x, TfAxes(in.perm, axes), st,
+                              stash ? DType::kFloat32 : dtype, node.GetFloat("epsilon", 1e-5f)));
+  std::string y = n.y;
+  if (stash) {
+    tensorflow::NodeDef& c = ctx.AddOp("Cast", node.name + "/from_float", {y});
+    SetAttrType(c, "SrcT", tensorflow::DT_FLOAT);
+    SetAttrType(c, "DstT", t);
+    y = c.name();
+  }
   PT2TF_ASSIGN_OR_RETURN(std::string scale, ctx.GetBroadcastAs(node.input(1), rank, in.perm));
   y = ctx.Binary("Mul", y, scale, t, node.input(2) ? node.name + "/scaled" : node.name);
   if (const ir::Value* b = node.input(2)) {
@@ -185,6 +211,8 @@ Status EmitLayerNormalization(const ir::Node& node, EmitContext& ctx) {
     y = ctx.Binary("AddV2", y, bias, t, node.name);
   }
   ctx.Set(node.outputs[0], TfValue{y, in.perm, std::nullopt});
+  if (node.outputs.size() > 1) ctx.Set(node.outputs[1], TfValue{n.mean, in.perm, std::nullopt});
+  if (node.outputs.size() > 2) ctx.Set(node.outputs[2], TfValue{n.inv_std, in.perm, std::nullopt});
   return OkStatus();
 }
 

@@ -21,7 +21,7 @@ Status EmitUnary(const ir::Node& node, EmitContext& ctx);
 Status EmitBinary(const ir::Node& node, EmitContext& ctx);
 Status EmitVariadic(const ir::Node& node, EmitContext& ctx);  // Sum, Mean, n-ary Min/Max
 Status EmitWhere(const ir::Node& node, EmitContext& ctx);
-Status EmitCast(const ir::Node& node, EmitContext& ctx);
+Status EmitCast(const ir::Node& node, EmitContext& ctx);      // Cast, CastLike
 Status EmitIdentity(const ir::Node& node, EmitContext& ctx);  // Identity, Dropout
 // activation.cpp
 Status EmitClip(const ir::Node& node, EmitContext& ctx);
@@ -61,6 +61,15 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx);
 Status EmitSlice(const ir::Node& node, EmitContext& ctx);
 Status EmitGather(const ir::Node& node, EmitContext& ctx);
 Status EmitPad(const ir::Node& node, EmitContext& ctx);
+// resize.cpp
+Status EmitResize(const ir::Node& node, EmitContext& ctx);
+// misc.cpp
+Status EmitRange(const ir::Node& node, EmitContext& ctx);
+Status EmitCumSum(const ir::Node& node, EmitContext& ctx);
+Status EmitTopK(const ir::Node& node, EmitContext& ctx);
+Status EmitEinsum(const ir::Node& node, EmitContext& ctx);
+Status EmitDepthSpace(const ir::Node& node, EmitContext& ctx);  // DepthToSpace, SpaceToDepth
+Status EmitTrilu(const ir::Node& node, EmitContext& ctx);
 // reduce.cpp
 Status EmitReduce(const ir::Node& node, EmitContext& ctx);
 Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx);

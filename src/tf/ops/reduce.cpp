@@ -88,8 +88,6 @@ Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx) {
-  if (node.GetInt("select_last_index", 0) != 0)
-    return NodeUnsupported(node, "attribute select_last_index=1");
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
   int64_t axis = node.GetInt("axis", 0);
@@ -101,12 +99,29 @@ Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(
       std::string ax,
       ctx.ConstScalar(DType::kInt32, static_cast<double>(tf_axis), node.name + "/axis"));
+  // select_last_index: search the reversed axis, then map the index back.
+  const bool last = node.GetInt("select_last_index", 0) != 0;
+  if (last && xs[axis] < 0) return NodeUnsupported(node, "select_last_index=1 on an unknown dim");
+  if (last) {
+    std::string rev_axis = ctx.ConstI32({tf_axis}, node.name + "/reverse_axis");
+    tensorflow::NodeDef& rev =
+        ctx.AddOp("ReverseV2", node.name + "/reverse", {tv.tensor, rev_axis});
+    SetAttrType(rev, "T", t);
+    SetAttrType(rev, "Tidx", tensorflow::DT_INT32);
+    tv.tensor = rev.name();
+  }
   tensorflow::NodeDef& def = ctx.AddOp(node.op_type == "ArgMax" ? "ArgMax" : "ArgMin",
                                        keep ? node.name + "/arg" : node.name, {tv.tensor, ax});
   SetAttrType(def, "T", t);
   SetAttrType(def, "Tidx", tensorflow::DT_INT32);
   SetAttrType(def, "output_type", tensorflow::DT_INT64);
   std::string y = def.name();
+  if (last) {
+    PT2TF_ASSIGN_OR_RETURN(
+        std::string top,
+        ctx.ConstScalar(DType::kInt64, static_cast<double>(xs[axis] - 1), node.name + "/last"));
+    y = ctx.Binary("Sub", top, y, tensorflow::DT_INT64, keep ? node.name + "/index" : node.name);
+  }
   Perm out = tv.perm;
   if (keep) {
     tensorflow::NodeDef& ex = ctx.AddOp("ExpandDims", node.name, {y, ax});

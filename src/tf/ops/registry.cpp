@@ -76,6 +76,7 @@ constexpr Entry kEmitters[] = {
     {"Mean", EmitVariadic},
     {"Where", EmitWhere},
     {"Cast", EmitCast},
+    {"CastLike", EmitCast},
     {"Identity", EmitIdentity},
     {"Dropout", EmitIdentity},
     // activation.cpp
@@ -131,6 +132,16 @@ constexpr Entry kEmitters[] = {
     {"ReduceLogSumExp", EmitReduce},
     {"ArgMax", EmitArgMinMax},
     {"ArgMin", EmitArgMinMax},
+    // resize.cpp
+    {"Resize", EmitResize},
+    // misc.cpp
+    {"Range", EmitRange},
+    {"CumSum", EmitCumSum},
+    {"TopK", EmitTopK},
+    {"Einsum", EmitEinsum},
+    {"DepthToSpace", EmitDepthSpace},
+    {"SpaceToDepth", EmitDepthSpace},
+    {"Trilu", EmitTrilu},
 };
 
 }  // namespace
