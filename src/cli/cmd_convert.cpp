@@ -15,6 +15,7 @@ struct ConvertFlags {
   std::string input_shape;
   int opset = 17;
   bool non_strict = false;
+  bool external_data = false;
   std::vector<std::string> outputs;
   bool quiet = false;
   bool json = false;
@@ -44,6 +45,7 @@ int Run(const ConvertFlags& flags) {
   options.model_name = flags.model;
   options.opset = flags.opset;
   options.strict = !flags.non_strict;
+  options.onnx_external_data = flags.external_data;
   options.output_paths = flags.outputs;
   if (!flags.input_shape.empty()) {
     Result<ir::Dims> shape = ParseShape(flags.input_shape);
@@ -98,6 +100,8 @@ Command AddConvertCommand(CLI::App& parent) {
   app->add_option("--opset", flags->opset, "ONNX opset of .onnx outputs (13..21)")
       ->check(CLI::Range(13, 21))
       ->capture_default_str();
+  app->add_flag("--external-data", flags->external_data,
+                "store .onnx weights in <output>.data beside the model (automatic at 2 GiB)");
   app->add_flag("--non-strict", flags->non_strict,
                 "warn about unexpected checkpoint keys instead of failing");
   app->add_flag("-q,--quiet", flags->quiet, "print nothing on success");

@@ -27,6 +27,8 @@ Status WriteOnnxOutput(const ir::Graph& graph, const std::string& path,
                        const ConvertOptions& options) {
   onnx::OnnxWriteOptions write;
   write.opset = options.opset;
+  write.external_data =
+      options.onnx_external_data ? onnx::ExternalData::kAlways : onnx::ExternalData::kAuto;
   return onnx::WriteOnnx(graph, path, write);
 }
 
