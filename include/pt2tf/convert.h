@@ -9,6 +9,7 @@
 
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
+#include "pt2tf/tf/tf_writer.h"
 
 namespace pt2tf {
 
@@ -20,6 +21,7 @@ struct ConvertOptions {
   bool onnx_external_data = false;        // .onnx weights in "<out>.data" (automatic at 2 GiB)
   bool strict = true;                     // unexpected checkpoint keys are errors
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
+  tf::TfWriterOptions tf;                 // .pb and SavedModel outputs
 };
 
 struct ConvertedOutput {

@@ -14,6 +14,7 @@ struct ConvertFlags {
   std::string model;
   std::string input_shape;
   int opset = 17;
+  std::string input_layout = "nchw";
   bool non_strict = false;
   bool external_data = false;
   std::vector<std::string> outputs;
@@ -47,6 +48,8 @@ int Run(const ConvertFlags& flags) {
   options.strict = !flags.non_strict;
   options.onnx_external_data = flags.external_data;
   options.output_paths = flags.outputs;
+  options.tf.input_layout =
+      flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
   if (!flags.input_shape.empty()) {
     Result<ir::Dims> shape = ParseShape(flags.input_shape);
     if (!shape.ok()) return ReportError(shape.status());
@@ -102,6 +105,11 @@ Command AddConvertCommand(CLI::App& parent) {
       ->capture_default_str();
   app->add_flag("--external-data", flags->external_data,
                 "store .onnx weights in <output>.data beside the model (automatic at 2 GiB)");
+  app->add_option("--input-layout", flags->input_layout,
+                  "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "
+                  "Transpose inside the graph) or nhwc (TensorFlow-native, no Transpose)")
+      ->check(CLI::IsMember({"nchw", "nhwc"}))
+      ->capture_default_str();
   app->add_flag("--non-strict", flags->non_strict,
                 "warn about unexpected checkpoint keys instead of failing");
   app->add_flag("-q,--quiet", flags->quiet, "print nothing on success");

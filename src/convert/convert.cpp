@@ -8,6 +8,7 @@
 #include "convert/graph_source.h"
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/onnx/onnx_writer.h"
+#include "pt2tf/tf/tf_writer.h"
 
 namespace pt2tf {
 namespace {
@@ -23,8 +24,7 @@ bool IsDirectoryPath(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Status WriteOnnxOutput(const ir::Graph& graph, const std::string& path,
-                       const ConvertOptions& options) {
+Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
   onnx::OnnxWriteOptions write;
   write.opset = options.opset;
   write.external_data =
@@ -32,8 +32,13 @@ Status WriteOnnxOutput(const ir::Graph& graph, const std::string& path,
   return onnx::WriteOnnx(graph, path, write);
 }
 
-Status NotYet(const ir::Graph&, const std::string& path, const ConvertOptions&) {
-  return Unsupported(path + ": TensorFlow outputs are not supported yet");
+// TF writers lower in place (BN folding keeps ONNX semantics, so later outputs stay valid).
+Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+  return tf::WriteFrozenGraph(graph, path, options.tf);
+}
+
+Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+  return tf::WriteSavedModel(graph, path, options.tf);
 }
 
 // The one table of output kinds, tried in order: the first whose `matches` accepts the path
@@ -41,13 +46,13 @@ Status NotYet(const ir::Graph&, const std::string& path, const ConvertOptions&) 
 struct OutputWriter {
   const char* kind;
   bool (*matches)(const std::string& path);
-  Status (*write)(const ir::Graph& graph, const std::string& path, const ConvertOptions& options);
+  Status (*write)(ir::Graph& graph, const std::string& path, const ConvertOptions& options);
 };
 
 const OutputWriter kOutputWriters[] = {
     {"onnx", [](const std::string& p) { return EndsWith(p, ".onnx"); }, WriteOnnxOutput},
-    {"tf-graphdef", [](const std::string& p) { return EndsWith(p, ".pb"); }, NotYet},
-    {"tf-savedmodel", IsDirectoryPath, NotYet},
+    {"tf-graphdef", [](const std::string& p) { return EndsWith(p, ".pb"); }, WriteTfGraphDef},
+    {"tf-savedmodel", IsDirectoryPath, WriteTfSavedModel},
 };
 
 Result<const OutputWriter*> FindWriter(const std::string& path) {

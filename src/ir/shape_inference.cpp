@@ -304,8 +304,23 @@ Status InferNodeShapes(Node& node) {
   // Unknown ops keep whatever their outputs carry (an importer may have filled them from
   // value_info); writers refuse what they cannot convert.
   if (!fn) return OkStatus();
+  // What the outputs already carry (an importer's value_info, an earlier run): kept where
+  // the rule cannot tell, e.g. Squeeze with run-time axes.
+  std::vector<std::optional<Dims>> before;
+  for (const Value* out : node.outputs) before.push_back(out ? out->shape : std::nullopt);
   shapes::InferContext ctx(node);
-  return fn(ctx);
+  PT2TF_RETURN_IF_ERROR(fn(ctx));
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    Value* out = node.outputs[i];
+    if (!out || !before[i]) continue;
+    if (!out->shape) {
+      out->shape = before[i];
+    } else if (out->shape->size() == before[i]->size()) {
+      for (size_t d = 0; d < out->shape->size(); ++d)
+        if ((*out->shape)[d] == kUnknownDim) (*out->shape)[d] = (*before[i])[d];
+    }
+  }
+  return OkStatus();
 }
 
 Status InferShapes(Graph& graph) {

@@ -214,6 +214,19 @@ TEST(ShapeInference, ReshapeWithDynamicShapeKnowsRank) {
   EXPECT_EQ(Infer(g, n), (Dims{U, U}));
 }
 
+TEST(ShapeInference, KeepsImportedShapesWhereTheRuleCannotTell) {
+  Graph g;
+  Value* x = g.AddInput("x", DType::kFloat32, {1, 3, 1, 5});
+  Value* axes = g.AddInput("axes", DType::kInt64, {1});  // run-time axes
+  Node* sq = g.AddNode("Squeeze", {x, axes});
+  Node* relu = g.AddNode("Relu", {x});
+  sq->outputs[0]->shape = Dims{1, 3, 5};       // as an importer's value_info said
+  relu->outputs[0]->shape = Dims{7, 7, 7, 7};  // stale: the rule knows better
+  ASSERT_TRUE(InferShapes(g).ok());
+  EXPECT_EQ(*sq->outputs[0]->shape, (Dims{1, 3, 5}));
+  EXPECT_EQ(*relu->outputs[0]->shape, (Dims{1, 3, 1, 5}));
+}
+
 TEST(ShapeInference, TransposeConcatSplit) {
   Graph g;
   Value* x = g.AddInput("x", DType::kFloat32, {2, 3, 5});

@@ -45,7 +45,7 @@ def test_resnet18_opsets(pt2tf_bin, zoo_cache, tmp_path, opset):
     verify_model(zoo_cache, "resnet18", tmp_path, opset=opset)
 
 
-@pytest.mark.parametrize("name", ["civilnet", "resnet18"])
+@pytest.mark.parametrize("name", ["civilnet", "resnet18", "squeezenet1_0", "densenet121"])
 def test_whole_model_pickle_picks_architecture(pt2tf_bin, zoo_cache, tmp_path, name):
     verify_model(zoo_cache, name, tmp_path, whole_model=True)
 
@@ -123,5 +123,6 @@ def test_fine_tuned_head_is_sized_from_checkpoint(pt2tf_bin, tmp_path, name, hea
     torch.save(model.state_dict(), checkpoint)
     convert(checkpoint, out, model=name)
     x = random_input((1, 3, 224, 224))
-    assert_close(run_onnx(out, x), torch_reference(model, x), name)
-    check_onnx(out)
+    got = run_onnx(out, x)
+    assert_close(got, torch_reference(model, x), name)
+    check_onnx(out, got)

@@ -21,7 +21,9 @@ Status VerifyGraph(const Graph& graph);
 // constants, at ONNX opset-21 semantics. Error (naming the node) when inputs are
 // inconsistent, e.g. an input shape the network cannot take. Shape-carrying inputs
 // (Reshape shape, Slice starts, ...) are only read when constant; otherwise the affected
-// dims become kUnknownDim. Ops without a rule keep their outputs' current shapes.
+// dims become kUnknownDim. Where a rule cannot tell (unknown rank or dims) the outputs keep
+// what they already carried (e.g. an importer's value_info); what it can tell overrides.
+// Ops without a rule keep their outputs' current shapes.
 Status InferShapes(Graph& graph);
 // The same for a single node (its inputs must already be inferred).
 Status InferNodeShapes(Node& node);
