@@ -193,6 +193,18 @@ def assert_close(got, ref, what=""):
     return diff
 
 
+def assert_input_sensitive(model, ref, shape, seed, what):
+    """The comparison only proves something if the output depends on the input: random
+    weights can saturate a deep network until every input gives the same output, and then a
+    wrong padding or stride would pass. A second input must move the output by well over the
+    tolerance."""
+    other = torch_reference(model, random_input(shape, seed + 1000))
+    moved = float(np.max(np.abs(other.astype(np.float64) - ref.astype(np.float64))))
+    tol = RTOL * max(1.0, float(np.max(np.abs(ref))))
+    assert moved > 10 * tol, (f"{what}: output barely depends on the input (moved {moved:.3g}, "
+                              f"tolerance {tol:.3g}); the comparison would prove nothing")
+
+
 def check_onnx(path, output=None):
     """onnx.checker (full_check); with `output`, also that the graph's declared output shape
     is the one ONNX Runtime produced (pt2tf computes shapes itself)."""
@@ -245,6 +257,7 @@ def verify_model(cache, name, tmp_path, input_shape=None, opset=None, whole_mode
     ref = torch_reference(model, x)
     got = run_onnx(out, x)
     diff = assert_close(got, ref, f"{name} {'x'.join(map(str, shape))}")
+    assert_input_sensitive(model, ref, shape, seed, name)
     check_onnx(out, got)
     if opset:
         import onnx
