@@ -9,6 +9,7 @@
 
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
+#include "pt2tf/tf/tf_writer.h"
 
 namespace pt2tf {
 
@@ -19,6 +20,7 @@ struct ConvertOptions {
   int opset = 17;                         // ONNX opset of .onnx outputs
   bool strict = true;                     // unexpected checkpoint keys are errors
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
+  tf::TfWriterOptions tf;                 // .pb and SavedModel outputs
 };
 
 struct ConvertedOutput {

@@ -14,6 +14,7 @@ struct ConvertFlags {
   std::string model;
   std::string input_shape;
   int opset = 17;
+  std::string input_layout = "nchw";
   bool non_strict = false;
   std::vector<std::string> outputs;
   bool quiet = false;
@@ -45,6 +46,8 @@ int Run(const ConvertFlags& flags) {
   options.opset = flags.opset;
   options.strict = !flags.non_strict;
   options.output_paths = flags.outputs;
+  options.tf.input_layout =
+      flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
   if (!flags.input_shape.empty()) {
     Result<ir::Dims> shape = ParseShape(flags.input_shape);
     if (!shape.ok()) return ReportError(shape.status());
@@ -97,6 +100,11 @@ Command AddConvertCommand(CLI::App& parent) {
                   "input shape NxCxHxW, e.g. 1x3x300x300 (default: the model's own)");
   app->add_option("--opset", flags->opset, "ONNX opset of .onnx outputs (13..21)")
       ->check(CLI::Range(13, 21))
+      ->capture_default_str();
+  app->add_option("--input-layout", flags->input_layout,
+                  "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "
+                  "Transpose inside the graph) or nhwc (TensorFlow-native, no Transpose)")
+      ->check(CLI::IsMember({"nchw", "nhwc"}))
       ->capture_default_str();
   app->add_flag("--non-strict", flags->non_strict,
                 "warn about unexpected checkpoint keys instead of failing");

@@ -8,6 +8,7 @@
 #include "convert/graph_source.h"
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/onnx/onnx_writer.h"
+#include "pt2tf/tf/tf_writer.h"
 
 namespace pt2tf {
 namespace {
@@ -23,15 +24,19 @@ bool IsDirectoryPath(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-Status WriteOnnxOutput(const ir::Graph& graph, const std::string& path,
-                       const ConvertOptions& options) {
+Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
   onnx::OnnxWriteOptions write;
   write.opset = options.opset;
   return onnx::WriteOnnx(graph, path, write);
 }
 
-Status NotYet(const ir::Graph&, const std::string& path, const ConvertOptions&) {
-  return Unsupported(path + ": TensorFlow outputs are not supported yet");
+// TF writers lower in place (BN folding keeps ONNX semantics, so later outputs stay valid).
+Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+  return tf::WriteFrozenGraph(graph, path, options.tf);
+}
+
+Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+  return tf::WriteSavedModel(graph, path, options.tf);
 }
 
 // The one table of output kinds, tried in order: the first whose `matches` accepts the path
@@ -39,13 +44,13 @@ Status NotYet(const ir::Graph&, const std::string& path, const ConvertOptions&) 
 struct OutputWriter {
   const char* kind;
   bool (*matches)(const std::string& path);
-  Status (*write)(const ir::Graph& graph, const std::string& path, const ConvertOptions& options);
+  Status (*write)(ir::Graph& graph, const std::string& path, const ConvertOptions& options);
 };
 
 const OutputWriter kOutputWriters[] = {
     {"onnx", [](const std::string& p) { return EndsWith(p, ".onnx"); }, WriteOnnxOutput},
-    {"tf-graphdef", [](const std::string& p) { return EndsWith(p, ".pb"); }, NotYet},
-    {"tf-savedmodel", IsDirectoryPath, NotYet},
+    {"tf-graphdef", [](const std::string& p) { return EndsWith(p, ".pb"); }, WriteTfGraphDef},
+    {"tf-savedmodel", IsDirectoryPath, WriteTfSavedModel},
 };
 
 Result<const OutputWriter*> FindWriter(const std::string& path) {
@@ -56,10 +61,27 @@ Result<const OutputWriter*> FindWriter(const std::string& path) {
                     "in '/' for a SavedModel)");
 }
 
-// The IR passes every output needs, in order.
-Status RunPasses(ir::Graph& graph) {
-  PT2TF_RETURN_IF_ERROR(ir::VerifyGraph(graph));
-  return ir::InferShapes(graph);
+// Shapes of the graph outputs as the input declared them (e.g. an ONNX file's output
+// value_info). Inference may know less (a Reduce over computed axes has unknown rank), but
+// ONNX requires graph outputs to carry a shape, so what it cannot infer is taken from here.
+std::vector<std::optional<ir::Dims>> DeclaredOutputShapes(const ir::Graph& graph) {
+  std::vector<std::optional<ir::Dims>> shapes;
+  for (const ir::Value* v : graph.outputs()) shapes.push_back(v->shape);
+  return shapes;
+}
+
+void KeepDeclaredOutputShapes(ir::Graph& graph,
+                              const std::vector<std::optional<ir::Dims>>& declared) {
+  for (size_t i = 0; i < graph.outputs().size() && i < declared.size(); ++i) {
+    ir::Value* v = graph.outputs()[i];
+    if (!declared[i]) continue;
+    if (!v->shape) {
+      v->shape = declared[i];
+    } else if (v->shape->size() == declared[i]->size()) {
+      for (size_t d = 0; d < v->shape->size(); ++d)
+        if ((*v->shape)[d] < 0) (*v->shape)[d] = (*declared[i])[d];
+    }
+  }
 }
 
 }  // namespace
@@ -86,8 +108,10 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   report.input_path = options.input_path;
   PT2TF_ASSIGN_OR_RETURN(LoadedGraph loaded, LoadGraph(options, report));
   ir::Graph& graph = *loaded.graph;
-  Status passes = RunPasses(graph);
+  const auto declared = DeclaredOutputShapes(graph);
+  Status passes = ir::RunPasses(graph, ir::PassOptions{});
   if (!passes.ok()) return passes.WithContext(options.input_path);
+  KeepDeclaredOutputShapes(graph, declared);
 
   report.node_count = graph.nodes().size();
   for (const ir::Value* v : graph.Initializers()) {

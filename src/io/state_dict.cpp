@@ -134,7 +134,7 @@ Status FromModule(const Value& module, int max_depth, TensorBinder& binder, Chec
   uint64_t visits = 10'000'000;
   PT2TF_RETURN_IF_ERROR(WalkStateDict(module, "", max_depth, visits, binder, out));
   std::unordered_set<const Value*> seen;
-  int64_t json_nodes = 10'000'000;
+  int64_t json_nodes = 200'000;
   CollectModules(module, "", max_depth, seen, json_nodes, out.modules);
   return OkStatus();
 }
@@ -204,7 +204,7 @@ Status ExtractTorchObject(const Value& root, TensorBinder& binder, int max_depth
 }
 
 nlohmann::ordered_json ValueToJson(const Value& v, int depth_left) {
-  int64_t budget = 1'000'000;
+  int64_t budget = 100'000;
   return ToJson(v, depth_left, budget);
 }
 
@@ -231,7 +231,10 @@ nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
     case Kind::kList:
     case Kind::kSet: {
       J a = J::array();
-      for (const Value* item : v.items) a.push_back(ToJson(*item, depth_left - 1, budget));
+      for (const Value* item : v.items) {
+        a.push_back(ToJson(*item, depth_left - 1, budget));
+        if (budget <= 0) break;  // the last element already reads "..."
+      }
       return a;
     }
     case Kind::kDict: {
@@ -239,7 +242,10 @@ nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
       for (const auto& [k, val] : v.entries) string_keys = string_keys && k->IsString();
       if (string_keys) {
         J o = J::object();
-        for (const auto& [k, val] : StringItems(v)) o[k] = ToJson(*val, depth_left - 1, budget);
+        for (const auto& [k, val] : StringItems(v)) {
+          o[k] = ToJson(*val, depth_left - 1, budget);
+          if (budget <= 0) break;
+        }
         return o;
       }
       J a = J::array();
@@ -256,7 +262,10 @@ nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
       if (IsModuleObject(v)) return o;  // a module held as a plain attribute: name it only
       if (!v.items.empty()) {
         J args = J::array();
-        for (const Value* item : v.items) args.push_back(ToJson(*item, depth_left - 1, budget));
+        for (const Value* item : v.items) {
+          args.push_back(ToJson(*item, depth_left - 1, budget));
+          if (budget <= 0) break;
+        }
         o["args"] = std::move(args);
       }
       if (v.state != nullptr) o["state"] = ToJson(*v.state, depth_left - 1, budget);

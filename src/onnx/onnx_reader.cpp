@@ -8,6 +8,7 @@
 #include "onnx/onnx.pb.h"
 #include "onnx/opset_upgrade.h"
 #include "onnx/tensor_proto.h"
+#include "onnx/wire_strip.h"
 #include "pt2tf/io/mapped_file.h"
 
 namespace pt2tf::onnx {
@@ -29,8 +30,12 @@ std::string DescribeNode(const pb::NodeProto& n) {
 // namespace in the IR but not in ONNX).
 class Importer {
  public:
-  Importer(const pb::GraphProto& proto, TensorDecoder& decoder)
-      : proto_(proto), decoder_(decoder), graph_(std::make_unique<ir::Graph>()) {}
+  Importer(const pb::GraphProto& proto, TensorDecoder& decoder,
+           std::vector<std::optional<ByteSpan>> initializer_bytes)
+      : proto_(proto),
+        decoder_(decoder),
+        initializer_bytes_(std::move(initializer_bytes)),
+        graph_(std::make_unique<ir::Graph>()) {}
 
   Result<std::unique_ptr<ir::Graph>> Run(UpgradeOptions& upgrade) {
     if (!proto_.name().empty()) graph_->set_name(proto_.name());
@@ -110,8 +115,10 @@ class Importer {
       PT2TF_RETURN_IF_ERROR(ApplyType(vi, v, /*required=*/true));
       upgrade.typed_values.insert(v);
     }
-    for (const pb::TensorProto& t : proto_.initializer()) {
-      PT2TF_ASSIGN_OR_RETURN(Tensor tensor, decoder_.Decode(t, "initializer '" + t.name() + "'"));
+    for (int i = 0; i < proto_.initializer_size(); ++i) {
+      const pb::TensorProto& t = proto_.initializer(i);
+      PT2TF_ASSIGN_OR_RETURN(Tensor tensor, decoder_.Decode(t, "initializer '" + t.name() + "'",
+                                                            initializer_bytes_[i]));
       PT2TF_RETURN_IF_ERROR(
           DefineValue(t.name(), graph_->AddInitializer(t.name(), std::move(tensor))));
     }
@@ -242,25 +249,34 @@ class Importer {
 
   const pb::GraphProto& proto_;
   TensorDecoder& decoder_;
+  std::vector<std::optional<ByteSpan>> initializer_bytes_;  // raw_data in the mapped file
   std::unique_ptr<ir::Graph> graph_;
   std::unordered_map<std::string, ir::Value*> values_;
 };
 
 Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
-  if (file->size() > static_cast<uint64_t>(INT_MAX))
-    return Unsupported("the file is " + std::to_string(file->size()) +
-                       " bytes; ONNX files of 2 GiB or more cannot be parsed (store the weights "
-                       "as external data)");
+  Result<StrippedModel> stripped = StripInitializerData(file->bytes());
+  if (!stripped.ok())
+    return InvalidInput("not a valid ONNX model (" + stripped.status().message() + ")");
+  if (stripped->metadata.size() > static_cast<size_t>(INT_MAX))
+    return Unsupported("the model's metadata exceeds protobuf's 2 GiB limit");
   auto model = std::make_shared<pb::ModelProto>();
-  if (file->size() == 0 ||
-      !model->ParseFromArray(file->bytes().data(), static_cast<int>(file->size())))
+  if (file->size() == 0 || !model->ParseFromString(stripped->metadata))
     return InvalidInput("not a valid ONNX model (protobuf parse failed: truncated or corrupt?)");
+  if (model->graph().initializer_size() != static_cast<int>(stripped->raw_data.size()))
+    return InvalidInput("not a valid ONNX model (initializer list is inconsistent)");
   if (!model->has_graph()) return InvalidInput("not an ONNX model (no graph)");
   int64_t opset = -1;
   for (const pb::OperatorSetIdProto& o : model->opset_import())
     if (IsDefaultDomain(o.domain())) opset = o.version();
-  if (opset < 0) return InvalidInput("the model imports no default-domain opset");
+  if (opset < 0) {
+    std::string domains;
+    for (const pb::OperatorSetIdProto& o : model->opset_import())
+      domains += (domains.empty() ? "'" : ", '") + o.domain() + "'";
+    return Unsupported("the model uses only domain(s) " + domains +
+                       "; pt2tf reads the default ONNX domain");
+  }
   if (opset < kMinReadOpset || opset > kMaxReadOpset)
     return Unsupported("ONNX opset " + std::to_string(opset) + " is not supported (" +
                        std::to_string(kMinReadOpset) + ".." + std::to_string(kMaxReadOpset) + ")");
@@ -269,8 +285,8 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
                        "' is not supported");
 
   const std::string dir = std::filesystem::path(path).parent_path().string();
-  TensorDecoder decoder(model, dir);
-  Importer importer(model->graph(), decoder);
+  TensorDecoder decoder(model, file, dir);
+  Importer importer(model->graph(), decoder, std::move(stripped->raw_data));
   UpgradeOptions upgrade;
   upgrade.source_opset = static_cast<int>(opset);
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, importer.Run(upgrade));
@@ -283,12 +299,13 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
 
 Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path) {
   Result<std::unique_ptr<ir::Graph>> graph = Read(path);
-  if (!graph.ok()) {
-    const std::string& m = graph.status().message();
-    if (m.rfind(path, 0) == 0) return graph.status();  // already names the file
-    return graph.status().WithContext(path);
-  }
-  return graph;
+  if (graph.ok()) return graph;
+  // Names quoted from a hostile file may hold control bytes: keep the message one line.
+  std::string message = graph.status().message();
+  for (char& c : message)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (message.rfind(path, 0) != 0) message = path + ": " + message;
+  return Status(graph.status().kind(), message);
 }
 
 }  // namespace pt2tf::onnx

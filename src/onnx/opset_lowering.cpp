@@ -180,8 +180,9 @@ Status LowerSplit(const ir::Node& node, Lowerer& lo) {
   const int64_t n = num->i;
   const ir::Value* x = node.input(0);
   int64_t axis = node.GetInt("axis", 0);
-  if (!x || !x->shape || n <= 0)
-    return Refuse(node, "num_outputs on an input of unknown shape", lo.opset());
+  if (n != static_cast<int64_t>(node.outputs.size()))
+    return InvalidInput(node.Describe() + ": num_outputs differs from the number of outputs");
+  if (!x || !x->shape) return Refuse(node, "num_outputs on an input of unknown shape", lo.opset());
   const int64_t rank = static_cast<int64_t>(x->shape->size());
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return InvalidInput(node.Describe() + ": axis out of range");
@@ -189,10 +190,13 @@ Status LowerSplit(const ir::Node& node, Lowerer& lo) {
   if (dim < 0) return Refuse(node, "num_outputs on a dimension of unknown size", lo.opset());
   OutNode& out = lo.EmitCopy(node);
   out.attrs.erase("num_outputs");
-  if (dim % n == 0) return OkStatus();
+  if (dim % n == 0) return OkStatus();  // equal parts, Split-13's default
   const int64_t chunk = (dim + n - 1) / n;
   std::vector<int64_t> sizes(static_cast<size_t>(n), chunk);
   sizes.back() = dim - chunk * (n - 1);
+  if (sizes.back() < 0)
+    return InvalidInput(node.Describe() + ": cannot split " + std::to_string(dim) + " into " +
+                        std::to_string(n) + " parts");
   PT2TF_ASSIGN_OR_RETURN(std::string split,
                          lo.AddConstant(node.name + "/split", Int64Tensor(sizes)));
   out.inputs.resize(2);
@@ -350,28 +354,31 @@ Status LowerLayerNorm(const ir::Node& node, Lowerer& lo, const ir::Graph& graph)
   return OkStatus();
 }
 
-// Opset-21 GroupNormalization (per-channel scale/bias) as Reshape + normalize + affine.
+// Opset-21 GroupNormalization (per-channel scale/bias), for any input rank >= 2:
+//   x3 = Reshape(x, [0,0,-1])          N,C,L
+//   n  = normalize(Reshape(x3, [0,G,-1])) over its last axis
+//   y  = Reshape(Reshape(n, Shape(x3)) * scale[C,1] + bias[C,1], Shape(x))
 Status LowerGroupNorm(const ir::Node& node, Lowerer& lo, const ir::Graph& graph) {
   PT2TF_RETURN_IF_ERROR(CheckNormalizationOutputs(node, graph, lo));
   const ir::Value* x = node.input(0);
-  if (!x->shape || x->shape->size() < 2)
-    return Refuse(node, "an input of unknown rank", lo.opset());
-  const int64_t rank = static_cast<int64_t>(x->shape->size());
   const int64_t groups = node.GetInt("num_groups", 0);
+  PT2TF_ASSIGN_OR_RETURN(std::string ncl,
+                         lo.AddConstant(node.name + "/ncl_shape", Int64Tensor({0, 0, -1})));
   PT2TF_ASSIGN_OR_RETURN(std::string grouped_shape, lo.AddConstant(node.name + "/grouped_shape",
                                                                    Int64Tensor({0, groups, -1})));
-  std::vector<int64_t> affine(static_cast<size_t>(rank - 1), 1);
-  affine[0] = -1;
   PT2TF_ASSIGN_OR_RETURN(std::string affine_shape,
-                         lo.AddConstant(node.name + "/affine_shape", Int64Tensor(affine)));
+                         lo.AddConstant(node.name + "/affine_shape", Int64Tensor({-1, 1})));
   std::string shape = lo.EmitValue(node, "Shape", {x->name});
-  std::string grouped = lo.EmitValue(node, "Reshape", {x->name, grouped_shape});
-  PT2TF_ASSIGN_OR_RETURN(std::string n, EmitNormalize(node, lo, grouped, {2}, x->dtype));
-  std::string back = lo.EmitValue(node, "Reshape", {n, shape});
+  std::string x3 = lo.EmitValue(node, "Reshape", {x->name, ncl});
+  std::string shape3 = lo.EmitValue(node, "Shape", {x3});
+  std::string grouped = lo.EmitValue(node, "Reshape", {x3, grouped_shape});
+  PT2TF_ASSIGN_OR_RETURN(std::string n, EmitNormalize(node, lo, grouped, {-1}, x->dtype));
+  std::string back = lo.EmitValue(node, "Reshape", {n, shape3});
   std::string scale = lo.EmitValue(node, "Reshape", {NameOf(node.input(1)), affine_shape});
   std::string bias = lo.EmitValue(node, "Reshape", {NameOf(node.input(2)), affine_shape});
   std::string scaled = lo.EmitValue(node, "Mul", {back, scale});
-  lo.Emit(node, "Add", {scaled, bias}, {NameOf(node.outputs[0])});
+  std::string shifted = lo.EmitValue(node, "Add", {scaled, bias});
+  lo.Emit(node, "Reshape", {shifted, shape}, {NameOf(node.outputs[0])});
   return OkStatus();
 }
 
@@ -573,6 +580,44 @@ constexpr LoweringRule kRules[] = {
     {"StringSplit", 20, Rewrite::kRefuse},
 };
 
+// Element types an op accepts only from some opset on.
+struct TypeRule {
+  const char* op_type;
+  size_t input;
+  DType dtype;
+  int since;
+};
+
+constexpr TypeRule kTypeRules[] = {
+    {"QuantizeLinear", 0, DType::kFloat16, 19},
+    {"QuantizeLinear", 0, DType::kBFloat16, 19},
+    {"QuantizeLinear", 2, DType::kFloat8E4M3FN, 19},
+    {"QuantizeLinear", 2, DType::kFloat8E5M2, 19},
+    {"QuantizeLinear", 2, DType::kInt16, 21},
+    {"QuantizeLinear", 2, DType::kUInt16, 21},
+    {"DequantizeLinear", 0, DType::kFloat8E4M3FN, 19},
+    {"DequantizeLinear", 0, DType::kFloat8E5M2, 19},
+    {"DequantizeLinear", 0, DType::kInt16, 21},
+    {"DequantizeLinear", 0, DType::kUInt16, 21},
+    {"DequantizeLinear", 1, DType::kFloat16, 19},
+    {"DequantizeLinear", 1, DType::kBFloat16, 19},
+    {"IsInf", 0, DType::kFloat16, 20},
+    {"IsInf", 0, DType::kBFloat16, 20},
+    {"QLinearMatMul", 1, DType::kFloat16, 21},
+    {"QLinearMatMul", 1, DType::kBFloat16, 21},
+};
+
+Status CheckTypes(const ir::Node& node, int opset) {
+  for (const TypeRule& r : kTypeRules) {
+    const ir::Value* v = node.input(r.input);
+    if (opset < r.since && node.op_type == r.op_type && v && v->dtype == r.dtype)
+      return Refuse(
+          node, "dtype " + std::string(TorchName(r.dtype)) + " on input " + std::to_string(r.input),
+          opset);
+  }
+  return OkStatus();
+}
+
 Status ApplyRule(const LoweringRule& rule, const ir::Node& node, Lowerer& lo,
                  const ir::Graph& graph) {
   switch (rule.rewrite) {
@@ -621,6 +666,7 @@ Status ApplyRule(const LoweringRule& rule, const ir::Node& node, Lowerer& lo,
 Result<LoweredGraph> LowerToOpset(const ir::Graph& graph, int opset) {
   Lowerer lo(graph, opset);
   for (const auto& node : graph.nodes()) {
+    PT2TF_RETURN_IF_ERROR(CheckTypes(*node, opset));
     const LoweringRule* rule = nullptr;
     if (node->domain.empty())
       for (const LoweringRule& r : kRules)

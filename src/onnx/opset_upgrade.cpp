@@ -159,8 +159,13 @@ Status IntsAttrToInput(ir::Node& node, Upgrader& up, const std::string& attr, si
 Status UpgradeAxes(ir::Node& node, Upgrader& up) {
   return IntsAttrToInput(node, up, "axes", 1);
 }
+// Split-2/11: split attribute → input. Before 18, no sizes meant equal parts; from 18 on
+// that takes num_outputs.
 Status UpgradeSplit(ir::Node& node, Upgrader& up) {
-  return IntsAttrToInput(node, up, "split", 1);
+  PT2TF_RETURN_IF_ERROR(IntsAttrToInput(node, up, "split", 1));
+  if (!node.input(1) && !node.FindAttr("num_outputs"))
+    node.attrs["num_outputs"] = ir::Attribute::Int(static_cast<int64_t>(node.outputs.size()));
+  return OkStatus();
 }
 
 Status UpgradeSlice(ir::Node& node, Upgrader& up) {
@@ -411,7 +416,7 @@ constexpr UpgradeRule kRules[] = {
     {"ReduceSumSquare", 18, Rewrite::kAxes},
     {"Squeeze", 13, Rewrite::kAxes},
     {"Unsqueeze", 13, Rewrite::kAxes},
-    {"Split", 13, Rewrite::kSplit},
+    {"Split", 18, Rewrite::kSplit},
     {"Slice", 10, Rewrite::kSlice},
     {"Pad", 11, Rewrite::kPad},
     {"Clip", 11, Rewrite::kClip},
@@ -483,6 +488,10 @@ constexpr NewerAttribute kNewerAttributes[] = {
 };
 
 Status CheckNewerOpset(const ir::Node& node, int opset) {
+  if (node.op_type == "Range" && node.input(0) &&
+      (node.input(0)->dtype == DType::kFloat16 || node.input(0)->dtype == DType::kBFloat16))
+    return Unsupported(node.Describe() + ": Range of dtype " +
+                       std::string(TorchName(node.input(0)->dtype)) + " has no opset-21 form");
   for (const NewerAttribute& n : kNewerAttributes) {
     if (node.op_type != n.op_type) continue;
     const ir::Attribute* a = node.FindAttr(n.attr);

@@ -54,7 +54,8 @@ Result<uint64_t> ParseUint(const std::string& s, const std::string& what) {
 
 }  // namespace
 
-Result<Tensor> TensorDecoder::Decode(const pb::TensorProto& proto, const std::string& what) {
+Result<Tensor> TensorDecoder::Decode(const pb::TensorProto& proto, const std::string& what,
+                                     std::optional<ByteSpan> raw_in_file) {
   std::optional<DType> dtype = DTypeFromOnnx(proto.data_type());
   if (!dtype)
     return Unsupported(what + ": ONNX data type " + std::to_string(proto.data_type()) +
@@ -75,16 +76,17 @@ Result<Tensor> TensorDecoder::Decode(const pb::TensorProto& proto, const std::st
   if (proto.data_location() == pb::TensorProto::EXTERNAL)
     return DecodeExternal(proto, *dtype, dims, nbytes, what);
   if (proto.has_raw_data()) {
-    const std::string& raw = proto.raw_data();
+    ByteSpan raw = raw_in_file
+                       ? *raw_in_file
+                       : ByteSpan(reinterpret_cast<const std::byte*>(proto.raw_data().data()),
+                                  proto.raw_data().size());
     if (raw.size() != nbytes)
       return InvalidInput(what + ": raw_data has " + std::to_string(raw.size()) + " bytes, " +
                           ShapeToString(dims) + " " + std::string(TorchName(*dtype)) + " needs " +
                           std::to_string(nbytes));
-    auto storage =
-        Storage::View(owner_, ByteSpan(reinterpret_cast<const std::byte*>(raw.data()), raw.size()));
-    return Tensor::Contiguous(*dtype, dims, storage);
+    std::shared_ptr<const void> owner = raw_in_file ? std::shared_ptr<const void>(file_) : owner_;
+    return Tensor::Contiguous(*dtype, dims, Storage::View(std::move(owner), raw));
   }
-
   // Typed fields: which one holds the data depends on the element type.
   auto count_error = [&](int64_t have) {
     return InvalidInput(what + ": has " + std::to_string(have) + " values for shape " +

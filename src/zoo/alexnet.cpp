@@ -38,7 +38,10 @@ class AlexNet : public nn::Module {
 
 void RegisterAlexNet(ModelRegistry& registry) {
   registry.Add(MakeSpec("alexnet", "torchvision 0.29", {1, 3, 224, 224},
-                        [] { return std::unique_ptr<nn::Module>(new AlexNet()); }));
+                        CheckpointModuleFactory([](const Checkpoint* c) {
+                          return std::make_unique<AlexNet>(
+                              TensorDim(c, "classifier.6.weight", 0, 1000));
+                        })));
 }
 
 }  // namespace pt2tf::zoo

@@ -127,9 +127,12 @@ class DenseNet : public nn::Module {
 }  // namespace
 
 void RegisterDenseNet(ModelRegistry& registry) {
-  registry.Add(MakeSpec("densenet121", "torchvision 0.29", {1, 3, 224, 224}, [] {
-    return std::unique_ptr<nn::Module>(new DenseNet(32, {6, 12, 24, 16}, 64));
-  }));
+  registry.Add(MakeSpec("densenet121", "torchvision 0.29", {1, 3, 224, 224},
+                        CheckpointModuleFactory([](const Checkpoint* c) {
+                          return std::make_unique<DenseNet>(
+                              32, std::vector<int>{6, 12, 24, 16}, 64, 4,
+                              TensorDim(c, "classifier.weight", 0, 1000));
+                        })));
 }
 
 // densenet121 is the one with (6, 12, 24, 16) dense layers per block and growth rate 32.

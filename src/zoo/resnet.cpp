@@ -152,9 +152,10 @@ constexpr Variant kVariants[] = {
 
 void RegisterResNet(ModelRegistry& registry) {
   for (const Variant& v : kVariants) {
-    ModuleFactory make = [v]() -> std::unique_ptr<nn::Module> {
-      if (v.bottleneck) return std::make_unique<ResNet<Bottleneck>>(v.layers);
-      return std::make_unique<ResNet<BasicBlock>>(v.layers);
+    CheckpointModuleFactory make = [v](const Checkpoint* c) -> std::unique_ptr<nn::Module> {
+      const int64_t num_classes = TensorDim(c, "fc.weight", 0, 1000);
+      if (v.bottleneck) return std::make_unique<ResNet<Bottleneck>>(v.layers, num_classes);
+      return std::make_unique<ResNet<BasicBlock>>(v.layers, num_classes);
     };
     registry.Add(MakeSpec(v.name, "torchvision 0.29", {1, 3, 224, 224}, make));
   }

@@ -70,9 +70,15 @@ class SqueezeNet : public nn::Module {
 
 void RegisterSqueezeNet(ModelRegistry& registry) {
   registry.Add(MakeSpec("squeezenet1_0", "torchvision 0.29", {1, 3, 224, 224},
-                        [] { return std::unique_ptr<nn::Module>(new SqueezeNet(true)); }));
+                        CheckpointModuleFactory([](const Checkpoint* c) {
+                          return std::make_unique<SqueezeNet>(
+                              true, TensorDim(c, "classifier.1.weight", 0, 1000));
+                        })));
   registry.Add(MakeSpec("squeezenet1_1", "torchvision 0.29", {1, 3, 224, 224},
-                        [] { return std::unique_ptr<nn::Module>(new SqueezeNet(false)); }));
+                        CheckpointModuleFactory([](const Checkpoint* c) {
+                          return std::make_unique<SqueezeNet>(
+                              false, TensorDim(c, "classifier.1.weight", 0, 1000));
+                        })));
 }
 
 // Version 1_0 starts with a 7x7 convolution, 1_1 with a 3x3 one.

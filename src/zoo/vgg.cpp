@@ -74,8 +74,9 @@ constexpr Variant kVariants[] = {
 
 void RegisterVgg(ModelRegistry& registry) {
   for (const Variant& v : kVariants) {
-    ModuleFactory make = [v]() -> std::unique_ptr<nn::Module> {
-      return std::make_unique<VGG>(MakeLayers(Cfg(v.cfg), v.batch_norm));
+    CheckpointModuleFactory make = [v](const Checkpoint* c) -> std::unique_ptr<nn::Module> {
+      return std::make_unique<VGG>(MakeLayers(Cfg(v.cfg), v.batch_norm),
+                                   TensorDim(c, "classifier.6.weight", 0, 1000));
     };
     registry.Add(MakeSpec(v.name, "torchvision 0.29", {1, 3, 224, 224}, make));
   }

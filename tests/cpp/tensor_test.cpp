@@ -1,5 +1,5 @@
-#include <cstring>
 #include "pt2tf/tensor.h"
+#include <cstring>
 
 #include <gtest/gtest.h>
 

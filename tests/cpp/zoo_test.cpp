@@ -34,8 +34,9 @@ TEST(Registry, EveryModelBuildsShapeOnlyAtItsDefaultInput) {
 
 TEST(Registry, BatchAndSizeOverride) {
   Checkpoint none;
-  auto built = Registry().Find("resnet50")->build(
-      none, {.input_shape = ir::Dims{4, 3, 160, 128}, .shape_only = true});
+  auto built = Registry()
+                   .Find("resnet50")
+                   ->build(none, {.input_shape = ir::Dims{4, 3, 160, 128}, .shape_only = true});
   ASSERT_TRUE(built.ok()) << built.status().message();
   EXPECT_EQ(*built->graph->outputs()[0]->shape, (ir::Dims{4, 1000}));
   // vgg's AdaptiveAvgPool2d((7, 7)) cannot take a 5x5 feature map (160 / 32).
@@ -100,6 +101,40 @@ TEST(Detect, PicksModelFromPickledClassAndTree) {
 
   Checkpoint state_dict;
   EXPECT_FALSE(DetectModel(state_dict).ok());
+}
+
+// torchvision's VGG features as a pickle lists them: Conv2d(out_channels), [BatchNorm2d],
+// ReLU per cfg entry, MaxPool2d per "M".
+Checkpoint VggTree(const std::vector<int>& cfg, bool batch_norm) {
+  Checkpoint c;
+  c.modules.push_back(Mod("", "torchvision.models.vgg", "VGG"));
+  c.modules.push_back(Mod("features", "torch.nn.modules.container", "Sequential"));
+  int i = 0;
+  auto add = [&](const std::string& cls, nlohmann::ordered_json attrs = {}) {
+    c.modules.push_back(Mod("features." + std::to_string(i++), "torch.nn.modules.x", cls,
+                            attrs.is_null() ? nlohmann::ordered_json::object() : attrs));
+  };
+  for (int v : cfg) {
+    if (v == 0) {
+      add("MaxPool2d");
+      continue;
+    }
+    add("Conv2d", {{"out_channels", v}});
+    if (batch_norm) add("BatchNorm2d");
+    add("ReLU");
+  }
+  return c;
+}
+
+TEST(Detect, VggConfigurationFromFeatures) {
+  const std::vector<int> a = {64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0};
+  EXPECT_EQ(DetectModel(VggTree(a, false)).value(), "vgg11");
+  EXPECT_EQ(DetectModel(VggTree(a, true)).value(), "vgg11_bn");
+  std::vector<int> e = {64,  64,  0,   128, 128, 0,   256, 256, 256, 256, 0,
+                        512, 512, 512, 512, 0,   512, 512, 512, 512, 0};
+  EXPECT_EQ(DetectModel(VggTree(e, true)).value(), "vgg19_bn");
+  e[0] = 32;
+  EXPECT_FALSE(DetectModel(VggTree(e, true)).ok());
 }
 
 }  // namespace

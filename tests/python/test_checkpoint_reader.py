@@ -88,6 +88,20 @@ def views_dict():
     }
 
 
+class WithExtras(nn.Module):
+    """state_dict() corner cases: non-persistent buffers, None entries, a shared child."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared = nn.Linear(3, 2)
+        self.again = self.shared          # the same module under a second name
+        self.register_buffer("kept", torch.arange(4.0))
+        self.register_buffer("dropped", torch.ones(2), persistent=False)
+        self.register_buffer("empty_slot", None)
+        self.register_parameter("no_param", None)
+        self.seq = nn.Sequential(nn.Conv2d(1, 1, 1, bias=False), nn.BatchNorm2d(1))
+
+
 @pytest.fixture(scope="session")
 def files(tmp_path_factory):
     """Writes every checkpoint once per session; returns {name: (path, reference state_dict)}."""
@@ -112,11 +126,17 @@ def files(tmp_path_factory):
     save("civil_p4.pth", civil.state_dict(), civil.state_dict(), pickle_protocol=4)
     save("civil_model_p4.pth", civil, civil.state_dict(), pickle_protocol=4)
     save("civil_model_p5.pth", civil, civil.state_dict(), pickle_protocol=5)
-    save("wrapped_sd.pth", {"epoch": 3, "state_dict": civil.state_dict(),
+    import numpy as np
+    save("wrapped_sd.pth", {"epoch": 3, "best_acc": np.float64(0.75), "state_dict": civil.state_dict(),
                             "optimizer": torch.optim.SGD(civil.parameters(), lr=0.1,
                                                          momentum=0.9).state_dict()},
          civil.state_dict())
     save("wrapped_model.pth", {"model": civil, "best_acc": 0.5}, civil.state_dict())
+
+    extras = WithExtras()
+    save("extras_model.pth", extras, extras.state_dict())
+    save("extras_model_legacy.pth", extras, extras.state_dict(),
+         _use_new_zipfile_serialization=False)
 
     resnet = torchvision.models.resnet18().eval()
     save("resnet18_sd.pth", resnet.state_dict(), resnet.state_dict())
@@ -138,6 +158,7 @@ def files(tmp_path_factory):
     save("views.pth", views_dict(), views_dict())
     save("views_legacy.pth", views_dict(), views_dict(), _use_new_zipfile_serialization=False)
     params = {"w": nn.Parameter(torch.randn(4, 3)), "b": nn.Parameter(torch.randn(4))}
+    params["b"].tag = "with state"  # pickles through _rebuild_parameter_with_state
     save("parameters.pth", params, params)
 
     scripted = torch.jit.script(civilnet.make_civilnet())
@@ -179,6 +200,8 @@ def files(tmp_path_factory):
     ("views.pth", "torch-zip", ""),
     ("views_legacy.pth", "torch-legacy", ""),
     ("parameters.pth", "torch-zip", ""),
+    ("extras_model.pth", "torch-zip", "module"),
+    ("extras_model_legacy.pth", "torch-legacy", "module"),
     ("civil_script.pt", "torchscript", "module"),
     ("resnet18_traced.pt", "torchscript", "module"),
 ])
@@ -256,6 +279,15 @@ def test_big_endian_archive(files, tmp_path):
                                                        reference.values()]
     # ... and so does pt2tf. (Complex storages swap per component, as torch does.)
     assert_same_tensors(dst, reference, "torch-zip")
+
+
+def test_module_corner_cases(files):
+    got = inspect_json(files["extras_model.pth"][0])
+    names = [t["name"] for t in got["tensors"]]
+    assert "dropped" not in names and "no_param" not in names and "empty_slot" not in names
+    assert "shared.weight" in names and "again.weight" in names
+    # named_modules() lists a shared module once.
+    assert [m["path"] for m in got["modules"]] == [n for n, _ in WithExtras().named_modules()]
 
 
 def test_whole_model_skips_plain_attributes(files):

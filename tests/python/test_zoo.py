@@ -45,7 +45,7 @@ def test_resnet18_opsets(pt2tf_bin, zoo_cache, tmp_path, opset):
     verify_model(zoo_cache, "resnet18", tmp_path, opset=opset)
 
 
-@pytest.mark.parametrize("name", ["civilnet", "resnet18"])
+@pytest.mark.parametrize("name", ["civilnet", "resnet18", "squeezenet1_0", "densenet121"])
 def test_whole_model_pickle_picks_architecture(pt2tf_bin, zoo_cache, tmp_path, name):
     verify_model(zoo_cache, name, tmp_path, whole_model=True)
 
@@ -108,3 +108,21 @@ def test_input_too_small_names_the_layer(pt2tf_bin, zoo_cache, tmp_path):
     out = tmp_path / "x.onnx"
     assert_fails_cleanly(["convert", "-i", checkpoint, "--model", "civilnet",
                           "--input-shape", "1x3x8x8", "-o", out], out, "conv2", "too small")
+
+
+@pytest.mark.parametrize("name,head", [("resnet18", "fc"), ("squeezenet1_1", "classifier.1")])
+def test_fine_tuned_head_is_sized_from_checkpoint(pt2tf_bin, tmp_path, name, head):
+    """A state dict trained with num_classes=10 binds: the head takes the checkpoint's size."""
+    import torchvision
+    from zoo_harness import (assert_close, check_onnx, convert, random_input, randomize,
+                             run_onnx, torch_reference)
+    torch.manual_seed(0)
+    model = randomize(torchvision.models.get_model(name, weights=None, num_classes=10)).eval()
+    assert model.state_dict()[head + ".weight"].shape[0] == 10
+    checkpoint, out = tmp_path / "ft.pth", tmp_path / "ft.onnx"
+    torch.save(model.state_dict(), checkpoint)
+    convert(checkpoint, out, model=name)
+    x = random_input((1, 3, 224, 224))
+    got = run_onnx(out, x)
+    assert_close(got, torch_reference(model, x), name)
+    check_onnx(out, got)

@@ -27,51 +27,11 @@ RTOL = 1e-4
 
 # ---- building the PyTorch side ----
 
-# TEMPORARY: used only until examples/civilnet.py (branch reader) is merged.
-_INLINE_CIVILNET = """
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-class CivilNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 6, 5)
-        self.pool = nn.MaxPool2d(2, 2)
-        self.conv2 = nn.Conv2d(6, 16, 5)
-        self.fc1 = nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = nn.Linear(120, 84)
-        self.fc3 = nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        x = self.fc3(x)
-        return x
-
-def as_main_class(model):
-    import __main__
-    CivilNet.__module__ = "__main__"
-    __main__.CivilNet = CivilNet
-    return model
-"""
-
-
 def load_civilnet_module():
     """examples/civilnet.py as a module (the one Python definition of CivilNet)."""
     if "civilnet" in sys.modules:
         return sys.modules["civilnet"]
-    path = ROOT / "examples" / "civilnet.py"
-    if not path.exists():
-        import types
-        module = types.ModuleType("civilnet")
-        exec(_INLINE_CIVILNET, module.__dict__)
-        sys.modules["civilnet"] = module
-        return module
-    spec = importlib.util.spec_from_file_location("civilnet", path)
+    spec = importlib.util.spec_from_file_location("civilnet", ROOT / "examples" / "civilnet.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules["civilnet"] = module
     spec.loader.exec_module(module)
@@ -102,9 +62,27 @@ def torch_constructor(name):
 
 
 def make_torch_model(name, seed=0):
-    """The PyTorch model pt2tf calls `name`, randomised with `seed`, in eval mode."""
-    torch.manual_seed(seed)
-    model = torch_constructor(name)(name)
+    """The PyTorch model pt2tf calls `name`, randomised with `seed`, in eval mode.
+
+    Built on the meta device and filled here (He-normal weights, small uniform biases, then
+    `randomize` for BatchNorm): torchvision's own initialisation of the 100M-parameter
+    models costs seconds per model, this costs a fraction.
+    """
+    with torch.device("meta"):
+        model = torch_constructor(name)(name)
+    model = model.to_empty(device="cpu")
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() > 1:
+                p.normal_(0.0, (2.0 / p[0].numel()) ** 0.5, generator=g)
+            else:
+                p.uniform_(-0.1, 0.1, generator=g)
+        for buffer_name, b in model.named_buffers():
+            if buffer_name.endswith("num_batches_tracked"):
+                b.zero_()
+            elif not buffer_name.endswith(("running_mean", "running_var")):
+                raise NotImplementedError(f"{name}: no random fill for buffer {buffer_name}")
     randomize(model, seed)
     return model.eval()
 
@@ -215,9 +193,15 @@ def assert_close(got, ref, what=""):
     return diff
 
 
-def check_onnx(path):
+def check_onnx(path, output=None):
+    """onnx.checker (full_check); with `output`, also that the graph's declared output shape
+    is the one ONNX Runtime produced (pt2tf computes shapes itself)."""
     import onnx
     onnx.checker.check_model(str(path), full_check=True)
+    if output is not None:
+        proto = onnx.load(str(path), load_external_data=False)
+        dims = [d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim]
+        assert tuple(dims) == output.shape, f"declared output {dims}, produced {output.shape}"
 
 
 def convert(checkpoint, out, model=None, input_shape=None, opset=None, extra=()):
@@ -261,7 +245,7 @@ def verify_model(cache, name, tmp_path, input_shape=None, opset=None, whole_mode
     ref = torch_reference(model, x)
     got = run_onnx(out, x)
     diff = assert_close(got, ref, f"{name} {'x'.join(map(str, shape))}")
-    check_onnx(out)
+    check_onnx(out, got)
     if opset:
         import onnx
         proto = onnx.load(str(out), load_external_data=False)

@@ -1,0 +1,70 @@
+"""Runs commands in fresh processes and measures wall time and peak RSS (shared by benches).
+
+Peak RSS comes from the kernel's rusage of the finished child (ru_maxrss), so it covers the
+whole process tree's largest member: the tool itself, not this script.
+"""
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_rss_mb: float
+    stdout: str
+
+
+def run_measured(cmd, env=None, cwd=None):
+    """One fresh run: (wall seconds, peak RSS MiB, stdout)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(list(map(str, cmd)), stdout=out, stderr=err, env=env, cwd=cwd)
+        # wait4 (not wait) so the rusage is this child's own, not all children's.
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        if proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
+                               f"{err.read().decode(errors='replace')[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024.0, stdout)
+
+
+def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None):
+    """Median wall time and median peak RSS over `repeat` fresh runs."""
+    runs = []
+    for _ in range(repeat):
+        if before_each:
+            before_each()
+        runs.append(run_measured(cmd, env=env, cwd=cwd))
+    return Run(statistics.median(r.seconds for r in runs),
+               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout)
+
+
+def warm_cache(path):
+    """Reads a file once so every tool then sees it in the page cache."""
+    with open(path, "rb") as f:
+        while f.read(1 << 24):
+            pass
+
+
+def machine_description():
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
+            f"{mem_gb:.0f} GiB RAM, Python {platform.python_version()}")
