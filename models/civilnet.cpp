@@ -1,6 +1,6 @@
-// CivilNet: the worked example of a user model. Copy this file to models/<name>.cpp,
-// rename RegisterModel_civilnet to RegisterModel_<name>, rebuild, and `pt2tf convert
-// --model <name>` knows your network.
+// CivilNet: the worked example of a user model (docs/MODELS.md). Copy this file to
+// models/<name>.cpp, rename RegisterModel_civilnet to RegisterModel_<name>, rebuild, and
+// `pt2tf convert --model <name>` knows your network.
 //
 // Each C++ line sits beside the PyTorch line it mirrors (examples/civilnet.py). The rules:
 //   - a submodule is a member reference initialised with add("<attribute name>", layer);

@@ -152,6 +152,24 @@ std::string JoinList(const std::vector<std::string>& items) {
   return s;
 }
 
+// A state dict saved from nn.DataParallel(model) prefixes every key with "module.". When
+// every key has it and no key of the model does, bind without it.
+bool StripDataParallelPrefix(Module& model, std::map<std::string, const Tensor*>& available) {
+  const std::string prefix = "module.";
+  if (available.empty()) return false;
+  for (const auto& [name, tensor] : available)
+    if (name.rfind(prefix, 0) != 0) return false;
+  bool model_uses_prefix = false;
+  model.VisitTensors([&](const std::string& qualified, Parameter&) {
+    if (qualified.rfind(prefix, 0) == 0) model_uses_prefix = true;
+  });
+  if (model_uses_prefix) return false;
+  std::map<std::string, const Tensor*> stripped;
+  for (const auto& [name, tensor] : available) stripped[name.substr(prefix.size())] = tensor;
+  available = std::move(stripped);
+  return true;
+}
+
 }  // namespace
 
 Result<zoo::BuildResult> BuildModel(Module& model, const BindSource& source,
@@ -173,6 +191,10 @@ Result<zoo::BuildResult> BuildModel(Module& model, const BindSource& source,
   std::map<std::string, const Tensor*> available;
   if (source.checkpoint)
     for (const NamedTensor& nt : source.checkpoint->tensors) available[nt.name] = &nt.tensor;
+  if (StripDataParallelPrefix(model, available))
+    result.warnings.push_back(
+        "checkpoint keys carry nn.DataParallel's 'module.' prefix; "
+        "bound without it");
   std::set<std::string> expected;
   std::vector<std::string> missing, mismatched, bad_dtype;
   model.VisitTensors([&](const std::string& qualified, Parameter& p) {

@@ -124,6 +124,19 @@ TEST(Module, NonStrictTurnsUnexpectedKeysIntoWarnings) {
   EXPECT_NE(built->warnings[0].find("fc.extra"), std::string::npos);
 }
 
+TEST(Module, DataParallelPrefixIsStripped) {
+  TinyNet net;
+  Checkpoint ck = TinyCheckpoint();
+  for (NamedTensor& t : ck.tensors) t.name = "module." + t.name;
+  auto built = BuildModel(net, {&ck, "tiny"}, {1, 3, 8, 8}, {});
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  ASSERT_EQ(built->warnings.size(), 1u);
+  EXPECT_NE(built->graph->FindValue("fc.weight"), nullptr);
+  // Only when every key has it: one plain key leaves them all unexpected.
+  ck.tensors.push_back({"stray", Filled({1}, 0.f)});
+  EXPECT_FALSE(BuildModel(net, {&ck, "tiny"}, {1, 3, 8, 8}, {}).ok());
+}
+
 TEST(Module, IntegerWeightsAreRefused) {
   TinyNet net;
   Checkpoint ck = TinyCheckpoint();

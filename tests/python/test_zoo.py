@@ -126,3 +126,31 @@ def test_fine_tuned_head_is_sized_from_checkpoint(pt2tf_bin, tmp_path, name, hea
     got = run_onnx(out, x)
     assert_close(got, torch_reference(model, x), name)
     check_onnx(out, got)
+
+
+def test_data_parallel_prefix_is_stripped(pt2tf_bin, zoo_cache, tmp_path):
+    """A state dict of nn.DataParallel(model) ("module.conv1.weight") binds, with a warning."""
+    from zoo_harness import assert_close, random_input, run_onnx, torch_reference
+    _, model = zoo_cache.state_dict("civilnet")
+    checkpoint, out = tmp_path / "dp.pth", tmp_path / "dp.onnx"
+    torch.save(torch.nn.DataParallel(model).state_dict(), checkpoint)
+    proc = run_pt2tf("convert", "-i", checkpoint, "--model", "civilnet", "-o", out)
+    assert "module." in proc.stderr
+    x = random_input((1, 3, 32, 32))
+    assert_close(run_onnx(out, x), torch_reference(model, x), "civilnet")
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float64])
+def test_non_float32_weights_are_converted(pt2tf_bin, tmp_path, dtype):
+    """Weights saved as float16 / bfloat16 / float64 bind as their float32 values."""
+    import copy
+    from zoo_harness import assert_close, make_torch_model, random_input, run_onnx, torch_reference
+    model = make_torch_model("civilnet")
+    low = copy.deepcopy(model).to(dtype)
+    checkpoint, out = tmp_path / "low.pth", tmp_path / "low.onnx"
+    torch.save(low.state_dict(), checkpoint)
+    convert_args = ["convert", "-i", checkpoint, "--model", "civilnet", "-o", out]
+    run_pt2tf(*convert_args)
+    reference = low.float()  # the same rounded weights, computed in float32
+    x = random_input((1, 3, 32, 32))
+    assert_close(run_onnx(out, x), torch_reference(reference, x), str(dtype))
