@@ -229,6 +229,14 @@ def test_whole_model(pt2tf_bin, cache, tmp_path, name):
     check(model, checkpoint, tmp_path, (1, 3, size, size))
 
 
+def test_whole_model_legacy_serialization(pt2tf_bin, cache, tmp_path):
+    # The pretrained lukemelas weights (2019-2020) predate the zip format.
+    _, model = cache.whole_model("efficientnet-b0")
+    legacy = tmp_path / "b0-legacy.pth"
+    torch.save(model, legacy, _use_new_zipfile_serialization=False)
+    check(model, legacy, tmp_path, (1, 3, 224, 224))
+
+
 def test_whole_model_custom_image_size(pt2tf_bin, custom, tmp_path):
     # The pickled GlobalParams.image_size sets the padding and the default input shape.
     checkpoint, model = custom.get("b0-256-module", "efficientnet-b0", (256, 256), True,
