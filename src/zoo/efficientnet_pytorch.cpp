@@ -18,6 +18,7 @@
 // BlockDecoder's one-element stride list [s] and `[s] == 1` is False in Python; in_channels
 // (_change_in_channels) and num_classes follow the checkpoint's tensors.
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -541,7 +542,12 @@ Result<std::string> DetectEfficientNetPytorch(const Checkpoint& checkpoint) {
     if (SameCoefficient(g.width_coefficient, v.width) &&
         SameCoefficient(g.depth_coefficient, v.depth))
       return std::string(v.name);
-  auto show = [](std::optional<double> d) { return d ? std::to_string(*d) : std::string("None"); };
+  auto show = [](std::optional<double> d) {
+    if (!d) return std::string("None");
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", *d);
+    return std::string(text);
+  };
   return Unsupported("width_coefficient " + show(g.width_coefficient) + " and depth_coefficient " +
                      show(g.depth_coefficient) +
                      " match none of efficientnet-b0 ... efficientnet-b7");

@@ -77,7 +77,8 @@ int64_t CheckpointDim(const Checkpoint* checkpoint, const std::string& key, int6
                       int64_t fallback) {
   if (!checkpoint) return fallback;
   for (const NamedTensor& nt : checkpoint->tensors) {
-    if (nt.name != key) continue;
+    // nn.DataParallel's "module." prefix is stripped by the binding; accept it here too.
+    if (nt.name != key && nt.name != "module." + key) continue;
     if (dim >= nt.tensor.rank() || nt.tensor.shape()[dim] <= 0) return fallback;
     return nt.tensor.shape()[dim];
   }
