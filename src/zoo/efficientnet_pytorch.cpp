@@ -18,6 +18,7 @@
 // BlockDecoder's one-element stride list [s] and `[s] == 1` is False in Python; in_channels
 // (_change_in_channels) and num_classes follow the checkpoint's tensors.
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -357,13 +358,23 @@ Result<int64_t> Int(const Json& j, const char* field, int64_t lo, int64_t hi) {
 }
 
 constexpr int64_t kMaxDim = 1 << 20;
+constexpr int64_t kMaxBlocks = 4096;
+constexpr double kMaxCoefficient = 64;
+
+// A width / depth coefficient: None, or a number in [0, kMaxCoefficient] (0 = no scaling).
+Result<std::optional<double>> Coefficient(const Json& j, const char* field) {
+  PT2TF_ASSIGN_OR_RETURN(std::optional<double> v, OptionalNumber(j, field));
+  if (v && !(*v >= 0 && *v <= kMaxCoefficient))
+    return InvalidInput(std::string(field) + " " + j.dump() + " is outside [0, 64]");
+  return v;
+}
 
 Result<GlobalParams> ParseGlobalParams(const Json& j) {
   PT2TF_ASSIGN_OR_RETURN(std::vector<Json> a,
                          NamedTupleArgs(j, "efficientnet_pytorch.utils.GlobalParams", 11));
   GlobalParams g;
-  PT2TF_ASSIGN_OR_RETURN(g.width_coefficient, OptionalNumber(a[0], "width_coefficient"));
-  PT2TF_ASSIGN_OR_RETURN(g.depth_coefficient, OptionalNumber(a[1], "depth_coefficient"));
+  PT2TF_ASSIGN_OR_RETURN(g.width_coefficient, Coefficient(a[0], "width_coefficient"));
+  PT2TF_ASSIGN_OR_RETURN(g.depth_coefficient, Coefficient(a[1], "depth_coefficient"));
   if (a[2].is_number_integer()) {  // an int, or an (H, W) list / tuple
     PT2TF_ASSIGN_OR_RETURN(int64_t s, Int(a[2], "image_size", 1, kMaxDim));
     g.image_size = ImageSize{s, s};
@@ -393,20 +404,20 @@ Result<BlockArgs> ParseBlockArgs(const Json& j) {
                          NamedTupleArgs(j, "efficientnet_pytorch.utils.BlockArgs", 8));
   BlockArgs b;
   PT2TF_ASSIGN_OR_RETURN(b.num_repeat, Int(a[0], "num_repeat", 0, 1 << 16));
-  PT2TF_ASSIGN_OR_RETURN(b.kernel_size, Int(a[1], "kernel_size", 1, 1 << 10));
+  PT2TF_ASSIGN_OR_RETURN(b.kernel_size, Int(a[1], "kernel_size", 1, 64));
   if (a[2].is_array()) {  // [s] or [s, s]: conv and image size use stride[0]
     if (a[2].empty()) return InvalidInput("stride is an empty list");
-    PT2TF_ASSIGN_OR_RETURN(b.stride, Int(a[2][0], "stride", 1, 1 << 10));
+    PT2TF_ASSIGN_OR_RETURN(b.stride, Int(a[2][0], "stride", 1, 64));
     for (const Json& s : a[2])
       if (s != a[2][0]) return Unsupported("unequal strides " + a[2].dump() + " are not built");
     b.stride_is_int = false;
   } else {
-    PT2TF_ASSIGN_OR_RETURN(b.stride, Int(a[2], "stride", 1, 1 << 10));
+    PT2TF_ASSIGN_OR_RETURN(b.stride, Int(a[2], "stride", 1, 64));
     b.stride_is_int = true;
   }
-  PT2TF_ASSIGN_OR_RETURN(b.expand_ratio, Int(a[3], "expand_ratio", 1, 1 << 10));
-  PT2TF_ASSIGN_OR_RETURN(b.input_filters, Int(a[4], "input_filters", 1, 1 << 20));
-  PT2TF_ASSIGN_OR_RETURN(b.output_filters, Int(a[5], "output_filters", 1, 1 << 20));
+  PT2TF_ASSIGN_OR_RETURN(b.expand_ratio, Int(a[3], "expand_ratio", 1, 64));
+  PT2TF_ASSIGN_OR_RETURN(b.input_filters, Int(a[4], "input_filters", 1, 1 << 16));
+  PT2TF_ASSIGN_OR_RETURN(b.output_filters, Int(a[5], "output_filters", 1, 1 << 16));
   if (!a[6].is_null()) {
     if (!a[6].is_number()) return InvalidInput("se_ratio is not a number");
     b.se_ratio = a[6].get<double>();
@@ -424,7 +435,7 @@ Result<std::optional<Config>> PickledConfig(const Checkpoint& checkpoint) {
   const Json& attrs = root->attributes;
   if (!attrs.contains("_global_params") || !attrs.contains("_blocks_args") ||
       !attrs["_blocks_args"].is_array() || attrs["_blocks_args"].empty())
-    return InvalidInput("the pickled EfficientNet has no _global_params / _blocks_args");
+    return InvalidInput("the pickled EfficientNet has no _global_params or no _blocks_args");
   Config c;
   Result<GlobalParams> g = ParseGlobalParams(attrs["_global_params"]);
   if (!g.ok()) return g.status().WithContext("_global_params");
@@ -434,6 +445,13 @@ Result<std::optional<Config>> PickledConfig(const Checkpoint& checkpoint) {
     if (!b.ok()) return b.status().WithContext("_blocks_args[" + std::to_string(i) + "]");
     c.blocks_args.push_back(*b);
   }
+  // Bound the work a hostile pickle can ask for (b7 has 55 blocks).
+  int64_t blocks = 0;
+  for (const BlockArgs& b : c.blocks_args)
+    blocks += std::max<int64_t>(1, RoundRepeats(b.num_repeat, c.global));
+  if (blocks > kMaxBlocks)
+    return InvalidInput("the pickled EfficientNet asks for " + std::to_string(blocks) +
+                        " blocks (at most " + std::to_string(kMaxBlocks) + " are built)");
   return std::optional<Config>(std::move(c));
 }
 
@@ -452,7 +470,12 @@ Result<Config> ConfigFor(const Variant& v, const Checkpoint& checkpoint,
     return InvalidInput(std::string(v.name) + " takes an NCHW input shape, not " +
                         ShapeToString(*options.input_shape));
   Config c = DefaultConfig(v);
-  PT2TF_ASSIGN_OR_RETURN(std::optional<Config> pickled, PickledConfig(checkpoint));
+  std::optional<Config> pickled;
+  if (!options.shape_only) {  // shape-only builds ignore the checkpoint
+    Result<std::optional<Config>> read = PickledConfig(checkpoint);
+    if (!read.ok()) return read.status().WithContext(checkpoint.path + ": " + kClassPath);
+    pickled = std::move(*read);
+  }
   if (pickled && SameCoefficient(pickled->global.width_coefficient, v.width) &&
       SameCoefficient(pickled->global.depth_coefficient, v.depth)) {
     c = std::move(*pickled);
@@ -469,8 +492,10 @@ Result<Config> ConfigFor(const Variant& v, const Checkpoint& checkpoint,
     if (options.input_shape)  // from_name(name, image_size=(H, W))
       c.global.image_size = ImageSize{(*options.input_shape)[2], (*options.input_shape)[3]};
   }
-  c.in_channels = CheckpointDim(checkpoint, "_conv_stem.weight", 1, c.in_channels);
-  c.global.num_classes = CheckpointDim(checkpoint, "_fc.weight", 0, c.global.num_classes);
+  c.in_channels =
+      CheckpointDim(BindCheckpoint(checkpoint, options), "_conv_stem.weight", 1, c.in_channels);
+  c.global.num_classes =
+      CheckpointDim(BindCheckpoint(checkpoint, options), "_fc.weight", 0, c.global.num_classes);
   return c;
 }
 
@@ -493,7 +518,7 @@ void RegisterEfficientNetPytorch(ModelRegistry& registry) {
       PT2TF_ASSIGN_OR_RETURN(Config config, ConfigFor(v, checkpoint, options, warnings));
       EfficientNet model(config);
       Result<BuildResult> result =
-          nn::BuildModel(model, nn::BindSource{options.shape_only ? nullptr : &checkpoint, v.name},
+          nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), v.name},
                          options.input_shape.value_or(DefaultInput(v, config)), options);
       if (result.ok())
         result->warnings.insert(result->warnings.begin(), warnings.begin(), warnings.end());
@@ -517,7 +542,12 @@ Result<std::string> DetectEfficientNetPytorch(const Checkpoint& checkpoint) {
     if (SameCoefficient(g.width_coefficient, v.width) &&
         SameCoefficient(g.depth_coefficient, v.depth))
       return std::string(v.name);
-  auto show = [](std::optional<double> d) { return d ? std::to_string(*d) : std::string("None"); };
+  auto show = [](std::optional<double> d) {
+    if (!d) return std::string("None");
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", *d);
+    return std::string(text);
+  };
   return Unsupported("width_coefficient " + show(g.width_coefficient) + " and depth_coefficient " +
                      show(g.depth_coefficient) +
                      " match none of efficientnet-b0 ... efficientnet-b7");

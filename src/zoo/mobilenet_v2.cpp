@@ -101,8 +101,9 @@ void RegisterMobileNetV2(ModelRegistry& registry) {
   spec.default_input_shape = kDefaultInput;
   spec.build = [](const Checkpoint& checkpoint,
                   const BuildOptions& options) -> Result<BuildResult> {
-    MobileNetV2 model(CheckpointDim(checkpoint, "classifier.1.weight", 0, 1000));
-    return nn::BuildModel(model, nn::BindSource{options.shape_only ? nullptr : &checkpoint, kName},
+    MobileNetV2 model(
+        CheckpointDim(BindCheckpoint(checkpoint, options), "classifier.1.weight", 0, 1000));
+    return nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), kName},
                           options.input_shape.value_or(kDefaultInput), options);
   };
   spec.parameter_count = [] {

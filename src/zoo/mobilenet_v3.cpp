@@ -157,9 +157,9 @@ void RegisterMobileNetV3(ModelRegistry& registry) {
     spec.default_input_shape = kDefaultInput;
     spec.build = [&v](const Checkpoint& checkpoint,
                       const BuildOptions& options) -> Result<BuildResult> {
-      MobileNetV3 model(v, CheckpointDim(checkpoint, "classifier.3.weight", 0, 1000));
-      return nn::BuildModel(model,
-                            nn::BindSource{options.shape_only ? nullptr : &checkpoint, v.name},
+      MobileNetV3 model(
+          v, CheckpointDim(BindCheckpoint(checkpoint, options), "classifier.3.weight", 0, 1000));
+      return nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), v.name},
                             options.input_shape.value_or(kDefaultInput), options);
     };
     spec.parameter_count = [&v] {

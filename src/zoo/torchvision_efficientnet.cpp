@@ -149,9 +149,9 @@ void RegisterTorchvisionEfficientNet(ModelRegistry& registry) {
     spec.default_input_shape = default_input;
     spec.build = [&v, default_input](const Checkpoint& checkpoint,
                                      const BuildOptions& options) -> Result<BuildResult> {
-      EfficientNet model(v, CheckpointDim(checkpoint, "classifier.1.weight", 0, 1000));
-      return nn::BuildModel(model,
-                            nn::BindSource{options.shape_only ? nullptr : &checkpoint, v.name},
+      EfficientNet model(
+          v, CheckpointDim(BindCheckpoint(checkpoint, options), "classifier.1.weight", 0, 1000));
+      return nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), v.name},
                             options.input_shape.value_or(default_input), options);
     };
     spec.parameter_count = [&v] {

@@ -73,10 +73,12 @@ nn::Var SqueezeExcitation::forward(nn::Var x) {
   return scale * x;
 }
 
-int64_t CheckpointDim(const Checkpoint& checkpoint, const std::string& key, int64_t dim,
+int64_t CheckpointDim(const Checkpoint* checkpoint, const std::string& key, int64_t dim,
                       int64_t fallback) {
-  for (const NamedTensor& nt : checkpoint.tensors) {
-    if (nt.name != key) continue;
+  if (!checkpoint) return fallback;
+  for (const NamedTensor& nt : checkpoint->tensors) {
+    // nn.DataParallel's "module." prefix is stripped by the binding; accept it here too.
+    if (nt.name != key && nt.name != "module." + key) continue;
     if (dim >= nt.tensor.rank() || nt.tensor.shape()[dim] <= 0) return fallback;
     return nt.tensor.shape()[dim];
   }

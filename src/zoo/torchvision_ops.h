@@ -10,6 +10,7 @@
 
 #include "nn/nn.h"
 #include "pt2tf/io/checkpoint.h"
+#include "pt2tf/zoo/registry.h"
 
 namespace pt2tf::zoo {
 
@@ -54,10 +55,15 @@ class SqueezeExcitation : public nn::Module {
   nn::Module* scale_activation_;
 };
 
-// Dimension `dim` of checkpoint tensor `key`, or `fallback` when the tensor is absent or has
-// no such dimension. Used to size classifier heads as the checkpoint was trained
-// (num_classes=...), so fine-tuned state dicts bind.
-int64_t CheckpointDim(const Checkpoint& checkpoint, const std::string& key, int64_t dim,
+// The checkpoint a build binds: nullptr in shape-only mode (the checkpoint is ignored).
+inline const Checkpoint* BindCheckpoint(const Checkpoint& checkpoint, const BuildOptions& options) {
+  return options.shape_only ? nullptr : &checkpoint;
+}
+
+// Dimension `dim` of checkpoint tensor `key`, or `fallback` when there is no checkpoint, no
+// such tensor or no such dimension. Used to size classifier heads as the checkpoint was
+// trained (num_classes=...), so fine-tuned state dicts bind.
+int64_t CheckpointDim(const Checkpoint* checkpoint, const std::string& key, int64_t dim,
                       int64_t fallback);
 
 }  // namespace pt2tf::zoo

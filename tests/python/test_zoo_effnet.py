@@ -219,6 +219,19 @@ def test_efficientnet_b0_in_channels_and_classes(pt2tf_bin, custom, tmp_path):
     assert graph_input_shape(proto) == (1, 1, 224, 224)
 
 
+def test_fine_tuned_head_under_data_parallel(pt2tf_bin, tmp_path):
+    # A 10-class mobilenet_v3_small saved from nn.DataParallel: "module."-prefixed keys.
+    import torchvision
+    torch.manual_seed(0)
+    model = calibrate(randomize(torchvision.models.mobilenet_v3_small(num_classes=10)),
+                      (224, 224))
+    checkpoint = tmp_path / "tuned.pth"
+    torch.save({f"module.{k}": v for k, v in model.state_dict().items()}, checkpoint)
+    _, proto, _ = check(model, checkpoint, tmp_path, (1, 3, 224, 224),
+                        model_name="mobilenet_v3_small")
+    assert tuple(d.dim_value for d in proto.graph.output[0].type.tensor_type.shape.dim) == (1, 10)
+
+
 # ---- whole-model pickles pick their architecture (no --model) ----
 
 @pytest.mark.parametrize("name", ["mobilenet_v2", "efficientnet-b0", "efficientnet_b0",
@@ -227,6 +240,14 @@ def test_whole_model(pt2tf_bin, cache, tmp_path, name):
     checkpoint, model = cache.whole_model(name)
     size = EfficientNet.get_image_size(name) if name.startswith("efficientnet-") else 224
     check(model, checkpoint, tmp_path, (1, 3, size, size))
+
+
+def test_whole_model_legacy_serialization(pt2tf_bin, cache, tmp_path):
+    # The pretrained lukemelas weights (2019-2020) predate the zip format.
+    _, model = cache.whole_model("efficientnet-b0")
+    legacy = tmp_path / "b0-legacy.pth"
+    torch.save(model, legacy, _use_new_zipfile_serialization=False)
+    check(model, legacy, tmp_path, (1, 3, 224, 224))
 
 
 def test_whole_model_custom_image_size(pt2tf_bin, custom, tmp_path):
