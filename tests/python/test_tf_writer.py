@@ -200,15 +200,9 @@ MODELS = {
 }
 
 
-NEEDS_FOLDING = {"conv_variants"}
-
-
 @pytest.fixture(scope="session")
 def exported(tmp_path_factory):
     """name -> (onnx path, input, PyTorch outputs); each model exported once per session."""
-    import onnx
-    import onnx.shape_inference
-
     cache = {}
     root = tmp_path_factory.mktemp("tf_writer")
 
@@ -226,17 +220,6 @@ def exported(tmp_path_factory):
         names = [f"out{i}" for i in range(len(ref))] if len(ref) > 1 else ["output"]
         torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17,
                           input_names=["input"], output_names=names)
-        if name in NEEDS_FOLDING:
-            # The exporter computes ZeroPad2d's pads with a reversing Slice it cannot fold;
-            # ORT folds it until pt2tf's constant folding (branch ir-passes) reaches convert.
-            import onnxruntime as ort
-
-            opts = ort.SessionOptions()
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-            opts.optimized_model_filepath = str(path)
-            ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-        # Intermediate shapes, until pt2tf's own shape inference reaches convert.
-        onnx.save(onnx.shape_inference.infer_shapes(onnx.load(str(path))), str(path))
         cache[name] = (path, x.numpy(), dict(zip(names, ref)))
         return cache[name]
 
