@@ -25,7 +25,16 @@ struct ConvertOptions {
 
 struct ConvertedOutput {
   std::string path;
-  std::string kind;  // "onnx", "tf-graphdef", "tf-savedmodel"
+  std::string kind;    // "onnx", "tf-graphdef", "tf-savedmodel"
+  uint64_t bytes = 0;  // size on disk (a SavedModel: every file under the directory)
+};
+
+// A graph input or output as the summary shows it: dims of -1 are unknown; no shape at all
+// when the rank is unknown.
+struct GraphIoInfo {
+  std::string name;
+  std::string dtype;  // torch spelling, e.g. "float32"
+  std::optional<std::vector<int64_t>> shape;
 };
 
 struct ConvertReport {
@@ -36,6 +45,9 @@ struct ConvertReport {
   size_t node_count = 0;
   size_t initializer_count = 0;
   uint64_t weight_bytes = 0;
+  uint64_t parameter_count = 0;  // elements of all initializers (after the IR passes)
+  std::vector<GraphIoInfo> graph_inputs;
+  std::vector<GraphIoInfo> graph_outputs;
   std::vector<ConvertedOutput> outputs;
   double seconds = 0;
 };

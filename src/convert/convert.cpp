@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 
 #include "convert/graph_source.h"
@@ -84,6 +85,27 @@ void KeepDeclaredOutputShapes(ir::Graph& graph,
   }
 }
 
+GraphIoInfo IoInfo(const ir::Value& v) {
+  GraphIoInfo info{v.name, std::string(TorchName(v.dtype)), std::nullopt};
+  if (v.shape) info.shape = std::vector<int64_t>(v.shape->begin(), v.shape->end());
+  return info;
+}
+
+// Bytes on disk of a written output; 0 when it cannot be measured (only the summary uses it).
+uint64_t DiskBytes(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    const auto n = fs::file_size(path, ec);
+    return ec ? 0 : n;
+  }
+  uint64_t total = 0;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  return total;
+}
+
 }  // namespace
 
 Result<std::string> OutputKindName(const std::string& path) {
@@ -117,7 +139,11 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   for (const ir::Value* v : graph.Initializers()) {
     ++report.initializer_count;
     report.weight_bytes += v->constant->nbytes();
+    report.parameter_count += static_cast<uint64_t>(v->constant->numel());
   }
+  // Taken before the TF writers lower the graph in place.
+  for (const ir::Value* v : graph.inputs()) report.graph_inputs.push_back(IoInfo(*v));
+  for (const ir::Value* v : graph.outputs()) report.graph_outputs.push_back(IoInfo(*v));
   for (size_t i = 0; i < writers.size(); ++i) {
     const std::string& path = options.output_paths[i];
     Status s = writers[i]->write(graph, path, options);
@@ -125,7 +151,7 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
       if (s.message().rfind(path, 0) == 0) return s;
       return s.WithContext(path);
     }
-    report.outputs.push_back({path, writers[i]->kind});
+    report.outputs.push_back({path, writers[i]->kind, DiskBytes(path)});
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
