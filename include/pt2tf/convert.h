@@ -18,6 +18,7 @@ struct ConvertOptions {
   std::string model_name;                 // zoo/models name; "" = from a whole-model pickle
   std::optional<ir::Dims> input_shape;    // NCHW override for zoo models
   int opset = 17;                         // ONNX opset of .onnx outputs
+  bool onnx_external_data = false;        // .onnx weights in "<out>.data" (automatic at 2 GiB)
   bool strict = true;                     // unexpected checkpoint keys are errors
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
   tf::TfWriterOptions tf;                 // .pb and SavedModel outputs

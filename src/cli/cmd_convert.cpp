@@ -15,6 +15,7 @@ struct ConvertFlags {
   int opset = 17;
   std::string input_layout = "nchw";
   bool non_strict = false;
+  bool external_data = false;
   std::vector<std::string> outputs;
   bool quiet = false;
   bool json = false;
@@ -44,6 +45,7 @@ int Run(const ConvertFlags& flags) {
   options.model_name = flags.model;
   options.opset = flags.opset;
   options.strict = !flags.non_strict;
+  options.onnx_external_data = flags.external_data;
   options.output_paths = flags.outputs;
   options.tf.input_layout =
       flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
@@ -86,6 +88,8 @@ Command AddConvertCommand(CLI::App& parent) {
   app->add_option("--opset", flags->opset, "ONNX opset of .onnx outputs (13..21)")
       ->check(CLI::Range(13, 21))
       ->capture_default_str();
+  app->add_flag("--external-data", flags->external_data,
+                "store .onnx weights in <output>.data beside the model (automatic at 2 GiB)");
   app->add_option("--input-layout", flags->input_layout,
                   "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "
                   "Transpose inside the graph) or nhwc (TensorFlow-native, no Transpose)")

@@ -28,6 +28,8 @@ bool IsDirectoryPath(const std::string& path) {
 Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
   onnx::OnnxWriteOptions write;
   write.opset = options.opset;
+  write.external_data =
+      options.onnx_external_data ? onnx::ExternalData::kAlways : onnx::ExternalData::kAuto;
   return onnx::WriteOnnx(graph, path, write);
 }
 
@@ -62,42 +64,25 @@ Result<const OutputWriter*> FindWriter(const std::string& path) {
                     "in '/' for a SavedModel)");
 }
 
-// Shapes of the graph outputs as the input declared them (e.g. an ONNX file's output
-// value_info). Inference may know less (a Reduce over computed axes has unknown rank), but
-// ONNX requires graph outputs to carry a shape, so what it cannot infer is taken from here.
-std::vector<std::optional<ir::Dims>> DeclaredOutputShapes(const ir::Graph& graph) {
-  std::vector<std::optional<ir::Dims>> shapes;
-  for (const ir::Value* v : graph.outputs()) shapes.push_back(v->shape);
-  return shapes;
-}
-
-void KeepDeclaredOutputShapes(ir::Graph& graph,
-                              const std::vector<std::optional<ir::Dims>>& declared) {
-  for (size_t i = 0; i < graph.outputs().size() && i < declared.size(); ++i) {
-    ir::Value* v = graph.outputs()[i];
-    if (!declared[i]) continue;
-    if (!v->shape) {
-      v->shape = declared[i];
-    } else if (v->shape->size() == declared[i]->size()) {
-      for (size_t d = 0; d < v->shape->size(); ++d)
-        if ((*v->shape)[d] < 0) (*v->shape)[d] = (*declared[i])[d];
-    }
-  }
-}
-
 GraphIoInfo IoInfo(const ir::Value& v) {
   GraphIoInfo info{v.name, std::string(TorchName(v.dtype)), std::nullopt};
   if (v.shape) info.shape = std::vector<int64_t>(v.shape->begin(), v.shape->end());
   return info;
 }
 
-// Bytes on disk of a written output; 0 when it cannot be measured (only the summary uses it).
+// Bytes on disk of a written output (with an ONNX model's "<path>.data" external weights);
+// 0 when it cannot be measured (only the summary uses it).
 uint64_t DiskBytes(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_directory(path, ec)) {
-    const auto n = fs::file_size(path, ec);
-    return ec ? 0 : n;
+    uint64_t n = fs::file_size(path, ec);
+    if (ec) return 0;
+    if (EndsWith(path, ".onnx")) {
+      const uint64_t data = fs::file_size(path + ".data", ec);
+      if (!ec) n += data;
+    }
+    return n;
   }
   uint64_t total = 0;
   for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
@@ -130,10 +115,8 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   report.input_path = options.input_path;
   PT2TF_ASSIGN_OR_RETURN(LoadedGraph loaded, LoadGraph(options, report));
   ir::Graph& graph = *loaded.graph;
-  const auto declared = DeclaredOutputShapes(graph);
   Status passes = ir::RunPasses(graph, ir::PassOptions{});
   if (!passes.ok()) return passes.WithContext(options.input_path);
-  KeepDeclaredOutputShapes(graph, declared);
 
   report.node_count = graph.nodes().size();
   for (const ir::Value* v : graph.Initializers()) {

@@ -9,6 +9,7 @@
 // so the result parses exactly like a conventionally serialized ModelProto.
 #include "pt2tf/onnx/onnx_writer.h"
 
+#include <filesystem>
 #include <limits>
 #include <unordered_map>
 #include <unordered_set>
@@ -209,6 +210,54 @@ Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::
   return OkStatus();
 }
 
+// Offsets of tensors in the external data file are multiples of this (page-friendly for
+// readers that map the file).
+constexpr uint64_t kExternalAlignment = 4096;
+
+// The model with every initializer's bytes in "<path>.data": initializer TensorProtos carry
+// only location/offset/length, so the model file itself stays small.
+Status WriteWithExternalData(const std::string& path, pb::ModelProto& model,
+                             pb::GraphProto& graph_meta,
+                             const std::vector<Initializer>& initializers) {
+  const std::string data_path = path + ".data";
+  const std::string location = std::filesystem::path(data_path).filename().string();
+  PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> data, OutputFile::Create(data_path));
+  const std::vector<std::byte> zeros(kExternalAlignment);
+  for (const Initializer& init : initializers) {
+    const uint64_t pad =
+        (kExternalAlignment - data->bytes_written() % kExternalAlignment) % kExternalAlignment;
+    PT2TF_RETURN_IF_ERROR(data->Write(ByteSpan(zeros.data(), pad)));
+    const uint64_t offset = data->bytes_written();
+    Status status;
+    init.tensor->ForEachChunk([&](ByteSpan chunk) {
+      if (status.ok()) status = data->Write(chunk);
+    });
+    PT2TF_RETURN_IF_ERROR(status);
+    pb::TensorProto* tp = graph_meta.add_initializer();
+    if (!tp->ParseFromString(init.meta)) return InternalError("initializer metadata reparse");
+    tp->set_data_location(pb::TensorProto::EXTERNAL);
+    const std::pair<const char*, std::string> entries[] = {
+        {"location", location},
+        {"offset", std::to_string(offset)},
+        {"length", std::to_string(init.tensor->nbytes())}};
+    for (const auto& [key, value] : entries) {
+      pb::StringStringEntryProto* e = tp->add_external_data();
+      e->set_key(key);
+      e->set_value(value);
+    }
+  }
+  model.mutable_graph()->Swap(&graph_meta);
+  std::string bytes;
+  if (!model.SerializeToString(&bytes))
+    return Unsupported(path + ": model metadata exceeds protobuf's 2 GiB limit");
+  PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> file, OutputFile::Create(path));
+  PT2TF_RETURN_IF_ERROR(file->Write(bytes));
+  PT2TF_RETURN_IF_ERROR(data->Commit());
+  Status committed = file->Commit();
+  if (!committed.ok()) std::filesystem::remove(data_path);
+  return committed;
+}
+
 }  // namespace
 
 int IrVersionForOpset(int opset) {
@@ -243,10 +292,13 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
   for (const Initializer& init : initializers)
     graph_length += 1 + VarintSize(init.field_length()) + init.field_length();
   const uint64_t total = header.size() + 1 + VarintSize(graph_length) + graph_length;
-  if (total > kMaxProtoBytes)
+  const bool too_big = total > kMaxProtoBytes;
+  if (options.external_data == ExternalData::kAlways ||
+      (too_big && options.external_data == ExternalData::kAuto))
+    return WriteWithExternalData(path, model, graph_meta, initializers);
+  if (too_big)
     return Unsupported(path + ": the model would be " + std::to_string(total) +
-                       " bytes; ONNX files of 2 GiB or more need external data, which pt2tf "
-                       "does not write yet");
+                       " bytes; ONNX files of 2 GiB or more need external data");
 
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> file, OutputFile::Create(path));
   PT2TF_RETURN_IF_ERROR(file->Write(header));

@@ -97,3 +97,22 @@ def test_onnx_roundtrip_of_our_own_output_is_stable(pt2tf_bin, tmp_path, civilne
     run_pt2tf("convert", "-i", first, "-o", second)
     np.testing.assert_allclose(run_onnx(second, x), run_onnx(first, x), rtol=0, atol=0)
     assert len(onnx.load(str(second)).graph.node) == len(onnx.load(str(first)).graph.node)
+
+
+def test_external_data_output(pt2tf_bin, civilnet_reference, tmp_path):
+    x, ref = civilnet_reference
+    out = tmp_path / "ext.onnx"
+    run_pt2tf("convert", "-i", CHECKPOINT, "--model", "civilnet", "-o", out, "--external-data")
+    data = tmp_path / "ext.onnx.data"
+    assert data.exists() and out.stat().st_size < 10_000
+    onnx.checker.check_model(str(out), full_check=True)
+    model = onnx.load(str(out), load_external_data=False)
+    assert all(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer)
+    got = run_onnx(out, x)
+    assert np.max(np.abs(got - ref)) <= 1e-4 * max(1.0, float(np.max(np.abs(ref))))
+    # pt2tf reads its own external data back, and embeds it again by default.
+    again = tmp_path / "again.onnx"
+    run_pt2tf("convert", "-i", out, "-o", again)
+    plain = tmp_path / "plain.onnx"
+    run_pt2tf("convert", "-i", CHECKPOINT, "--model", "civilnet", "-o", plain)
+    assert again.read_bytes() == plain.read_bytes()
