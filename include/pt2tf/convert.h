@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,9 @@ struct ConvertOptions {
   bool strict = true;                     // unexpected checkpoint keys are errors
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
   tf::TfWriterOptions tf;                 // .pb and SavedModel outputs
+  // Told, while an output's weights are written, how many of `total` weight bytes are done
+  // (`total` is the graph's weight bytes before TF lowering, so `done` may end below it).
+  std::function<void(const std::string& path, uint64_t done, uint64_t total)> on_progress;
 };
 
 struct ConvertedOutput {

@@ -1,8 +1,10 @@
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "cli/command.h"
 #include "cli/convert_summary.h"
+#include "cli/progress_bar.h"
 #include "pt2tf/convert.h"
 
 namespace pt2tf::cli {
@@ -54,7 +56,16 @@ int Run(const ConvertFlags& flags) {
     if (!shape.ok()) return ReportError(shape.status());
     options.input_shape = *shape;
   }
+  // A bar only for people watching a terminal; scripts and pipes see none.
+  std::optional<ProgressBar> bar;
+  if (!flags.quiet && ProgressBar::IsTerminal(stderr)) {
+    bar.emplace();
+    options.on_progress = [&bar](const std::string& path, uint64_t done, uint64_t total) {
+      bar->Update(path, done, total);
+    };
+  }
   Result<ConvertReport> report = Convert(options);
+  if (bar) bar->Finish(report.ok());
   if (!report.ok()) return ReportError(report.status());
   if (!flags.quiet)
     for (const std::string& w : report->warnings) std::cerr << "pt2tf: warning: " << w << "\n";

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 
 #include "convert/graph_source.h"
 #include "pt2tf/ir/passes.h"
@@ -25,9 +26,24 @@ bool IsDirectoryPath(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// The per-chunk callback the writers take, turned into (path, done, total) progress calls;
+// empty when nobody listens.
+std::function<void(uint64_t)> ProgressFor(const ir::Graph& graph, const std::string& path,
+                                          const ConvertOptions& options) {
+  if (!options.on_progress) return {};
+  uint64_t total = 0;
+  for (const ir::Value* v : graph.Initializers()) total += v->constant->nbytes();
+  auto done = std::make_shared<uint64_t>(0);
+  return [&options, path, total, done](uint64_t bytes) {
+    *done += bytes;
+    options.on_progress(path, *done, total);
+  };
+}
+
 Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
   onnx::OnnxWriteOptions write;
   write.opset = options.opset;
+  write.on_weight_bytes = ProgressFor(graph, path, options);
   write.external_data =
       options.onnx_external_data ? onnx::ExternalData::kAlways : onnx::ExternalData::kAuto;
   return onnx::WriteOnnx(graph, path, write);
@@ -35,11 +51,15 @@ Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertO
 
 // TF writers lower in place (BN folding keeps ONNX semantics, so later outputs stay valid).
 Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
-  return tf::WriteFrozenGraph(graph, path, options.tf);
+  tf::TfWriterOptions tf = options.tf;
+  tf.on_weight_bytes = ProgressFor(graph, path, options);
+  return tf::WriteFrozenGraph(graph, path, tf);
 }
 
 Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
-  return tf::WriteSavedModel(graph, path, options.tf);
+  tf::TfWriterOptions tf = options.tf;
+  tf.on_weight_bytes = ProgressFor(graph, path, options);
+  return tf::WriteSavedModel(graph, path, tf);
 }
 
 // The one table of output kinds, tried in order: the first whose `matches` accepts the path
