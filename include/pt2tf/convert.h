@@ -50,7 +50,7 @@ struct ConvertReport {
   size_t node_count = 0;
   size_t initializer_count = 0;
   uint64_t weight_bytes = 0;
-  uint64_t parameter_count = 0;  // elements of all initializers (after the IR passes)
+  uint64_t parameter_count = 0;  // elements of floating-point initializers (after the passes)
   std::vector<GraphIoInfo> graph_inputs;
   std::vector<GraphIoInfo> graph_outputs;
   std::vector<ConvertedOutput> outputs;

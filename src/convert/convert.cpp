@@ -142,7 +142,8 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   for (const ir::Value* v : graph.Initializers()) {
     ++report.initializer_count;
     report.weight_bytes += v->constant->nbytes();
-    report.parameter_count += static_cast<uint64_t>(v->constant->numel());
+    if (IsFloatingPoint(v->dtype))
+      report.parameter_count += static_cast<uint64_t>(v->constant->numel());
   }
   // Taken before the TF writers lower the graph in place.
   for (const ir::Value* v : graph.inputs()) report.graph_inputs.push_back(IoInfo(*v));

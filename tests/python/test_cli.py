@@ -240,3 +240,35 @@ def test_inspect_pb_and_saved_model(civilnet_outputs):
         info = sig.inputs.get(entry["name"]) or sig.outputs[entry["name"]]
         assert entry["shape"] == [d.size for d in info.tensor_shape.dim]
         assert tf.as_dtype(info.dtype).name == entry["dtype"]
+
+
+@pytest.fixture(scope="session")
+def large_checkpoint(tmp_path_factory):
+    """A checkpoint over the bar's 50 MiB threshold: torchvision resnet50 (~98 MiB)."""
+    import torch
+    import torchvision
+    path = tmp_path_factory.mktemp("large") / "resnet50.pth"
+    torch.manual_seed(0)
+    torch.save(torchvision.models.resnet50().state_dict(), path)
+    return path
+
+
+def test_progress_bar_only_on_a_terminal(pt2tf_bin, large_checkpoint, tmp_path):
+    import shlex
+    import subprocess
+    out = tmp_path / "r.onnx"
+    # `script` gives the command a pseudo-terminal for stdout and stderr.
+    cmd = shlex.join([str(pt2tf_bin), "convert", "-i", str(large_checkpoint), "--model",
+                      "resnet50", "-o", str(out)])
+    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, text=True,
+                         timeout=600)
+    assert tty.returncode == 0, tty.stdout
+    assert f"writing {out} [" in tty.stdout and "100% of" in tty.stdout
+    assert "\r" in tty.stdout
+    out.unlink()
+    piped = run_pt2tf("convert", "-i", large_checkpoint, "--model", "resnet50", "-o", out)
+    assert "writing" not in piped.stderr and "\r" not in piped.stderr + piped.stdout
+    assert "Wrote:" in piped.stdout
+    quiet_tty = subprocess.run(["script", "-qec", cmd + " --quiet", "/dev/null"],
+                               capture_output=True, text=True, timeout=600)
+    assert quiet_tty.returncode == 0 and quiet_tty.stdout == ""
