@@ -78,7 +78,7 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   return ss.str();
 }
 
-IoEntry OnnxIo(const ::onnx::ValueInfoProto& v) {
+IoEntry OnnxIo(const ::pt2tf::onnx_proto::ValueInfoProto& v) {
   IoEntry e{v.name(), "?", std::nullopt};
   if (!v.type().has_tensor_type()) return e;
   const auto& t = v.type().tensor_type();
@@ -91,7 +91,7 @@ IoEntry OnnxIo(const ::onnx::ValueInfoProto& v) {
 
 Result<GraphSummary> SummarizeOnnx(const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
-  ::onnx::ModelProto model;
+  ::pt2tf::onnx_proto::ModelProto model;
   if (!model.ParseFromString(bytes)) return InvalidInput(path + ": not a valid ONNX model");
   GraphSummary s{path, "onnx"};
   s.producer = model.producer_name() + (model.producer_version().empty() ? "" : " ") +
@@ -189,8 +189,9 @@ Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
   SummarizeGraphDef(meta.graph_def(), sig == meta.signature_def().end(), s);
   if (sig != meta.signature_def().end()) {
     auto add = [](const auto& map, std::vector<IoEntry>& out) {
-      for (const auto& [key, info] : map)
-        out.push_back({key, TfDType(info.dtype()), TfShape(info.tensor_shape())});
+      for (const auto& entry : map)
+        out.push_back(
+            {entry.first, TfDType(entry.second.dtype()), TfShape(entry.second.tensor_shape())});
     };
     add(sig->second.inputs(), s.inputs);
     add(sig->second.outputs(), s.outputs);
