@@ -93,7 +93,9 @@ Result<GraphSummary> SummarizeOnnx(const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   ::pt2tf::onnx_proto::ModelProto model;
   if (!model.ParseFromString(bytes)) return InvalidInput(path + ": not a valid ONNX model");
-  GraphSummary s{path, "onnx"};
+  GraphSummary s;
+  s.path = path;
+  s.format = "onnx";
   s.producer = model.producer_name() + (model.producer_version().empty() ? "" : " ") +
                model.producer_version();
   const auto& g = model.graph();
@@ -172,7 +174,9 @@ Result<GraphSummary> SummarizeFrozen(const std::string& path) {
   ::tensorflow::GraphDef graph;
   if (!graph.ParseFromString(bytes))
     return InvalidInput(path + ": not a valid TensorFlow GraphDef");
-  GraphSummary s{path, "tf-graphdef"};
+  GraphSummary s;
+  s.path = path;
+  s.format = "tf-graphdef";
   SummarizeGraphDef(graph, true, s);
   return s;
 }
@@ -184,7 +188,9 @@ Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
   if (!saved.ParseFromString(bytes) || saved.meta_graphs_size() == 0)
     return InvalidInput(pb + ": not a valid SavedModel");
   const auto& meta = saved.meta_graphs(0);
-  GraphSummary s{dir, "tf-savedmodel"};
+  GraphSummary s;
+  s.path = dir;
+  s.format = "tf-savedmodel";
   const auto sig = meta.signature_def().find("serving_default");
   SummarizeGraphDef(meta.graph_def(), sig == meta.signature_def().end(), s);
   if (sig != meta.signature_def().end()) {

@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
     // CLI11's own report is two lines; errors here are one.
-    return ReportError(UsageError(std::string(e.what()) + " (see --help)"));
+    return ReportError(pt2tf::UsageError(std::string(e.what()) + " (see --help)"));
   }
   for (const Command& command : commands)
     if (command.app->parsed()) return command.run();
