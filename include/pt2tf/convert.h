@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,11 +23,23 @@ struct ConvertOptions {
   bool strict = true;                     // unexpected checkpoint keys are errors
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
   tf::TfWriterOptions tf;                 // .pb and SavedModel outputs
+  // Told, while an output's weights are written, how many of `total` weight bytes are done
+  // (`total` is the graph's weight bytes before TF lowering, so `done` may end below it).
+  std::function<void(const std::string& path, uint64_t done, uint64_t total)> on_progress;
 };
 
 struct ConvertedOutput {
   std::string path;
-  std::string kind;  // "onnx", "tf-graphdef", "tf-savedmodel"
+  std::string kind;    // "onnx", "tf-graphdef", "tf-savedmodel"
+  uint64_t bytes = 0;  // size on disk (a SavedModel: every file under the directory)
+};
+
+// A graph input or output as the summary shows it: dims of -1 are unknown; no shape at all
+// when the rank is unknown.
+struct GraphIoInfo {
+  std::string name;
+  std::string dtype;  // torch spelling, e.g. "float32"
+  std::optional<std::vector<int64_t>> shape;
 };
 
 struct ConvertReport {
@@ -37,6 +50,9 @@ struct ConvertReport {
   size_t node_count = 0;
   size_t initializer_count = 0;
   uint64_t weight_bytes = 0;
+  uint64_t parameter_count = 0;  // elements of floating-point initializers (after the passes)
+  std::vector<GraphIoInfo> graph_inputs;
+  std::vector<GraphIoInfo> graph_outputs;
   std::vector<ConvertedOutput> outputs;
   double seconds = 0;
 };

@@ -1,9 +1,10 @@
 #include <iostream>
 #include <memory>
-
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli/command.h"
+#include "cli/convert_summary.h"
+#include "cli/progress_bar.h"
 #include "pt2tf/convert.h"
 
 namespace pt2tf::cli {
@@ -55,28 +56,23 @@ int Run(const ConvertFlags& flags) {
     if (!shape.ok()) return ReportError(shape.status());
     options.input_shape = *shape;
   }
-  Result<ConvertReport> report = Convert(options);
-  if (!report.ok()) return ReportError(report.status());
-  for (const std::string& w : report->warnings) std::cerr << "pt2tf: warning: " << w << "\n";
-  if (flags.json) {
-    nlohmann::ordered_json j;
-    j["input"] = report->input_path;
-    j["input_kind"] = report->input_kind;
-    if (!report->model_name.empty()) j["model"] = report->model_name;
-    j["nodes"] = report->node_count;
-    j["initializers"] = report->initializer_count;
-    j["weight_bytes"] = report->weight_bytes;
-    j["outputs"] = nlohmann::ordered_json::array();
-    for (const ConvertedOutput& o : report->outputs)
-      j["outputs"].push_back({{"path", o.path}, {"kind", o.kind}});
-    j["warnings"] = report->warnings;
-    j["seconds"] = report->seconds;
-    std::cout << j.dump(2) << "\n";
-  } else if (!flags.quiet) {
-    for (const ConvertedOutput& o : report->outputs)
-      std::cout << "wrote " << o.path << " (" << o.kind
-                << (o.kind == "onnx" ? ", opset " + std::to_string(flags.opset) : "") << ")\n";
+  // A bar only for people watching a terminal; scripts and pipes see none.
+  std::optional<ProgressBar> bar;
+  if (!flags.quiet && ProgressBar::IsTerminal(stderr)) {
+    bar.emplace();
+    options.on_progress = [&bar](const std::string& path, uint64_t done, uint64_t total) {
+      bar->Update(path, done, total);
+    };
   }
+  Result<ConvertReport> report = Convert(options);
+  if (bar) bar->Finish(report.ok());
+  if (!report.ok()) return ReportError(report.status());
+  if (!flags.quiet)
+    for (const std::string& w : report->warnings) std::cerr << "pt2tf: warning: " << w << "\n";
+  if (flags.json)
+    std::cout << SummaryJson(*report).dump(2) << "\n";
+  else if (!flags.quiet)
+    std::cout << SummaryText(*report);
   return kExitOk;
 }
 
@@ -112,8 +108,8 @@ Command AddConvertCommand(CLI::App& parent) {
       ->capture_default_str();
   app->add_flag("--non-strict", flags->non_strict,
                 "warn about unexpected checkpoint keys instead of failing");
-  app->add_flag("-q,--quiet", flags->quiet, "print nothing on success");
-  app->add_flag("--json", flags->json, "print a JSON report on success");
+  app->add_flag("-q,--quiet", flags->quiet, "print nothing on success (errors still go to stderr)");
+  app->add_flag("--json", flags->json, "print the summary as one JSON object on stdout");
   return {app, [flags] { return Run(*flags); }};
 }
 

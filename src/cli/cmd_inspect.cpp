@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/inspect_graph.h"
+#include "cli/text_format.h"
 #include "pt2tf/hash.h"
 #include "pt2tf/io/checkpoint.h"
 
@@ -22,35 +24,6 @@ struct InspectOptions {
 
 std::string Dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// 1234567 -> "1,234,567"
-std::string Grouped(uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
-
-std::string HumanBytes(uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
-  return buf;
-}
-
-std::string ShapeText(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 std::string ContainerText(const Checkpoint& c) {
@@ -145,6 +118,10 @@ void PrintText(const Checkpoint& c, const std::vector<std::string>& hashes) {
 }
 
 int RunInspect(const InspectOptions& options) {
+  if (IsGraphInput(options.path)) {
+    if (options.hash) return ReportError(UsageError("--hash applies to checkpoints only"));
+    return RunInspectGraph(options.path, options.json);
+  }
   Result<Checkpoint> ckpt = LoadCheckpoint(options.path);
   if (!ckpt.ok()) return ReportError(ckpt.status());
   std::vector<std::string> hashes;
@@ -168,10 +145,12 @@ int RunInspect(const InspectOptions& options) {
 Command AddInspectCommand(CLI::App& parent) {
   auto options = std::make_shared<InspectOptions>();
   CLI::App* app = parent.add_subcommand(
-      "inspect", "List a checkpoint's tensors (and module tree for whole-model pickles)");
+      "inspect",
+      "List a checkpoint's tensors (and module tree for whole-model pickles), or an ONNX /\n"
+      "TensorFlow model's op histogram, inputs/outputs and weight bytes");
   app->add_option("file", options->path,
-                  "checkpoint: .pth/.pt (zip or legacy), TorchScript, "
-                  ".safetensors")
+                  "checkpoint (.pth/.pt zip or legacy, TorchScript, .safetensors), .onnx model, "
+                  ".pb frozen GraphDef, or SavedModel directory")
       ->required();
   app->add_flag("--json", options->json, "print one JSON object instead of text");
   app->add_flag("--hash", options->hash,

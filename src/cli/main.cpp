@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitUsage;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    // CLI11's own report is two lines; errors here are one.
+    return ReportError(pt2tf::UsageError(std::string(e.what()) + " (see --help)"));
   }
   for (const Command& command : commands)
     if (command.app->parsed()) return command.run();

@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <memory>
 
 #include "convert/graph_source.h"
 #include "pt2tf/ir/passes.h"
@@ -24,9 +26,24 @@ bool IsDirectoryPath(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// The per-chunk callback the writers take, turned into (path, done, total) progress calls;
+// empty when nobody listens.
+std::function<void(uint64_t)> ProgressFor(const ir::Graph& graph, const std::string& path,
+                                          const ConvertOptions& options) {
+  if (!options.on_progress) return {};
+  uint64_t total = 0;
+  for (const ir::Value* v : graph.Initializers()) total += v->constant->nbytes();
+  auto done = std::make_shared<uint64_t>(0);
+  return [&options, path, total, done](uint64_t bytes) {
+    *done += bytes;
+    options.on_progress(path, *done, total);
+  };
+}
+
 Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
   onnx::OnnxWriteOptions write;
   write.opset = options.opset;
+  write.on_weight_bytes = ProgressFor(graph, path, options);
   write.external_data =
       options.onnx_external_data ? onnx::ExternalData::kAlways : onnx::ExternalData::kAuto;
   return onnx::WriteOnnx(graph, path, write);
@@ -34,11 +51,15 @@ Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertO
 
 // TF writers lower in place (BN folding keeps ONNX semantics, so later outputs stay valid).
 Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
-  return tf::WriteFrozenGraph(graph, path, options.tf);
+  tf::TfWriterOptions tf = options.tf;
+  tf.on_weight_bytes = ProgressFor(graph, path, options);
+  return tf::WriteFrozenGraph(graph, path, tf);
 }
 
 Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
-  return tf::WriteSavedModel(graph, path, options.tf);
+  tf::TfWriterOptions tf = options.tf;
+  tf.on_weight_bytes = ProgressFor(graph, path, options);
+  return tf::WriteSavedModel(graph, path, tf);
 }
 
 // The one table of output kinds, tried in order: the first whose `matches` accepts the path
@@ -61,6 +82,33 @@ Result<const OutputWriter*> FindWriter(const std::string& path) {
   return UsageError(path +
                     ": unknown output kind (use .onnx, .pb, or a directory path ending "
                     "in '/' for a SavedModel)");
+}
+
+GraphIoInfo IoInfo(const ir::Value& v) {
+  GraphIoInfo info{v.name, std::string(TorchName(v.dtype)), std::nullopt};
+  if (v.shape) info.shape = std::vector<int64_t>(v.shape->begin(), v.shape->end());
+  return info;
+}
+
+// Bytes on disk of a written output (with an ONNX model's "<path>.data" external weights);
+// 0 when it cannot be measured (only the summary uses it).
+uint64_t DiskBytes(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(path, ec)) {
+    uint64_t n = fs::file_size(path, ec);
+    if (ec) return 0;
+    if (EndsWith(path, ".onnx")) {
+      const uint64_t data = fs::file_size(path + ".data", ec);
+      if (!ec) n += data;
+    }
+    return n;
+  }
+  uint64_t total = 0;
+  for (auto it = fs::recursive_directory_iterator(path, ec); !ec && it != fs::end(it);
+       it.increment(ec))
+    if (it->is_regular_file(ec)) total += it->file_size(ec);
+  return total;
 }
 
 }  // namespace
@@ -94,7 +142,12 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   for (const ir::Value* v : graph.Initializers()) {
     ++report.initializer_count;
     report.weight_bytes += v->constant->nbytes();
+    if (IsFloatingPoint(v->dtype))
+      report.parameter_count += static_cast<uint64_t>(v->constant->numel());
   }
+  // Taken before the TF writers lower the graph in place.
+  for (const ir::Value* v : graph.inputs()) report.graph_inputs.push_back(IoInfo(*v));
+  for (const ir::Value* v : graph.outputs()) report.graph_outputs.push_back(IoInfo(*v));
   for (size_t i = 0; i < writers.size(); ++i) {
     const std::string& path = options.output_paths[i];
     Status s = writers[i]->write(graph, path, options);
@@ -102,7 +155,7 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
       if (s.message().rfind(path, 0) == 0) return s;
       return s.WithContext(path);
     }
-    report.outputs.push_back({path, writers[i]->kind});
+    report.outputs.push_back({path, writers[i]->kind, DiskBytes(path)});
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -218,7 +218,8 @@ constexpr uint64_t kExternalAlignment = 4096;
 // only location/offset/length, so the model file itself stays small.
 Status WriteWithExternalData(const std::string& path, pb::ModelProto& model,
                              pb::GraphProto& graph_meta,
-                             const std::vector<Initializer>& initializers) {
+                             const std::vector<Initializer>& initializers,
+                             const OnnxWriteOptions& options) {
   const std::string data_path = path + ".data";
   const std::string location = std::filesystem::path(data_path).filename().string();
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> data, OutputFile::Create(data_path));
@@ -231,6 +232,7 @@ Status WriteWithExternalData(const std::string& path, pb::ModelProto& model,
     Status status;
     init.tensor->ForEachChunk([&](ByteSpan chunk) {
       if (status.ok()) status = data->Write(chunk);
+      if (options.on_weight_bytes) options.on_weight_bytes(chunk.size());
     });
     PT2TF_RETURN_IF_ERROR(status);
     pb::TensorProto* tp = graph_meta.add_initializer();
@@ -295,7 +297,7 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
   const bool too_big = total > kMaxProtoBytes;
   if (options.external_data == ExternalData::kAlways ||
       (too_big && options.external_data == ExternalData::kAuto))
-    return WriteWithExternalData(path, model, graph_meta, initializers);
+    return WriteWithExternalData(path, model, graph_meta, initializers, options);
   if (too_big)
     return Unsupported(path + ": the model would be " + std::to_string(total) +
                        " bytes; ONNX files of 2 GiB or more need external data");
@@ -311,6 +313,7 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
     Status status;
     init.tensor->ForEachChunk([&](ByteSpan chunk) {
       if (status.ok()) status = file->Write(chunk);
+      if (options.on_weight_bytes) options.on_weight_bytes(chunk.size());
     });
     PT2TF_RETURN_IF_ERROR(status);
   }

@@ -114,13 +114,15 @@ Result<GraphDefStream> GraphDefStream::Build(const TfGraph& graph) {
   return s;
 }
 
-Status GraphDefStream::WriteTo(OutputFile& sink) const {
+Status GraphDefStream::WriteTo(OutputFile& sink,
+                               const std::function<void(uint64_t)>& on_payload_bytes) const {
   for (const Piece& piece : pieces_) {
     PT2TF_RETURN_IF_ERROR(sink.Write(piece.head));
     if (!piece.payload) continue;
     Status status;
     piece.payload->ForEachChunk([&](ByteSpan chunk) {
       if (status.ok()) status = sink.Write(chunk);
+      if (on_payload_bytes) on_payload_bytes(chunk.size());
     });
     PT2TF_RETURN_IF_ERROR(status);
   }

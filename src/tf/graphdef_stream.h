@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ class GraphDefStream {
   static Result<GraphDefStream> Build(const TfGraph& graph);
   // Bytes of the serialised GraphDef message (without any enclosing tag).
   uint64_t size() const { return size_; }
-  Status WriteTo(OutputFile& sink) const;
+  // `on_payload_bytes` (may be empty) is told the size of each tensor chunk written.
+  Status WriteTo(OutputFile& sink,
+                 const std::function<void(uint64_t)>& on_payload_bytes = {}) const;
 
  private:
   struct Piece {

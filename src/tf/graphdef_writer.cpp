@@ -20,7 +20,7 @@ Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWrite
   if (!stream.ok()) return stream.status().WithContext(path);
   PT2TF_RETURN_IF_ERROR(CheckGraphSize(path, stream->size(), options.max_graph_bytes));
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
-  PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file));
+  PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file, options.on_weight_bytes));
   if (file->bytes_written() != stream->size())
     return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +
                          " bytes, expected " + std::to_string(stream->size()));

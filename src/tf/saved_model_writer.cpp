@@ -82,7 +82,7 @@ Status WriteSavedModel(ir::Graph& graph, const std::string& dir, const TfWriterO
   if (mkdir(variables.c_str(), 0755) != 0) return IoError(dir + ": cannot create variables/");
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(out_dir->temp_path() + "/saved_model.pb"));
   PT2TF_RETURN_IF_ERROR(file->Write(head));
-  PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file));
+  PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file, options.on_weight_bytes));
   PT2TF_RETURN_IF_ERROR(file->Commit());
   return out_dir->Commit();
 }

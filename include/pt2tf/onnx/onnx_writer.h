@@ -1,6 +1,8 @@
 // Writing an IR graph as an ONNX model file.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "pt2tf/ir/graph.h"
@@ -24,6 +26,8 @@ struct OnnxWriteOptions {
   int opset = kDefaultWriteOpset;  // target default-domain opset, kMinWriteOpset..kMaxWriteOpset
   std::string producer_version;    // written as producer_version ("" = pt2tf's version)
   ExternalData external_data = ExternalData::kAuto;
+  // Called with the byte count of each weight chunk as it is written (for progress display).
+  std::function<void(uint64_t bytes)> on_weight_bytes;
 };
 
 // The lowest ONNX IR version that can carry `opset` (ONNX's versioning table).

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "pt2tf/ir/graph.h"
@@ -24,6 +25,8 @@ struct TfWriterOptions {
   InputLayout input_layout = InputLayout::kNchw;
   // Protobuf cannot parse messages of 2 GiB or more; bigger graphs are refused.
   uint64_t max_graph_bytes = (uint64_t{1} << 31) - 1;
+  // Called with the byte count of each weight chunk as it is written (for progress display).
+  std::function<void(uint64_t bytes)> on_weight_bytes;
 };
 
 // Writes `graph` as a frozen GraphDef to `path`. Runs TF-lowering rewrites that keep ONNX

@@ -1,0 +1,270 @@
+// Reads the protobufs directly (not through the IR) so the histogram shows the file's own
+// nodes: the ONNX reader upgrades ops and turns Constant nodes into initializers.
+#include "cli/inspect_graph.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/text_format.h"
+#include "onnx/onnx.pb.h"
+#include "pt2tf/dtype.h"
+#include "tensorflow/graph.pb.h"
+#include "tensorflow/saved_model.pb.h"
+
+namespace pt2tf::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+struct IoEntry {
+  std::string name;
+  std::string dtype;
+  std::optional<std::vector<int64_t>> shape;  // -1: unknown dim
+};
+
+struct GraphSummary {
+  std::string path;
+  std::string format;  // "onnx", "tf-graphdef", "tf-savedmodel"
+  std::string producer;
+  std::map<std::string, size_t> ops;  // op type -> count
+  size_t node_count = 0;
+  size_t weight_count = 0;
+  uint64_t weight_bytes = 0;
+  std::vector<IoEntry> inputs, outputs;
+};
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// numel * element size, saturating instead of overflowing on hostile dims.
+uint64_t TensorBytes(const std::vector<int64_t>& dims, int element_size) {
+  uint64_t n = static_cast<uint64_t>(element_size);
+  for (int64_t d : dims) {
+    if (d < 0) return 0;
+    if (__builtin_mul_overflow(n, static_cast<uint64_t>(d), &n)) return UINT64_MAX;
+  }
+  return n;
+}
+
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
+  return a + b < a ? UINT64_MAX : a + b;
+}
+
+std::string DTypeText(std::optional<DType> t, int raw, const char* family) {
+  return t ? std::string(TorchName(*t)) : std::string(family) + ":" + std::to_string(raw);
+}
+
+Result<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return IoError(path + ": cannot open (" + std::string(std::strerror(errno)) + ")");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+IoEntry OnnxIo(const ::pt2tf::onnx_proto::ValueInfoProto& v) {
+  IoEntry e{v.name(), "?", std::nullopt};
+  if (!v.type().has_tensor_type()) return e;
+  const auto& t = v.type().tensor_type();
+  e.dtype = DTypeText(DTypeFromOnnx(t.elem_type()), t.elem_type(), "onnx");
+  if (!t.has_shape()) return e;
+  e.shape.emplace();
+  for (const auto& d : t.shape().dim()) e.shape->push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return e;
+}
+
+Result<GraphSummary> SummarizeOnnx(const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+  ::pt2tf::onnx_proto::ModelProto model;
+  if (!model.ParseFromString(bytes)) return InvalidInput(path + ": not a valid ONNX model");
+  GraphSummary s;
+  s.path = path;
+  s.format = "onnx";
+  s.producer = model.producer_name() + (model.producer_version().empty() ? "" : " ") +
+               model.producer_version();
+  const auto& g = model.graph();
+  std::set<std::string> init_names;
+  for (const auto& t : g.initializer()) {
+    init_names.insert(t.name());
+    ++s.weight_count;
+    const std::optional<DType> dt = DTypeFromOnnx(t.data_type());
+    std::vector<int64_t> dims(t.dims().begin(), t.dims().end());
+    s.weight_bytes = SaturatingAdd(s.weight_bytes, TensorBytes(dims, dt ? ElementSize(*dt) : 0));
+  }
+  for (const auto& n : g.node()) {
+    ++s.ops[n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type()
+                                                          : n.domain() + "." + n.op_type()];
+    ++s.node_count;
+  }
+  for (const auto& v : g.input())
+    if (!init_names.count(v.name())) s.inputs.push_back(OnnxIo(v));
+  for (const auto& v : g.output()) s.outputs.push_back(OnnxIo(v));
+  return s;
+}
+
+std::optional<std::vector<int64_t>> TfShape(const ::tensorflow::TensorShapeProto& shape) {
+  if (shape.unknown_rank()) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto& d : shape.dim()) dims.push_back(d.size() < 0 ? -1 : d.size());
+  return dims;
+}
+
+std::string TfDType(int t) {
+  return DTypeText(DTypeFromTf(t), t, "tf");
+}
+
+// Fills the histogram, weights and (for frozen graphs) Placeholder inputs and unconsumed
+// outputs of a GraphDef.
+void SummarizeGraphDef(const ::tensorflow::GraphDef& graph, bool io_from_graph, GraphSummary& s) {
+  std::set<std::string> consumed;
+  for (const auto& n : graph.node())
+    for (const std::string& in : n.input()) {
+      std::string name = in.substr(in[0] == '^' ? 1 : 0);
+      consumed.insert(name.substr(0, name.find(':')));
+    }
+  for (const auto& n : graph.node()) {
+    ++s.ops[n.op()];
+    ++s.node_count;
+    if (n.op() == "Const") {
+      const auto it = n.attr().find("value");
+      if (it != n.attr().end() && it->second.has_tensor()) {
+        const auto& t = it->second.tensor();
+        const std::optional<DType> dt = DTypeFromTf(t.dtype());
+        std::vector<int64_t> dims;
+        for (const auto& d : t.tensor_shape().dim()) dims.push_back(d.size());
+        ++s.weight_count;
+        s.weight_bytes =
+            SaturatingAdd(s.weight_bytes, TensorBytes(dims, dt ? ElementSize(*dt) : 0));
+      }
+    }
+    if (!io_from_graph) continue;
+    if (n.op() == "Placeholder") {
+      IoEntry e{n.name(), "?", std::nullopt};
+      if (auto it = n.attr().find("dtype"); it != n.attr().end())
+        e.dtype = TfDType(it->second.type());
+      if (auto it = n.attr().find("shape"); it != n.attr().end() && it->second.has_shape())
+        e.shape = TfShape(it->second.shape());
+      s.inputs.push_back(e);
+    } else if (!consumed.count(n.name()) && n.op() != "Const" && n.op() != "NoOp") {
+      IoEntry e{n.name(), "?", std::nullopt};
+      if (auto it = n.attr().find("T"); it != n.attr().end()) e.dtype = TfDType(it->second.type());
+      s.outputs.push_back(e);
+    }
+  }
+}
+
+Result<GraphSummary> SummarizeFrozen(const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+  ::tensorflow::GraphDef graph;
+  if (!graph.ParseFromString(bytes))
+    return InvalidInput(path + ": not a valid TensorFlow GraphDef");
+  GraphSummary s;
+  s.path = path;
+  s.format = "tf-graphdef";
+  SummarizeGraphDef(graph, true, s);
+  return s;
+}
+
+Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
+  const std::string pb = (fs::path(dir) / "saved_model.pb").string();
+  PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(pb));
+  ::tensorflow::SavedModel saved;
+  if (!saved.ParseFromString(bytes) || saved.meta_graphs_size() == 0)
+    return InvalidInput(pb + ": not a valid SavedModel");
+  const auto& meta = saved.meta_graphs(0);
+  GraphSummary s;
+  s.path = dir;
+  s.format = "tf-savedmodel";
+  const auto sig = meta.signature_def().find("serving_default");
+  SummarizeGraphDef(meta.graph_def(), sig == meta.signature_def().end(), s);
+  if (sig != meta.signature_def().end()) {
+    auto add = [](const auto& map, std::vector<IoEntry>& out) {
+      for (const auto& entry : map)
+        out.push_back(
+            {entry.first, TfDType(entry.second.dtype()), TfShape(entry.second.tensor_shape())});
+    };
+    add(sig->second.inputs(), s.inputs);
+    add(sig->second.outputs(), s.outputs);
+  }
+  return s;
+}
+
+Json IoJson(const std::vector<IoEntry>& list) {
+  Json a = Json::array();
+  for (const IoEntry& e : list)
+    a.push_back({{"name", e.name},
+                 {"dtype", e.dtype},
+                 {"shape", e.shape ? Json(*e.shape) : Json(nullptr)}});
+  return a;
+}
+
+void Print(const GraphSummary& s, bool json) {
+  if (json) {
+    Json j;
+    j["file"] = s.path;
+    j["format"] = s.format;
+    if (!s.producer.empty()) j["producer"] = s.producer;
+    j["node_count"] = s.node_count;
+    j["weight_count"] = s.weight_count;
+    j["weight_bytes"] = s.weight_bytes;
+    j["inputs"] = IoJson(s.inputs);
+    j["outputs"] = IoJson(s.outputs);
+    j["ops"] = s.ops;
+    std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+    return;
+  }
+  std::printf("File:       %s\n", s.path.c_str());
+  std::printf("Format:     %s\n", s.format.c_str());
+  if (!s.producer.empty()) std::printf("Producer:   %s\n", s.producer.c_str());
+  std::printf("Nodes:      %s\n", Grouped(s.node_count).c_str());
+  std::printf("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
+              Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
+  auto io = [](const char* label, const std::vector<IoEntry>& list) {
+    std::printf("%s\n", label);
+    for (const IoEntry& e : list)
+      std::printf("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
+  };
+  io("Inputs:", s.inputs);
+  io("Outputs:", s.outputs);
+  std::printf("Ops:\n");
+  std::vector<std::pair<std::string, size_t>> ops(s.ops.begin(), s.ops.end());
+  std::stable_sort(ops.begin(), ops.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [op, count] : ops) std::printf("  %6zu  %s\n", count, op.c_str());
+}
+
+}  // namespace
+
+bool IsGraphInput(const std::string& path) {
+  std::error_code ec;
+  return EndsWith(path, ".onnx") || EndsWith(path, ".pb") || fs::is_directory(path, ec);
+}
+
+int RunInspectGraph(const std::string& path, bool json) {
+  std::error_code ec;
+  Result<GraphSummary> s = fs::is_directory(path, ec) ? SummarizeSavedModel(path)
+                           : EndsWith(path, ".onnx")  ? SummarizeOnnx(path)
+                                                      : SummarizeFrozen(path);
+  if (!s.ok()) return ReportError(s.status());
+  Print(*s, json);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace pt2tf::cli
