@@ -5,6 +5,7 @@
 
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/passes/fold_batchnorm.h"
+#include "pt2tf/passes/fold_pad_into_conv.h"
 #include "tf/emit_context.h"
 #include "tf/ops/registry.h"
 
@@ -51,8 +52,11 @@ std::string SignatureKey(const std::string& name) {
 
 Result<TfGraph> LowerToTf(ir::Graph& graph, const TfWriterOptions& options) {
   PT2TF_RETURN_IF_ERROR(ir::InferShapes(graph));
-  PT2TF_ASSIGN_OR_RETURN(size_t folded, passes::FoldBatchNorm(graph));
-  (void)folded;
+  // TF-side rewrites (they keep ONNX semantics, so the graph stays valid for other writers).
+  PT2TF_ASSIGN_OR_RETURN(size_t bn_folded, passes::FoldBatchNorm(graph));
+  PT2TF_ASSIGN_OR_RETURN(size_t pads_folded, passes::FoldPadIntoConv(graph));
+  (void)bn_folded;
+  (void)pads_folded;
   PT2TF_RETURN_IF_ERROR(graph.TopologicalSort());
   if (graph.outputs().empty()) return InvalidInput("the graph has no outputs");
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "pt2tf/passes/fold_batchnorm.h"
+#include "pt2tf/passes/fold_pad_into_conv.h"
 #include "pt2tf/tf/tf_writer.h"
 #include "tensorflow/graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
@@ -283,6 +284,43 @@ TEST(FoldBatchNorm, LeavesSharedConvOutputAlone) {
   g.AddOutput(z);
   g.AddOutput(y);  // the conv output is also a graph output: no fold
   auto folded = passes::FoldBatchNorm(g);
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(*folded, 0u);
+  EXPECT_EQ(g.nodes().size(), 2u);
+}
+
+Tensor Int64s(std::vector<int64_t> v) {
+  std::vector<std::byte> bytes(v.size() * 8);
+  std::memcpy(bytes.data(), v.data(), bytes.size());
+  return Tensor::FromBytes(DType::kInt64, {static_cast<int64_t>(v.size())}, std::move(bytes))
+      .value();
+}
+
+TEST(FoldPadIntoConv, SpatialZeroPadJoinsConvPads) {
+  ir::Graph g;
+  ir::Value* x = g.AddInput("x", DType::kFloat32, {1, 2, 5, 5});
+  ir::Value* pads = g.AddInitializer("pads", Int64s({0, 0, 0, 1, 0, 0, 1, 2}));
+  ir::Value* y = Add(g, "Pad", {x, pads}, {1, 2, 6, 8});
+  ir::Value* w = g.AddInitializer("w", Iota({3, 2, 3, 3}));
+  ir::Value* z =
+      Add(g, "Conv", {y, w}, {1, 3, 4, 6}, {{"pads", ir::Attribute::Ints({1, 0, 0, 0})}});
+  g.AddOutput(z);
+  auto folded = passes::FoldPadIntoConv(g);
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(*folded, 1u);
+  ASSERT_EQ(g.nodes().size(), 1u);
+  EXPECT_EQ(g.nodes()[0]->inputs[0], x);
+  EXPECT_EQ(g.nodes()[0]->GetInts("pads"), (std::vector<int64_t>{1, 1, 1, 2}));
+}
+
+TEST(FoldPadIntoConv, KeepsChannelPadsAndNonZeroValues) {
+  ir::Graph g;
+  ir::Value* x = g.AddInput("x", DType::kFloat32, {1, 2, 5, 5});
+  ir::Value* pads = g.AddInitializer("pads", Int64s({0, 1, 0, 0, 0, 0, 0, 0}));  // pads C
+  ir::Value* y = Add(g, "Pad", {x, pads}, {1, 3, 5, 5});
+  ir::Value* w = g.AddInitializer("w", Iota({3, 3, 1, 1}));
+  g.AddOutput(Add(g, "Conv", {y, w}, {1, 3, 5, 5}));
+  auto folded = passes::FoldPadIntoConv(g);
   ASSERT_TRUE(folded.ok());
   EXPECT_EQ(*folded, 0u);
   EXPECT_EQ(g.nodes().size(), 2u);

@@ -11,12 +11,11 @@ import os
 import pathlib
 import subprocess
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
 import numpy as np
 import pytest
 
-from conftest import PT2TF, run_pt2tf
+from conftest import run_pt2tf
+from tf_runner import tf_runner  # noqa: F401 (fixture)
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
@@ -226,36 +225,6 @@ def exported(tmp_path_factory):
     return get
 
 
-def tf_module():
-    import tensorflow as tf
-    return tf
-
-
-def load_graph_def(pb):
-    tf = tf_module()
-    gd = tf.compat.v1.GraphDef()
-    gd.ParseFromString(pathlib.Path(pb).read_bytes())
-    return gd
-
-
-def run_frozen(pb, feeds, outputs):
-    tf = tf_module()
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.import_graph_def(load_graph_def(pb), name="")
-    with tf.compat.v1.Session(graph=graph) as sess:
-        got = sess.run([f"{o}:0" for o in outputs], {f"{k}:0": v for k, v in feeds.items()})
-    return dict(zip(outputs, got))
-
-
-def run_saved(directory, feeds):
-    tf = tf_module()
-    loaded = tf.saved_model.load(str(directory))
-    fn = loaded.signatures["serving_default"]
-    out = fn(**{k: tf.constant(v) for k, v in feeds.items()})
-    return {k: v.numpy() for k, v in out.items()}
-
-
 def assert_close(got, ref, what):
     for name, r in ref.items():
         g = got[name]
@@ -265,10 +234,9 @@ def assert_close(got, ref, what):
         assert diff <= tol, f"{what} {name}: max|diff| {diff} > {tol}"
 
 
-def check_quality(pb, nhwc, outputs, cnn):
+def check_quality(ops, nhwc, outputs, cnn):
     """Outputs keep the IR (NCHW) layout, so each image-shaped output may need a Transpose."""
     n_outputs = len(outputs)
-    ops = [(n.name, n.op, list(n.input)) for n in load_graph_def(pb).node]
     kinds = [op for _, op, _ in ops]
     assert "Dropout" not in kinds
     assert kinds.count("Identity") == n_outputs, f"Identity leftovers in {kinds}"
@@ -284,27 +252,27 @@ def check_quality(pb, nhwc, outputs, cnn):
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_frozen_graph_matches_pytorch(name, exported, tmp_path):
+def test_frozen_graph_matches_pytorch(name, exported, tmp_path, tf_runner):
     onnx_path, x, ref = exported(name)
     for layout in ("nchw", "nhwc"):
         pb = tmp_path / f"{name}_{layout}.pb"
         run_pt2tf("convert", "-i", onnx_path, "-o", pb, "--input-layout", layout)
         feed = x if layout == "nchw" or x.ndim < 3 else np.moveaxis(x, 1, -1)
-        got = run_frozen(pb, {"input": feed}, list(ref))
+        got = tf_runner.run_frozen(pb, {"input": feed}, list(ref))
         assert_close(got, ref, f"{name} ({layout})")
-        check_quality(pb, layout == "nhwc", ref, MODELS[name][2])
+        check_quality(tf_runner.nodes(pb), layout == "nhwc", ref, MODELS[name][2])
 
 
 @pytest.mark.parametrize("name", ["conv_bn_pool_linear", "heads"])
-def test_saved_model_matches_pytorch(name, exported, tmp_path):
+def test_saved_model_matches_pytorch(name, exported, tmp_path, tf_runner):
     onnx_path, x, ref = exported(name)
     out = tmp_path / "saved"
     run_pt2tf("convert", "-i", onnx_path, "-o", f"{out}/")
     assert (out / "saved_model.pb").is_file() and (out / "variables").is_dir()
-    assert_close(run_saved(out, {"input": x}), ref, name)
+    assert_close(tf_runner.run_saved(out, {"input": x}), ref, name)
     # Converting again replaces the previous SavedModel.
     run_pt2tf("convert", "-i", onnx_path, "-o", out)
-    assert_close(run_saved(out, {"input": x}), ref, name)
+    assert_close(tf_runner.run_saved(out, {"input": x}), ref, name)
 
 
 def test_saved_model_cli_shows_signature(exported, tmp_path):
@@ -322,12 +290,12 @@ def test_saved_model_cli_shows_signature(exported, tmp_path):
     assert "name: input:0" in proc.stdout and "name: output:0" in proc.stdout
 
 
-def test_one_read_three_outputs(exported, tmp_path):
+def test_one_read_three_outputs(exported, tmp_path, tf_runner):
     onnx_path, x, ref = exported("se_net")
     run_pt2tf("convert", "-i", onnx_path, "-o", tmp_path / "a.onnx", "-o", tmp_path / "a.pb",
               "-o", f"{tmp_path / 'a_saved'}/")
-    assert_close(run_frozen(tmp_path / "a.pb", {"input": x}, list(ref)), ref, "pb")
-    assert_close(run_saved(tmp_path / "a_saved", {"input": x}), ref, "saved")
+    assert_close(tf_runner.run_frozen(tmp_path / "a.pb", {"input": x}, list(ref)), ref, "pb")
+    assert_close(tf_runner.run_saved(tmp_path / "a_saved", {"input": x}), ref, "saved")
 
 
 def _leftovers(directory):

@@ -30,7 +30,8 @@ struct TfWriterOptions {
 };
 
 // Writes `graph` as a frozen GraphDef to `path`. Runs TF-lowering rewrites that keep ONNX
-// semantics (BatchNormalization folded into the preceding Conv) on `graph` in place.
+// semantics (BatchNormalization and zero Pads folded into the adjacent Conv) on `graph` in
+// place.
 // Errors name the node, op and attribute that TensorFlow cannot express.
 Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWriterOptions& options);
 

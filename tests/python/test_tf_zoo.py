@@ -1,0 +1,95 @@
+"""Zoo models through the TensorFlow writers: .pth → .pb / SavedModel, run in TensorFlow (CPU)
+on a random input, compared with PyTorch eval (max|diff| <= 1e-4 * max(1, max|ref|)), and
+the graph-quality rules of issue 4 checked on the .pb: at most one Transpose (at the NCHW
+input), none with --input-layout nhwc, no Identity/Dropout left but the output's, no
+BatchNorm after a Conv.
+
+TensorFlow's first Session.run of a frozen graph spends tens of seconds in Grappler on
+graphs with large constants (alexnet: ~60 s), so CI runs a representative set; set
+PT2TF_TF_ZOO=all to run every zoo model (tens of minutes).
+"""
+import os
+
+import numpy as np
+import pytest
+
+import zoo_harness as zh
+from conftest import run_pt2tf_json
+from test_zoo_effnet import calibrate
+from tf_runner import tf_runner  # noqa: F401 (fixture)
+
+CI_MODELS = ["civilnet", "resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small",
+             "mobilenet_v3_large", "efficientnet-b0", "efficientnet-b3", "efficientnet_b0",
+             "squeezenet1_1", "densenet121"]
+# SavedModel runs the same graph through another loader: checked on a few.
+SAVED_MODEL = {"civilnet", "resnet50", "efficientnet-b3"}
+
+
+def zoo_names():
+    if os.environ.get("PT2TF_TF_ZOO") == "all":
+        return [m["name"] for m in run_pt2tf_json("models", "--json")]
+    return CI_MODELS
+
+
+class Cache(zh.CheckpointCache):
+    """EfficientNets and MobileNets get BN statistics calibrated on the test input (see
+    test_zoo_effnet.py: with random statistics their activations explode and float32
+    rounding differences grow past any tolerance)."""
+
+    def model(self, name, seed=0):
+        if (name, seed) not in self._models and name.startswith(("efficientnet", "mobilenet")):
+            size = zh.default_input_shape(name)[2:]
+            self._models[(name, seed)] = calibrate(zh.make_torch_model(name, seed), size)
+        return super().model(name, seed)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return Cache(tmp_path_factory.mktemp("tf_zoo"))
+
+
+def check_graph(nodes, nhwc):
+    ops = [op for _, op, _ in nodes]
+    assert ops.count("Transpose") <= (0 if nhwc else 1), f"{ops.count('Transpose')} Transposes"
+    assert ops.count("Identity") == 1, "Identity leftovers"
+    assert "Dropout" not in ops
+    producer = {name: op for name, op, _ in nodes}
+    for name, op, inputs in nodes:
+        if op.startswith("FusedBatchNorm"):
+            src = producer.get(inputs[0].split(":")[0])
+            assert src not in ("Conv2D", "DepthwiseConv2dNative", "BiasAdd"), f"BN after conv: {name}"
+
+
+@pytest.mark.parametrize("name", zoo_names())
+def test_zoo_model_in_tensorflow(name, cache, tmp_path, tf_runner):
+    checkpoint, model = cache.state_dict(name)
+    shape = zh.default_input_shape(name)
+    x = zh.random_input(shape)
+    ref = zh.torch_reference(model, x)
+    try:
+        pb = tmp_path / f"{name}.pb"
+        extra = ["-o", f"{tmp_path / (name + '_saved')}/"] if name in SAVED_MODEL else []
+        zh.convert(checkpoint, pb, model=name, extra=extra)
+        got = tf_runner.run_frozen(pb, {"input": x}, ["output"])["output"]
+        zh.assert_close(got, ref, f"{name} .pb")
+        check_graph(tf_runner.nodes(pb), nhwc=False)
+        if extra:
+            got = tf_runner.run_saved(tmp_path / f"{name}_saved", {"input": x})["output"]
+            zh.assert_close(got, ref, f"{name} SavedModel")
+
+        pb_nhwc = tmp_path / f"{name}_nhwc.pb"
+        zh.convert(checkpoint, pb_nhwc, model=name, extra=["--input-layout", "nhwc"])
+        got = tf_runner.run_frozen(pb_nhwc, {"input": np.moveaxis(x, 1, -1)}, ["output"])["output"]
+        zh.assert_close(got, ref, f"{name} .pb (nhwc)")
+        check_graph(tf_runner.nodes(pb_nhwc), nhwc=True)
+    finally:
+        cache.forget(name)
+
+
+def test_whole_model_pickle_to_tensorflow(cache, tmp_path, tf_runner):
+    checkpoint, model = cache.whole_model("civilnet")
+    x = zh.random_input(zh.default_input_shape("civilnet"))
+    pb = tmp_path / "civilnet.pb"
+    zh.convert(checkpoint, pb)
+    got = tf_runner.run_frozen(pb, {"input": x}, ["output"])["output"]
+    zh.assert_close(got, zh.torch_reference(model, x), "civilnet whole-model .pb")

@@ -1,0 +1,123 @@
+"""TensorFlow in a separate process, for tests that also use PyTorch.
+
+Importing TensorFlow and then PyTorch's triton in one process crashes (segfault at import),
+and a TensorFlow kernel can abort the process; so tests talk to one long-lived worker:
+
+    runner = TfRunner()                      # or the `tf_runner` fixture below
+    outs = runner.run_frozen(pb, {"input": x}, ["output"])
+    outs = runner.run_saved(saved_dir, {"input": x})
+    nodes = runner.nodes(pb)                 # [(name, op, [inputs])]
+
+Arrays travel as .npz files in a temporary directory; requests as JSON lines.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import pytest
+
+
+class TfRunner:
+    def __init__(self):
+        self._tmp = tempfile.TemporaryDirectory(prefix="pt2tf_tf_")
+        self._proc = None
+        self._count = 0
+
+    def _start(self):
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+        self._proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                      text=True, env=env)
+
+    def _call(self, request, feeds=None):
+        if self._proc is None or self._proc.poll() is not None:
+            self._start()
+        self._count += 1
+        base = pathlib.Path(self._tmp.name) / str(self._count)
+        if feeds is not None:
+            np.savez(f"{base}_in.npz", **feeds)
+            request["feeds"] = f"{base}_in.npz"
+        request["result"] = f"{base}_out.npz"
+        self._proc.stdin.write(json.dumps(request) + "\n")
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            code = self._proc.wait()
+            self._proc = None
+            raise RuntimeError(f"TensorFlow worker died (exit {code}) on {request}")
+        reply = json.loads(line)
+        if "error" in reply:
+            raise RuntimeError(reply["error"])
+        return reply, request["result"]
+
+    def run_frozen(self, pb, feeds, outputs):
+        _, path = self._call({"kind": "frozen", "model": str(pb), "outputs": list(outputs)}, feeds)
+        with np.load(path) as data:
+            return {k: data[k] for k in outputs}
+
+    def run_saved(self, directory, feeds):
+        reply, path = self._call({"kind": "saved", "model": str(directory)}, feeds)
+        with np.load(path) as data:
+            return {k: data[k] for k in reply["outputs"]}
+
+    def nodes(self, pb):
+        reply, _ = self._call({"kind": "nodes", "model": str(pb)})
+        return [tuple(n) for n in reply["nodes"]]
+
+    def close(self):
+        if self._proc and self._proc.poll() is None:
+            self._proc.stdin.close()
+            self._proc.wait(timeout=60)
+        self._tmp.cleanup()
+
+
+@pytest.fixture(scope="session")
+def tf_runner():
+    runner = TfRunner()
+    yield runner
+    runner.close()
+
+
+def _serve():
+    import tensorflow as tf
+
+    def graph_def(path):
+        gd = tf.compat.v1.GraphDef()
+        gd.ParseFromString(pathlib.Path(path).read_bytes())
+        return gd
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        try:
+            feeds = {}
+            if "feeds" in request:
+                with np.load(request["feeds"]) as data:
+                    feeds = {k: data[k] for k in data.files}
+            reply = {}
+            if request["kind"] == "frozen":
+                graph = tf.Graph()
+                with graph.as_default():
+                    tf.import_graph_def(graph_def(request["model"]), name="")
+                with tf.compat.v1.Session(graph=graph) as sess:
+                    got = sess.run([f"{o}:0" for o in request["outputs"]],
+                                   {f"{k}:0": v for k, v in feeds.items()})
+                np.savez(request["result"], **dict(zip(request["outputs"], got)))
+            elif request["kind"] == "saved":
+                fn = tf.saved_model.load(request["model"]).signatures["serving_default"]
+                out = fn(**{k: tf.constant(v) for k, v in feeds.items()})
+                np.savez(request["result"], **{k: v.numpy() for k, v in out.items()})
+                reply["outputs"] = sorted(out)
+            elif request["kind"] == "nodes":
+                reply["nodes"] = [[n.name, n.op, list(n.input)]
+                                  for n in graph_def(request["model"]).node]
+        except Exception as e:  # reported to the test, which fails with the message
+            reply = {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"}
+        print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__" and "--serve" in sys.argv:
+    _serve()
