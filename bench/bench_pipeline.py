@@ -239,19 +239,21 @@ def chart(data, path):
               "keras": "#264653"}
     labels = {"pt2tf": "pt2tf", "classic": "torch.onnx.export + onnx-tf", "onnx2tf": "onnx2tf",
               "keras": "Keras native"}
+    nan = float("nan")
     for i, t in enumerate(TOOLS):
-        vals = [_conv(rows[n], t) or 0 for n in names]
-        axes[0].bar(x + (i - 1) * 0.27, vals, 0.27, label=labels[t], color=colors[t])
-    axes[0].set_yscale("log")
-    axes[0].set_ylabel("conversion wall time, s (log)")
-    axes[0].set_title("Conversion (lower is better)")
+        vals = [_conv(rows[n], t) or nan for n in names]
+        bars = axes[0].bar(x + (i - 1) * 0.27, vals, 0.27, label=labels[t], color=colors[t])
+        axes[0].bar_label(bars, fmt="%.3g", fontsize=7)
+    axes[0].set_ylabel("conversion wall time, s (log scale)")
+    axes[0].set_title("Conversion, .pth → TensorFlow (lower is better)")
     for i, t in enumerate(TOOLS + ["keras"]):
-        vals = [_lat(rows[n], t) or 0 for n in names]
-        axes[1].bar(x + (i - 1.5) * 0.2, vals, 0.2, label=labels[t], color=colors[t])
-    axes[1].set_yscale("log")
-    axes[1].set_ylabel("batch-1 CPU latency, ms (log)")
+        vals = [_lat(rows[n], t) or nan for n in names]
+        bars = axes[1].bar(x + (i - 1.5) * 0.2, vals, 0.2, label=labels[t], color=colors[t])
+        axes[1].bar_label(bars, fmt="%.3g", fontsize=7)
+    axes[1].set_ylabel("batch-1 CPU latency, ms (log scale)")
     axes[1].set_title(f"TensorFlow {data['meta']['tf_version']} inference (lower is better)")
     for ax in axes:
+        ax.set_yscale("log")
         ax.set_xticks(x)
         ax.set_xticklabels(names, rotation=15)
         ax.legend(fontsize=8)
