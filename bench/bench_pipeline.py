@@ -50,20 +50,21 @@ def convert_one(tool, name, mdir, out, args):
         binary = tools.pt2tf_binary(args.build)
         outputs = [out / "pt2tf.onnx", out / "pt2tf.pb"]
         run = tools.convert(tools.pt2tf_cmd(binary, pth, outputs, model=name), outputs,
-                            args.repeat)
+                            args.repeat, budget_seconds=args.budget)
         artifact = ("pb", outputs[1], "nchw")
     elif tool == "classic":
         saved = out / "classic_saved"
         outputs = [out / "classic.onnx", saved]
         run = tools.convert(tools.classic_cmd(tools.VENV_ONNXTF / "python", name, pth,
-                                              outputs[0], saved), outputs, args.repeat)
+                                              outputs[0], saved), outputs, args.repeat,
+                            budget_seconds=args.budget)
         artifact = ("savedmodel", saved, "nchw")
     else:
         saved = out / "onnx2tf_saved"
         run = tools.convert(tools.onnx2tf_cmd(onnx_file, saved), [saved], args.repeat,
-                            cwd=tools.onnx2tf_workdir(args.results))
+                            cwd=tools.onnx2tf_workdir(args.results), budget_seconds=args.budget)
         artifact = ("savedmodel", saved, "nhwc")
-    return {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb}, artifact
+    return {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "runs": run.runs}, artifact
 
 
 def bench_model(name, args, log):
@@ -111,13 +112,15 @@ def _lat(row, tool):
     return row.get(tool, {}).get("tf", {}).get("latency_ms")
 
 
-def _cell_conv(row, tool):
+def _cell_conv(row, tool, repeat):
     r = row.get(tool)
     if r is None:
         return "not run"
     if "error" in r:
         return f"n/a ({r['error']})"
-    return f"{r['seconds']:.2f} s / {r['peak_rss_mb']:.0f} MiB"
+    runs = r.get("runs", 1)
+    note = f" ({runs} run{'s' if runs > 1 else ''})" if runs != repeat else ""
+    return f"{r['seconds']:.2f} s / {r['peak_rss_mb']:.0f} MiB{note}"
 
 
 def _cell_diff(row, tool):
@@ -160,7 +163,9 @@ def render(data, chart_name):
     names = list(rows)
     L = ["# Benchmarks: PyTorch checkpoint → TensorFlow", "",
          f"Produced by {COMMAND} on {meta['date']} in {meta['total_minutes']:.0f} minutes "
-         f"(median of {meta['repeat']} fresh-process runs per conversion, {meta['runs']} "
+         f"(median of {meta['repeat']} fresh-process runs per conversion, fewer where marked: "
+         f"no run starts once a tool's runs on a model took {meta['budget']:.0f} s; "
+         f"{meta['runs']} "
          f"timed inference runs after {5} warm-up runs). Every number below comes from that "
          "one run; `bench/results/pipeline.json` holds the raw values.", "",
          "## Setup", ""] + meta["machine"] + [
@@ -178,7 +183,7 @@ def render(data, chart_name):
     for n in names:
         r = rows[n]
         L.append(f"| {n} | {r['checkpoint_mb']:.1f} MiB | "
-                 + " | ".join(_cell_conv(r, t) for t in TOOLS) + " |")
+                 + " | ".join(_cell_conv(r, t, meta["repeat"]) for t in TOOLS) + " |")
     L += ["", "## TensorFlow output: max|diff| vs PyTorch, and CPU latency (ms, median)", "",
           "| model | max\\|ref\\| | diff pt2tf .pb | diff onnx-tf | diff onnx2tf | "
           "latency pt2tf .pb | latency onnx-tf | latency onnx2tf | latency Keras native |",
@@ -268,6 +273,8 @@ def main():
                     choices=list(models.MODELS))
     ap.add_argument("--tools", nargs="+", default=TOOLS, choices=TOOLS)
     ap.add_argument("--repeat", type=int, default=3, help="fresh runs per conversion")
+    ap.add_argument("--budget", type=float, default=240,
+                    help="seconds per tool and model after which no further run starts")
     ap.add_argument("--runs", type=int, default=20, help="timed inference runs")
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--results", default=str(models.RESULTS))
@@ -286,6 +293,7 @@ def main():
     else:
         start = time.time()
         meta = {"date": f"{datetime.date.today()}", "repeat": args.repeat, "runs": args.runs,
+                "budget": args.budget,
                 "machine": tools.machine_lines(), "versions": tools.versions_text(args.build),
                 "threads": os.cpu_count(), "notes": []}
         data = {"meta": meta, "rows": {}}

@@ -17,6 +17,7 @@ class Run:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    runs: int = 1  # how many runs the medians are over
 
 
 def run_measured(cmd, env=None, cwd=None):
@@ -37,15 +38,21 @@ def run_measured(cmd, env=None, cwd=None):
     return Run(seconds, usage.ru_maxrss / 1024.0, stdout)
 
 
-def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None):
-    """Median wall time and median peak RSS over `repeat` fresh runs."""
+def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seconds=None):
+    """Median wall time and median peak RSS over `repeat` fresh runs.
+
+    With `budget_seconds`, no further run starts once the runs so far took longer than that
+    (so a tool needing many minutes per run is measured fewer times); Run.runs says how many.
+    """
     runs = []
     for _ in range(repeat):
         if before_each:
             before_each()
         runs.append(run_measured(cmd, env=env, cwd=cwd))
+        if budget_seconds is not None and sum(r.seconds for r in runs) > budget_seconds:
+            break
     return Run(statistics.median(r.seconds for r in runs),
-               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout)
+               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout, len(runs))
 
 
 def warm_cache(path):

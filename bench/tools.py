@@ -46,8 +46,10 @@ def quiet_env():
     return env
 
 
-def convert(cmd, outputs, repeat, cwd=None):
+def convert(cmd, outputs, repeat, cwd=None, budget_seconds=None):
     """Median wall time / peak RSS of `cmd` over `repeat` fresh runs; outputs removed first.
+
+    `budget_seconds` stops repeating once the runs so far took that long (measure.median_runs).
 
     Raises Unavailable with the tool's last error line when it fails.
     """
@@ -56,7 +58,7 @@ def convert(cmd, outputs, repeat, cwd=None):
             remove(out)
     try:
         run = measure.median_runs(cmd, repeat=repeat, env=quiet_env(), cwd=cwd,
-                                  before_each=clean)
+                                  before_each=clean, budget_seconds=budget_seconds)
     except RuntimeError as e:
         lines = [l.strip() for l in str(e).splitlines() if l.strip()]
         raise Unavailable(lines[-1][:200] if lines else "failed") from None
