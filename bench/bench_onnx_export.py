@@ -50,7 +50,7 @@ def measure_model(name, args):
 
 def cell(run):
     return f"n/a ({run})" if isinstance(run, str) else \
-        f"{run.seconds:.2f} s / {run.peak_rss_mb:.0f} MiB"
+        f"{run.seconds:.2f} s (CPU {run.cpu_seconds:.2f} s) / {run.peak_rss_mb:.0f} MiB"
 
 
 def main():
@@ -76,7 +76,9 @@ def main():
     for name, r in rows.items():
         ok = not isinstance(r["pt2tf"], str)
         both = ok and not isinstance(r["torch"], str)
-        speed = tools.fmt_ratio(r["torch"].seconds, r["pt2tf"].seconds) if both else "—"
+        speed = (f"{tools.fmt_ratio(r['torch'].seconds, r['pt2tf'].seconds)} (CPU "
+                 f"{tools.fmt_ratio(r['torch'].cpu_seconds, r['pt2tf'].cpu_seconds)})"
+                 if both else "—")
         rss = f"{r['pt2tf'].peak_rss_mb / r['checkpoint_mb']:.2f}×" if ok else "—"
         L.append(f"| {name} | {r['checkpoint_mb']:.1f} MiB | {cell(r['pt2tf'])} | "
                  f"{cell(r['torch'])} | {speed} | {rss} |")

@@ -47,7 +47,7 @@ def measure_model(name, args):
 
 def cell(run):
     return f"n/a ({run})" if isinstance(run, str) else \
-        f"{run.seconds:.2f} s / {run.peak_rss_mb:.0f} MiB"
+        f"{run.seconds:.2f} s (CPU {run.cpu_seconds:.2f} s) / {run.peak_rss_mb:.0f} MiB"
 
 
 def main():
@@ -73,7 +73,9 @@ def main():
                     "|---|---:|---:|---:|---:|"]
     for name, r in rows.items():
         both = not isinstance(r["pt2tf"], str) and not isinstance(r["onnx-tf"], str)
-        speed = tools.fmt_ratio(r["onnx-tf"].seconds, r["pt2tf"].seconds) if both else "—"
+        speed = (f"{tools.fmt_ratio(r['onnx-tf'].seconds, r['pt2tf'].seconds)} (CPU "
+                 f"{tools.fmt_ratio(r['onnx-tf'].cpu_seconds, r['pt2tf'].cpu_seconds)})"
+                 if both else "—")
         L.append(f"| {name} | {r['onnx_mb']:.1f} MiB | {cell(r['pt2tf'])} | "
                  f"{cell(r['onnx-tf'])} | {speed} |")
     text = "\n".join(L) + "\n"

@@ -64,7 +64,8 @@ def convert_one(tool, name, mdir, out, args):
         run = tools.convert(tools.onnx2tf_cmd(onnx_file, saved), [saved], args.repeat,
                             cwd=tools.onnx2tf_workdir(args.results), budget_seconds=args.budget)
         artifact = ("savedmodel", saved, "nhwc")
-    return {"seconds": run.seconds, "peak_rss_mb": run.peak_rss_mb, "runs": run.runs}, artifact
+    return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds,
+            "peak_rss_mb": run.peak_rss_mb, "runs": run.runs}, artifact
 
 
 def bench_model(name, args, log):
@@ -104,8 +105,8 @@ def bench_model(name, args, log):
 
 # ---- report ----
 
-def _conv(row, tool):
-    return row.get(tool, {}).get("seconds")
+def _conv(row, tool, key="seconds"):
+    return row.get(tool, {}).get(key)
 
 
 def _lat(row, tool):
@@ -120,7 +121,8 @@ def _cell_conv(row, tool, repeat):
         return f"n/a ({r['error']})"
     runs = r.get("runs", 1)
     note = f" ({runs} run{'s' if runs > 1 else ''})" if runs != repeat else ""
-    return f"{r['seconds']:.2f} s / {r['peak_rss_mb']:.0f} MiB{note}"
+    return (f"{r['seconds']:.2f} s (CPU {r.get('cpu_seconds', 0):.2f} s) / "
+            f"{r['peak_rss_mb']:.0f} MiB{note}")
 
 
 def _cell_diff(row, tool):
@@ -152,8 +154,11 @@ def _goal(value, goal, higher_is_better):
 def ratios(row):
     def div(a, b):
         return None if a is None or b is None or b == 0 else a / b
+    cpu = "cpu_seconds"
     return {"conv_vs_classic": div(_conv(row, "classic"), _conv(row, "pt2tf")),
             "conv_vs_onnx2tf": div(_conv(row, "onnx2tf"), _conv(row, "pt2tf")),
+            "cpu_vs_classic": div(_conv(row, "classic", cpu), _conv(row, "pt2tf", cpu)),
+            "cpu_vs_onnx2tf": div(_conv(row, "onnx2tf", cpu), _conv(row, "pt2tf", cpu)),
             "lat_vs_keras": div(_lat(row, "pt2tf"), _lat(row, "keras")),
             "lat_vs_onnxtf": div(_lat(row, "pt2tf"), _lat(row, "classic"))}
 
@@ -196,16 +201,19 @@ def render(data, chart_name):
                  + " | ".join(_cell_diff(r, t) for t in TOOLS) + " | "
                  + " | ".join(_cell_lat(r, t) for t in TOOLS + ["keras"]) + " |")
     L += ["", "## Against the goals", "",
-          "Conversion speed-up is the other tool's time divided by pt2tf's (goal ≥ 100× vs "
-          "the classic pipeline, ≥ 10× vs onnx2tf); latency ratio is pt2tf's `.pb` latency "
+          "Conversion speed-up is the other tool's wall time divided by pt2tf's (goal ≥ 100× "
+          "vs the classic pipeline, ≥ 10× vs onnx2tf), with the same ratio of CPU time "
+          "(user + system, less sensitive to other load on the machine) in brackets; latency ratio is pt2tf's `.pb` latency "
           "divided by the other (goal ≤ 1.05× Keras native, ≤ 0.7× onnx-tf's output). "
           "✔ met, ✘ missed, — not measurable in this run.", "",
           "| model | conversion vs classic | conversion vs onnx2tf | latency vs Keras | "
           "latency vs onnx-tf |", "|---|---:|---:|---:|---:|"]
     for n in names:
         q = ratios(rows[n])
-        L.append(f"| {n} | {_goal(q['conv_vs_classic'], GOALS['conv_vs_classic'], True)} | "
-                 f"{_goal(q['conv_vs_onnx2tf'], GOALS['conv_vs_onnx2tf'], True)} | "
+        L.append(f"| {n} | {_goal(q['conv_vs_classic'], GOALS['conv_vs_classic'], True)} "
+                 f"({tools.fmt_ratio(q['cpu_vs_classic'], 1)} CPU) | "
+                 f"{_goal(q['conv_vs_onnx2tf'], GOALS['conv_vs_onnx2tf'], True)} "
+                 f"({tools.fmt_ratio(q['cpu_vs_onnx2tf'], 1)} CPU) | "
                  f"{_goal(q['lat_vs_keras'], GOALS['lat_vs_keras'], False)} | "
                  f"{_goal(q['lat_vs_onnxtf'], GOALS['lat_vs_onnxtf'], False)} |")
     L += ["", f"![conversion time and inference latency]({chart_name})", "",
@@ -214,7 +222,8 @@ def render(data, chart_name):
           "classic pipeline's number includes starting Python, importing torch, TensorFlow "
           "and onnx-tf, building the model, `load_state_dict`, `torch.onnx.export` and "
           "onnx-tf's conversion; onnx2tf's includes its own start-up and imports. Peak RSS is "
-          "the tool process's `ru_maxrss` (wait4).",
+          "the tool process's `ru_maxrss` (wait4); CPU time is its user + system time from the "
+          "same rusage.",
           "- onnx-tf 1.10 writes a SavedModel directory (even when asked for `.pb`); the "
           "latency column times that SavedModel's `serving_default` signature.",
           "- onnx2tf always writes float32 and float16 `.tflite` files beside the SavedModel "

@@ -18,6 +18,7 @@ class Run:
     peak_rss_mb: float
     stdout: str
     runs: int = 1  # how many runs the medians are over
+    cpu_seconds: float = 0.0  # user + system CPU time: less sensitive to a busy machine
 
 
 def run_measured(cmd, env=None, cwd=None):
@@ -35,7 +36,8 @@ def run_measured(cmd, env=None, cwd=None):
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
                                f"{err.read().decode(errors='replace')[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024.0, stdout)
+    return Run(seconds, usage.ru_maxrss / 1024.0, stdout,
+               cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
 def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seconds=None):
@@ -52,7 +54,8 @@ def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seco
         if budget_seconds is not None and sum(r.seconds for r in runs) > budget_seconds:
             break
     return Run(statistics.median(r.seconds for r in runs),
-               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout, len(runs))
+               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout, len(runs),
+               statistics.median(r.cpu_seconds for r in runs))
 
 
 def warm_cache(path):

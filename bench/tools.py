@@ -158,14 +158,25 @@ def package_versions(python, packages):
         return {}
 
 
+def _build_source_dir(build_dir):
+    """The source tree a CMake build directory was configured from (else the repo root)."""
+    cache = pathlib.Path(build_dir) / "CMakeCache.txt"
+    if cache.exists():
+        for line in cache.read_text(errors="replace").splitlines():
+            if line.startswith("CMAKE_HOME_DIRECTORY:INTERNAL="):
+                return pathlib.Path(line.split("=", 1)[1])
+    return ROOT
+
+
 def pt2tf_version(build_dir):
-    """`pt2tf --version` if the binary has it, plus the git commit it was built from."""
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+    """`pt2tf --version` plus the git commit of the tree the binary was built from."""
+    src = _build_source_dir(build_dir)
+    commit = subprocess.run(["git", "-C", str(src), "log", "-1", "--format=%h %s"],
                             capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src",
+    dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--", "src",
                             "include", "models", "proto"],
                            capture_output=True, text=True).stdout.strip()
-    text = f"commit {commit}{' (modified)' if dirty else ''}"
+    text = f"built from {src} at commit {commit}{' (modified)' if dirty else ''}"
     binary = pathlib.Path(build_dir) / "pt2tf"
     if binary.exists():
         out = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
