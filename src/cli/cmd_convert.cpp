@@ -1,10 +1,120 @@
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
+#include "pt2tf/convert.h"
 
 namespace pt2tf::cli {
+namespace {
+
+struct ConvertFlags {
+  std::string input;
+  std::string model;
+  std::string input_shape;
+  int opset = 17;
+  std::string input_layout = "nchw";
+  bool non_strict = false;
+  bool external_data = false;
+  std::vector<std::string> outputs;
+  bool quiet = false;
+  bool json = false;
+};
+
+// "1x3x224x224" → {1, 3, 224, 224}.
+Result<ir::Dims> ParseShape(const std::string& text) {
+  ir::Dims dims;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('x', pos);
+    if (end == std::string::npos) end = text.size();
+    const std::string part = text.substr(pos, end - pos);
+    if (part.empty() || part.size() > 9 ||
+        part.find_first_not_of("0123456789") != std::string::npos || std::stoll(part) == 0)
+      return UsageError("--input-shape '" + text +
+                        "': expected positive sizes separated by 'x', e.g. 1x3x224x224");
+    dims.push_back(std::stoll(part));
+    pos = end + 1;
+  }
+  return dims;
+}
+
+int Run(const ConvertFlags& flags) {
+  ConvertOptions options;
+  options.input_path = flags.input;
+  options.model_name = flags.model;
+  options.opset = flags.opset;
+  options.strict = !flags.non_strict;
+  options.onnx_external_data = flags.external_data;
+  options.output_paths = flags.outputs;
+  options.tf.input_layout =
+      flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
+  if (!flags.input_shape.empty()) {
+    Result<ir::Dims> shape = ParseShape(flags.input_shape);
+    if (!shape.ok()) return ReportError(shape.status());
+    options.input_shape = *shape;
+  }
+  Result<ConvertReport> report = Convert(options);
+  if (!report.ok()) return ReportError(report.status());
+  for (const std::string& w : report->warnings) std::cerr << "pt2tf: warning: " << w << "\n";
+  if (flags.json) {
+    nlohmann::ordered_json j;
+    j["input"] = report->input_path;
+    j["input_kind"] = report->input_kind;
+    if (!report->model_name.empty()) j["model"] = report->model_name;
+    j["nodes"] = report->node_count;
+    j["initializers"] = report->initializer_count;
+    j["weight_bytes"] = report->weight_bytes;
+    j["outputs"] = nlohmann::ordered_json::array();
+    for (const ConvertedOutput& o : report->outputs)
+      j["outputs"].push_back({{"path", o.path}, {"kind", o.kind}});
+    j["warnings"] = report->warnings;
+    j["seconds"] = report->seconds;
+    std::cout << j.dump(2) << "\n";
+  } else if (!flags.quiet) {
+    for (const ConvertedOutput& o : report->outputs)
+      std::cout << "wrote " << o.path << " (" << o.kind
+                << (o.kind == "onnx" ? ", opset " + std::to_string(flags.opset) : "") << ")\n";
+  }
+  return kExitOk;
+}
+
+}  // namespace
 
 Command AddConvertCommand(CLI::App& parent) {
-  CLI::App* app = parent.add_subcommand("convert", "(not implemented yet)");
-  return {app, [] { return ReportError(Unsupported("'convert' is not implemented yet")); }};
+  auto flags = std::make_shared<ConvertFlags>();
+  CLI::App* app = parent.add_subcommand(
+      "convert",
+      "Convert a PyTorch checkpoint (with an architecture) or an ONNX model.\n"
+      "Examples:\n"
+      "  pt2tf convert -i resnet18.pth --model resnet18 -o resnet18.onnx\n"
+      "  pt2tf convert -i model.onnx -o model.onnx --opset 13\n"
+      "The input is read once; each -o path picks its writer: .onnx (ONNX), .pb (TensorFlow\n"
+      "frozen graph), a directory or a path ending in '/' (TensorFlow SavedModel).");
+  app->add_option("-i,--input", flags->input,
+                  "input: .pth/.pt/.bin/.safetensors checkpoint, or .onnx model")
+      ->required();
+  app->add_option("-o,--output", flags->outputs, "output path (repeatable)")->required();
+  app->add_option("--model", flags->model,
+                  "architecture name (see `pt2tf models`); not needed for whole-model pickles");
+  app->add_option("--input-shape", flags->input_shape,
+                  "input shape NxCxHxW, e.g. 1x3x300x300 (default: the model's own)");
+  app->add_option("--opset", flags->opset, "ONNX opset of .onnx outputs (13..21)")
+      ->check(CLI::Range(13, 21))
+      ->capture_default_str();
+  app->add_flag("--external-data", flags->external_data,
+                "store .onnx weights in <output>.data beside the model (automatic at 2 GiB)");
+  app->add_option("--input-layout", flags->input_layout,
+                  "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "
+                  "Transpose inside the graph) or nhwc (TensorFlow-native, no Transpose)")
+      ->check(CLI::IsMember({"nchw", "nhwc"}))
+      ->capture_default_str();
+  app->add_flag("--non-strict", flags->non_strict,
+                "warn about unexpected checkpoint keys instead of failing");
+  app->add_flag("-q,--quiet", flags->quiet, "print nothing on success");
+  app->add_flag("--json", flags->json, "print a JSON report on success");
+  return {app, [flags] { return Run(*flags); }};
 }
 
 }  // namespace pt2tf::cli

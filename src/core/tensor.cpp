@@ -106,12 +106,13 @@ Result<Tensor> Tensor::Contiguous(DType dtype, std::vector<int64_t> shape,
 
 Result<Tensor> Tensor::FromBytes(DType dtype, std::vector<int64_t> shape,
                                  std::vector<std::byte> bytes) {
-  PT2TF_ASSIGN_OR_RETURN(Tensor t, Contiguous(dtype, std::move(shape), Storage::Own({})));
-  if (t.nbytes() != bytes.size())
-    return InternalError("FromBytes: " + std::to_string(bytes.size()) + " bytes for shape " +
-                         ShapeToString(t.shape()));
-  t.storage_ = Storage::Own(std::move(bytes));
-  return t;
+  // Contiguous() checks the shape against the storage, so the bytes must be in it already.
+  const size_t size = bytes.size();
+  auto result = Contiguous(dtype, shape, Storage::Own(std::move(bytes)));
+  if (!result.ok() || result->nbytes() != size)
+    return InternalError("FromBytes: " + std::to_string(size) + " bytes for shape " +
+                         ShapeToString(shape));
+  return result;
 }
 
 int64_t Tensor::numel() const {

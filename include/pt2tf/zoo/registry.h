@@ -18,6 +18,9 @@ namespace pt2tf::zoo {
 struct BuildOptions {
   std::optional<ir::Dims> input_shape;  // NCHW; nullopt = the model's default
   bool strict = true;                   // unexpected checkpoint keys are errors
+  // Ignore the checkpoint: every weight is a placeholder of the right shape (a zero-stride
+  // view of one zero). For structure and shape tests that need no weights file.
+  bool shape_only = false;
 };
 
 struct BuildResult {

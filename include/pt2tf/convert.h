@@ -1,0 +1,52 @@
+// The conversion pipeline: read an input (PyTorch checkpoint + architecture, or ONNX),
+// run the IR passes once, and write every requested output from the same graph.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pt2tf/ir/graph.h"
+#include "pt2tf/status.h"
+#include "pt2tf/tf/tf_writer.h"
+
+namespace pt2tf {
+
+struct ConvertOptions {
+  std::string input_path;                 // .pth/.pt/.bin/.safetensors checkpoint, or .onnx
+  std::string model_name;                 // zoo/models name; "" = from a whole-model pickle
+  std::optional<ir::Dims> input_shape;    // NCHW override for zoo models
+  int opset = 17;                         // ONNX opset of .onnx outputs
+  bool onnx_external_data = false;        // .onnx weights in "<out>.data" (automatic at 2 GiB)
+  bool strict = true;                     // unexpected checkpoint keys are errors
+  std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
+  tf::TfWriterOptions tf;                 // .pb and SavedModel outputs
+};
+
+struct ConvertedOutput {
+  std::string path;
+  std::string kind;  // "onnx", "tf-graphdef", "tf-savedmodel"
+};
+
+struct ConvertReport {
+  std::string input_path;
+  std::string input_kind;  // "onnx" or the checkpoint format ("torch-zip", ...)
+  std::string model_name;  // empty for ONNX input
+  std::vector<std::string> warnings;
+  size_t node_count = 0;
+  size_t initializer_count = 0;
+  uint64_t weight_bytes = 0;
+  std::vector<ConvertedOutput> outputs;
+  double seconds = 0;
+};
+
+// Runs the whole conversion. The input is read once whatever the number of outputs. On
+// error no output file of this call is left half-written (outputs completed before the
+// failing one stay). Errors are one line naming the file concerned.
+Result<ConvertReport> Convert(const ConvertOptions& options);
+
+// Which writer a path selects ("onnx", ...), or a usage error for an unknown kind.
+Result<std::string> OutputKindName(const std::string& path);
+
+}  // namespace pt2tf

@@ -1,0 +1,39 @@
+// TensorFlow writers: a frozen GraphDef (.pb) or a graph-only SavedModel directory.
+//
+// Both lower the IR to TensorFlow ops in channels-last layout for the whole graph (one
+// Transpose at most, at an NCHW input), with only ops and attributes TensorFlow's CPU kernels
+// accept. Weights are streamed from their (usually memory-mapped) tensors straight into the
+// output file; nothing is written under the final name until the output is complete.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pt2tf/ir/graph.h"
+#include "pt2tf/status.h"
+
+namespace pt2tf::tf {
+
+// Layout of the TensorFlow graph's 4-D (image) inputs.
+enum class InputLayout {
+  kNchw,  // as in the IR / PyTorch (one Transpose inside the graph)
+  kNhwc,  // TensorFlow-native placeholders: [N, H, W, C], no Transpose
+};
+
+struct TfWriterOptions {
+  InputLayout input_layout = InputLayout::kNchw;
+  // Protobuf cannot parse messages of 2 GiB or more; bigger graphs are refused.
+  uint64_t max_graph_bytes = (uint64_t{1} << 31) - 1;
+};
+
+// Writes `graph` as a frozen GraphDef to `path`. Runs TF-lowering rewrites that keep ONNX
+// semantics (BatchNormalization folded into the preceding Conv) on `graph` in place.
+// Errors name the node, op and attribute that TensorFlow cannot express.
+Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWriterOptions& options);
+
+// Writes `graph` as a SavedModel directory `dir` (saved_model.pb with tag "serve" and a
+// "serving_default" predict signature, plus an empty variables/). `dir` may exist only if it
+// is empty or holds a previous SavedModel, which is then replaced.
+Status WriteSavedModel(ir::Graph& graph, const std::string& dir, const TfWriterOptions& options);
+
+}  // namespace pt2tf::tf

@@ -1,0 +1,62 @@
+#include "convert/graph_source.h"
+
+#include "pt2tf/io/checkpoint.h"
+#include "pt2tf/onnx/onnx_reader.h"
+#include "pt2tf/zoo/registry.h"
+
+namespace pt2tf {
+namespace {
+
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+Result<LoadedGraph> FromOnnx(const ConvertOptions& options, ConvertReport& report) {
+  if (!options.model_name.empty())
+    return UsageError("--model applies to PyTorch checkpoints, not to ONNX input");
+  if (options.input_shape)
+    return UsageError("--input-shape applies to PyTorch checkpoints, not to ONNX input");
+  PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, onnx::ReadOnnx(options.input_path));
+  report.input_kind = "onnx";
+  return LoadedGraph{std::move(graph)};
+}
+
+// The zoo / models/ entry `name`, or an error suggesting the nearest registered names.
+Result<const zoo::ModelSpec*> FindModel(const std::string& name) {
+  if (const zoo::ModelSpec* spec = zoo::Registry().Find(name)) return spec;
+  std::string hint;
+  for (const std::string& s : zoo::Registry().Suggest(name)) hint += (hint.empty() ? "" : ", ") + s;
+  return InvalidInput("unknown model '" + name + "'" +
+                      (hint.empty() ? "" : " (did you mean " + hint + "?)") +
+                      "; `pt2tf models` lists them all");
+}
+
+Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport& report) {
+  const zoo::ModelSpec* spec = nullptr;
+  if (!options.model_name.empty()) {  // a bad name fails before the file is read
+    PT2TF_ASSIGN_OR_RETURN(spec, FindModel(options.model_name));
+  }
+  PT2TF_ASSIGN_OR_RETURN(Checkpoint checkpoint, LoadCheckpoint(options.input_path));
+  if (!spec) {
+    PT2TF_ASSIGN_OR_RETURN(std::string detected, zoo::DetectModel(checkpoint));
+    PT2TF_ASSIGN_OR_RETURN(spec, FindModel(detected));
+  }
+  zoo::BuildOptions build;
+  build.input_shape = options.input_shape;
+  build.strict = options.strict;
+  PT2TF_ASSIGN_OR_RETURN(zoo::BuildResult built, spec->build(checkpoint, build));
+  report.input_kind = std::string(FormatName(checkpoint.format));
+  report.model_name = spec->name;
+  for (std::string& w : built.warnings) report.warnings.push_back(std::move(w));
+  return LoadedGraph{std::move(built.graph)};
+}
+
+}  // namespace
+
+Result<LoadedGraph> LoadGraph(const ConvertOptions& options, ConvertReport& report) {
+  if (EndsWith(options.input_path, ".onnx")) return FromOnnx(options, report);
+  return FromCheckpoint(options, report);
+}
+
+}  // namespace pt2tf

@@ -1,0 +1,130 @@
+#include "tf/graphdef_stream.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "tensorflow/attr_value.pb.h"
+#include "tensorflow/graph.pb.h"
+#include "tensorflow/tensor.pb.h"
+#include "tf/emit_context.h"
+
+namespace pt2tf::tf {
+
+void AppendVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+int VarintSize(uint64_t v) {
+  int n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+void AppendLengthDelimitedHeader(std::string& out, int field, uint64_t length) {
+  AppendVarint(out, (static_cast<uint64_t>(field) << 3) | 2);
+  AppendVarint(out, length);
+}
+
+std::string SerializeDeterministic(const google::protobuf::MessageLite& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeWithCachedSizes(&coded);
+  }
+  return out;
+}
+
+namespace {
+
+// Field numbers (tensorflow/*.proto).
+constexpr int kGraphDefNode = 1, kGraphDefVersions = 4;
+constexpr int kNodeDefAttr = 5;
+constexpr int kMapKey = 1, kMapValue = 2;
+constexpr int kAttrValueTensor = 8;
+constexpr int kTensorProtoContent = 4;
+
+uint64_t HeaderSize(int field, uint64_t length) {
+  return VarintSize((static_cast<uint64_t>(field) << 3) | 2) + VarintSize(length);
+}
+
+}  // namespace
+
+Result<GraphDefStream> GraphDefStream::Build(const TfGraph& graph) {
+  GraphDefStream s;
+  s.pieces_.reserve(graph.nodes.size() + 1);
+  for (const TfNode& node : graph.nodes) {
+    node.def.ByteSizeLong();  // caches sizes for SerializeWithCachedSizes
+    std::string meta = SerializeDeterministic(node.def);
+    Piece piece;
+    if (!node.payload) {
+      AppendLengthDelimitedHeader(piece.head, kGraphDefNode, meta.size());
+      piece.head += meta;
+      s.size_ += piece.head.size();
+      s.pieces_.push_back(std::move(piece));
+      continue;
+    }
+    const Tensor& t = *node.payload;
+    tensorflow::TensorProto header;
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType dtype, TfType(t.dtype()));
+    header.set_dtype(dtype);
+    for (int64_t d : node.payload_shape ? *node.payload_shape : t.shape())
+      header.mutable_tensor_shape()->add_dim()->set_size(d);
+    header.ByteSizeLong();
+    const std::string tensor_head = SerializeDeterministic(header);
+    const uint64_t content = t.nbytes();
+    const uint64_t tensor_len =
+        tensor_head.size() + HeaderSize(kTensorProtoContent, content) + content;
+    const uint64_t attr_len = HeaderSize(kAttrValueTensor, tensor_len) + tensor_len;
+    const std::string key = "value";
+    const uint64_t entry_len =
+        HeaderSize(kMapKey, key.size()) + key.size() + HeaderSize(kMapValue, attr_len) + attr_len;
+    const uint64_t node_len = meta.size() + HeaderSize(kNodeDefAttr, entry_len) + entry_len;
+
+    AppendLengthDelimitedHeader(piece.head, kGraphDefNode, node_len);
+    piece.head += meta;
+    AppendLengthDelimitedHeader(piece.head, kNodeDefAttr, entry_len);
+    AppendLengthDelimitedHeader(piece.head, kMapKey, key.size());
+    piece.head += key;
+    AppendLengthDelimitedHeader(piece.head, kMapValue, attr_len);
+    AppendLengthDelimitedHeader(piece.head, kAttrValueTensor, tensor_len);
+    piece.head += tensor_head;
+    AppendLengthDelimitedHeader(piece.head, kTensorProtoContent, content);
+    piece.payload = &t;
+    s.size_ += piece.head.size() + content;
+    s.pieces_.push_back(std::move(piece));
+  }
+  tensorflow::VersionDef versions;
+  versions.set_producer(kGraphDefProducer);
+  versions.ByteSizeLong();
+  std::string v = SerializeDeterministic(versions);
+  Piece tail;
+  AppendLengthDelimitedHeader(tail.head, kGraphDefVersions, v.size());
+  tail.head += v;
+  s.size_ += tail.head.size();
+  s.pieces_.push_back(std::move(tail));
+  return s;
+}
+
+Status GraphDefStream::WriteTo(OutputFile& sink) const {
+  for (const Piece& piece : pieces_) {
+    PT2TF_RETURN_IF_ERROR(sink.Write(piece.head));
+    if (!piece.payload) continue;
+    Status status;
+    piece.payload->ForEachChunk([&](ByteSpan chunk) {
+      if (status.ok()) status = sink.Write(chunk);
+    });
+    PT2TF_RETURN_IF_ERROR(status);
+  }
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tf

@@ -1,0 +1,50 @@
+// The wire form of a TfGraph's GraphDef, laid out before writing: NodeDef metadata is
+// serialised with libprotobuf; each Const's tensor_content is spliced in by hand as
+// length-prefixed raw bytes streamed from the source tensor (protobuf accepts fields in any
+// order, so the "value" attr entry simply follows the serialised NodeDef fields).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message_lite.h>
+
+#include "pt2tf/io/output_file.h"
+#include "pt2tf/status.h"
+#include "tf/tf_graph.h"
+
+namespace pt2tf::tf {
+
+// GraphDef version stamp written to every graph: TF 2.x era, below every TF release that
+// has the ops and attrs we emit (EXPLICIT padding, FusedBatchNormV3 ...).
+constexpr int kGraphDefProducer = 1286;
+
+class GraphDefStream {
+ public:
+  static Result<GraphDefStream> Build(const TfGraph& graph);
+  // Bytes of the serialised GraphDef message (without any enclosing tag).
+  uint64_t size() const { return size_; }
+  Status WriteTo(OutputFile& sink) const;
+
+ private:
+  struct Piece {
+    std::string head;  // tag, lengths, metadata; payload bytes follow
+    const Tensor* payload = nullptr;
+  };
+  std::vector<Piece> pieces_;
+  uint64_t size_ = 0;
+};
+
+// Refuses outputs over `options.max_graph_bytes` (protobuf's 2 GiB limit), naming `path`.
+Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_bytes);
+
+// Protobuf wire helpers shared by the writers.
+void AppendVarint(std::string& out, uint64_t v);
+int VarintSize(uint64_t v);
+// Tag byte(s) + length for a length-delimited field.
+void AppendLengthDelimitedHeader(std::string& out, int field, uint64_t length);
+// Deterministic serialisation (sorted map entries) of a message.
+std::string SerializeDeterministic(const google::protobuf::MessageLite& message);
+
+}  // namespace pt2tf::tf

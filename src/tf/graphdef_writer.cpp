@@ -1,0 +1,30 @@
+// WriteFrozenGraph: IR → TfGraph → GraphDef streamed into "<path>" (atomically).
+#include "pt2tf/io/output_file.h"
+#include "pt2tf/tf/tf_writer.h"
+#include "tf/graphdef_stream.h"
+#include "tf/lower.h"
+
+namespace pt2tf::tf {
+
+Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_bytes) {
+  if (bytes <= max_bytes) return OkStatus();
+  return Unsupported(path + ": the graph with its weights would take " + std::to_string(bytes) +
+                     " bytes, over protobuf's 2 GiB message limit; weights in a variables/ "
+                     "bundle are not supported yet");
+}
+
+Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWriterOptions& options) {
+  auto lowered = LowerToTf(graph, options);
+  if (!lowered.ok()) return lowered.status().WithContext(path);
+  auto stream = GraphDefStream::Build(*lowered);
+  if (!stream.ok()) return stream.status().WithContext(path);
+  PT2TF_RETURN_IF_ERROR(CheckGraphSize(path, stream->size(), options.max_graph_bytes));
+  PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
+  PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file));
+  if (file->bytes_written() != stream->size())
+    return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +
+                         " bytes, expected " + std::to_string(stream->size()));
+  return file->Commit();
+}
+
+}  // namespace pt2tf::tf

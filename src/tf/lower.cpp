@@ -1,0 +1,113 @@
+#include "tf/lower.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "pt2tf/ir/passes.h"
+#include "pt2tf/passes/fold_batchnorm.h"
+#include "tf/emit_context.h"
+#include "tf/ops/registry.h"
+
+namespace pt2tf::tf {
+namespace {
+
+// "node:1" / "^node" -> "node"
+std::string NodeOf(const std::string& input) {
+  std::string s = input[0] == '^' ? input.substr(1) : input;
+  return s.substr(0, s.find(':'));
+}
+
+// Drops TF nodes no output depends on (layout conversions or constants an emitter made
+// and then did not use).
+void Prune(TfGraph& g) {
+  std::unordered_map<std::string, const TfNode*> by_name;
+  for (const TfNode& n : g.nodes) by_name[n.def.name()] = &n;
+  std::unordered_set<std::string> live;
+  std::vector<std::string> stack;
+  for (const TfEndpoint& e : g.outputs) stack.push_back(e.node);
+  for (const TfEndpoint& e : g.inputs) stack.push_back(e.node);  // signature inputs stay
+  while (!stack.empty()) {
+    std::string name = stack.back();
+    stack.pop_back();
+    if (!live.insert(name).second) continue;
+    auto it = by_name.find(name);
+    if (it == by_name.end()) continue;
+    for (const std::string& in : it->second->def.input()) stack.push_back(NodeOf(in));
+  }
+  std::deque<TfNode> kept;
+  for (TfNode& n : g.nodes)
+    if (live.count(n.def.name())) kept.push_back(std::move(n));
+  g.nodes = std::move(kept);
+}
+
+}  // namespace
+
+std::string SignatureKey(const std::string& name) {
+  std::string key;
+  for (char c : name)
+    key += ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
+  return key.empty() ? "x" : key;
+}
+
+Result<TfGraph> LowerToTf(ir::Graph& graph, const TfWriterOptions& options) {
+  PT2TF_RETURN_IF_ERROR(ir::InferShapes(graph));
+  PT2TF_ASSIGN_OR_RETURN(size_t folded, passes::FoldBatchNorm(graph));
+  (void)folded;
+  PT2TF_RETURN_IF_ERROR(graph.TopologicalSort());
+  if (graph.outputs().empty()) return InvalidInput("the graph has no outputs");
+
+  TfGraph out;
+  EmitContext ctx(graph, out);
+  // Names of the interface come first so they stay exactly as the IR spells them.
+  for (ir::Value* in : graph.inputs()) {
+    const std::string name = ctx.NewName(in->name);
+    if (!in->shape) return InvalidInput("graph input '" + in->name + "' has no shape");
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, TfType(in->dtype));
+    const int64_t rank = static_cast<int64_t>(in->shape->size());
+    Perm perm;
+    if (options.input_layout == InputLayout::kNhwc && rank >= 3) perm = ChannelsLast(rank);
+    const ir::Dims tf_shape = Permute(*in->shape, perm);
+    TfNode& node = out.nodes.emplace_back();
+    node.def.set_name(name);
+    node.def.set_op("Placeholder");
+    SetAttrType(node.def, "dtype", t);
+    SetAttrShape(node.def, "shape", tf_shape);
+    ctx.Set(in, TfValue{name, perm, std::nullopt});
+    out.inputs.push_back(TfEndpoint{SignatureKey(in->name), name, in->dtype, tf_shape});
+  }
+  std::vector<std::string> output_names;
+  for (ir::Value* v : graph.outputs()) output_names.push_back(ctx.NewName(v->name));
+
+  for (const auto& node : graph.nodes()) {
+    if (!node->domain.empty() && node->domain != "ai.onnx")
+      return NodeUnsupported(
+          *node, "domain '" + node->domain + "' is not supported by the TensorFlow writer");
+    Emitter emit = FindEmitter(node->op_type);
+    if (!emit)
+      return NodeUnsupported(*node,
+                             "op " + node->op_type + " is not supported by the TensorFlow writer");
+    Status status = emit(*node, ctx);
+    if (!status.ok()) {
+      const std::string prefix = node->Describe();
+      if (status.message().compare(0, prefix.size(), prefix) == 0) return status;
+      return status.WithContext(prefix);
+    }
+  }
+
+  for (size_t i = 0; i < graph.outputs().size(); ++i) {
+    const ir::Value* v = graph.outputs()[i];
+    PT2TF_ASSIGN_OR_RETURN(std::string y, ctx.GetAs(v, {}));
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, TfType(v->dtype));
+    TfNode& node = out.nodes.emplace_back();
+    node.def.set_name(output_names[i]);
+    node.def.set_op("Identity");
+    node.def.add_input(y);
+    SetAttrType(node.def, "T", t);
+    std::optional<ir::Dims> shape = v->is_constant() ? v->constant->shape() : v->shape;
+    out.outputs.push_back(TfEndpoint{SignatureKey(v->name), output_names[i], v->dtype, shape});
+  }
+  Prune(out);
+  return out;
+}
+
+}  // namespace pt2tf::tf

@@ -1,0 +1,84 @@
+// Helpers shared by the op emitters: constant inputs, attribute checks, layout arithmetic.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pt2tf/ir/graph.h"
+#include "pt2tf/status.h"
+#include "tf/emit_context.h"
+
+namespace pt2tf::tf {
+
+// The integer contents of constant input `i` (shape, axes, pads ...); an error naming the
+// node when it is computed at run time. nullopt when the input is absent.
+Result<std::optional<std::vector<int64_t>>> ConstIntsInput(const ir::Node& node, size_t i);
+// The contents of constant input `i` as doubles (scalars like Clip's min); nullopt if absent.
+Result<std::optional<std::vector<double>>> ConstDoublesInput(const ir::Node& node, size_t i);
+
+// The TF element type of input `i` (or of output 0 when i is out of range).
+Result<tensorflow::DataType> InputType(const ir::Node& node, size_t i);
+Result<tensorflow::DataType> OutputType(const ir::Node& node, size_t i = 0);
+
+// Refuses a node whose output `i` (beyond what the emitter produces) is used by someone.
+Status RequireUnused(const ir::Node& node, size_t first_unsupported_output, EmitContext& ctx);
+
+// The perm of a tensor after the dims flagged in `removed` (IR axes) are dropped from a
+// tensor with layout `perm`: TF keeps the remaining dims in their TF order.
+Perm PermAfterRemoving(const Perm& perm, int64_t rank, const std::vector<bool>& removed);
+
+// Normalises and checks the axes of `node` against `rank`.
+Result<std::vector<int64_t>> NormalizeAxes(const ir::Node& node, std::vector<int64_t> axes,
+                                           int64_t rank);
+
+// TF axes for IR axes under `perm`.
+std::vector<int64_t> TfAxes(const Perm& perm, const std::vector<int64_t>& axes);
+
+// "NOTSET"/"VALID"/"SAME_UPPER"/"SAME_LOWER" resolved to explicit begin/end pads for a
+// sliding window (conv, pool) over static spatial dims; also checks the attrs' lengths.
+struct WindowSpec {
+  std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end;
+};
+Result<WindowSpec> ResolveWindow(const ir::Node& node, const ir::Dims& spatial_in,
+                                 const std::vector<int64_t>& kernel);
+// TF "SAME" pads for one spatial dim, or nullopt when the input size is unknown.
+std::optional<std::pair<int64_t, int64_t>> SamePads(int64_t in, int64_t k, int64_t s, int64_t d);
+
+}  // namespace pt2tf::tf
+
+namespace pt2tf::tf {
+
+// The inputs of a broadcasting elementwise op in one common layout: the layout of the
+// first highest-rank computed input that is not in IR layout (usually NHWC from a conv);
+// constants are permuted at conversion time, lower-rank inputs are broadcast first.
+struct BroadcastInputs {
+  std::vector<std::string> tensors;
+  Perm perm;  // layout of the op's output
+  int64_t rank = 0;
+};
+Result<BroadcastInputs> GetBroadcastInputs(const ir::Node& node, EmitContext& ctx,
+                                           const std::vector<const ir::Value*>& inputs);
+
+}  // namespace pt2tf::tf
+
+namespace pt2tf::tf {
+
+// TF reduction `op` ("Sum", "Mean", "Max", ...) of `x` over TF `axes`.
+std::string EmitReduction(EmitContext& ctx, const std::string& op, const std::string& x,
+                          const std::vector<int64_t>& axes, bool keep_dims, tensorflow::DataType t,
+                          const std::string& hint);
+
+}  // namespace pt2tf::tf
+
+namespace pt2tf::tf {
+
+// Input 0 of a rank-3 (1-D spatial) or rank-4 node as an NHWC 4-D tensor: 1-D inputs
+// become [N, 1, L, C] so TF's 2-D conv/pool kernels can run them.
+Result<std::string> GetNhwc2d(const ir::Node& node, EmitContext& ctx, int64_t rank,
+                              tensorflow::DataType t);
+// Drops the unit dim GetNhwc2d added: [N, 1, L, C] -> [N, L, C].
+std::string Unlift1d(EmitContext& ctx, const std::string& y, tensorflow::DataType t,
+                     const std::string& hint);
+
+}  // namespace pt2tf::tf

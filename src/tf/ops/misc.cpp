@@ -1,0 +1,160 @@
+// Ops that fit no family: Range, CumSum, TopK, Einsum, DepthToSpace, SpaceToDepth.
+#include <cctype>
+#include <map>
+
+#include "tf/ops/common.h"
+#include "tf/ops/ops.h"
+
+namespace pt2tf::tf {
+
+Status EmitRange(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  std::vector<std::string> in;
+  for (size_t i = 0; i < 3; ++i) {
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims s, ctx.Shape(node.input(i)));
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(i), {}));
+    if (!s.empty()) x = ctx.Reshape(x, {}, t, node.name + "/scalar");
+    in.push_back(x);
+  }
+  tensorflow::NodeDef& def = ctx.AddOp("Range", node.name, in);
+  SetAttrType(def, "Tidx", t);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitCumSum(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  PT2TF_ASSIGN_OR_RETURN(auto axis_in, ConstIntsInput(node, 1));
+  if (!axis_in || axis_in->size() != 1)
+    return InvalidInput(node.Describe() + ": axis must be one integer");
+  int64_t axis = (*axis_in)[0];
+  if (!NormalizeAxis(axis, static_cast<int64_t>(xs.size())))
+    return InvalidInput(node.Describe() + ": axis out of range");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(node.input(0)));
+  if (tv.flat) {
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(node.input(0), {}));
+    tv.perm.clear();
+  }
+  PT2TF_ASSIGN_OR_RETURN(std::string ax,
+                         ctx.ConstScalar(DType::kInt32, static_cast<double>(TfAxis(tv.perm, axis)),
+                                         node.name + "/axis"));
+  tensorflow::NodeDef& def = ctx.AddOp("Cumsum", node.name, {tv.tensor, ax});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tidx", tensorflow::DT_INT32);
+  SetAttrBool(def, "exclusive", node.GetInt("exclusive", 0) != 0);
+  SetAttrBool(def, "reverse", node.GetInt("reverse", 0) != 0);
+  ctx.Set(node.outputs[0], TfValue{def.name(), tv.perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitTopK(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  PT2TF_ASSIGN_OR_RETURN(auto k_in, ConstIntsInput(node, 1));
+  if (!k_in || k_in->size() != 1 || (*k_in)[0] < 0)
+    return InvalidInput(node.Describe() + ": K must be one non-negative integer");
+  int64_t axis = node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  const bool largest = node.GetInt("largest", 1) != 0;
+  const DType dtype = node.input(0)->dtype;
+  if (!largest && !(IsFloatingPoint(dtype) || dtype == DType::kInt32 || dtype == DType::kInt64))
+    return NodeUnsupported(node, "largest=0 on this element type");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  // TF's TopKV2 works on the last axis: ask for a layout with `axis` last (the outputs keep
+  // it, so no Transpose back is needed unless a consumer wants one).
+  Perm perm;
+  for (int64_t a = 0; a < rank; ++a)
+    if (a != axis) perm.push_back(a);
+  perm.push_back(axis);
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), perm));
+  if (!largest) x = ctx.Unary("Neg", x, t, node.name + "/negate");
+  PT2TF_ASSIGN_OR_RETURN(
+      std::string k,
+      ctx.ConstScalar(DType::kInt32, static_cast<double>((*k_in)[0]), node.name + "/k"));
+  tensorflow::NodeDef& def = ctx.AddOp("TopKV2", node.name, {x, k});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tk", tensorflow::DT_INT32);
+  SetAttrType(def, "index_type", tensorflow::DT_INT64);
+  SetAttrBool(def, "sorted", true);
+  std::string values = def.name(), indices = def.name() + ":1";
+  if (!largest) values = ctx.Unary("Neg", values, t, node.name + "/values");
+  ctx.Set(node.outputs[0], TfValue{values, perm, std::nullopt});
+  if (node.outputs.size() > 1) ctx.Set(node.outputs[1], TfValue{indices, perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitEinsum(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  std::vector<std::string> in;
+  for (const ir::Value* v : node.inputs) {
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(v, {}));
+    in.push_back(x);
+  }
+  std::string equation;
+  for (char c : node.GetString("equation", ""))
+    if (c != ' ') equation += c;
+  if (equation.empty()) return InvalidInput(node.Describe() + ": empty equation");
+  if (equation.find("->") == std::string::npos) {
+    // Implicit output (TF needs it spelled out): the labels used once, in alphabetical
+    // order, after the broadcast dims when an ellipsis is used.
+    std::map<char, int> count;
+    for (char c : equation)
+      if (std::isalpha(static_cast<unsigned char>(c))) ++count[c];
+    std::string out = equation.find("...") != std::string::npos ? "..." : "";
+    for (auto [c, n] : count)
+      if (n == 1) out += c;
+    equation += "->" + out;
+  }
+  tensorflow::NodeDef& def = ctx.AddOp("Einsum", node.name, in);
+  SetAttrType(def, "T", t);
+  SetAttrInt(def, "N", static_cast<int64_t>(in.size()));
+  SetAttrString(def, "equation", equation);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+// DepthToSpace (DCR, TF's channel order) and SpaceToDepth on NHWC.
+Status EmitDepthSpace(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  if (xs.size() != 4) return InvalidInput(node.Describe() + ": input must be 4-D");
+  const bool to_space = node.op_type == "DepthToSpace";
+  if (to_space && node.GetString("mode", "DCR") != "DCR")
+    return NodeUnsupported(node, "attribute mode='" + node.GetString("mode", "") + "'");
+  const int64_t block = node.GetInt("blocksize", 0);
+  if (block < 2) return InvalidInput(node.Describe() + ": blocksize must be at least 2");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), ChannelsLast(4)));
+  tensorflow::NodeDef& def = ctx.AddOp(to_space ? "DepthToSpace" : "SpaceToDepth", node.name, {x});
+  SetAttrType(def, "T", t);
+  SetAttrInt(def, "block_size", block);
+  SetAttrString(def, "data_format", "NHWC");
+  ctx.Set(node.outputs[0], TfValue{def.name(), ChannelsLast(4), std::nullopt});
+  return OkStatus();
+}
+
+Status EmitTrilu(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  if (xs.size() < 2) return InvalidInput(node.Describe() + ": input rank below 2");
+  const int64_t rows = xs[xs.size() - 2], cols = xs[xs.size() - 1];
+  if (rows < 0 || cols < 0) return NodeUnsupported(node, "unknown matrix dims");
+  PT2TF_ASSIGN_OR_RETURN(auto k_in, ConstIntsInput(node, 1));
+  const int64_t k = k_in && !k_in->empty() ? (*k_in)[0] : 0;
+  const bool upper = node.GetInt("upper", 1) != 0;
+  // The kept band as a constant mask, selected at run time.
+  std::vector<std::byte> mask(static_cast<size_t>(rows * cols));
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      mask[i * cols + j] = std::byte{static_cast<uint8_t>(upper ? (j - i >= k) : (j - i <= k))};
+  PT2TF_ASSIGN_OR_RETURN(Tensor m, Tensor::FromBytes(DType::kBool, {rows, cols}, std::move(mask)));
+  PT2TF_ASSIGN_OR_RETURN(std::string mc, ctx.AddConst(std::move(m), node.name + "/mask"));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  std::string zeros = ctx.Unary("ZerosLike", x, t, node.name + "/zeros");
+  tensorflow::NodeDef& def = ctx.AddOp("SelectV2", node.name, {mc, x, zeros});
+  SetAttrType(def, "T", t);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tf

@@ -1,0 +1,189 @@
+// MaxPool, AveragePool (1-D and 2-D), GlobalAveragePool, GlobalMaxPool on NHWC tensors.
+//
+// TF's pools know VALID and SAME (MaxPool also EXPLICIT); ONNX pads, ceil_mode and
+// count_include_pad are mapped exactly:
+//   MaxPool: SAME when the pads equal TF's, else EXPLICIT (padding never wins a max);
+//            ceil_mode adds end padding for the partial last window.
+//   AveragePool: VALID/SAME when they match; otherwise zero-Pad + VALID AvgPool, then a
+//            constant [1, OH, OW, 1] map rescales each output to ONNX's divisor.
+#include <algorithm>
+#include <cstring>
+
+#include "tf/ops/common.h"
+#include "tf/ops/ops.h"
+
+namespace pt2tf::tf {
+namespace {
+
+struct PoolGeometry {
+  WindowSpec win;              // 2-D (1-D lifted); pads_end includes the ceil_mode extra
+  ir::Dims in, out;            // spatial sizes
+  std::vector<int64_t> extra;  // ceil_mode padding added at the end
+};
+
+Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
+  const size_t n = xs.size() - 2;
+  auto kernel = node.GetInts("kernel_shape");
+  if (kernel.size() != n)
+    return InvalidInput(node.Describe() + ": kernel_shape missing or wrong length");
+  PoolGeometry g;
+  g.in.assign(xs.begin() + 2, xs.end());
+  PT2TF_ASSIGN_OR_RETURN(g.win, ResolveWindow(node, g.in, kernel));
+  for (int64_t d : g.win.dilations)
+    if (d != 1) return NodeUnsupported(node, "attribute dilations != 1");
+  if (n == 1) {  // lift to 2-D
+    g.in.insert(g.in.begin(), 1);
+    for (auto* v : {&g.win.kernel, &g.win.strides, &g.win.dilations}) v->insert(v->begin(), 1);
+    g.win.pads_begin.insert(g.win.pads_begin.begin(), 0);
+    g.win.pads_end.insert(g.win.pads_end.begin(), 0);
+  }
+  const bool ceil_mode = node.GetInt("ceil_mode", 0) != 0;
+  for (size_t i = 0; i < 2; ++i) {
+    const int64_t in = g.in[i], k = g.win.kernel[i], s = g.win.strides[i];
+    const int64_t padded = in + g.win.pads_begin[i] + g.win.pads_end[i];
+    if (in < 0) return NodeUnsupported(node, "pooling needs static spatial dims");
+    if (padded < k) return InvalidInput(node.Describe() + ": kernel larger than padded input");
+    int64_t out = (padded - k) / s + 1;
+    if (ceil_mode) {
+      out = (padded - k + s - 1) / s + 1;
+      // A last window starting in the end padding is dropped (ONNX / PyTorch rule).
+      if ((out - 1) * s >= in + g.win.pads_begin[i]) --out;
+    }
+    g.out.push_back(out);
+    g.extra.push_back(std::max<int64_t>(0, (out - 1) * s + k - padded));
+    g.win.pads_end[i] += g.extra.back();
+  }
+  return g;
+}
+
+bool IsZero(const WindowSpec& w) {
+  for (size_t i = 0; i < 2; ++i)
+    if (w.pads_begin[i] || w.pads_end[i]) return false;
+  return true;
+}
+
+bool IsSame(const WindowSpec& w, const ir::Dims& in) {
+  for (size_t i = 0; i < 2; ++i) {
+    auto s = SamePads(in[i], w.kernel[i], w.strides[i], 1);
+    if (!s || s->first != w.pads_begin[i] || s->second != w.pads_end[i]) return false;
+  }
+  return true;
+}
+
+void SetWindowAttrs(tensorflow::NodeDef& def, const WindowSpec& w, tensorflow::DataType t) {
+  SetAttrType(def, "T", t);
+  SetAttrInts(def, "ksize", {1, w.kernel[0], w.kernel[1], 1});
+  SetAttrInts(def, "strides", {1, w.strides[0], w.strides[1], 1});
+  SetAttrString(def, "data_format", "NHWC");
+}
+
+Status Publish(const ir::Node& node, EmitContext& ctx, std::string y, int64_t rank,
+               tensorflow::DataType t) {
+  if (rank == 3) y = Unlift1d(ctx, y, t, node.name + "/unlift");
+  ctx.Set(node.outputs[0], TfValue{y, ChannelsLast(rank), std::nullopt});
+  return OkStatus();
+}
+
+// ONNX's divisor for one spatial dim at output index o.
+int64_t Divisor(const PoolGeometry& g, size_t dim, int64_t o, bool count_include_pad) {
+  const int64_t s = g.win.strides[dim], k = g.win.kernel[dim], in = g.in[dim];
+  const int64_t pb = g.win.pads_begin[dim];
+  const int64_t pe = g.win.pads_end[dim] - g.extra[dim];  // the declared end padding
+  int64_t start = o * s - pb;
+  int64_t end = std::min(start + k, in + pe);
+  if (count_include_pad) return end - start;
+  return std::min(end, in) - std::max<int64_t>(start, 0);
+}
+
+}  // namespace
+
+Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_RETURN_IF_ERROR(RequireUnused(node, 1, ctx));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  if (rank != 3 && rank != 4) return NodeUnsupported(node, std::to_string(rank - 2) + "-D pooling");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
+  tensorflow::NodeDef& def = ctx.AddOp("MaxPool", node.name, {x});
+  SetWindowAttrs(def, g.win, t);
+  if (IsZero(g.win)) {
+    SetAttrString(def, "padding", "VALID");
+  } else if (IsSame(g.win, g.in)) {
+    SetAttrString(def, "padding", "SAME");
+  } else {
+    SetAttrString(def, "padding", "EXPLICIT");
+    SetAttrInts(def, "explicit_paddings",
+                {0, 0, g.win.pads_begin[0], g.win.pads_end[0], g.win.pads_begin[1],
+                 g.win.pads_end[1], 0, 0});
+  }
+  return Publish(node, ctx, def.name(), rank, t);
+}
+
+Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  if (rank != 3 && rank != 4) return NodeUnsupported(node, std::to_string(rank - 2) + "-D pooling");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
+  const bool include_pad = node.GetInt("count_include_pad", 0) != 0;
+  PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
+  if (IsZero(g.win) || (!include_pad && IsSame(g.win, g.in))) {
+    tensorflow::NodeDef& def = ctx.AddOp("AvgPool", node.name, {x});
+    SetWindowAttrs(def, g.win, t);
+    SetAttrString(def, "padding", IsZero(g.win) ? "VALID" : "SAME");
+    return Publish(node, ctx, def.name(), rank, t);
+  }
+  if (node.input(0)->dtype != DType::kFloat32)
+    return NodeUnsupported(node, "padded AveragePool on non-float32 input");
+  std::string paddings = ctx.ConstI32(
+      {0, 0, g.win.pads_begin[0], g.win.pads_end[0], g.win.pads_begin[1], g.win.pads_end[1], 0, 0},
+      node.name + "/paddings", ir::Dims{4, 2});
+  tensorflow::NodeDef& pad = ctx.AddOp("Pad", node.name + "/pad", {x, paddings});
+  SetAttrType(pad, "T", t);
+  SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
+  tensorflow::NodeDef& avg = ctx.AddOp("AvgPool", node.name + "/avg", {pad.name()});
+  SetWindowAttrs(avg, g.win, t);
+  SetAttrString(avg, "padding", "VALID");
+  std::string y = avg.name();
+  // Rescale where ONNX divides by something other than the full window.
+  const double full = static_cast<double>(g.win.kernel[0] * g.win.kernel[1]);
+  std::vector<float> scale(g.out[0] * g.out[1]);
+  bool needed = false;
+  for (int64_t i = 0; i < g.out[0]; ++i)
+    for (int64_t j = 0; j < g.out[1]; ++j) {
+      double d = static_cast<double>(Divisor(g, 0, i, include_pad) * Divisor(g, 1, j, include_pad));
+      scale[i * g.out[1] + j] = static_cast<float>(full / d);
+      needed |= d != full;
+    }
+  if (needed) {
+    std::vector<std::byte> bytes(scale.size() * sizeof(float));
+    std::memcpy(bytes.data(), scale.data(), bytes.size());
+    PT2TF_ASSIGN_OR_RETURN(
+        Tensor map,
+        Tensor::FromBytes(DType::kFloat32, {1, g.out[0], g.out[1], 1}, std::move(bytes)));
+    PT2TF_ASSIGN_OR_RETURN(std::string c, ctx.AddConst(std::move(map), node.name + "/divisor_fix"));
+    y = ctx.Binary("Mul", y, c, t, node.name);
+  }
+  return Publish(node, ctx, y, rank, t);
+}
+
+Status EmitGlobalPool(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  if (rank < 3) return InvalidInput(node.Describe() + ": input rank below 3");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, ctx.Get(node.input(0)));
+  if (in.flat) {
+    PT2TF_ASSIGN_OR_RETURN(in.tensor, ctx.GetAs(node.input(0), {}));
+    in.perm.clear();
+  }
+  std::vector<int64_t> axes;
+  for (int64_t a = 2; a < rank; ++a) axes.push_back(a);
+  const std::string op = node.op_type == "GlobalMaxPool" ? "Max" : "Mean";
+  std::string y = EmitReduction(ctx, op, in.tensor, TfAxes(in.perm, axes), true, t, node.name);
+  ctx.Set(node.outputs[0], TfValue{y, in.perm, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tf

@@ -1,0 +1,307 @@
+// Ops that move or relabel dims: Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Expand,
+// Tile, Shape, Size, ConstantOfShape, Constant.
+//
+// Layout notes: a Transpose only relabels the layout (no TF op unless a consumer needs
+// another layout); a Reshape of an NHWC tensor is free when only size-1 dims move, becomes a
+// FlatOrder [N, H*W*C] matrix when it flattens to [N, K] (Gemm/MatMul permute their weights
+// to match), and otherwise goes back to the IR layout first.
+#include <numeric>
+
+#include "tf/ops/common.h"
+#include "tf/ops/ops.h"
+
+namespace pt2tf::tf {
+namespace {
+
+int64_t Product(const ir::Dims& dims, size_t from, size_t to) {
+  int64_t p = 1;
+  for (size_t i = from; i < to; ++i) {
+    if (dims[i] < 0) return -1;
+    p *= dims[i];
+  }
+  return p;
+}
+
+Result<TfValue> Plain(const ir::Value* v, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(v));
+  if (tv.flat) {
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(v, {}));
+    tv.perm.clear();
+    tv.flat.reset();
+  }
+  return tv;
+}
+
+// Reshapes input 0 to `target` (ONNX dims already resolved: at most one -1).
+Status ReshapeTo(const ir::Node& node, EmitContext& ctx, ir::Dims target) {
+  const ir::Value* x = node.input(0);
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(x));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(x, ctx));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  if (!tv.perm.empty()) {
+    Perm to_ir = Relative(tv.perm, {}, rank);
+    ir::Dims tf_dims = Permute(xs, tv.perm);
+    if (IsPureReshape(tf_dims, to_ir)) {
+      // Same element order as the IR layout: reshape the TF tensor directly.
+    } else if (tv.perm[0] == 0 && target.size() == 2 && rank >= 2 &&
+               target[1] == Product(xs, 1, xs.size()) && target[1] >= 0 &&
+               (target[0] == xs[0] || target[0] == -1)) {
+      FlatOrder flat;
+      flat.inner.assign(xs.begin() + 1, xs.end());
+      for (size_t i = 1; i < tv.perm.size(); ++i) flat.inner_perm.push_back(tv.perm[i] - 1);
+      std::string y = ctx.Reshape(tv.tensor, {-1, target[1]}, t, node.name);
+      ctx.Set(node.outputs[0], TfValue{y, {}, std::move(flat)});
+      return OkStatus();
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(x, {}));
+    }
+  }
+  std::string y = ctx.Reshape(tv.tensor, target, t, node.name);
+  ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
+  return OkStatus();
+}
+
+Result<std::vector<int64_t>> AxesOf(const ir::Node& node, size_t input) {
+  PT2TF_ASSIGN_OR_RETURN(auto axes, ConstIntsInput(node, input));
+  if (axes) return *axes;
+  return node.GetInts("axes");
+}
+
+}  // namespace
+
+Status EmitReshape(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 1));
+  if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const bool allow_zero = node.GetInt("allowzero", 0) != 0;
+  ir::Dims target = *shape;
+  int minus_one = 0;
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i] == 0 && !allow_zero) {
+      if (i >= xs.size()) return InvalidInput(node.Describe() + ": 0 in shape past the input rank");
+      target[i] = xs[i];
+    }
+    if (target[i] < -1) return InvalidInput(node.Describe() + ": invalid shape entry");
+    if (target[i] == -1) ++minus_one;
+  }
+  if (minus_one > 1) return NodeUnsupported(node, "the target shape has several unknown dims");
+  // Resolve the -1 when everything is known, so later emitters see static dims.
+  const int64_t total = Product(xs, 0, xs.size());
+  if (minus_one == 1 && total >= 0) {
+    int64_t known = 1;
+    for (int64_t d : target)
+      if (d != -1) known *= d;
+    for (int64_t& d : target)
+      if (d == -1 && known > 0) d = total / known;
+  }
+  return ReshapeTo(node, ctx, target);
+}
+
+Status EmitFlatten(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  int64_t axis = node.GetInt("axis", 1);
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis > rank) return InvalidInput(node.Describe() + ": axis out of range");
+  int64_t outer = Product(xs, 0, axis), inner = Product(xs, axis, xs.size());
+  if (outer < 0 && inner < 0) return NodeUnsupported(node, "flattening two unknown dims groups");
+  return ReshapeTo(node, ctx, {outer, inner});
+}
+
+Status EmitTranspose(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  Perm p = node.GetInts("perm");
+  if (p.empty())
+    for (int64_t i = rank; i-- > 0;) p.push_back(i);
+  Perm sorted = p;
+  std::sort(sorted.begin(), sorted.end());
+  if (static_cast<int64_t>(p.size()) != rank || sorted != Normalize({}, rank))
+    return InvalidInput(node.Describe() + ": perm is not a permutation of the input dims");
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  // tv.tensor = x.permute(tp) and y = x.permute(p), so tv.tensor = y.permute(inv(p)[tp]).
+  Perm tp = Normalize(tv.perm, rank), inv = Inverse(p), out(rank);
+  for (int64_t i = 0; i < rank; ++i) out[i] = inv[tp[i]];
+  ctx.Set(node.outputs[0], TfValue{tv.tensor, out, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitSqueeze(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOf(node, 1));
+  if (axes.empty() && !node.input(1)) {
+    for (int64_t a = 0; a < rank; ++a) {
+      if (xs[a] < 0) return NodeUnsupported(node, "squeezing all unit dims of an unknown shape");
+      if (xs[a] == 1) axes.push_back(a);
+    }
+  }
+  PT2TF_ASSIGN_OR_RETURN(axes, NormalizeAxes(node, axes, rank));
+  std::vector<bool> removed(rank, false);
+  for (int64_t a : axes) {
+    if (xs[a] > 1) return InvalidInput(node.Describe() + ": squeezed dim is not 1");
+    removed[a] = true;
+  }
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  if (axes.empty()) {
+    ctx.Set(node.outputs[0], tv);
+    return OkStatus();
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  tensorflow::NodeDef& def = ctx.AddOp("Squeeze", node.name, {tv.tensor});
+  SetAttrType(def, "T", t);
+  SetAttrInts(def, "squeeze_dims", TfAxes(tv.perm, axes));
+  ctx.Set(node.outputs[0],
+          TfValue{def.name(), PermAfterRemoving(tv.perm, rank, removed), std::nullopt});
+  return OkStatus();
+}
+
+Status EmitUnsqueeze(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOf(node, 1));
+  const int64_t out_rank = static_cast<int64_t>(xs.size() + axes.size());
+  PT2TF_ASSIGN_OR_RETURN(axes, NormalizeAxes(node, axes, out_rank));
+  std::sort(axes.begin(), axes.end());
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string y, ctx.GetAs(node.input(0), {}));
+  for (size_t i = 0; i < axes.size(); ++i) {
+    PT2TF_ASSIGN_OR_RETURN(
+        std::string ax,
+        ctx.ConstScalar(DType::kInt32, static_cast<double>(axes[i]), node.name + "/axis"));
+    tensorflow::NodeDef& def = ctx.AddOp("ExpandDims", node.name, {y, ax});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tdim", tensorflow::DT_INT32);
+    y = def.name();
+  }
+  if (axes.empty()) y = ctx.Unary("Identity", y, t, node.name);
+  ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitExpand(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 1));
+  if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const size_t rank = std::max(xs.size(), shape->size());
+  ir::Dims out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t a = i + xs.size() >= rank ? xs[i + xs.size() - rank] : 1;
+    int64_t b = i + shape->size() >= rank ? (*shape)[i + shape->size() - rank] : 1;
+    if (a < 0 && b <= 1) return NodeUnsupported(node, "Expand of an unknown dim");
+    if (a != 1 && b != 1 && a != b && a >= 0)
+      return InvalidInput(node.Describe() + ": shapes do not broadcast");
+    out[i] = a == 1 ? b : a;
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  Perm perm;
+  if (xs.size() == rank && !tv.perm.empty()) {
+    perm = tv.perm;
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(node.input(0), {}));
+  }
+  std::string dims = ctx.ConstI64(Permute(out, perm), node.name + "/shape");
+  tensorflow::NodeDef& def = ctx.AddOp("BroadcastTo", node.name, {tv.tensor, dims});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tidx", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitTile(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(auto repeats, ConstIntsInput(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  if (!repeats || repeats->size() != xs.size())
+    return InvalidInput(node.Describe() + ": repeats must have one entry per dim");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  std::string m = ctx.ConstI64(Permute(*repeats, tv.perm), node.name + "/multiples");
+  tensorflow::NodeDef& def = ctx.AddOp("Tile", node.name, {tv.tensor, m});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tmultiples", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), tv.perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitShape(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  int64_t start = node.GetInt("start", 0), end = node.GetInt("end", rank);
+  if (start < 0) start += rank;
+  if (end < 0) end += rank;
+  start = std::clamp<int64_t>(start, 0, rank);
+  end = std::clamp<int64_t>(end, start, rank);
+  ir::Dims dims(xs.begin() + start, xs.begin() + end);
+  bool known = std::all_of(dims.begin(), dims.end(), [](int64_t d) { return d >= 0; });
+  std::string y;
+  if (known) {
+    y = ctx.ConstI64(dims, node.name);
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+    tensorflow::NodeDef& def = ctx.AddOp("Shape", node.name + "/full", {x});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "out_type", tensorflow::DT_INT64);
+    std::string b = ctx.ConstI64({start}, node.name + "/begin");
+    std::string s = ctx.ConstI64({end - start}, node.name + "/size");
+    tensorflow::NodeDef& slice = ctx.AddOp("Slice", node.name, {def.name(), b, s});
+    SetAttrType(slice, "T", tensorflow::DT_INT64);
+    SetAttrType(slice, "Index", tensorflow::DT_INT64);
+    y = slice.name();
+  }
+  ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitSize(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  int64_t n = Product(xs, 0, xs.size());
+  std::string y;
+  if (n >= 0) {
+    PT2TF_ASSIGN_OR_RETURN(y, ctx.ConstScalar(DType::kInt64, static_cast<double>(n), node.name));
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(node.input(0)));
+    tensorflow::NodeDef& def = ctx.AddOp("Size", node.name, {tv.tensor});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "out_type", tensorflow::DT_INT64);
+    y = def.name();
+  }
+  ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitConstantOfShape(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 0));
+  if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
+  DType dtype = DType::kFloat32;
+  double value = 0;
+  if (const ir::Attribute* a = node.FindAttr("value")) {
+    if (a->type != ir::AttrType::kTensor || a->t.numel() != 1)
+      return InvalidInput(node.Describe() + ": value must be a one-element tensor");
+    dtype = a->t.dtype();
+    value = a->t.ElementAsDouble(0);
+    if (dtype == DType::kInt64 || dtype == DType::kUInt64)
+      value = static_cast<double>(a->t.ElementAsInt(0));
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, TfType(dtype));
+  PT2TF_ASSIGN_OR_RETURN(std::string v, ctx.ConstScalar(dtype, value, node.name + "/value"));
+  std::string dims = ctx.ConstI64(*shape, node.name + "/shape");
+  tensorflow::NodeDef& def = ctx.AddOp("Fill", node.name, {dims, v});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "index_type", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitConstant(const ir::Node& node, EmitContext& ctx) {
+  const ir::Attribute* a = node.FindAttr("value");
+  if (!a || a->type != ir::AttrType::kTensor)
+    return NodeUnsupported(node, "only the 'value' (tensor) form is supported");
+  PT2TF_ASSIGN_OR_RETURN(std::string y, ctx.AddConst(a->t, node.name));
+  ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tf

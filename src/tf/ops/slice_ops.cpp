@@ -1,0 +1,298 @@
+// Ops indexing along axes: Concat, Split, Slice, Gather, Pad. Each works in its input's
+// layout with the axis (or per-axis pads/starts) remapped to TF's dim order.
+#include <algorithm>
+#include <cstring>
+
+#include "tf/ops/common.h"
+#include "tf/ops/ops.h"
+
+namespace pt2tf::tf {
+namespace {
+
+Result<TfValue> Plain(const ir::Value* v, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(v));
+  if (tv.flat) {
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(v, {}));
+    tv.perm.clear();
+    tv.flat.reset();
+  }
+  return tv;
+}
+
+Result<std::string> AxisConst(EmitContext& ctx, int64_t axis, const std::string& hint) {
+  return ctx.ConstScalar(DType::kInt32, static_cast<double>(axis), hint);
+}
+
+}  // namespace
+
+Status EmitConcat(const ir::Node& node, EmitContext& ctx) {
+  if (node.inputs.empty()) return InvalidInput(node.Describe() + ": no inputs");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  for (const ir::Value* v : node.inputs) {
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims s, ctx.Shape(v));
+    if (static_cast<int64_t>(s.size()) != rank)
+      return InvalidInput(node.Describe() + ": inputs differ in rank");
+  }
+  int64_t axis = node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  std::vector<const ir::Value*> values(node.inputs.begin(), node.inputs.end());
+  PT2TF_ASSIGN_OR_RETURN(BroadcastInputs in, GetBroadcastInputs(node, ctx, values));
+  std::string y;
+  if (in.tensors.size() == 1) {
+    y = ctx.Unary("Identity", in.tensors[0], t, node.name);
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(std::string ax,
+                           AxisConst(ctx, TfAxis(in.perm, axis), node.name + "/axis"));
+    std::vector<std::string> inputs = in.tensors;
+    inputs.push_back(ax);
+    tensorflow::NodeDef& def = ctx.AddOp("ConcatV2", node.name, inputs);
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tidx", tensorflow::DT_INT32);
+    SetAttrInt(def, "N", static_cast<int64_t>(in.tensors.size()));
+    y = def.name();
+  }
+  ctx.Set(node.outputs[0], TfValue{y, in.perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  int64_t axis = node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  const int64_t n = static_cast<int64_t>(node.outputs.size());
+  PT2TF_ASSIGN_OR_RETURN(auto split, ConstIntsInput(node, 1));
+  std::vector<int64_t> sizes;
+  if (split) {
+    sizes = *split;
+  } else {
+    if (!node.FindAttr("split")) {
+      const int64_t dim = xs[axis];
+      if (dim < 0) return NodeUnsupported(node, "splitting an unknown dim");
+      const int64_t chunk = (dim + n - 1) / n;
+      for (int64_t i = 0; i < n; ++i) sizes.push_back(std::min(chunk, dim - chunk * i));
+    } else {
+      sizes = node.GetInts("split");
+    }
+  }
+  if (static_cast<int64_t>(sizes.size()) != n)
+    return InvalidInput(node.Describe() + ": split sizes do not match the output count");
+  int64_t sum = 0;
+  for (int64_t s : sizes) {
+    if (s < 0) return InvalidInput(node.Describe() + ": negative split size");
+    sum += s;
+  }
+  if (xs[axis] >= 0 && sum != xs[axis])
+    return InvalidInput(node.Describe() + ": split sizes do not add up to the dim");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  std::string size_const = ctx.ConstI64(sizes, node.name + "/sizes");
+  PT2TF_ASSIGN_OR_RETURN(std::string ax,
+                         AxisConst(ctx, TfAxis(tv.perm, axis), node.name + "/axis"));
+  tensorflow::NodeDef& def = ctx.AddOp("SplitV", node.name, {tv.tensor, size_const, ax});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tlen", tensorflow::DT_INT64);
+  SetAttrInt(def, "num_split", n);
+  const std::string name = def.name();
+  for (int64_t i = 0; i < n; ++i)
+    ctx.Set(node.outputs[i],
+            TfValue{i == 0 ? name : name + ":" + std::to_string(i), tv.perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitSlice(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  PT2TF_ASSIGN_OR_RETURN(auto starts, ConstIntsInput(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(auto ends, ConstIntsInput(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(auto axes_in, ConstIntsInput(node, 3));
+  PT2TF_ASSIGN_OR_RETURN(auto steps_in, ConstIntsInput(node, 4));
+  if (!starts || !ends || starts->size() != ends->size())
+    return InvalidInput(node.Describe() + ": starts and ends must have equal length");
+  const size_t k = starts->size();
+  std::vector<int64_t> axes = axes_in ? *axes_in : std::vector<int64_t>();
+  if (!axes_in)
+    for (size_t i = 0; i < k; ++i) axes.push_back(static_cast<int64_t>(i));
+  std::vector<int64_t> steps = steps_in ? *steps_in : std::vector<int64_t>(k, 1);
+  if (axes.size() != k || steps.size() != k)
+    return InvalidInput(node.Describe() + ": axes/steps length differ from starts");
+  PT2TF_ASSIGN_OR_RETURN(axes, NormalizeAxes(node, axes, rank));
+  // Per IR axis: begin, end, stride; masks mark "to the end".
+  std::vector<int64_t> begin(rank, 0), end(rank, 0), stride(rank, 1);
+  std::vector<bool> begin_full(rank, true), end_full(rank, true);
+  for (size_t i = 0; i < k; ++i) {
+    const int64_t a = axes[i], dim = xs[a], step = steps[i];
+    if (step == 0) return InvalidInput(node.Describe() + ": step 0");
+    if (dim < 0) return NodeUnsupported(node, "slicing an unknown dim");
+    int64_t s = (*starts)[i], e = (*ends)[i];
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    stride[a] = step;
+    begin_full[a] = end_full[a] = false;
+    if (step > 0) {
+      begin[a] = std::clamp<int64_t>(s, 0, dim);
+      end[a] = std::clamp<int64_t>(e, 0, dim);
+    } else {
+      begin[a] = std::clamp<int64_t>(s, 0, std::max<int64_t>(dim - 1, 0));
+      end[a] = std::clamp<int64_t>(e, -1, dim - 1);
+      if (end[a] == -1) end_full[a] = true;  // TF reads -1 as the last element
+      if (dim == 0) begin[a] = end[a] = 0, end_full[a] = false;
+    }
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  Perm p = Normalize(tv.perm, rank);
+  std::vector<int64_t> b, e, s;
+  int64_t begin_mask = 0, end_mask = 0;
+  for (int64_t i = 0; i < rank; ++i) {
+    const int64_t a = p[i];
+    b.push_back(begin[a]);
+    e.push_back(end[a]);
+    s.push_back(stride[a]);
+    if (begin_full[a]) begin_mask |= int64_t{1} << i;
+    if (end_full[a]) end_mask |= int64_t{1} << i;
+  }
+  std::string bc = ctx.ConstI64(b, node.name + "/begin");
+  std::string ec = ctx.ConstI64(e, node.name + "/end");
+  std::string sc = ctx.ConstI64(s, node.name + "/strides");
+  tensorflow::NodeDef& def = ctx.AddOp("StridedSlice", node.name, {tv.tensor, bc, ec, sc});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Index", tensorflow::DT_INT64);
+  SetAttrInt(def, "begin_mask", begin_mask);
+  SetAttrInt(def, "end_mask", end_mask);
+  SetAttrInt(def, "ellipsis_mask", 0);
+  SetAttrInt(def, "new_axis_mask", 0);
+  SetAttrInt(def, "shrink_axis_mask", 0);
+  ctx.Set(node.outputs[0], TfValue{def.name(), tv.perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitGather(const ir::Node& node, EmitContext& ctx) {
+  const ir::Value* data = node.input(0);
+  const ir::Value* indices = node.input(1);
+  if (!data || !indices) return InvalidInput(node.Describe() + ": missing input");
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(data));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.Shape(indices));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  int64_t axis = node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  const int64_t dim = xs[axis];
+  if (!IsInteger(indices->dtype))
+    return InvalidInput(node.Describe() + ": indices must be integers");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
+  // TF rejects negative indices; ONNX counts them from the end.
+  std::string idx;
+  if (const Tensor* c = EmitContext::ConstantOf(indices)) {
+    std::vector<int64_t> v(c->numel());
+    for (int64_t i = 0; i < c->numel(); ++i) {
+      int64_t x = c->ElementAsInt(i);
+      if (dim >= 0 && (x < -dim || x >= dim))
+        return InvalidInput(node.Describe() + ": index " + std::to_string(x) + " out of range");
+      if (x < 0) {
+        if (dim < 0) return NodeUnsupported(node, "negative index into an unknown dim");
+        x += dim;
+      }
+      v[i] = x;
+    }
+    idx = ctx.ConstI64(v, indices->name, is);
+    ti = tensorflow::DT_INT64;
+  } else {
+    if (dim < 0) return NodeUnsupported(node, "computed indices into an unknown dim");
+    PT2TF_ASSIGN_OR_RETURN(idx, ctx.GetAs(indices, {}));
+    PT2TF_ASSIGN_OR_RETURN(std::string d, ctx.ConstScalar(indices->dtype, static_cast<double>(dim),
+                                                          node.name + "/dim"));
+    idx = ctx.Binary("FloorMod", idx, d, ti, node.name + "/wrap");
+  }
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(data, ctx));
+  Perm out_perm;
+  if (is.size() == 0) {
+    std::vector<bool> removed(rank, false);
+    removed[axis] = true;
+    out_perm = PermAfterRemoving(tv.perm, rank, removed);
+  } else if (is.size() == 1) {
+    out_perm = tv.perm;
+  } else if (!tv.perm.empty()) {
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(data, {}));
+    tv.perm.clear();
+  }
+  PT2TF_ASSIGN_OR_RETURN(std::string ax,
+                         AxisConst(ctx, TfAxis(tv.perm, axis), node.name + "/axis"));
+  tensorflow::NodeDef& def = ctx.AddOp("GatherV2", node.name, {tv.tensor, idx, ax});
+  SetAttrType(def, "Tparams", t);
+  SetAttrType(def, "Tindices", ti);
+  SetAttrType(def, "Taxis", tensorflow::DT_INT32);
+  SetAttrInt(def, "batch_dims", 0);
+  ctx.Set(node.outputs[0], TfValue{def.name(), out_perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitPad(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  PT2TF_ASSIGN_OR_RETURN(auto pads_in, ConstIntsInput(node, 1));
+  std::vector<int64_t> pads = pads_in ? *pads_in : node.GetInts("pads");
+  PT2TF_ASSIGN_OR_RETURN(auto axes_in, ConstIntsInput(node, 3));
+  std::vector<int64_t> axes;
+  if (axes_in) {
+    PT2TF_ASSIGN_OR_RETURN(axes, NormalizeAxes(node, *axes_in, rank));
+  } else {
+    for (int64_t a = 0; a < rank; ++a) axes.push_back(a);
+  }
+  const size_t k = axes.size();
+  if (pads.size() != 2 * k) return InvalidInput(node.Describe() + ": pads length mismatch");
+  std::vector<int64_t> before(rank, 0), after(rank, 0);
+  for (size_t i = 0; i < k; ++i) {
+    before[axes[i]] = pads[i];
+    after[axes[i]] = pads[i + k];
+    if (pads[i] < 0 || pads[i + k] < 0) return NodeUnsupported(node, "negative pads");
+  }
+  const std::string mode = node.GetString("mode", "constant");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  Perm p = Normalize(tv.perm, rank);
+  std::vector<int64_t> paddings;
+  for (int64_t i = 0; i < rank; ++i) {
+    paddings.push_back(before[p[i]]);
+    paddings.push_back(after[p[i]]);
+  }
+  std::string pc = ctx.ConstI64(paddings, node.name + "/paddings", ir::Dims{rank, 2});
+  std::string y;
+  if (mode == "constant") {
+    std::string value;
+    if (const ir::Value* cv = node.input(2)) {
+      PT2TF_ASSIGN_OR_RETURN(value, ctx.GetAs(cv, {}));
+      PT2TF_ASSIGN_OR_RETURN(ir::Dims cs, ctx.Shape(cv));
+      if (!cs.empty()) value = ctx.Reshape(value, {}, t, node.name + "/value");
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(value, ctx.ConstScalar(node.input(0)->dtype, 0, node.name + "/value"));
+    }
+    tensorflow::NodeDef& def = ctx.AddOp("PadV2", node.name, {tv.tensor, pc, value});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tpaddings", tensorflow::DT_INT64);
+    y = def.name();
+  } else if (mode == "reflect" || mode == "edge") {
+    bool small = true;
+    for (int64_t a = 0; a < rank; ++a) {
+      if (mode == "reflect" && (before[a] >= xs[a] || after[a] >= xs[a]) && (before[a] || after[a]))
+        return NodeUnsupported(node, "reflect pads must be smaller than the dim");
+      small &= before[a] <= 1 && after[a] <= 1;
+    }
+    // Edge padding by one equals symmetric mirroring; wider edge pads have no TF op.
+    if (mode == "edge" && !small)
+      return NodeUnsupported(node, "attribute mode='edge' with pads > 1");
+    tensorflow::NodeDef& def = ctx.AddOp("MirrorPad", node.name, {tv.tensor, pc});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tpaddings", tensorflow::DT_INT64);
+    SetAttrString(def, "mode", mode == "reflect" ? "REFLECT" : "SYMMETRIC");
+    y = def.name();
+  } else {
+    return NodeUnsupported(node, "attribute mode='" + mode + "'");
+  }
+  ctx.Set(node.outputs[0], TfValue{y, tv.perm, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tf

@@ -1,0 +1,400 @@
+"""pt2tf's TensorFlow writers (frozen .pb and SavedModel) against PyTorch.
+
+Small torch models are exported with torch.onnx.export (legacy exporter, opset 17), converted
+with `pt2tf convert -o m.pb` / `-o m_saved/` (NCHW and --input-layout nhwc), run in
+TensorFlow on CPU and compared with PyTorch eval: max|diff| <= 1e-4 * max(1, max|ref|).
+Graph quality is checked on the .pb: no Transpose with --input-layout nhwc and at most one
+without for CNNs (plus one per NCHW image output, which keeps the PyTorch layout), no
+Identity/Dropout left but the outputs', no BatchNorm after a Conv.
+"""
+import os
+import pathlib
+import subprocess
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+import pytest
+
+from conftest import PT2TF, run_pt2tf
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+F = nn.functional
+
+
+def _randomize_bn(model):
+    """Non-trivial BatchNorm statistics so folding errors show up."""
+    g = torch.Generator().manual_seed(1)
+    for m in model.modules():
+        if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            n = m.num_features
+            m.running_mean.copy_(torch.rand(n, generator=g) * 2 - 1)
+            m.running_var.copy_(torch.rand(n, generator=g) * 1.5 + 0.5)
+            m.weight.data.copy_(torch.rand(n, generator=g) + 0.5)
+            m.bias.data.copy_(torch.rand(n, generator=g) * 2 - 1)
+    return model
+
+
+class ConvBnPoolLinear(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1, self.b1 = nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8)
+        self.c2, self.b2 = nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.drop = nn.Dropout(0.3)
+        self.fc = nn.Linear(8 * 4 * 4, 10)  # flatten of a 4x4 NHWC map: weights permuted
+
+    def forward(self, x):
+        x = F.relu(self.b1(self.c1(x)))
+        x = F.relu6(self.b2(self.c2(x)))
+        return self.fc(self.drop(torch.flatten(self.pool(x), 1)))
+
+
+class ConvVariants(nn.Module):
+    """Grouped, dilated, strided, asymmetric (ZeroPad2d, EfficientNet style) and 'same'."""
+
+    def __init__(self):
+        super().__init__()
+        self.grouped = nn.Conv2d(4, 8, 3, padding=1, groups=2)
+        self.dilated = nn.Conv2d(8, 8, 3, padding=2, dilation=2, bias=False)
+        self.pad = nn.ZeroPad2d((0, 1, 0, 1))
+        self.strided = nn.Conv2d(8, 12, 3, stride=2)
+        self.dw = nn.Conv2d(12, 24, 5, stride=1, padding=2, groups=12)  # multiplier 2
+        self.same = nn.Conv2d(24, 6, 4, padding="same")
+        self.rect = nn.Conv2d(6, 6, (1, 3), stride=(2, 1), padding=(0, 1))
+        self.dw_asym = nn.Conv2d(6, 6, 3, stride=2, padding=1, groups=6)
+
+    def forward(self, x):
+        x = F.leaky_relu(self.grouped(x), 0.1)
+        x = F.elu(self.dilated(x))
+        x = self.strided(self.pad(x))
+        x = F.silu(self.dw(x))
+        x = self.rect(self.same(x))
+        return self.dw_asym(x)
+
+
+class Pools(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+
+    def forward(self, x):
+        x = self.conv(x)
+        a = F.max_pool2d(x, 3, stride=2, padding=1)
+        b = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+        c = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=True)
+        d = F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False)
+        e = F.avg_pool2d(x, 2, stride=2, ceil_mode=True)
+        f = F.avg_pool2d(x, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=True)
+        g = F.max_pool2d(-x, 2, stride=2, ceil_mode=True)  # negative: padding must not win
+        gap = F.adaptive_avg_pool2d(x, 1)
+        gmp = F.adaptive_max_pool2d(x, 1)
+        return torch.cat([t.flatten(1) for t in (a, b, c, d, e, f, g, gap, gmp)], 1)
+
+
+class SeBlock(nn.Module):
+    """MobileNetV3/EfficientNet-like: expand, depthwise, squeeze-excite, project, residual."""
+
+    def __init__(self, c=8):
+        super().__init__()
+        self.expand, self.bn0 = nn.Conv2d(c, 4 * c, 1, bias=False), nn.BatchNorm2d(4 * c)
+        self.dw, self.bn1 = nn.Conv2d(4 * c, 4 * c, 3, padding=1, groups=4 * c, bias=False), nn.BatchNorm2d(4 * c)
+        self.se_reduce, self.se_expand = nn.Conv2d(4 * c, 2, 1), nn.Conv2d(2, 4 * c, 1)
+        self.project, self.bn2 = nn.Conv2d(4 * c, c, 1, bias=False), nn.BatchNorm2d(c)
+
+    def forward(self, x):
+        y = F.hardswish(self.bn0(self.expand(x)))
+        y = F.silu(self.bn1(self.dw(y)))
+        s = F.adaptive_avg_pool2d(y, 1)
+        s = F.hardsigmoid(self.se_expand(F.relu(self.se_reduce(s))))
+        y = self.bn2(self.project(y * s))
+        return x + y
+
+
+class SeNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem, self.bn = nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.block = SeBlock(8)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = self.block(F.hardswish(self.bn(self.stem(x))))
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)  # 1x1 spatial: no weight permutation
+        return torch.softmax(self.fc(x), dim=1)
+
+
+class Inception(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.b1 = nn.Conv2d(3, 4, 1)
+        self.b2 = nn.Conv2d(3, 4, 3, padding=1)
+        self.b3 = nn.Conv2d(3, 4, 5, padding=2)
+        self.bn = nn.BatchNorm2d(12)  # after a Concat: not foldable, FusedBatchNormV3
+        self.fc = nn.Linear(12 * 3 * 3, 7)
+
+    def forward(self, x):
+        y = torch.cat([F.relu(self.b1(x)), torch.tanh(self.b2(x)), torch.sigmoid(self.b3(x))], 1)
+        y = F.gelu(self.bn(y))
+        y = F.max_pool2d(y, 3, stride=3)
+        m = y.mean(dim=(2, 3), keepdim=True)
+        y = y - m
+        return self.fc(y.reshape(y.shape[0], -1))
+
+
+class Heads(nn.Module):
+    """Layout-sensitive ops on NHWC activations: channel slicing, split, sum over C, permute."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.prelu = nn.PReLU(8)
+        self.up = nn.ConvTranspose2d(8, 4, 3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        x = self.prelu(self.conv(x))
+        a, b = torch.split(x, [3, 5], dim=1)
+        c = x[:, 2:6, 1:-1:2, :]
+        s = x.sum(dim=1, keepdim=True)
+        u = self.up(x)
+        return (a.mean(dim=(1, 2)), b.amax(dim=(2, 3)), c, s, u, x.permute(0, 2, 3, 1))
+
+
+class BnNotAfterConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn_in = nn.BatchNorm2d(3)
+        self.conv = nn.Conv2d(3, 6, 3)
+        self.fc = nn.Linear(6 * 6 * 6, 8)
+        self.bn1d = nn.BatchNorm1d(8)
+
+    def forward(self, x):
+        x = F.relu(self.conv(self.bn_in(x)))
+        return self.bn1d(self.fc(x.flatten(1)))
+
+
+class Conv1d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv1d(4, 8, 3, padding=1)
+        self.bn = nn.BatchNorm1d(8)
+        self.c2 = nn.Conv1d(8, 8, 3, stride=2, groups=8)
+
+    def forward(self, x):
+        x = F.relu(self.bn(self.c1(x)))
+        return F.max_pool1d(self.c2(x), 2)
+
+
+# name: (factory, input shape, checked as a CNN for graph quality). "pools" flattens NCHW
+# maps into its output, which needs their NCHW element order: Transposes are semantic there.
+MODELS = {
+    "conv_bn_pool_linear": (ConvBnPoolLinear, (2, 3, 16, 16), True),
+    "conv_variants": (ConvVariants, (1, 4, 17, 15), True),
+    "pools": (Pools, (1, 3, 11, 10), False),
+    "se_net": (SeNet, (1, 3, 16, 16), True),
+    "inception": (Inception, (1, 3, 9, 9), True),
+    "heads": (Heads, (1, 3, 8, 8), False),
+    "bn_not_after_conv": (BnNotAfterConv, (2, 3, 8, 8), True),
+    "conv1d": (Conv1d, (1, 4, 20), False),
+}
+
+
+NEEDS_FOLDING = {"conv_variants"}
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory):
+    """name -> (onnx path, input, PyTorch outputs); each model exported once per session."""
+    import onnx
+    import onnx.shape_inference
+
+    cache = {}
+    root = tmp_path_factory.mktemp("tf_writer")
+
+    def get(name):
+        if name in cache:
+            return cache[name]
+        factory, shape, _ = MODELS[name]
+        torch.manual_seed(0)
+        model = _randomize_bn(factory()).eval()
+        x = torch.randn(*shape)
+        with torch.no_grad():
+            ref = model(x)
+        ref = [t.numpy() for t in (ref if isinstance(ref, tuple) else (ref,))]
+        path = root / f"{name}.onnx"
+        names = [f"out{i}" for i in range(len(ref))] if len(ref) > 1 else ["output"]
+        torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17,
+                          input_names=["input"], output_names=names)
+        if name in NEEDS_FOLDING:
+            # The exporter computes ZeroPad2d's pads with a reversing Slice it cannot fold;
+            # ORT folds it until pt2tf's constant folding (branch ir-passes) reaches convert.
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+            opts.optimized_model_filepath = str(path)
+            ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        # Intermediate shapes, until pt2tf's own shape inference reaches convert.
+        onnx.save(onnx.shape_inference.infer_shapes(onnx.load(str(path))), str(path))
+        cache[name] = (path, x.numpy(), dict(zip(names, ref)))
+        return cache[name]
+
+    return get
+
+
+def tf_module():
+    import tensorflow as tf
+    return tf
+
+
+def load_graph_def(pb):
+    tf = tf_module()
+    gd = tf.compat.v1.GraphDef()
+    gd.ParseFromString(pathlib.Path(pb).read_bytes())
+    return gd
+
+
+def run_frozen(pb, feeds, outputs):
+    tf = tf_module()
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.import_graph_def(load_graph_def(pb), name="")
+    with tf.compat.v1.Session(graph=graph) as sess:
+        got = sess.run([f"{o}:0" for o in outputs], {f"{k}:0": v for k, v in feeds.items()})
+    return dict(zip(outputs, got))
+
+
+def run_saved(directory, feeds):
+    tf = tf_module()
+    loaded = tf.saved_model.load(str(directory))
+    fn = loaded.signatures["serving_default"]
+    out = fn(**{k: tf.constant(v) for k, v in feeds.items()})
+    return {k: v.numpy() for k, v in out.items()}
+
+
+def assert_close(got, ref, what):
+    for name, r in ref.items():
+        g = got[name]
+        assert g.shape == r.shape, f"{what} {name}: shape {g.shape} != {r.shape}"
+        diff = float(np.max(np.abs(g - r))) if r.size else 0.0
+        tol = 1e-4 * max(1.0, float(np.max(np.abs(r))) if r.size else 1.0)
+        assert diff <= tol, f"{what} {name}: max|diff| {diff} > {tol}"
+
+
+def check_quality(pb, nhwc, outputs, cnn):
+    """Outputs keep the IR (NCHW) layout, so each image-shaped output may need a Transpose."""
+    n_outputs = len(outputs)
+    ops = [(n.name, n.op, list(n.input)) for n in load_graph_def(pb).node]
+    kinds = [op for _, op, _ in ops]
+    assert "Dropout" not in kinds
+    assert kinds.count("Identity") == n_outputs, f"Identity leftovers in {kinds}"
+    producers = {name: op for name, op, _ in ops}
+    for name, op, inputs in ops:
+        if op in ("FusedBatchNormV3", "FusedBatchNorm"):
+            src = producers.get(inputs[0].split(":")[0])
+            assert src not in ("Conv2D", "DepthwiseConv2dNative", "BiasAdd"), f"BN after conv: {name}"
+    if cnn:
+        limit = (0 if nhwc else 1) + sum(1 for r in outputs.values() if r.ndim >= 3)
+        assert kinds.count("Transpose") <= limit, f"{kinds.count('Transpose')} Transposes: {kinds}"
+    return kinds
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_frozen_graph_matches_pytorch(name, exported, tmp_path):
+    onnx_path, x, ref = exported(name)
+    for layout in ("nchw", "nhwc"):
+        pb = tmp_path / f"{name}_{layout}.pb"
+        run_pt2tf("convert", "-i", onnx_path, "-o", pb, "--input-layout", layout)
+        feed = x if layout == "nchw" or x.ndim < 3 else np.moveaxis(x, 1, -1)
+        got = run_frozen(pb, {"input": feed}, list(ref))
+        assert_close(got, ref, f"{name} ({layout})")
+        check_quality(pb, layout == "nhwc", ref, MODELS[name][2])
+
+
+@pytest.mark.parametrize("name", ["conv_bn_pool_linear", "heads"])
+def test_saved_model_matches_pytorch(name, exported, tmp_path):
+    onnx_path, x, ref = exported(name)
+    out = tmp_path / "saved"
+    run_pt2tf("convert", "-i", onnx_path, "-o", f"{out}/")
+    assert (out / "saved_model.pb").is_file() and (out / "variables").is_dir()
+    assert_close(run_saved(out, {"input": x}), ref, name)
+    # Converting again replaces the previous SavedModel.
+    run_pt2tf("convert", "-i", onnx_path, "-o", out)
+    assert_close(run_saved(out, {"input": x}), ref, name)
+
+
+def test_saved_model_cli_shows_signature(exported, tmp_path):
+    onnx_path, _, _ = exported("conv_bn_pool_linear")
+    out = tmp_path / "m_saved"
+    run_pt2tf("convert", "-i", onnx_path, "-o", f"{out}/")
+    cli = pathlib.Path(os.environ.get("VIRTUAL_ENV", ".venv")) / "bin" / "saved_model_cli"
+    if not cli.exists():
+        cli = pathlib.Path(__file__).resolve().parents[2] / ".venv" / "bin" / "saved_model_cli"
+    proc = subprocess.run([str(cli), "show", "--all", "--dir", str(out)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "signature_def['serving_default']" in proc.stdout
+    assert "tensorflow/serving/predict" in proc.stdout
+    assert "name: input:0" in proc.stdout and "name: output:0" in proc.stdout
+
+
+def test_one_read_three_outputs(exported, tmp_path):
+    onnx_path, x, ref = exported("se_net")
+    run_pt2tf("convert", "-i", onnx_path, "-o", tmp_path / "a.onnx", "-o", tmp_path / "a.pb",
+              "-o", f"{tmp_path / 'a_saved'}/")
+    assert_close(run_frozen(tmp_path / "a.pb", {"input": x}, list(ref)), ref, "pb")
+    assert_close(run_saved(tmp_path / "a_saved", {"input": x}), ref, "saved")
+
+
+def _leftovers(directory):
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_unsupported_op_is_refused_cleanly(tmp_path):
+    import onnx
+    import onnx.helper as oh
+
+    x = oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 2])
+    y = oh.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [])
+    graph = oh.make_graph([oh.make_node("Det", ["x"], ["y"], name="the_det")], "g", [x], [y])
+    model = oh.make_model(graph, opset_imports=[oh.make_opsetid("", 17)])
+    src = tmp_path / "det.onnx"
+    onnx.save(model, str(src))
+    for out in ("det.pb", "det_saved/"):
+        proc = run_pt2tf("convert", "-i", src, "-o", f"{tmp_path}/{out}", check=False)
+        assert proc.returncode == 1
+        err = proc.stderr.strip()
+        assert len(err.splitlines()) == 1
+        assert "Det" in err and "the_det" in err and out.rstrip("/") in err
+    assert _leftovers(tmp_path) == ["det.onnx"]
+
+
+def test_unsupported_attribute_is_refused(tmp_path):
+    import onnx
+    import onnx.helper as oh
+
+    x = oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 1, 4, 4])
+    y = oh.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 1, 3, 3])
+    node = oh.make_node("MaxPool", ["x"], ["y"], name="dilated_pool", kernel_shape=[2, 2],
+                        dilations=[2, 2], pads=[1, 1, 1, 1])
+    model = oh.make_model(oh.make_graph([node], "g", [x], [y]),
+                          opset_imports=[oh.make_opsetid("", 17)])
+    src = tmp_path / "pool.onnx"
+    onnx.save(model, str(src))
+    proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "pool.pb", check=False)
+    assert proc.returncode == 1
+    assert "dilated_pool" in proc.stderr and "dilations" in proc.stderr
+    assert _leftovers(tmp_path) == ["pool.onnx"]
+
+
+def test_refuses_to_replace_a_foreign_directory(exported, tmp_path):
+    onnx_path, _, _ = exported("conv_bn_pool_linear")
+    target = tmp_path / "mine"
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    proc = run_pt2tf("convert", "-i", onnx_path, "-o", target, check=False)
+    assert proc.returncode != 0
+    assert "notes.txt" in proc.stderr
+    assert _leftovers(target) == ["notes.txt"]
+    assert _leftovers(tmp_path) == ["mine"]
