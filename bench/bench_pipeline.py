@@ -50,19 +50,22 @@ def convert_one(tool, name, mdir, out, args):
         binary = tools.pt2tf_binary(args.build)
         outputs = [out / "pt2tf.onnx", out / "pt2tf.pb"]
         run = tools.convert(tools.pt2tf_cmd(binary, pth, outputs, model=name), outputs,
-                            args.repeat, budget_seconds=args.budget)
+                            args.repeat, budget_seconds=args.budget,
+                            timeout=args.timeout)
         artifact = ("pb", outputs[1], "nchw")
     elif tool == "classic":
         saved = out / "classic_saved"
         outputs = [out / "classic.onnx", saved]
         run = tools.convert(tools.classic_cmd(tools.VENV_ONNXTF / "python", name, pth,
                                               outputs[0], saved), outputs, args.repeat,
-                            budget_seconds=args.budget)
+                            budget_seconds=args.budget,
+                            timeout=args.timeout)
         artifact = ("savedmodel", saved, "nchw")
     else:
         saved = out / "onnx2tf_saved"
         run = tools.convert(tools.onnx2tf_cmd(onnx_file, saved), [saved], args.repeat,
-                            cwd=tools.onnx2tf_workdir(args.results), budget_seconds=args.budget)
+                            cwd=tools.onnx2tf_workdir(args.results), budget_seconds=args.budget,
+                            timeout=args.timeout)
         artifact = ("savedmodel", saved, "nhwc")
     return {"seconds": run.seconds, "cpu_seconds": run.cpu_seconds,
             "peak_rss_mb": run.peak_rss_mb, "runs": run.runs}, artifact
@@ -284,6 +287,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3, help="fresh runs per conversion")
     ap.add_argument("--budget", type=float, default=240,
                     help="seconds per tool and model after which no further run starts")
+    ap.add_argument("--timeout", type=float, default=2700,
+                    help="seconds after which one conversion run is killed and reported as such")
     ap.add_argument("--runs", type=int, default=20, help="timed inference runs")
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--results", default=str(models.RESULTS))

@@ -46,7 +46,7 @@ def quiet_env():
     return env
 
 
-def convert(cmd, outputs, repeat, cwd=None, budget_seconds=None):
+def convert(cmd, outputs, repeat, cwd=None, budget_seconds=None, timeout=None):
     """Median wall time / peak RSS of `cmd` over `repeat` fresh runs; outputs removed first.
 
     `budget_seconds` stops repeating once the runs so far took that long (measure.median_runs).
@@ -58,7 +58,10 @@ def convert(cmd, outputs, repeat, cwd=None, budget_seconds=None):
             remove(out)
     try:
         run = measure.median_runs(cmd, repeat=repeat, env=quiet_env(), cwd=cwd,
-                                  before_each=clean, budget_seconds=budget_seconds)
+                                  before_each=clean, budget_seconds=budget_seconds,
+                                  timeout=timeout)
+    except measure.TimedOut:
+        raise Unavailable(f"did not finish within {timeout / 60:.0f} min (killed)") from None
     except RuntimeError as e:
         lines = [l.strip() for l in str(e).splitlines() if l.strip()]
         raise Unavailable(lines[-1][:200] if lines else "failed") from None
