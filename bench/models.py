@@ -141,8 +141,9 @@ def build_keras(name, input_shape):
         ])
     cls = getattr(tf.keras.applications, spec.keras)
     kwargs = dict(weights=None, input_shape=(h, w, c), classes=1000)
-    if spec.keras.startswith(("EfficientNet", "MobileNetV3")):
+    if spec.keras.startswith("MobileNetV3"):
         kwargs["include_preprocessing"] = False  # the PyTorch models take normalised input
+    # (Keras' EfficientNet always starts with Rescaling + Normalization: two cheap ops.)
     return cls(**kwargs)
 
 
