@@ -25,6 +25,13 @@ test: setup-venv build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	.venv/bin/python -m pytest tests/python -n $(JOBS) -q
 
+# The comparison benchmarks (bench/README.md); creates the peers' venvs on first use.
+bench: build
+	bench/setup_peers.sh
+	.venv/bin/python bench/bench_pipeline.py
+	.venv/bin/python bench/bench_onnx_export.py
+	.venv/bin/python bench/bench_onnx_to_tf.py
+
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cc')
 

@@ -7,7 +7,9 @@ import os
 import platform
 import statistics
 import subprocess
+import signal
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 
@@ -17,16 +19,32 @@ class Run:
     seconds: float
     peak_rss_mb: float
     stdout: str
+    runs: int = 1  # how many runs the medians are over
+    cpu_seconds: float = 0.0  # user + system CPU time: less sensitive to a busy machine
 
 
-def run_measured(cmd, env=None, cwd=None):
-    """One fresh run: (wall seconds, peak RSS MiB, stdout)."""
+class TimedOut(RuntimeError):
+    """The command ran longer than its timeout and was killed (with its process group)."""
+
+
+def run_measured(cmd, env=None, cwd=None, timeout=None):
+    """One fresh run: (wall seconds, peak RSS MiB, stdout). Raises TimedOut or RuntimeError."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(list(map(str, cmd)), stdout=out, stderr=err, env=env, cwd=cwd)
+        # Own session, so a timeout can end the tool and any helper processes it started.
+        proc = subprocess.Popen(list(map(str, cmd)), stdout=out, stderr=err, env=env, cwd=cwd,
+                                start_new_session=True)
+        timer = None
+        if timeout is not None:
+            timer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
+            timer.start()
         # wait4 (not wait) so the rusage is this child's own, not all children's.
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - t0
+        if timer is not None:
+            timer.cancel()
+            if seconds >= timeout:
+                raise TimedOut(f"{' '.join(map(str, cmd[:2]))} killed after {timeout:.0f} s")
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
@@ -34,18 +52,27 @@ def run_measured(cmd, env=None, cwd=None):
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
                                f"{err.read().decode(errors='replace')[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024.0, stdout)
+    return Run(seconds, usage.ru_maxrss / 1024.0, stdout,
+               cpu_seconds=usage.ru_utime + usage.ru_stime)
 
 
-def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None):
-    """Median wall time and median peak RSS over `repeat` fresh runs."""
+def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seconds=None,
+                timeout=None):
+    """Median wall time and median peak RSS over `repeat` fresh runs.
+
+    With `budget_seconds`, no further run starts once the runs so far took longer than that
+    (so a tool needing many minutes per run is measured fewer times); Run.runs says how many.
+    """
     runs = []
     for _ in range(repeat):
         if before_each:
             before_each()
-        runs.append(run_measured(cmd, env=env, cwd=cwd))
+        runs.append(run_measured(cmd, env=env, cwd=cwd, timeout=timeout))
+        if budget_seconds is not None and sum(r.seconds for r in runs) > budget_seconds:
+            break
     return Run(statistics.median(r.seconds for r in runs),
-               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout)
+               statistics.median(r.peak_rss_mb for r in runs), runs[-1].stdout, len(runs),
+               statistics.median(r.cpu_seconds for r in runs))
 
 
 def warm_cache(path):

@@ -12,7 +12,9 @@ for name in onnxtf onnx2tf; do
   want=$(sha256sum "$req" | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "setup_peers: creating $venv"
-    [ -x $venv/bin/python ] || "$PY" -m venv $venv
+    # --clear: start empty, so packages of an older pin set cannot linger. venv refuses a
+    # symlinked directory, so resolve it (the venvs may live outside the tree, symlinked in).
+    "$PY" -m venv --clear "$(readlink -f $venv)"
     $venv/bin/python -m pip install -q --upgrade pip
     $venv/bin/python -m pip install -q -r "$req"
     echo "$want" > "$stamp"
