@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup setup-venv build demo test test-cpp test-python bench format clean
+.PHONY: all setup setup-venv build demo test bench format clean
 
 all: build
 
@@ -14,8 +14,13 @@ setup:
 setup-venv:
 	scripts/setup.sh --venv
 
+# ccache, when installed, makes rebuilds and fresh clones fast (paths relative to the clone).
+CCACHE := $(shell command -v ccache 2>/dev/null)
+export CCACHE_BASEDIR := $(CURDIR)
+
 build: setup
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
+	  $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(g++ cmake ninja-build make protobuf-compiler libprotobuf-dev nlohmann-json3-dev
-  libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libbenchmark-dev clang-format
+  libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libbenchmark-dev clang-format ccache
   python3 python3-venv python3-pip)
 
 missing=()
