@@ -3,11 +3,13 @@
 Peak RSS comes from the kernel's rusage of the finished child (ru_maxrss), so it covers the
 whole process tree's largest member: the tool itself, not this script.
 """
+import json
 import os
 import platform
 import statistics
 import subprocess
 import signal
+import sys
 import tempfile
 import threading
 import time
@@ -27,33 +29,40 @@ class TimedOut(RuntimeError):
     """The command ran longer than its timeout and was killed (with its process group)."""
 
 
+SPAWNER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "spawn_measured.py")
+
+
 def run_measured(cmd, env=None, cwd=None, timeout=None):
-    """One fresh run: (wall seconds, peak RSS MiB, stdout). Raises TimedOut or RuntimeError."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """One fresh run: (wall seconds, peak RSS MiB, stdout). Raises TimedOut or RuntimeError.
+
+    The tool is started by bench/spawn_measured.py, which times it and reports its own
+    rusage, so neither this process's size nor the spawner's start-up is counted."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(suffix=".json") as result:
         t0 = time.perf_counter()
         # Own session, so a timeout can end the tool and any helper processes it started.
-        proc = subprocess.Popen(list(map(str, cmd)), stdout=out, stderr=err, env=env, cwd=cwd,
+        proc = subprocess.Popen([sys.executable, "-S", SPAWNER, result.name,
+                                 *map(str, cmd)], stdout=out, stderr=err, env=env, cwd=cwd,
                                 start_new_session=True)
         timer = None
         if timeout is not None:
             timer = threading.Timer(timeout, os.killpg, (proc.pid, signal.SIGKILL))
             timer.start()
-        # wait4 (not wait) so the rusage is this child's own, not all children's.
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - t0
+        proc.wait()
+        elapsed = time.perf_counter() - t0
         if timer is not None:
             timer.cancel()
-            if seconds >= timeout:
+            if elapsed >= timeout:
                 raise TimedOut(f"{' '.join(map(str, cmd[:2]))} killed after {timeout:.0f} s")
-        proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
                                f"{err.read().decode(errors='replace')[-3000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024.0, stdout,
-               cpu_seconds=usage.ru_utime + usage.ru_stime)
+        usage = json.load(open(result.name))
+    return Run(usage["seconds"], usage["maxrss_kb"] / 1024.0, stdout,
+               cpu_seconds=usage["cpu_seconds"])
 
 
 def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seconds=None,
