@@ -28,7 +28,9 @@ demo: build
 
 test: setup-venv build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
-	.venv/bin/python -m pytest tests/python -n $(JOBS) -q
+	# One pytest process per file: TensorFlow and torchvision (triton) imported into one
+	# process can crash it, and a shared xdist worker would mix files that import each.
+	for f in tests/python/test_*.py; do .venv/bin/python -m pytest $$f -n $(JOBS) -q -p no:cacheprovider || exit 1; done
 
 # The comparison benchmarks (bench/README.md); creates the peers' venvs on first use.
 bench: build
