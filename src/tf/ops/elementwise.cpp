@@ -84,10 +84,21 @@ Status EmitIdentity(const ir::Node& node, EmitContext& ctx) {
       if (!t || t->numel() != 1 || t->ElementAsInt(0) != 0)
         return NodeUnsupported(node, "training_mode must be a constant false");
     }
-    PT2TF_RETURN_IF_ERROR(RequireUnused(node, 1, ctx));
   }
   PT2TF_ASSIGN_OR_RETURN(TfValue in, ctx.Get(node.input(0)));
   ctx.Set(node.outputs[0], in);
+  if (node.op_type == "Dropout" && node.outputs.size() > 1 && ctx.IsUsed(node.outputs[1])) {
+    // Inference: nothing is dropped, the mask is all true.
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/shape", {in.tensor});
+    SetAttrType(shape, "T", t);
+    SetAttrType(shape, "out_type", tensorflow::DT_INT64);
+    PT2TF_ASSIGN_OR_RETURN(std::string on, ctx.ConstScalar(DType::kBool, 1, node.name + "/true"));
+    tensorflow::NodeDef& fill = ctx.AddOp("Fill", node.name + "/mask", {shape.name(), on});
+    SetAttrType(fill, "T", tensorflow::DT_BOOL);
+    SetAttrType(fill, "index_type", tensorflow::DT_INT64);
+    ctx.Set(node.outputs[1], TfValue{fill.name(), in.perm, in.flat});
+  }
   return OkStatus();
 }
 
