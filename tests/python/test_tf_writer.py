@@ -1,8 +1,9 @@
 """pt2tf's TensorFlow writers (frozen .pb and SavedModel) against PyTorch.
 
-Small torch models are exported with torch.onnx.export (legacy exporter, opset 17), converted
-with `pt2tf convert -o m.pb` / `-o m_saved/` (NCHW and --input-layout nhwc), run in
-TensorFlow on CPU and compared with PyTorch eval: max|diff| <= 1e-4 * max(1, max|ref|).
+Small torch models are exported with torch.onnx.export (opset 17: the legacy exporter for
+all, dynamo=True for a few), converted with `pt2tf convert -o m.pb` / `-o m_saved/` (NCHW
+and --input-layout nhwc), run in TensorFlow on CPU and compared with PyTorch eval:
+max|diff| <= 1e-4 * max(1, max|ref|).
 Graph quality is checked on the .pb: no Transpose with --input-layout nhwc and at most one
 without for CNNs (plus one per NCHW image output, which keeps the PyTorch layout), no
 Identity/Dropout left but the outputs', no BatchNorm after a Conv.
@@ -205,9 +206,9 @@ def exported(tmp_path_factory):
     cache = {}
     root = tmp_path_factory.mktemp("tf_writer")
 
-    def get(name):
-        if name in cache:
-            return cache[name]
+    def get(name, dynamo=False):
+        if (name, dynamo) in cache:
+            return cache[(name, dynamo)]
         factory, shape, _ = MODELS[name]
         torch.manual_seed(0)
         model = _randomize_bn(factory()).eval()
@@ -215,12 +216,12 @@ def exported(tmp_path_factory):
         with torch.no_grad():
             ref = model(x)
         ref = [t.numpy() for t in (ref if isinstance(ref, tuple) else (ref,))]
-        path = root / f"{name}.onnx"
+        path = root / f"{name}{'_dynamo' if dynamo else ''}.onnx"
         names = [f"out{i}" for i in range(len(ref))] if len(ref) > 1 else ["output"]
-        torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17,
+        torch.onnx.export(model, (x,), str(path), dynamo=dynamo, opset_version=17,
                           input_names=["input"], output_names=names)
-        cache[name] = (path, x.numpy(), dict(zip(names, ref)))
-        return cache[name]
+        cache[(name, dynamo)] = (path, x.numpy(), dict(zip(names, ref)))
+        return cache[(name, dynamo)]
 
     return get
 
@@ -251,9 +252,14 @@ def check_quality(ops, nhwc, outputs, cnn):
     return kinds
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_frozen_graph_matches_pytorch(name, exported, tmp_path, tf_runner):
-    onnx_path, x, ref = exported(name)
+CASES = [(name, False) for name in sorted(MODELS)] + [
+    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d")]
+
+
+@pytest.mark.parametrize("name,dynamo", CASES)
+def test_frozen_graph_matches_pytorch(name, dynamo, exported, tmp_path, tf_runner):
+    """Both exporters: legacy (dynamo=False) for all models, dynamo=True for a few."""
+    onnx_path, x, ref = exported(name, dynamo)
     for layout in ("nchw", "nhwc"):
         pb = tmp_path / f"{name}_{layout}.pb"
         run_pt2tf("convert", "-i", onnx_path, "-o", pb, "--input-layout", layout)

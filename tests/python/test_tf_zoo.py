@@ -86,6 +86,44 @@ def test_zoo_model_in_tensorflow(name, cache, tmp_path, tf_runner):
         cache.forget(name)
 
 
+EXPORTED_CI = [("resnet18", "legacy"), ("resnet18", "dynamo"), ("mobilenet_v3_small", "dynamo"),
+               ("efficientnet-b0", "legacy"), ("efficientnet-b0", "dynamo"),
+               ("efficientnet_b0", "dynamo")]
+
+
+def exported_cases():
+    if os.environ.get("PT2TF_TF_ZOO") == "all":
+        return [(n, e) for n in zoo_names() for e in ("legacy", "dynamo")]
+    return EXPORTED_CI
+
+
+@pytest.mark.parametrize("name,exporter", exported_cases())
+def test_exported_onnx_in_tensorflow(name, exporter, cache, tmp_path, tf_runner):
+    """ONNX files made by torch.onnx.export (opset 17, either exporter) → .pb → TensorFlow."""
+    import torch
+
+    model = cache.model(name)
+    if hasattr(model, "set_swish"):  # efficientnet_pytorch's export-friendly Swish
+        model.set_swish(memory_efficient=False)
+    shape = zh.default_input_shape(name)
+    x = zh.random_input(shape)
+    ref = zh.torch_reference(model, x)
+    onnx_path = tmp_path / f"{name}.onnx"
+    try:
+        torch.onnx.export(model, (torch.from_numpy(x),), str(onnx_path), opset_version=17,
+                          dynamo=exporter == "dynamo", input_names=["input"],
+                          output_names=["output"])
+        for layout in ("nchw", "nhwc"):
+            pb = tmp_path / f"{name}_{layout}.pb"
+            zh.run_pt2tf("convert", "-i", onnx_path, "-o", pb, "--input-layout", layout)
+            feed = x if layout == "nchw" else np.moveaxis(x, 1, -1)
+            got = tf_runner.run_frozen(pb, {"input": feed}, ["output"])["output"]
+            zh.assert_close(got, ref, f"{name} ({exporter} export, {layout})")
+            check_graph(tf_runner.nodes(pb), nhwc=layout == "nhwc")
+    finally:
+        cache.forget(name)
+
+
 def test_whole_model_pickle_to_tensorflow(cache, tmp_path, tf_runner):
     checkpoint, model = cache.whole_model("civilnet")
     x = zh.random_input(zh.default_input_shape("civilnet"))

@@ -71,7 +71,11 @@ class TfRunner:
     def close(self):
         if self._proc and self._proc.poll() is None:
             self._proc.stdin.close()
-            self._proc.wait(timeout=60)
+            try:
+                self._proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:  # TensorFlow's teardown can hang: ours to end
+                self._proc.kill()
+                self._proc.wait()
         self._tmp.cleanup()
 
 
