@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/inspect_tf.h"
 #include "pt2tf/hash.h"
 #include "pt2tf/io/checkpoint.h"
+#include "pt2tf/tf/tf_inspect.h"
 
 namespace pt2tf::cli {
 namespace {
@@ -145,6 +147,7 @@ void PrintText(const Checkpoint& c, const std::vector<std::string>& hashes) {
 }
 
 int RunInspect(const InspectOptions& options) {
+  if (tf::LooksLikeTfModel(options.path)) return RunInspectTf(options.path, options.json);
   Result<Checkpoint> ckpt = LoadCheckpoint(options.path);
   if (!ckpt.ok()) return ReportError(ckpt.status());
   std::vector<std::string> hashes;
@@ -171,7 +174,7 @@ Command AddInspectCommand(CLI::App& parent) {
       "inspect", "List a checkpoint's tensors (and module tree for whole-model pickles)");
   app->add_option("file", options->path,
                   "checkpoint: .pth/.pt (zip or legacy), TorchScript, "
-                  ".safetensors")
+                  ".safetensors; or a TensorFlow .pb / SavedModel directory")
       ->required();
   app->add_flag("--json", options->json, "print one JSON object instead of text");
   app->add_flag("--hash", options->hash,

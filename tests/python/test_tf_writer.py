@@ -355,3 +355,29 @@ def test_refuses_to_replace_a_foreign_directory(exported, tmp_path):
     assert "notes.txt" in proc.stderr
     assert _leftovers(target) == ["notes.txt"]
     assert _leftovers(tmp_path) == ["mine"]
+
+
+def test_inspect_reads_our_tf_outputs(exported, tmp_path):
+    from conftest import run_pt2tf_json
+
+    onnx_path, _, _ = exported("conv_bn_pool_linear")
+    run_pt2tf("convert", "-i", onnx_path, "-o", tmp_path / "m.pb", "-o", f"{tmp_path / 'm_saved'}/")
+    info = run_pt2tf_json("inspect", tmp_path / "m.pb", "--json")
+    assert info["format"] == "tf-graphdef"
+    assert info["inputs"] == [{"name": "input", "dtype": "float32", "shape": [2, 3, 16, 16]}]
+    assert [o["name"] for o in info["outputs"]] == ["output"]
+    assert info["ops"]["Conv2D"] == 1 and "FusedBatchNormV3" not in info["ops"]
+    # conv 3*8*9+8, depthwise 8*9+8, fc 128*10+10 floats
+    assert info["const_bytes"] >= 4 * (3 * 8 * 9 + 8 + 8 * 9 + 8 + 128 * 10 + 10)
+    saved = run_pt2tf_json("inspect", tmp_path / "m_saved", "--json")
+    assert saved["format"] == "tf-savedmodel" and saved["tags"] == ["serve"]
+    assert saved["outputs"] == [{"name": "output: output:0", "dtype": "float32", "shape": [2, 10]}]
+    assert saved["ops"] == info["ops"]
+
+
+def test_inspect_refuses_garbage_pb(tmp_path):
+    bad = tmp_path / "bad.pb"
+    bad.write_bytes(b"\xff\xff\xff\xff not a graph")
+    proc = run_pt2tf("inspect", bad, check=False)
+    assert proc.returncode == 1
+    assert len(proc.stderr.strip().splitlines()) == 1 and "bad.pb" in proc.stderr
