@@ -57,7 +57,8 @@ Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
   const std::vector<int64_t> tf_axes = TfAxes(tv.perm, axes);
   // Reduction over `tf_axes` (or the run-time axes tensor).
   const bool is_bool = t == tensorflow::DT_BOOL;
-  if (is_bool && node.op_type != "ReduceMax" && node.op_type != "ReduceMin") return NodeUnsupported(node, "bool input");
+  if (is_bool && node.op_type != "ReduceMax" && node.op_type != "ReduceMin")
+    return NodeUnsupported(node, "bool input");
   auto reduce = [&](const std::string& tf_op_in, const std::string& in, bool keep_dims,
                     const std::string& hint) {
     // bool max/min are TF's Any/All (which take no "T").
