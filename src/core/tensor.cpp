@@ -151,26 +151,63 @@ void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
     run *= shape_[inner - 1];
     --inner;
   }
-  std::vector<int64_t> index(inner, 0);
   const std::byte* base = storage_->bytes.data();
   const size_t run_bytes = static_cast<size_t>(run) * esize;
-  // Small runs are gathered into a buffer so the sink sees few, larger chunks.
-  std::vector<std::byte> buffer;
   const size_t kBufferBytes = 1 << 16;
+  if (run_bytes >= kBufferBytes) {  // big runs go to the sink as they are
+    std::vector<int64_t> index(inner, 0);
+    while (true) {
+      int64_t elem = offset_;
+      for (size_t i = 0; i < inner; ++i) elem += index[i] * strides_[i];
+      sink(ByteSpan(base + elem * esize, run_bytes));
+      size_t d = inner;
+      while (d > 0) {
+        if (++index[d - 1] < shape_[d - 1]) break;
+        index[d - 1] = 0;
+        --d;
+      }
+      if (d == 0) return;
+    }
+  }
+  // Small runs (a permuted weight is runs of one element) are gathered into a buffer,
+  // walking the innermost remaining dim in a tight loop so the sink sees large chunks.
+  const size_t last = inner - 1;
+  const int64_t last_count = shape_[last];
+  const int64_t last_step = strides_[last] * static_cast<int64_t>(esize);
+  std::vector<int64_t> index(last, 0);
+  std::vector<std::byte> buffer(kBufferBytes * 16);
+  size_t used = 0;
+  auto copy_run = [run_bytes](std::byte* dst, const std::byte* src) {
+    switch (run_bytes) {  // fixed sizes compile to single moves
+      case 1:
+        *dst = *src;
+        break;
+      case 2:
+        std::memcpy(dst, src, 2);
+        break;
+      case 4:
+        std::memcpy(dst, src, 4);
+        break;
+      case 8:
+        std::memcpy(dst, src, 8);
+        break;
+      default:
+        std::memcpy(dst, src, run_bytes);
+    }
+  };
   while (true) {
     int64_t elem = offset_;
-    for (size_t i = 0; i < inner; ++i) elem += index[i] * strides_[i];
-    ByteSpan chunk(base + elem * esize, run_bytes);
-    if (run_bytes >= kBufferBytes) {
-      sink(chunk);
-    } else {
-      buffer.insert(buffer.end(), chunk.begin(), chunk.end());
-      if (buffer.size() >= kBufferBytes) {
-        sink(ByteSpan(buffer.data(), buffer.size()));
-        buffer.clear();
+    for (size_t i = 0; i < last; ++i) elem += index[i] * strides_[i];
+    const std::byte* src = base + elem * esize;
+    for (int64_t j = 0; j < last_count; ++j, src += last_step) {
+      if (used + run_bytes > buffer.size()) {
+        sink(ByteSpan(buffer.data(), used));
+        used = 0;
       }
+      copy_run(buffer.data() + used, src);
+      used += run_bytes;
     }
-    size_t d = inner;
+    size_t d = last;
     while (d > 0) {
       if (++index[d - 1] < shape_[d - 1]) break;
       index[d - 1] = 0;
@@ -178,7 +215,7 @@ void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
     }
     if (d == 0) break;
   }
-  if (!buffer.empty()) sink(ByteSpan(buffer.data(), buffer.size()));
+  if (used) sink(ByteSpan(buffer.data(), used));
 }
 
 Tensor Tensor::ToContiguous() const {
@@ -206,25 +243,38 @@ double Tensor::ElementAsDouble(int64_t flat_index) const {
   const std::byte* p =
       storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_);
   switch (dtype_) {
-    case DType::kFloat64: return Load<double>(p);
-    case DType::kFloat32: return Load<float>(p);
-    case DType::kFloat16: return HalfToFloat(Load<uint16_t>(p));
+    case DType::kFloat64:
+      return Load<double>(p);
+    case DType::kFloat32:
+      return Load<float>(p);
+    case DType::kFloat16:
+      return HalfToFloat(Load<uint16_t>(p));
     case DType::kBFloat16: {
       uint32_t bits = static_cast<uint32_t>(Load<uint16_t>(p)) << 16;
       float f;
       std::memcpy(&f, &bits, 4);
       return f;
     }
-    case DType::kInt64: return static_cast<double>(Load<int64_t>(p));
-    case DType::kInt32: return Load<int32_t>(p);
-    case DType::kInt16: return Load<int16_t>(p);
-    case DType::kInt8: return Load<int8_t>(p);
-    case DType::kUInt8: return Load<uint8_t>(p);
-    case DType::kUInt16: return Load<uint16_t>(p);
-    case DType::kUInt32: return Load<uint32_t>(p);
-    case DType::kUInt64: return static_cast<double>(Load<uint64_t>(p));
-    case DType::kBool: return Load<uint8_t>(p) != 0;
-    default: return 0.0;
+    case DType::kInt64:
+      return static_cast<double>(Load<int64_t>(p));
+    case DType::kInt32:
+      return Load<int32_t>(p);
+    case DType::kInt16:
+      return Load<int16_t>(p);
+    case DType::kInt8:
+      return Load<int8_t>(p);
+    case DType::kUInt8:
+      return Load<uint8_t>(p);
+    case DType::kUInt16:
+      return Load<uint16_t>(p);
+    case DType::kUInt32:
+      return Load<uint32_t>(p);
+    case DType::kUInt64:
+      return static_cast<double>(Load<uint64_t>(p));
+    case DType::kBool:
+      return Load<uint8_t>(p) != 0;
+    default:
+      return 0.0;
   }
 }
 
@@ -232,16 +282,26 @@ int64_t Tensor::ElementAsInt(int64_t flat_index) const {
   const std::byte* p =
       storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_);
   switch (dtype_) {
-    case DType::kInt64: return Load<int64_t>(p);
-    case DType::kInt32: return Load<int32_t>(p);
-    case DType::kInt16: return Load<int16_t>(p);
-    case DType::kInt8: return Load<int8_t>(p);
-    case DType::kUInt8: return Load<uint8_t>(p);
-    case DType::kUInt16: return Load<uint16_t>(p);
-    case DType::kUInt32: return Load<uint32_t>(p);
-    case DType::kUInt64: return static_cast<int64_t>(Load<uint64_t>(p));
-    case DType::kBool: return Load<uint8_t>(p) != 0;
-    default: return static_cast<int64_t>(ElementAsDouble(flat_index));
+    case DType::kInt64:
+      return Load<int64_t>(p);
+    case DType::kInt32:
+      return Load<int32_t>(p);
+    case DType::kInt16:
+      return Load<int16_t>(p);
+    case DType::kInt8:
+      return Load<int8_t>(p);
+    case DType::kUInt8:
+      return Load<uint8_t>(p);
+    case DType::kUInt16:
+      return Load<uint16_t>(p);
+    case DType::kUInt32:
+      return Load<uint32_t>(p);
+    case DType::kUInt64:
+      return static_cast<int64_t>(Load<uint64_t>(p));
+    case DType::kBool:
+      return Load<uint8_t>(p) != 0;
+    default:
+      return static_cast<int64_t>(ElementAsDouble(flat_index));
   }
 }
 

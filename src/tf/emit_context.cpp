@@ -156,7 +156,7 @@ std::string EmitContext::ConstI64(const std::vector<int64_t>& values, const std:
   return AddConst(std::move(t).value(), hint).value();
 }
 
-Result<std::string> EmitContext::ConstScalar(DType dtype, double v, const std::string& hint) {
+Result<Tensor> ScalarTensor(DType dtype, double v) {
   std::vector<std::byte> bytes(ElementSize(dtype));
   auto put = [&](auto x) { std::memcpy(bytes.data(), &x, sizeof(x)); };
   switch (dtype) {
@@ -198,7 +198,11 @@ Result<std::string> EmitContext::ConstScalar(DType dtype, double v, const std::s
     default:
       return Unsupported("no scalar constant of type " + std::string(TorchName(dtype)));
   }
-  PT2TF_ASSIGN_OR_RETURN(Tensor t, Tensor::FromBytes(dtype, {}, std::move(bytes)));
+  return Tensor::FromBytes(dtype, {}, std::move(bytes));
+}
+
+Result<std::string> EmitContext::ConstScalar(DType dtype, double v, const std::string& hint) {
+  PT2TF_ASSIGN_OR_RETURN(Tensor t, ScalarTensor(dtype, v));
   return AddConst(std::move(t), hint);
 }
 

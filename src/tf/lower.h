@@ -8,9 +8,9 @@
 
 namespace pt2tf::tf {
 
-// Runs the TF-side rewrites (BN folding, zero Pad folded into Conv) on `graph`, then emits every node through the
-// registry in topological order: Placeholders for the inputs (NHWC when options ask),
-// an Identity named after each output, and only the TF nodes the outputs need.
+// Runs the TF-side rewrites (BN folding, zero Pad folded into Conv) on `graph`, then emits every
+// node through the registry in topological order: Placeholders for the inputs (NHWC when options
+// ask), an Identity named after each output, and only the TF nodes the outputs need.
 Result<TfGraph> LowerToTf(ir::Graph& graph, const TfWriterOptions& options);
 
 // The signature key for a tensor name: letters, digits and '_' only.

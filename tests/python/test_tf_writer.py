@@ -1,8 +1,9 @@
 """pt2tf's TensorFlow writers (frozen .pb and SavedModel) against PyTorch.
 
-Small torch models are exported with torch.onnx.export (legacy exporter, opset 17), converted
-with `pt2tf convert -o m.pb` / `-o m_saved/` (NCHW and --input-layout nhwc), run in
-TensorFlow on CPU and compared with PyTorch eval: max|diff| <= 1e-4 * max(1, max|ref|).
+Small torch models are exported with torch.onnx.export (opset 17: the legacy exporter for
+all, dynamo=True for a few), converted with `pt2tf convert -o m.pb` / `-o m_saved/` (NCHW
+and --input-layout nhwc), run in TensorFlow on CPU and compared with PyTorch eval:
+max|diff| <= 1e-4 * max(1, max|ref|).
 Graph quality is checked on the .pb: no Transpose with --input-layout nhwc and at most one
 without for CNNs (plus one per NCHW image output, which keeps the PyTorch layout), no
 Identity/Dropout left but the outputs', no BatchNorm after a Conv.
@@ -205,9 +206,9 @@ def exported(tmp_path_factory):
     cache = {}
     root = tmp_path_factory.mktemp("tf_writer")
 
-    def get(name):
-        if name in cache:
-            return cache[name]
+    def get(name, dynamo=False):
+        if (name, dynamo) in cache:
+            return cache[(name, dynamo)]
         factory, shape, _ = MODELS[name]
         torch.manual_seed(0)
         model = _randomize_bn(factory()).eval()
@@ -215,12 +216,12 @@ def exported(tmp_path_factory):
         with torch.no_grad():
             ref = model(x)
         ref = [t.numpy() for t in (ref if isinstance(ref, tuple) else (ref,))]
-        path = root / f"{name}.onnx"
+        path = root / f"{name}{'_dynamo' if dynamo else ''}.onnx"
         names = [f"out{i}" for i in range(len(ref))] if len(ref) > 1 else ["output"]
-        torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17,
+        torch.onnx.export(model, (x,), str(path), dynamo=dynamo, opset_version=17,
                           input_names=["input"], output_names=names)
-        cache[name] = (path, x.numpy(), dict(zip(names, ref)))
-        return cache[name]
+        cache[(name, dynamo)] = (path, x.numpy(), dict(zip(names, ref)))
+        return cache[(name, dynamo)]
 
     return get
 
@@ -251,9 +252,14 @@ def check_quality(ops, nhwc, outputs, cnn):
     return kinds
 
 
-@pytest.mark.parametrize("name", sorted(MODELS))
-def test_frozen_graph_matches_pytorch(name, exported, tmp_path, tf_runner):
-    onnx_path, x, ref = exported(name)
+CASES = [(name, False) for name in sorted(MODELS)] + [
+    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d")]
+
+
+@pytest.mark.parametrize("name,dynamo", CASES)
+def test_frozen_graph_matches_pytorch(name, dynamo, exported, tmp_path, tf_runner):
+    """Both exporters: legacy (dynamo=False) for all models, dynamo=True for a few."""
+    onnx_path, x, ref = exported(name, dynamo)
     for layout in ("nchw", "nhwc"):
         pb = tmp_path / f"{name}_{layout}.pb"
         run_pt2tf("convert", "-i", onnx_path, "-o", pb, "--input-layout", layout)
@@ -349,3 +355,29 @@ def test_refuses_to_replace_a_foreign_directory(exported, tmp_path):
     assert "notes.txt" in proc.stderr
     assert _leftovers(target) == ["notes.txt"]
     assert _leftovers(tmp_path) == ["mine"]
+
+
+def test_inspect_reads_our_tf_outputs(exported, tmp_path):
+    from conftest import run_pt2tf_json
+
+    onnx_path, _, _ = exported("conv_bn_pool_linear")
+    run_pt2tf("convert", "-i", onnx_path, "-o", tmp_path / "m.pb", "-o", f"{tmp_path / 'm_saved'}/")
+    info = run_pt2tf_json("inspect", tmp_path / "m.pb", "--json")
+    assert info["format"] == "tf-graphdef"
+    assert info["inputs"] == [{"name": "input", "dtype": "float32", "shape": [2, 3, 16, 16]}]
+    assert [o["name"] for o in info["outputs"]] == ["output"]
+    assert info["ops"]["Conv2D"] == 1 and "FusedBatchNormV3" not in info["ops"]
+    # conv 3*8*9+8, depthwise 8*9+8, fc 128*10+10 floats
+    assert info["const_bytes"] >= 4 * (3 * 8 * 9 + 8 + 8 * 9 + 8 + 128 * 10 + 10)
+    saved = run_pt2tf_json("inspect", tmp_path / "m_saved", "--json")
+    assert saved["format"] == "tf-savedmodel" and saved["tags"] == ["serve"]
+    assert saved["outputs"] == [{"name": "output: output:0", "dtype": "float32", "shape": [2, 10]}]
+    assert saved["ops"] == info["ops"]
+
+
+def test_inspect_refuses_garbage_pb(tmp_path):
+    bad = tmp_path / "bad.pb"
+    bad.write_bytes(b"\xff\xff\xff\xff not a graph")
+    proc = run_pt2tf("inspect", bad, check=False)
+    assert proc.returncode == 1
+    assert len(proc.stderr.strip().splitlines()) == 1 and "bad.pb" in proc.stderr

@@ -54,8 +54,11 @@ class TfRunner:
             raise RuntimeError(reply["error"])
         return reply, request["result"]
 
-    def run_frozen(self, pb, feeds, outputs):
-        _, path = self._call({"kind": "frozen", "model": str(pb), "outputs": list(outputs)}, feeds)
+    def run_frozen(self, pb, feeds, outputs, optimize=True):
+        """optimize=False turns Grappler off: on graphs with hundreds of MB of constants it
+        takes minutes and ~15x the graph's size in memory before the first run."""
+        _, path = self._call({"kind": "frozen", "model": str(pb), "outputs": list(outputs),
+                              "optimize": optimize}, feeds)
         with np.load(path) as data:
             return {k: data[k] for k in outputs}
 
@@ -71,7 +74,11 @@ class TfRunner:
     def close(self):
         if self._proc and self._proc.poll() is None:
             self._proc.stdin.close()
-            self._proc.wait(timeout=60)
+            try:
+                self._proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:  # TensorFlow's teardown can hang: ours to end
+                self._proc.kill()
+                self._proc.wait()
         self._tmp.cleanup()
 
 
@@ -102,7 +109,10 @@ def _serve():
                 graph = tf.Graph()
                 with graph.as_default():
                     tf.import_graph_def(graph_def(request["model"]), name="")
-                with tf.compat.v1.Session(graph=graph) as sess:
+                config = tf.compat.v1.ConfigProto()
+                if not request.get("optimize", True):
+                    config.graph_options.rewrite_options.disable_meta_optimizer = True
+                with tf.compat.v1.Session(graph=graph, config=config) as sess:
                     got = sess.run([f"{o}:0" for o in request["outputs"]],
                                    {f"{k}:0": v for k, v in feeds.items()})
                 np.savez(request["result"], **dict(zip(request["outputs"], got)))

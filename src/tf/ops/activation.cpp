@@ -249,4 +249,40 @@ Status EmitSoftmax(const ir::Node& node, EmitContext& ctx) {
   return OkStatus();
 }
 
+Status EmitHardmax(const ir::Node& node, EmitContext& ctx) {
+  // one_hot(argmax(x, axis)) along `axis`; ties pick the first index, as ONNX does.
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  int64_t axis = node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  if (xs[axis] < 0) return NodeUnsupported(node, "unknown size of the axis");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, ctx.Get(node.input(0)));
+  if (in.flat) {
+    PT2TF_ASSIGN_OR_RETURN(in.tensor, ctx.GetAs(node.input(0), {}));
+    in.perm.clear();
+  }
+  const int64_t tf_axis = TfAxis(in.perm, axis);
+  PT2TF_ASSIGN_OR_RETURN(
+      std::string ax,
+      ctx.ConstScalar(DType::kInt32, static_cast<double>(tf_axis), node.name + "/axis"));
+  tensorflow::NodeDef& arg = ctx.AddOp("ArgMax", node.name + "/argmax", {in.tensor, ax});
+  SetAttrType(arg, "T", t);
+  SetAttrType(arg, "Tidx", tensorflow::DT_INT32);
+  SetAttrType(arg, "output_type", tensorflow::DT_INT64);
+  PT2TF_ASSIGN_OR_RETURN(
+      std::string depth,
+      ctx.ConstScalar(DType::kInt32, static_cast<double>(xs[axis]), node.name + "/depth"));
+  PT2TF_ASSIGN_OR_RETURN(std::string on,
+                         ctx.ConstScalar(node.input(0)->dtype, 1, node.name + "/on"));
+  PT2TF_ASSIGN_OR_RETURN(std::string off,
+                         ctx.ConstScalar(node.input(0)->dtype, 0, node.name + "/off"));
+  tensorflow::NodeDef& def = ctx.AddOp("OneHot", node.name, {arg.name(), depth, on, off});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "TI", tensorflow::DT_INT64);
+  SetAttrInt(def, "axis", tf_axis);
+  ctx.Set(node.outputs[0], TfValue{def.name(), in.perm, std::nullopt});
+  return OkStatus();
+}
+
 }  // namespace pt2tf::tf

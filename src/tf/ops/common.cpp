@@ -198,3 +198,32 @@ std::string Unlift1d(EmitContext& ctx, const std::string& y, tensorflow::DataTyp
 }
 
 }  // namespace pt2tf::tf
+
+namespace pt2tf::tf {
+
+bool IsRuntimeInput(const ir::Node& node, size_t i) {
+  const ir::Value* v = node.input(i);
+  return v && !EmitContext::ConstantOf(v);
+}
+
+Result<std::string> RuntimeInput(const ir::Node& node, EmitContext& ctx, size_t i, bool scalar) {
+  const ir::Value* v = node.input(i);
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(v, {}));
+  if (!scalar) return x;
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims shape, ctx.Shape(v));
+  if (shape.empty()) return x;
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, i));
+  return ctx.Reshape(x, {}, t, node.name + "/scalar");
+}
+
+Result<ir::Dims> ReshapeableOutputShape(const ir::Node& node, EmitContext& ctx, size_t i) {
+  auto shape = ctx.Shape(node.outputs[i]);
+  int unknown = 0;
+  if (shape.ok())
+    for (int64_t d : *shape) unknown += d < 0;
+  if (!shape.ok() || unknown > 1)
+    return NodeUnsupported(node, "its output shape depends on a run-time input and is not known");
+  return *shape;
+}
+
+}  // namespace pt2tf::tf

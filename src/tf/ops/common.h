@@ -82,3 +82,15 @@ std::string Unlift1d(EmitContext& ctx, const std::string& y, tensorflow::DataTyp
                      const std::string& hint);
 
 }  // namespace pt2tf::tf
+
+namespace pt2tf::tf {
+
+// True when input `i` is present and computed at run time (not a constant).
+bool IsRuntimeInput(const ir::Node& node, size_t i);
+// Input `i` in IR layout; with `scalar`, a one-element tensor is reshaped to a scalar.
+Result<std::string> RuntimeInput(const ir::Node& node, EmitContext& ctx, size_t i, bool scalar);
+// The static output shape of output `i` (at most one unknown dim), for ops whose
+// shape-determining input is only known at run time.
+Result<ir::Dims> ReshapeableOutputShape(const ir::Node& node, EmitContext& ctx, size_t i);
+
+}  // namespace pt2tf::tf

@@ -84,10 +84,21 @@ Status EmitIdentity(const ir::Node& node, EmitContext& ctx) {
       if (!t || t->numel() != 1 || t->ElementAsInt(0) != 0)
         return NodeUnsupported(node, "training_mode must be a constant false");
     }
-    PT2TF_RETURN_IF_ERROR(RequireUnused(node, 1, ctx));
   }
   PT2TF_ASSIGN_OR_RETURN(TfValue in, ctx.Get(node.input(0)));
   ctx.Set(node.outputs[0], in);
+  if (node.op_type == "Dropout" && node.outputs.size() > 1 && ctx.IsUsed(node.outputs[1])) {
+    // Inference: nothing is dropped, the mask is all true.
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/shape", {in.tensor});
+    SetAttrType(shape, "T", t);
+    SetAttrType(shape, "out_type", tensorflow::DT_INT64);
+    PT2TF_ASSIGN_OR_RETURN(std::string on, ctx.ConstScalar(DType::kBool, 1, node.name + "/true"));
+    tensorflow::NodeDef& fill = ctx.AddOp("Fill", node.name + "/mask", {shape.name(), on});
+    SetAttrType(fill, "T", tensorflow::DT_BOOL);
+    SetAttrType(fill, "index_type", tensorflow::DT_INT64);
+    ctx.Set(node.outputs[1], TfValue{fill.name(), in.perm, in.flat});
+  }
   return OkStatus();
 }
 
@@ -169,6 +180,35 @@ Status EmitWhere(const ir::Node& node, EmitContext& ctx) {
   tensorflow::NodeDef& def = ctx.AddOp("SelectV2", node.name, in.tensors);
   SetAttrType(def, "T", t);
   ctx.Set(node.outputs[0], TfValue{def.name(), in.perm, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitIsInf(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, ctx.Get(node.input(0)));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  const bool neg = node.GetInt("detect_negative", 1) != 0;
+  const bool pos = node.GetInt("detect_positive", 1) != 0;
+  std::string y;
+  if (neg && pos) {
+    y = ctx.Unary("IsInf", in.tensor, t, node.name);
+  } else if (!neg && !pos) {  // nothing is reported
+    tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/shape", {in.tensor});
+    SetAttrType(shape, "T", t);
+    SetAttrType(shape, "out_type", tensorflow::DT_INT64);
+    PT2TF_ASSIGN_OR_RETURN(std::string no, ctx.ConstScalar(DType::kBool, 0, node.name + "/false"));
+    tensorflow::NodeDef& fill = ctx.AddOp("Fill", node.name, {shape.name(), no});
+    SetAttrType(fill, "T", tensorflow::DT_BOOL);
+    SetAttrType(fill, "index_type", tensorflow::DT_INT64);
+    y = fill.name();
+  } else {  // one sign only
+    std::string inf = ctx.Unary("IsInf", in.tensor, t, node.name + "/isinf");
+    PT2TF_ASSIGN_OR_RETURN(std::string zero,
+                           ctx.ConstScalar(node.input(0)->dtype, 0, node.name + "/zero"));
+    std::string sign =
+        ctx.Binary(pos ? "Greater" : "Less", in.tensor, zero, t, node.name + "/sign");
+    y = ctx.AddOp("LogicalAnd", node.name, {inf, sign}).name();
+  }
+  ctx.Set(node.outputs[0], TfValue{y, in.perm, in.flat});
   return OkStatus();
 }
 

@@ -23,6 +23,19 @@ Status EmitRange(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitCumSum(const ir::Node& node, EmitContext& ctx) {
+  if (IsRuntimeInput(node, 1)) {  // TF takes the axis as a tensor too (IR layout then)
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ta, InputType(node, 1));
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+    PT2TF_ASSIGN_OR_RETURN(std::string axis, RuntimeInput(node, ctx, 1, true));
+    tensorflow::NodeDef& def = ctx.AddOp("Cumsum", node.name, {x, axis});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tidx", ta);
+    SetAttrBool(def, "exclusive", node.GetInt("exclusive", 0) != 0);
+    SetAttrBool(def, "reverse", node.GetInt("reverse", 0) != 0);
+    ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   PT2TF_ASSIGN_OR_RETURN(auto axis_in, ConstIntsInput(node, 1));
   if (!axis_in || axis_in->size() != 1)
@@ -51,7 +64,17 @@ Status EmitCumSum(const ir::Node& node, EmitContext& ctx) {
 Status EmitTopK(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
-  PT2TF_ASSIGN_OR_RETURN(auto k_in, ConstIntsInput(node, 1));
+  std::optional<std::vector<int64_t>> k_in;
+  if (IsRuntimeInput(node, 1)) {
+    // K computed at run time: the output shape still tells it.
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims out, ctx.Shape(node.outputs[0]));
+    int64_t ax = node.GetInt("axis", -1);
+    if (out.size() != xs.size() || !NormalizeAxis(ax, rank) || out[ax] < 0)
+      return NodeUnsupported(node, "K is computed at run time and the output size is unknown");
+    k_in = std::vector<int64_t>{out[ax]};
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(k_in, ConstIntsInput(node, 1));
+  }
   if (!k_in || k_in->size() != 1 || (*k_in)[0] < 0)
     return InvalidInput(node.Describe() + ": K must be one non-negative integer");
   int64_t axis = node.GetInt("axis", -1);

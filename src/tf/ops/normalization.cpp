@@ -216,6 +216,31 @@ Status EmitLayerNormalization(const ir::Node& node, EmitContext& ctx) {
   return OkStatus();
 }
 
+Status EmitLpNormalization(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  int64_t axis = node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  const int64_t p = node.GetInt("p", 2);
+  if (p != 1 && p != 2) return NodeUnsupported(node, "attribute p=" + std::to_string(p));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
+  const std::vector<int64_t> axes = {TfAxis(in.perm, axis)};
+  std::string norm;
+  if (p == 1) {
+    norm = EmitReduction(ctx, "Sum", ctx.Unary("Abs", in.tensor, t, node.name + "/abs"), axes, true,
+                         t, node.name + "/norm");
+  } else {
+    norm = EmitReduction(ctx, "Sum", ctx.Unary("Square", in.tensor, t, node.name + "/square"), axes,
+                         true, t, node.name + "/sum");
+    norm = ctx.Unary("Sqrt", norm, t, node.name + "/norm");
+  }
+  ctx.Set(node.outputs[0],
+          // A zero norm gives 0, not NaN (ONNX's reference does so too).
+          TfValue{ctx.Binary("DivNoNan", in.tensor, norm, t, node.name), in.perm, std::nullopt});
+  return OkStatus();
+}
+
 Status EmitLrn(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   if (xs.size() != 4 || node.input(0)->dtype != DType::kFloat32)

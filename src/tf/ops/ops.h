@@ -21,7 +21,8 @@ Status EmitUnary(const ir::Node& node, EmitContext& ctx);
 Status EmitBinary(const ir::Node& node, EmitContext& ctx);
 Status EmitVariadic(const ir::Node& node, EmitContext& ctx);  // Sum, Mean, n-ary Min/Max
 Status EmitWhere(const ir::Node& node, EmitContext& ctx);
-Status EmitCast(const ir::Node& node, EmitContext& ctx);      // Cast, CastLike
+Status EmitCast(const ir::Node& node, EmitContext& ctx);  // Cast, CastLike
+Status EmitIsInf(const ir::Node& node, EmitContext& ctx);
 Status EmitIdentity(const ir::Node& node, EmitContext& ctx);  // Identity, Dropout
 // activation.cpp
 Status EmitClip(const ir::Node& node, EmitContext& ctx);
@@ -35,11 +36,13 @@ Status EmitHardSwish(const ir::Node& node, EmitContext& ctx);
 Status EmitGelu(const ir::Node& node, EmitContext& ctx);
 Status EmitMish(const ir::Node& node, EmitContext& ctx);
 Status EmitSoftmax(const ir::Node& node, EmitContext& ctx);  // Softmax, LogSoftmax
+Status EmitHardmax(const ir::Node& node, EmitContext& ctx);
 // normalization.cpp
 Status EmitBatchNormalization(const ir::Node& node, EmitContext& ctx);
 Status EmitInstanceNormalization(const ir::Node& node, EmitContext& ctx);
 Status EmitLayerNormalization(const ir::Node& node, EmitContext& ctx);
 Status EmitLrn(const ir::Node& node, EmitContext& ctx);
+Status EmitLpNormalization(const ir::Node& node, EmitContext& ctx);
 // matmul.cpp
 Status EmitGemm(const ir::Node& node, EmitContext& ctx);
 Status EmitMatMul(const ir::Node& node, EmitContext& ctx);
@@ -70,6 +73,12 @@ Status EmitTopK(const ir::Node& node, EmitContext& ctx);
 Status EmitEinsum(const ir::Node& node, EmitContext& ctx);
 Status EmitDepthSpace(const ir::Node& node, EmitContext& ctx);  // DepthToSpace, SpaceToDepth
 Status EmitTrilu(const ir::Node& node, EmitContext& ctx);
+// index_ops.cpp
+Status EmitGatherNd(const ir::Node& node, EmitContext& ctx);
+Status EmitScatterNd(const ir::Node& node, EmitContext& ctx);
+Status EmitGatherElements(const ir::Node& node, EmitContext& ctx);
+Status EmitOneHot(const ir::Node& node, EmitContext& ctx);
+Status EmitEyeLike(const ir::Node& node, EmitContext& ctx);
 // reduce.cpp
 Status EmitReduce(const ir::Node& node, EmitContext& ctx);
 Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx);

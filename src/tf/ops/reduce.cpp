@@ -25,11 +25,28 @@ Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(auto axes_in, ConstIntsInput(node, 1));
-  std::vector<int64_t> axes = axes_in ? *axes_in : node.GetInts("axes");
   const bool keep = node.GetInt("keepdims", 1) != 0;
+  std::optional<std::vector<int64_t>> axes_in;
+  std::string runtime_axes;  // set when the axes arrive at run time (and are not empty)
+  if (IsRuntimeInput(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims as, ctx.StaticShape(node.input(1)));
+    if (as.size() != 1) return InvalidInput(node.Describe() + ": axes must be 1-D");
+    if (as[0] == 0) {
+      axes_in = std::vector<int64_t>{};
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(runtime_axes, RuntimeInput(node, ctx, 1, false));
+    }
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(axes_in, ConstIntsInput(node, 1));
+  }
+  std::vector<int64_t> axes = axes_in ? *axes_in : node.GetInts("axes");
   PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
-  if (axes.empty()) {
+  if (!runtime_axes.empty()) {
+    // Which dims go is only known at run time: work in IR layout.
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(node.input(0), {}));
+    tv.perm.clear();
+  }
+  if (axes.empty() && runtime_axes.empty()) {
     if (node.GetInt("noop_with_empty_axes", 0) != 0) {
       ctx.Set(node.outputs[0], tv);
       return OkStatus();
@@ -38,36 +55,56 @@ Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
   }
   PT2TF_ASSIGN_OR_RETURN(axes, NormalizeAxes(node, axes, rank));
   const std::vector<int64_t> tf_axes = TfAxes(tv.perm, axes);
+  // Reduction over `tf_axes` (or the run-time axes tensor).
+  const bool is_bool = t == tensorflow::DT_BOOL;
+  if (is_bool && node.op_type != "ReduceMax" && node.op_type != "ReduceMin")
+    return NodeUnsupported(node, "bool input");
+  auto reduce = [&](const std::string& tf_op_in, const std::string& in, bool keep_dims,
+                    const std::string& hint) {
+    // bool max/min are TF's Any/All (which take no "T").
+    const std::string tf_op = !is_bool ? tf_op_in : tf_op_in == "Max" ? "Any" : "All";
+    std::vector<std::string> inputs = {in};
+    if (runtime_axes.empty()) {
+      inputs.push_back(ctx.ConstI32(tf_axes, hint + "/axes"));
+    } else {
+      inputs.push_back(runtime_axes);
+    }
+    tensorflow::NodeDef& def = ctx.AddOp(tf_op, hint, inputs);
+    if (!is_bool) SetAttrType(def, "T", t);
+    SetAttrType(def, "Tidx", runtime_axes.empty() ? tensorflow::DT_INT32 : tensorflow::DT_INT64);
+    SetAttrBool(def, "keep_dims", keep_dims);
+    return def.name();
+  };
   const std::string_view op = node.op_type;
   std::string x = tv.tensor, y;
   const std::string& name = node.name;
   if (op == "ReduceMean") {
-    y = EmitReduction(ctx, "Mean", x, tf_axes, keep, t, name);
+    y = reduce("Mean", x, keep, name);
   } else if (op == "ReduceSum") {
-    y = EmitReduction(ctx, "Sum", x, tf_axes, keep, t, name);
+    y = reduce("Sum", x, keep, name);
   } else if (op == "ReduceMax") {
-    y = EmitReduction(ctx, "Max", x, tf_axes, keep, t, name);
+    y = reduce("Max", x, keep, name);
   } else if (op == "ReduceMin") {
-    y = EmitReduction(ctx, "Min", x, tf_axes, keep, t, name);
+    y = reduce("Min", x, keep, name);
   } else if (op == "ReduceProd") {
-    y = EmitReduction(ctx, "Prod", x, tf_axes, keep, t, name);
+    y = reduce("Prod", x, keep, name);
   } else if (op == "ReduceL1") {
-    y = EmitReduction(ctx, "Sum", ctx.Unary("Abs", x, t, name + "/abs"), tf_axes, keep, t, name);
+    y = reduce("Sum", ctx.Unary("Abs", x, t, name + "/abs"), keep, name);
   } else if (op == "ReduceSumSquare") {
-    y = EmitReduction(ctx, "Sum", ctx.Unary("Square", x, t, name + "/sq"), tf_axes, keep, t, name);
+    y = reduce("Sum", ctx.Unary("Square", x, t, name + "/sq"), keep, name);
   } else if (op == "ReduceL2") {
-    y = EmitReduction(ctx, "Sum", ctx.Unary("Square", x, t, name + "/sq"), tf_axes, keep, t,
-                      name + "/sum");
+    y = reduce("Sum", ctx.Unary("Square", x, t, name + "/sq"), keep, name + "/sum");
     y = ctx.Unary("Sqrt", y, t, name);
   } else if (op == "ReduceLogSum") {
-    y = ctx.Unary("Log", EmitReduction(ctx, "Sum", x, tf_axes, keep, t, name + "/sum"), t, name);
+    y = ctx.Unary("Log", reduce("Sum", x, keep, name + "/sum"), t, name);
   } else if (op == "ReduceLogSumExp") {
     // log(sum(exp(x - max))) + max, stable for large inputs.
-    std::string m = EmitReduction(ctx, "Max", x, tf_axes, true, t, name + "/max");
+    std::string m = reduce("Max", x, true, name + "/max");
     std::string e = ctx.Unary("Exp", ctx.Binary("Sub", x, m, t, name + "/shift"), t, name + "/exp");
-    std::string s = ctx.Unary("Log", EmitReduction(ctx, "Sum", e, tf_axes, true, t, name + "/sum"),
-                              t, name + "/log");
+    std::string s = ctx.Unary("Log", reduce("Sum", e, true, name + "/sum"), t, name + "/log");
     y = ctx.Binary("AddV2", s, m, t, keep ? name : name + "/keep");
+    if (!keep && !runtime_axes.empty())
+      return NodeUnsupported(node, "keepdims=0 with axes computed at run time");
     if (!keep) {
       tensorflow::NodeDef& sq = ctx.AddOp("Squeeze", name, {y});
       SetAttrType(sq, "T", t);
@@ -78,7 +115,7 @@ Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
     return NodeUnsupported(node, "unknown reduction");
   }
   Perm out = tv.perm;
-  if (!keep) {
+  if (!keep && runtime_axes.empty()) {
     std::vector<bool> removed(rank, false);
     for (int64_t a : axes) removed[a] = true;
     out = PermAfterRemoving(tv.perm, rank, removed);

@@ -77,6 +77,7 @@ constexpr Entry kEmitters[] = {
     {"Where", EmitWhere},
     {"Cast", EmitCast},
     {"CastLike", EmitCast},
+    {"IsInf", EmitIsInf},
     {"Identity", EmitIdentity},
     {"Dropout", EmitIdentity},
     // activation.cpp
@@ -93,11 +94,13 @@ constexpr Entry kEmitters[] = {
     {"Mish", EmitMish},
     {"Softmax", EmitSoftmax},
     {"LogSoftmax", EmitSoftmax},
+    {"Hardmax", EmitHardmax},
     // normalization.cpp
     {"BatchNormalization", EmitBatchNormalization},
     {"InstanceNormalization", EmitInstanceNormalization},
     {"LayerNormalization", EmitLayerNormalization},
     {"LRN", EmitLrn},
+    {"LpNormalization", EmitLpNormalization},
     // matmul.cpp
     {"Gemm", EmitGemm},
     {"MatMul", EmitMatMul},
@@ -119,6 +122,12 @@ constexpr Entry kEmitters[] = {
     {"Slice", EmitSlice},
     {"Gather", EmitGather},
     {"Pad", EmitPad},
+    // index_ops.cpp
+    {"GatherND", EmitGatherNd},
+    {"ScatterND", EmitScatterNd},
+    {"GatherElements", EmitGatherElements},
+    {"OneHot", EmitOneHot},
+    {"EyeLike", EmitEyeLike},
     // reduce.cpp
     {"ReduceMean", EmitReduce},
     {"ReduceSum", EmitReduce},

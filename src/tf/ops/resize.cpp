@@ -70,8 +70,29 @@ Status EmitResize(const ir::Node& node, EmitContext& ctx) {
   if (node.GetString("keep_aspect_ratio_policy", "stretch") != "stretch")
     return NodeUnsupported(node, "attribute keep_aspect_ratio_policy");
   std::vector<int64_t> axes = node.GetInts("axes");
-  PT2TF_ASSIGN_OR_RETURN(auto scales_in, ConstDoublesInput(node, 2));
-  PT2TF_ASSIGN_OR_RETURN(auto sizes_in, ConstIntsInput(node, 3));
+  std::optional<std::vector<double>> scales_in;
+  std::optional<std::vector<int64_t>> sizes_in;
+  if (IsRuntimeInput(node, 2)) {
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims ss, ctx.Shape(node.input(2)));
+    if (ss != ir::Dims{0})
+      return NodeUnsupported(node,
+                             "scales computed at run time (the pixel mapping depends on them)");
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(scales_in, ConstDoublesInput(node, 2));
+  }
+  if (IsRuntimeInput(node, 3)) {
+    // Sizes computed at run time: the output shape still tells them.
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims out, ctx.StaticShape(node.outputs[0]));
+    std::vector<int64_t> axes_attr = node.GetInts("axes");
+    sizes_in = std::vector<int64_t>();
+    if (axes_attr.empty()) {
+      sizes_in->assign(out.begin(), out.end());
+    } else {
+      for (int64_t a : axes_attr) sizes_in->push_back(out[a < 0 ? a + 4 : a]);
+    }
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(sizes_in, ConstIntsInput(node, 3));
+  }
   if (scales_in && scales_in->empty()) scales_in.reset();
   if (sizes_in && sizes_in->empty()) sizes_in.reset();
   if (!scales_in == !sizes_in)

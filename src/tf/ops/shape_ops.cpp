@@ -62,6 +62,15 @@ Status ReshapeTo(const ir::Node& node, EmitContext& ctx, ir::Dims target) {
   return OkStatus();
 }
 
+// Ops whose axes arrive at run time but whose output shape is known: a Reshape to it.
+Status ReshapeToOutput(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims out, ReshapeableOutputShape(node, ctx, 0));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  ctx.Set(node.outputs[0], TfValue{ctx.Reshape(x, out, t, node.name), {}, std::nullopt});
+  return OkStatus();
+}
+
 Result<std::vector<int64_t>> AxesOf(const ir::Node& node, size_t input) {
   PT2TF_ASSIGN_OR_RETURN(auto axes, ConstIntsInput(node, input));
   if (axes) return *axes;
@@ -71,6 +80,42 @@ Result<std::vector<int64_t>> AxesOf(const ir::Node& node, size_t input) {
 }  // namespace
 
 Status EmitReshape(const ir::Node& node, EmitContext& ctx) {
+  if (IsRuntimeInput(node, 1)) {
+    // ONNX's 0 entries copy the input dim (unless allowzero): select them at run time.
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims ss, ctx.StaticShape(node.input(1)));
+    if (ss.size() != 1 || node.input(1)->dtype != DType::kInt64)
+      return InvalidInput(node.Describe() + ": shape must be a 1-D int64 tensor");
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+    PT2TF_ASSIGN_OR_RETURN(std::string target, RuntimeInput(node, ctx, 1, false));
+    if (node.GetInt("allowzero", 0) == 0) {
+      const int64_t k = ss[0];
+      if (k > static_cast<int64_t>(xs.size()))
+        return NodeUnsupported(node, "a run-time shape longer than the input rank");
+      tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
+      SetAttrType(sx, "T", t);
+      SetAttrType(sx, "out_type", tensorflow::DT_INT64);
+      std::string b = ctx.ConstI64({0}, node.name + "/begin");
+      std::string n = ctx.ConstI64({k}, node.name + "/size");
+      tensorflow::NodeDef& head = ctx.AddOp("Slice", node.name + "/input_dims", {sx.name(), b, n});
+      SetAttrType(head, "T", tensorflow::DT_INT64);
+      SetAttrType(head, "Index", tensorflow::DT_INT64);
+      PT2TF_ASSIGN_OR_RETURN(std::string zero,
+                             ctx.ConstScalar(DType::kInt64, 0, node.name + "/zero"));
+      std::string is_zero =
+          ctx.Binary("Equal", target, zero, tensorflow::DT_INT64, node.name + "/is_zero");
+      tensorflow::NodeDef& sel =
+          ctx.AddOp("SelectV2", node.name + "/target", {is_zero, head.name(), target});
+      SetAttrType(sel, "T", tensorflow::DT_INT64);
+      target = sel.name();
+    }
+    tensorflow::NodeDef& def = ctx.AddOp("Reshape", node.name, {x, target});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tshape", tensorflow::DT_INT64);
+    ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 1));
   if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
@@ -128,6 +173,7 @@ Status EmitTranspose(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitSqueeze(const ir::Node& node, EmitContext& ctx) {
+  if (IsRuntimeInput(node, 1)) return ReshapeToOutput(node, ctx);
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOf(node, 1));
@@ -158,6 +204,7 @@ Status EmitSqueeze(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitUnsqueeze(const ir::Node& node, EmitContext& ctx) {
+  if (IsRuntimeInput(node, 1)) return ReshapeToOutput(node, ctx);
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, AxesOf(node, 1));
   const int64_t out_rank = static_cast<int64_t>(xs.size() + axes.size());
@@ -180,6 +227,24 @@ Status EmitUnsqueeze(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitExpand(const ir::Node& node, EmitContext& ctx) {
+  if (IsRuntimeInput(node, 1)) {
+    // BroadcastTo(x, BroadcastArgs(shape(x), shape)): ONNX's two-way broadcast.
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    if (node.input(1)->dtype != DType::kInt64)
+      return InvalidInput(node.Describe() + ": shape must be int64");
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+    PT2TF_ASSIGN_OR_RETURN(std::string shape, RuntimeInput(node, ctx, 1, false));
+    tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
+    SetAttrType(sx, "T", t);
+    SetAttrType(sx, "out_type", tensorflow::DT_INT64);
+    std::string target =
+        ctx.Binary("BroadcastArgs", sx.name(), shape, tensorflow::DT_INT64, node.name + "/target");
+    tensorflow::NodeDef& def = ctx.AddOp("BroadcastTo", node.name, {x, target});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tidx", tensorflow::DT_INT64);
+    ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 1));
   if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
@@ -210,6 +275,17 @@ Status EmitExpand(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitTile(const ir::Node& node, EmitContext& ctx) {
+  if (IsRuntimeInput(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tm, InputType(node, 1));
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+    PT2TF_ASSIGN_OR_RETURN(std::string m, RuntimeInput(node, ctx, 1, false));
+    tensorflow::NodeDef& def = ctx.AddOp("Tile", node.name, {x, m});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tmultiples", tm);
+    ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(auto repeats, ConstIntsInput(node, 1));
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   if (!repeats || repeats->size() != xs.size())
@@ -273,8 +349,11 @@ Status EmitSize(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitConstantOfShape(const ir::Node& node, EmitContext& ctx) {
-  PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 0));
-  if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
+  std::optional<std::vector<int64_t>> shape;
+  if (!IsRuntimeInput(node, 0)) {
+    PT2TF_ASSIGN_OR_RETURN(shape, ConstIntsInput(node, 0));
+    if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
+  }
   DType dtype = DType::kFloat32;
   double value = 0;
   if (const ir::Attribute* a = node.FindAttr("value")) {
@@ -287,7 +366,12 @@ Status EmitConstantOfShape(const ir::Node& node, EmitContext& ctx) {
   }
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, TfType(dtype));
   PT2TF_ASSIGN_OR_RETURN(std::string v, ctx.ConstScalar(dtype, value, node.name + "/value"));
-  std::string dims = ctx.ConstI64(*shape, node.name + "/shape");
+  std::string dims;
+  if (shape) {
+    dims = ctx.ConstI64(*shape, node.name + "/shape");
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(dims, RuntimeInput(node, ctx, 0, false));
+  }
   tensorflow::NodeDef& def = ctx.AddOp("Fill", node.name, {dims, v});
   SetAttrType(def, "T", t);
   SetAttrType(def, "index_type", tensorflow::DT_INT64);

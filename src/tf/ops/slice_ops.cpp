@@ -63,6 +63,23 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
   int64_t axis = node.GetInt("axis", 0);
   if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
   const int64_t n = static_cast<int64_t>(node.outputs.size());
+  if (IsRuntimeInput(node, 1)) {  // SplitV takes the sizes as a tensor
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ts, InputType(node, 1));
+    PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+    PT2TF_ASSIGN_OR_RETURN(std::string sizes, RuntimeInput(node, ctx, 1, false));
+    PT2TF_ASSIGN_OR_RETURN(std::string ax,
+                           AxisConst(ctx, TfAxis(tv.perm, axis), node.name + "/axis"));
+    tensorflow::NodeDef& def = ctx.AddOp("SplitV", node.name, {tv.tensor, sizes, ax});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tlen", ts);
+    SetAttrInt(def, "num_split", n);
+    const std::string name = def.name();
+    for (int64_t i = 0; i < n; ++i)
+      ctx.Set(node.outputs[i],
+              TfValue{i == 0 ? name : name + ":" + std::to_string(i), tv.perm, std::nullopt});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(auto split, ConstIntsInput(node, 1));
   std::vector<int64_t> sizes;
   if (split) {
@@ -229,9 +246,45 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
   return OkStatus();
 }
 
+// Pad whose pads arrive at run time: [b1..bn, e1..en] becomes TF's [[b1, e1], ...] in IR layout.
+static Status EmitRuntimePad(const ir::Node& node, EmitContext& ctx, int64_t rank) {
+  const std::string mode = node.GetString("mode", "constant");
+  if (mode != "constant" && mode != "reflect")
+    return NodeUnsupported(node, "attribute mode='" + mode + "' with pads computed at run time");
+  if (node.input(3)) return NodeUnsupported(node, "axes with pads computed at run time");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tp, InputType(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  PT2TF_ASSIGN_OR_RETURN(std::string pads, RuntimeInput(node, ctx, 1, false));
+  pads = ctx.Reshape(pads, {2, rank}, tp, node.name + "/pads2d");
+  pads = ctx.Transpose(pads, {1, 0}, tp, node.name + "/paddings");
+  std::string y;
+  if (mode == "constant") {
+    std::string value;
+    if (node.input(2)) {
+      PT2TF_ASSIGN_OR_RETURN(value, RuntimeInput(node, ctx, 2, true));
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(value, ctx.ConstScalar(node.input(0)->dtype, 0, node.name + "/value"));
+    }
+    tensorflow::NodeDef& def = ctx.AddOp("PadV2", node.name, {x, pads, value});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tpaddings", tp);
+    y = def.name();
+  } else {
+    tensorflow::NodeDef& def = ctx.AddOp("MirrorPad", node.name, {x, pads});
+    SetAttrType(def, "T", t);
+    SetAttrType(def, "Tpaddings", tp);
+    SetAttrString(def, "mode", "REFLECT");
+    y = def.name();
+  }
+  ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
+  return OkStatus();
+}
+
 Status EmitPad(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
+  if (IsRuntimeInput(node, 1)) return EmitRuntimePad(node, ctx, rank);
   PT2TF_ASSIGN_OR_RETURN(auto pads_in, ConstIntsInput(node, 1));
   std::vector<int64_t> pads = pads_in ? *pads_in : node.GetInts("pads");
   PT2TF_ASSIGN_OR_RETURN(auto axes_in, ConstIntsInput(node, 3));

@@ -1,0 +1,187 @@
+// Index-driven ops, in IR layout: GatherND, ScatterND, GatherElements, OneHot, EyeLike.
+// TF rejects negative indices where ONNX counts them from the end, so indices are wrapped
+// first (constants at conversion time, computed ones with FloorMod against the dims).
+#include <cstring>
+
+#include "tf/ops/common.h"
+#include "tf/ops/ops.h"
+
+namespace pt2tf::tf {
+namespace {
+
+// The last-axis coordinates of `indices` (shape [..., q]) wrapped into data's first q dims.
+Result<std::string> WrappedNdIndices(const ir::Node& node, EmitContext& ctx, const ir::Value* data,
+                                     const ir::Value* indices) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(data));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.Shape(indices));
+  if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
+    return InvalidInput(node.Describe() + ": indices' last dim must be static and <= data rank");
+  std::vector<int64_t> dims(xs.begin(), xs.begin() + is.back());
+  for (int64_t d : dims)
+    if (d < 0) return NodeUnsupported(node, "indexing an unknown dim");
+  PT2TF_ASSIGN_OR_RETURN(std::string idx, ctx.GetAs(indices, {}));
+  if (indices->dtype != DType::kInt64)
+    return InvalidInput(node.Describe() + ": indices must be int64");
+  std::string d = ctx.ConstI64(dims, node.name + "/dims");
+  return ctx.Binary("FloorMod", idx, d, tensorflow::DT_INT64, node.name + "/wrap");
+}
+
+}  // namespace
+
+Status EmitGatherNd(const ir::Node& node, EmitContext& ctx) {
+  if (node.GetInt("batch_dims", 0) != 0) return NodeUnsupported(node, "attribute batch_dims != 0");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  PT2TF_ASSIGN_OR_RETURN(std::string idx,
+                         WrappedNdIndices(node, ctx, node.input(0), node.input(1)));
+  tensorflow::NodeDef& def = ctx.AddOp("GatherNd", node.name, {x, idx});
+  SetAttrType(def, "Tparams", t);
+  SetAttrType(def, "Tindices", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitScatterNd(const ir::Node& node, EmitContext& ctx) {
+  const std::string reduction = node.GetString("reduction", "none");
+  std::string op = reduction == "none"  ? "TensorScatterUpdate"
+                   : reduction == "add" ? "TensorScatterAdd"
+                   : reduction == "max" ? "TensorScatterMax"
+                   : reduction == "min" ? "TensorScatterMin"
+                                        : "";
+  if (op.empty()) return NodeUnsupported(node, "attribute reduction='" + reduction + "'");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  PT2TF_ASSIGN_OR_RETURN(std::string idx,
+                         WrappedNdIndices(node, ctx, node.input(0), node.input(1)));
+  PT2TF_ASSIGN_OR_RETURN(std::string updates, ctx.GetAs(node.input(2), {}));
+  tensorflow::NodeDef& def = ctx.AddOp(op, node.name, {x, idx, updates});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tindices", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitGatherElements(const ir::Node& node, EmitContext& ctx) {
+  // out[p] = data[p with p[axis] := indices[p]]: GatherNd with the full coordinates, where
+  // every axis but `axis` is a constant grid over the indices' (static) shape.
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.StaticShape(node.input(1)));
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  if (static_cast<int64_t>(is.size()) != rank)
+    return InvalidInput(node.Describe() + ": indices rank differs from data rank");
+  int64_t axis = node.GetInt("axis", 0);
+  if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  if (xs[axis] < 0) return NodeUnsupported(node, "gathering along an unknown dim");
+  int64_t numel = 1;
+  for (int64_t d : is) numel *= d;
+  if (numel * rank > (int64_t{1} << 24)) return NodeUnsupported(node, "indices too large");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(std::string idx, ctx.GetAs(node.input(1), {}));
+  if (ti != tensorflow::DT_INT64) {
+    tensorflow::NodeDef& c = ctx.AddOp("Cast", node.name + "/indices64", {idx});
+    SetAttrType(c, "SrcT", ti);
+    SetAttrType(c, "DstT", tensorflow::DT_INT64);
+    SetAttrBool(c, "Truncate", false);
+    idx = c.name();
+  }
+  PT2TF_ASSIGN_OR_RETURN(
+      std::string dim,
+      ctx.ConstScalar(DType::kInt64, static_cast<double>(xs[axis]), node.name + "/dim"));
+  idx = ctx.Binary("FloorMod", idx, dim, tensorflow::DT_INT64, node.name + "/wrap");
+  std::vector<std::string> coords;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (d == axis) {
+      coords.push_back(idx);
+      continue;
+    }
+    std::vector<int64_t> grid(numel);
+    int64_t inner = 1;
+    for (int64_t k = d + 1; k < rank; ++k) inner *= is[k];
+    for (int64_t i = 0; i < numel; ++i) grid[i] = (i / inner) % is[d];
+    coords.push_back(ctx.ConstI64(grid, node.name + "/grid", is));
+  }
+  tensorflow::NodeDef& pack = ctx.AddOp("Pack", node.name + "/coords", coords);
+  SetAttrType(pack, "T", tensorflow::DT_INT64);
+  SetAttrInt(pack, "N", rank);
+  SetAttrInt(pack, "axis", -1);
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  tensorflow::NodeDef& def = ctx.AddOp("GatherNd", node.name, {x, pack.name()});
+  SetAttrType(def, "Tparams", t);
+  SetAttrType(def, "Tindices", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitOneHot(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.Shape(node.input(0)));
+  const int64_t out_rank = static_cast<int64_t>(is.size()) + 1;
+  int64_t axis = node.GetInt("axis", -1);
+  if (!NormalizeAxis(axis, out_rank)) return InvalidInput(node.Describe() + ": axis out of range");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType td, InputType(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tv, InputType(node, 2));
+  auto cast = [&](const std::string& x, tensorflow::DataType from, tensorflow::DataType to,
+                  const std::string& hint) {
+    if (from == to) return x;
+    tensorflow::NodeDef& c = ctx.AddOp("Cast", hint, {x});
+    SetAttrType(c, "SrcT", from);
+    SetAttrType(c, "DstT", to);
+    SetAttrBool(c, "Truncate", false);
+    return c.name();
+  };
+  PT2TF_ASSIGN_OR_RETURN(std::string indices, ctx.GetAs(node.input(0), {}));
+  indices = cast(indices, ti, tensorflow::DT_INT64, node.name + "/indices64");
+  PT2TF_ASSIGN_OR_RETURN(std::string depth, RuntimeInput(node, ctx, 1, true));
+  std::string depth64 = cast(depth, td, tensorflow::DT_INT64, node.name + "/depth64");
+  // ONNX counts negative indices from the end; TF's -1 would mean "no class".
+  PT2TF_ASSIGN_OR_RETURN(std::string zero, ctx.ConstScalar(DType::kInt64, 0, node.name + "/zero"));
+  std::string negative =
+      ctx.Binary("Less", indices, zero, tensorflow::DT_INT64, node.name + "/negative");
+  std::string shifted =
+      ctx.Binary("AddV2", indices, depth64, tensorflow::DT_INT64, node.name + "/shifted");
+  tensorflow::NodeDef& sel =
+      ctx.AddOp("SelectV2", node.name + "/wrapped", {negative, shifted, indices});
+  SetAttrType(sel, "T", tensorflow::DT_INT64);
+  std::string depth32 = cast(depth, td, tensorflow::DT_INT32, node.name + "/depth32");
+  PT2TF_ASSIGN_OR_RETURN(std::string values, ctx.GetAs(node.input(2), {}));
+  tensorflow::NodeDef& unpack = ctx.AddOp("Unpack", node.name + "/values", {values});
+  SetAttrType(unpack, "T", tv);
+  SetAttrInt(unpack, "num", 2);
+  SetAttrInt(unpack, "axis", 0);
+  tensorflow::NodeDef& def =
+      ctx.AddOp("OneHot", node.name, {sel.name(), depth32, unpack.name() + ":1", unpack.name()});
+  SetAttrType(def, "T", tv);
+  SetAttrType(def, "TI", tensorflow::DT_INT64);
+  SetAttrInt(def, "axis", axis);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitEyeLike(const ir::Node& node, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.StaticShape(node.input(0)));
+  if (xs.size() != 2) return InvalidInput(node.Describe() + ": input must be 2-D");
+  DType dtype = node.input(0)->dtype;
+  if (node.FindAttr("dtype")) {
+    auto d = DTypeFromOnnx(static_cast<int>(node.GetInt("dtype", 1)));
+    if (!d) return NodeUnsupported(node, "attribute dtype");
+    dtype = *d;
+  }
+  const int64_t k = node.GetInt("k", 0);
+  const int64_t esize = ElementSize(dtype);
+  if (esize == 0 || xs[0] * xs[1] > (int64_t{1} << 24))
+    return NodeUnsupported(node, "output type or size");
+  std::vector<std::byte> bytes(static_cast<size_t>(xs[0] * xs[1] * esize));
+  PT2TF_ASSIGN_OR_RETURN(Tensor unit, ScalarTensor(dtype, 1));
+  for (int64_t i = 0; i < xs[0]; ++i) {
+    const int64_t j = i + k;
+    if (j >= 0 && j < xs[1])
+      std::memcpy(bytes.data() + (i * xs[1] + j) * esize, unit.contiguous_bytes().data(), esize);
+  }
+  PT2TF_ASSIGN_OR_RETURN(Tensor eye, Tensor::FromBytes(dtype, xs, std::move(bytes)));
+  PT2TF_ASSIGN_OR_RETURN(std::string c, ctx.AddConst(std::move(eye), node.name));
+  ctx.Set(node.outputs[0], TfValue{c, {}, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tf
