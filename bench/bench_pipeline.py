@@ -296,6 +296,8 @@ def main():
     ap.add_argument("--chart", default=str(ROOT / "docs" / "benchmarks.png"))
     ap.add_argument("--json", default=str(models.RESULTS / "pipeline.json"))
     ap.add_argument("--from-json", help="re-render the doc and chart from saved results")
+    ap.add_argument("--note", action="append", default=[],
+                    help="with --from-json: a note to add to the doc (says it was added later)")
     args = ap.parse_args()
     args.results = pathlib.Path(args.results)
 
@@ -304,6 +306,8 @@ def main():
 
     if args.from_json:
         data = json.loads(pathlib.Path(args.from_json).read_text())
+        data["meta"]["notes"] += [f"(Added when re-rendering with --from-json.) {n}"
+                                  for n in args.note]
     else:
         start = time.time()
         meta = {"date": f"{datetime.date.today()}", "repeat": args.repeat, "runs": args.runs,
