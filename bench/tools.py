@@ -146,7 +146,7 @@ def tf_latency(kind, name, path=None, layout="nchw", results=models.RESULTS, run
     if path is not None:
         cmd += ["--path", path]
     try:
-        run = measure.run_measured(cmd, env=quiet_env())
+        run = measure.run_retrying(cmd, env=quiet_env())
     except RuntimeError as e:
         raise Unavailable(error_line(str(e))) from None
     return json.loads(run.stdout.strip().splitlines()[-1])
