@@ -189,12 +189,14 @@ def _build_source_dir(build_dir):
 def pt2tf_version(build_dir):
     """`pt2tf --version` plus the git commit of the tree the binary was built from."""
     src = _build_source_dir(build_dir)
-    commit = subprocess.run(["git", "-C", str(src), "log", "-1", "--format=%h %s"],
+    # The last commit that changed what the binary is built from (bench/ edits do not count).
+    commit = subprocess.run(["git", "-C", str(src), "log", "-1", "--format=%h %s", "--",
+                             "src", "include", "models", "proto", "CMakeLists.txt"],
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--", "src",
                             "include", "models", "proto"],
                            capture_output=True, text=True).stdout.strip()
-    text = f"built from {src} at commit {commit}{' (modified)' if dirty else ''}"
+    text = f"sources as of commit {commit}{' (modified)' if dirty else ''}"
     binary = pathlib.Path(build_dir) / "pt2tf"
     if binary.exists():
         out = subprocess.run([str(binary), "--version"], capture_output=True, text=True)
