@@ -22,6 +22,7 @@ import datetime
 import json
 import os
 import pathlib
+import signal
 import sys
 import time
 
@@ -296,6 +297,10 @@ def main():
     ap.add_argument("--chart", default=str(ROOT / "docs" / "benchmarks.png"))
     ap.add_argument("--json", default=str(models.RESULTS / "pipeline.json"))
     ap.add_argument("--from-json", help="re-render the doc and chart from saved results")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the models already measured in --json (same settings)")
+    ap.add_argument("--note", action="append", default=[],
+                    help="with --from-json: a note to add to the doc (says it was added later)")
     args = ap.parse_args()
     args.results = pathlib.Path(args.results)
 
@@ -304,25 +309,53 @@ def main():
 
     if args.from_json:
         data = json.loads(pathlib.Path(args.from_json).read_text())
+        data["meta"]["notes"] += [f"(Added when re-rendering with --from-json.) {n}"
+                                  for n in args.note]
     else:
-        start = time.time()
-        meta = {"date": f"{datetime.date.today()}", "repeat": args.repeat, "runs": args.runs,
-                "budget": args.budget,
-                "machine": tools.machine_lines(), "versions": tools.versions_text(args.build),
-                "threads": os.cpu_count(), "notes": []}
-        data = {"meta": meta, "rows": {}}
+        # On a shared machine other jobs' cleanup has sent SIGTERM to long bench runs; log it
+        # and carry on (Ctrl-C still stops the run). Results are saved after every model, and
+        # --resume continues an interrupted run of the same settings.
+        signal.signal(signal.SIGTERM, lambda *_: log("SIGTERM received and ignored"))
+        json_path = pathlib.Path(args.json)
+        settings = {"repeat": args.repeat, "runs": args.runs, "budget": args.budget,
+                    "tools": args.tools}
+        data = None
+        if args.resume and json_path.exists():
+            data = json.loads(json_path.read_text())
+            if data["meta"].get("settings") != settings:
+                raise SystemExit(f"--resume: {json_path} was made with other settings")
+            log(f"resuming: {list(data['rows'])} already measured")
+        if data is None:
+            meta = {"date": f"{datetime.date.today()}", "repeat": args.repeat,
+                    "runs": args.runs, "budget": args.budget, "settings": settings,
+                    "machine": tools.machine_lines(), "versions": tools.versions_text(args.build),
+                    "threads": os.cpu_count(), "notes": [], "minutes": 0.0, "sessions": 0}
+            data = {"meta": meta, "rows": {}}
+        meta = data["meta"]
+        counted = False
+        json_path.parent.mkdir(parents=True, exist_ok=True)
         for name in args.models:
+            if name in data["rows"]:
+                continue
+            if not counted:
+                meta["sessions"], counted = meta["sessions"] + 1, True
+            start = time.time()
             data["rows"][name] = bench_model(name, args, log)
+            meta["minutes"] += (time.time() - start) / 60
+            json_path.write_text(json.dumps(data, indent=1, default=str))
         load = os.getloadavg()
         meta["load_end"] = f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1/5/15 min)"
-        meta["total_minutes"] = (time.time() - start) / 60
+        meta["total_minutes"] = meta["minutes"]
         meta["tf_version"] = next((r[t]["tf"]["tf_version"] for r in data["rows"].values()
                                    for t in TOOLS + ["keras"]
                                    if "tf_version" in r.get(t, {}).get("tf", {})), "?")
-        if set(args.models) != set(models.MODELS) or args.tools != TOOLS:
-            meta["notes"].append(f"Partial run: models {args.models}, tools {args.tools}.")
-        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        pathlib.Path(args.json).write_text(json.dumps(data, indent=1, default=str))
+        if meta["sessions"] > 1:
+            meta["notes"].append(f"Measured in {meta['sessions']} invocations (`--resume` "
+                                 "after an interruption), all with the same settings.")
+        if set(data["rows"]) != set(models.MODELS) or args.tools != TOOLS:
+            meta["notes"].append(f"Partial run: models {list(data['rows'])}, tools "
+                                 f"{args.tools}.")
+        json_path.write_text(json.dumps(data, indent=1, default=str))
     chart_path = pathlib.Path(args.chart)
     chart(data, chart_path)
     doc = render(data, os.path.relpath(chart_path, pathlib.Path(args.doc).parent))

@@ -6,9 +6,9 @@ whole process tree's largest member: the tool itself, not this script.
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
-import signal
 import sys
 import tempfile
 import threading
@@ -23,6 +23,10 @@ class Run:
     stdout: str
     runs: int = 1  # how many runs the medians are over
     cpu_seconds: float = 0.0  # user + system CPU time: less sensitive to a busy machine
+
+
+class Killed(RuntimeError):
+    """Something outside the bench sent the command SIGTERM (it did not fail by itself)."""
 
 
 class TimedOut(RuntimeError):
@@ -57,12 +61,25 @@ def run_measured(cmd, env=None, cwd=None, timeout=None):
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode(errors="replace")
+        if proc.returncode in (-signal.SIGTERM, 128 + signal.SIGTERM):
+            raise Killed(f"{' '.join(map(str, cmd[:2]))} was sent SIGTERM from outside")
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
                                f"{err.read().decode(errors='replace')[-3000:]}")
         usage = json.load(open(result.name))
     return Run(usage["seconds"], usage["maxrss_kb"] / 1024.0, stdout,
                cpu_seconds=usage["cpu_seconds"])
+
+
+def run_retrying(cmd, env=None, cwd=None, timeout=None, retries=2):
+    """run_measured, run again (up to `retries` times) when killed from outside."""
+    for attempt in range(retries + 1):
+        try:
+            return run_measured(cmd, env=env, cwd=cwd, timeout=timeout)
+        except Killed as e:
+            if attempt == retries:
+                raise
+            print(f"measure: {e}; running it again", file=sys.stderr, flush=True)
 
 
 def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seconds=None,
@@ -76,7 +93,7 @@ def median_runs(cmd, repeat=3, env=None, cwd=None, before_each=None, budget_seco
     for _ in range(repeat):
         if before_each:
             before_each()
-        runs.append(run_measured(cmd, env=env, cwd=cwd, timeout=timeout))
+        runs.append(run_retrying(cmd, env=env, cwd=cwd, timeout=timeout))
         if budget_seconds is not None and sum(r.seconds for r in runs) > budget_seconds:
             break
     return Run(statistics.median(r.seconds for r in runs),

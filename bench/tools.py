@@ -6,6 +6,7 @@ files, and with the input files' pages already in the page cache (measure.warm_c
 """
 import json
 import os
+import re
 import pathlib
 import shutil
 import subprocess
@@ -29,6 +30,22 @@ ONNX2TF_SAMPLE = "calibration_image_sample_data_20x128x128x3_float32.npy"
 
 class Unavailable(Exception):
     """A tool could not do this conversion; the message (one line) goes in the table."""
+
+
+def error_line(text, limit=240):
+    """The most telling line of a failed tool's stderr, for a table cell.
+
+    A Python traceback ends in `SomeError: message`, often followed by detail lines (Keras
+    adds the offending shapes there); other tools' last line is their error.
+    """
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", l).strip() for l in text.splitlines()]
+    lines = [l for l in lines if l]
+    for i in range(len(lines) - 1, -1, -1):
+        if re.match(r"^[A-Za-z_.]*(Error|Exception): ", lines[i]):
+            detail = [l for l in lines[i + 1:i + 3]
+                      if not l.startswith(("File ", "Traceback", "Call arguments", "•"))]
+            return " ".join([lines[i]] + detail)[:limit].replace("|", "/")
+    return lines[-1][:limit].replace("|", "/") if lines else "failed"
 
 
 def remove(path):
@@ -63,8 +80,7 @@ def convert(cmd, outputs, repeat, cwd=None, budget_seconds=None, timeout=None):
     except measure.TimedOut:
         raise Unavailable(f"did not finish within {timeout / 60:.0f} min (killed)") from None
     except RuntimeError as e:
-        lines = [l.strip() for l in str(e).splitlines() if l.strip()]
-        raise Unavailable(lines[-1][:200] if lines else "failed") from None
+        raise Unavailable(error_line(str(e))) from None
     except FileNotFoundError as e:
         raise Unavailable(f"not found: {e.filename}") from None
     for out in outputs:
@@ -130,10 +146,9 @@ def tf_latency(kind, name, path=None, layout="nchw", results=models.RESULTS, run
     if path is not None:
         cmd += ["--path", path]
     try:
-        run = measure.run_measured(cmd, env=quiet_env())
+        run = measure.run_retrying(cmd, env=quiet_env())
     except RuntimeError as e:
-        lines = [l.strip() for l in str(e).splitlines() if l.strip()]
-        raise Unavailable(lines[-1][:200] if lines else "failed") from None
+        raise Unavailable(error_line(str(e))) from None
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
@@ -174,12 +189,14 @@ def _build_source_dir(build_dir):
 def pt2tf_version(build_dir):
     """`pt2tf --version` plus the git commit of the tree the binary was built from."""
     src = _build_source_dir(build_dir)
-    commit = subprocess.run(["git", "-C", str(src), "log", "-1", "--format=%h %s"],
+    # The last commit that changed what the binary is built from (bench/ edits do not count).
+    commit = subprocess.run(["git", "-C", str(src), "log", "-1", "--format=%h %s", "--",
+                             "src", "include", "models", "proto", "CMakeLists.txt"],
                             capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(src), "status", "--porcelain", "--", "src",
                             "include", "models", "proto"],
                            capture_output=True, text=True).stdout.strip()
-    text = f"built from {src} at commit {commit}{' (modified)' if dirty else ''}"
+    text = f"sources as of commit {commit}{' (modified)' if dirty else ''}"
     binary = pathlib.Path(build_dir) / "pt2tf"
     if binary.exists():
         out = subprocess.run([str(binary), "--version"], capture_output=True, text=True)

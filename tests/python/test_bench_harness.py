@@ -46,3 +46,16 @@ def test_convert_reports_missing_output(tmp_path):
     with pytest.raises(tools.Unavailable, match="unknown model"):
         tools.convert([sys.executable, "-c", "import sys; sys.exit('x: unknown model')"],
                       [tmp_path / "out.pb"], repeat=1)
+
+
+def test_sigterm_from_outside_is_retried(tmp_path):
+    marker = tmp_path / "first"
+    # Kills itself with SIGTERM on the first run only, as an outside `pkill` would.
+    code = ("import os, signal, sys, pathlib; m = pathlib.Path(sys.argv[1]); "
+            "first = not m.exists(); m.touch(); "
+            "first and os.kill(os.getpid(), signal.SIGTERM)")
+    run = measure.run_retrying([sys.executable, "-c", code, marker], retries=1)
+    assert run.runs == 1 and marker.exists()
+    marker.unlink()
+    with pytest.raises(measure.Killed):
+        measure.run_retrying([sys.executable, "-c", code, marker], retries=0)
