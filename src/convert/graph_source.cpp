@@ -38,6 +38,7 @@ Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport&
     PT2TF_ASSIGN_OR_RETURN(spec, FindModel(options.model_name));
   }
   PT2TF_ASSIGN_OR_RETURN(Checkpoint checkpoint, LoadCheckpoint(options.input_path));
+  checkpoint.file->WillReadAll();
   if (!spec) {
     PT2TF_ASSIGN_OR_RETURN(std::string detected, zoo::DetectModel(checkpoint));
     PT2TF_ASSIGN_OR_RETURN(spec, FindModel(detected));

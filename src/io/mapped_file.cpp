@@ -42,6 +42,15 @@ MappedFile::~MappedFile() {
   if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
 }
 
+void MappedFile::WillReadAll() const {
+  if (data_ == nullptr) return;
+  void* start = const_cast<std::byte*>(data_);
+#ifdef MADV_POPULATE_READ
+  if (::madvise(start, size_, MADV_POPULATE_READ) == 0) return;
+#endif
+  ::madvise(start, size_, MADV_WILLNEED);
+}
+
 Result<ByteSpan> MappedFile::Slice(uint64_t offset, uint64_t length) const {
   if (offset > size_ || length > size_ - offset) {
     return InvalidInput("range [" + std::to_string(offset) + ", +" + std::to_string(length) +

@@ -256,6 +256,7 @@ class Importer {
 
 Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
+  file->WillReadAll();  // the initializers are all copied out
   Result<StrippedModel> stripped = StripInitializerData(file->bytes());
   if (!stripped.ok())
     return InvalidInput("not a valid ONNX model (" + stripped.status().message() + ")");

@@ -368,10 +368,10 @@ def test_inspect_reads_our_tf_outputs(exported, tmp_path):
     assert [o["name"] for o in info["outputs"]] == ["output"]
     assert info["ops"]["Conv2D"] == 1 and "FusedBatchNormV3" not in info["ops"]
     # conv 3*8*9+8, depthwise 8*9+8, fc 128*10+10 floats
-    assert info["const_bytes"] >= 4 * (3 * 8 * 9 + 8 + 8 * 9 + 8 + 128 * 10 + 10)
+    assert info["weight_bytes"] >= 4 * (3 * 8 * 9 + 8 + 8 * 9 + 8 + 128 * 10 + 10)
     saved = run_pt2tf_json("inspect", tmp_path / "m_saved", "--json")
-    assert saved["format"] == "tf-savedmodel" and saved["tags"] == ["serve"]
-    assert saved["outputs"] == [{"name": "output: output:0", "dtype": "float32", "shape": [2, 10]}]
+    assert saved["format"] == "tf-savedmodel"
+    assert [o["name"] for o in saved["outputs"]] == ["output"]
     assert saved["ops"] == info["ops"]
 
 
