@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# strace: a test proves `convert` opens the checkpoint once for several outputs.
 APT_PACKAGES=(g++ cmake ninja-build make protobuf-compiler libprotobuf-dev nlohmann-json3-dev
   libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libbenchmark-dev clang-format ccache
-  python3 python3-venv python3-pip)
+  strace python3 python3-venv python3-pip)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -239,70 +239,58 @@ int64_t FlatToStorageIndex(const Tensor& t, int64_t flat) {
 }
 }  // namespace
 
-double Tensor::ElementAsDouble(int64_t flat_index) const {
-  const std::byte* p =
-      storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_);
-  switch (dtype_) {
+namespace {
+
+// One element of `dtype` at `p`, converted to T. Integers go straight to T so int64 values
+// past 2^53 survive ElementAsInt; dtypes with no real value (complex, float8) give 0.
+template <typename T>
+T LoadElementAs(const std::byte* p, DType dtype) {
+  switch (dtype) {
     case DType::kFloat64:
-      return Load<double>(p);
+      return static_cast<T>(Load<double>(p));
     case DType::kFloat32:
-      return Load<float>(p);
+      return static_cast<T>(Load<float>(p));
     case DType::kFloat16:
-      return HalfToFloat(Load<uint16_t>(p));
+      return static_cast<T>(HalfToFloat(Load<uint16_t>(p)));
     case DType::kBFloat16: {
       uint32_t bits = static_cast<uint32_t>(Load<uint16_t>(p)) << 16;
       float f;
       std::memcpy(&f, &bits, 4);
-      return f;
+      return static_cast<T>(f);
     }
     case DType::kInt64:
-      return static_cast<double>(Load<int64_t>(p));
+      return static_cast<T>(Load<int64_t>(p));
     case DType::kInt32:
-      return Load<int32_t>(p);
+      return static_cast<T>(Load<int32_t>(p));
     case DType::kInt16:
-      return Load<int16_t>(p);
+      return static_cast<T>(Load<int16_t>(p));
     case DType::kInt8:
-      return Load<int8_t>(p);
+      return static_cast<T>(Load<int8_t>(p));
     case DType::kUInt8:
-      return Load<uint8_t>(p);
+      return static_cast<T>(Load<uint8_t>(p));
     case DType::kUInt16:
-      return Load<uint16_t>(p);
+      return static_cast<T>(Load<uint16_t>(p));
     case DType::kUInt32:
-      return Load<uint32_t>(p);
+      return static_cast<T>(Load<uint32_t>(p));
     case DType::kUInt64:
-      return static_cast<double>(Load<uint64_t>(p));
+      return static_cast<T>(Load<uint64_t>(p));
     case DType::kBool:
-      return Load<uint8_t>(p) != 0;
+      return static_cast<T>(Load<uint8_t>(p) != 0);
     default:
-      return 0.0;
+      return T{0};
   }
 }
 
+}  // namespace
+
+double Tensor::ElementAsDouble(int64_t flat_index) const {
+  return LoadElementAs<double>(
+      storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_), dtype_);
+}
+
 int64_t Tensor::ElementAsInt(int64_t flat_index) const {
-  const std::byte* p =
-      storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_);
-  switch (dtype_) {
-    case DType::kInt64:
-      return Load<int64_t>(p);
-    case DType::kInt32:
-      return Load<int32_t>(p);
-    case DType::kInt16:
-      return Load<int16_t>(p);
-    case DType::kInt8:
-      return Load<int8_t>(p);
-    case DType::kUInt8:
-      return Load<uint8_t>(p);
-    case DType::kUInt16:
-      return Load<uint16_t>(p);
-    case DType::kUInt32:
-      return Load<uint32_t>(p);
-    case DType::kUInt64:
-      return static_cast<int64_t>(Load<uint64_t>(p));
-    case DType::kBool:
-      return Load<uint8_t>(p) != 0;
-    default:
-      return static_cast<int64_t>(ElementAsDouble(flat_index));
-  }
+  return LoadElementAs<int64_t>(
+      storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_), dtype_);
 }
 
 std::string ShapeToString(const std::vector<int64_t>& shape) {

@@ -9,21 +9,25 @@ graphs with large constants (alexnet: ~60 s; vgg11: ~100 s and 8.7 GB of memory)
 a representative set; set PT2TF_TF_ZOO=all to run every zoo model, where models over 50M
 parameters run with Grappler off (the same kernels, without its graph rewrites).
 """
+import json
 import os
+import shutil
+import subprocess
 
 import numpy as np
 import pytest
 
 import zoo_harness as zh
-from conftest import run_pt2tf_json
+from conftest import PT2TF, run_pt2tf_json
 from test_zoo_effnet import calibrate
 from tf_runner import tf_runner  # noqa: F401 (fixture)
 
 CI_MODELS = ["civilnet", "resnet18", "resnet50", "mobilenet_v2", "mobilenet_v3_small",
              "mobilenet_v3_large", "efficientnet-b0", "efficientnet-b3", "efficientnet_b0",
              "squeezenet1_1", "densenet121"]
-# SavedModel runs the same graph through another loader: checked on a few.
-SAVED_MODEL = {"civilnet", "resnet50", "efficientnet-b3"}
+# One command, three outputs (.onnx, .pb, SavedModel) from one read of the checkpoint,
+# each compared with PyTorch: checked on a few (issue 5).
+THREE_OUTPUTS = {"civilnet", "resnet50", "efficientnet-b3"}
 
 
 def zoo_names():
@@ -61,6 +65,24 @@ def check_graph(nodes, nhwc):
             assert src not in ("Conv2D", "DepthwiseConv2dNative", "BiasAdd"), f"BN after conv: {name}"
 
 
+def convert_three_outputs(checkpoint, name, tmp_path):
+    """`pt2tf convert -o NAME.onnx -o NAME.pb -o NAME_saved/` under strace, asserting the
+    checkpoint is opened exactly once (one read for every output)."""
+    assert shutil.which("strace"), "strace is missing: scripts/setup.sh installs it"
+    trace = tmp_path / "openat.trace"
+    cmd = ["strace", "-f", "-qq", "-e", "trace=open,openat", "-o", str(trace),
+           str(PT2TF), "convert", "-i", str(checkpoint), "--model", name,
+           "-o", str(tmp_path / f"{name}.onnx"), "-o", str(tmp_path / f"{name}.pb"),
+           "-o", f"{tmp_path / (name + '_saved')}/", "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert len(summary["outputs"]) == 3, summary
+    opens = [line for line in trace.read_text().splitlines()
+             if f'"{checkpoint}"' in line and "ENOENT" not in line]
+    assert len(opens) == 1, f"the checkpoint was opened {len(opens)} times:\n" + "\n".join(opens)
+
+
 def optimize(name):
     return zh.parameter_count(name) <= 50_000_000
 
@@ -74,14 +96,16 @@ def test_zoo_model_in_tensorflow(name, cache, tmp_path, tf_runner):
     ref = zh.torch_reference(model, x)
     try:
         pb = tmp_path / f"{name}.pb"
-        extra = ["-o", f"{tmp_path / (name + '_saved')}/"] if name in SAVED_MODEL else []
-        zh.convert(checkpoint, pb, model=name, extra=extra)
+        if name in THREE_OUTPUTS:
+            convert_three_outputs(checkpoint, name, tmp_path)
+            zh.assert_close(zh.run_onnx(tmp_path / f"{name}.onnx", x), ref, f"{name} .onnx")
+            got = tf_runner.run_saved(tmp_path / f"{name}_saved", {"input": x})["output"]
+            zh.assert_close(got, ref, f"{name} SavedModel")
+        else:
+            zh.convert(checkpoint, pb, model=name)
         got = tf_runner.run_frozen(pb, {"input": x}, ["output"], optimize=opt)["output"]
         zh.assert_close(got, ref, f"{name} .pb")
         check_graph(tf_runner.nodes(pb), nhwc=False)
-        if extra:
-            got = tf_runner.run_saved(tmp_path / f"{name}_saved", {"input": x})["output"]
-            zh.assert_close(got, ref, f"{name} SavedModel")
 
         pb_nhwc = tmp_path / f"{name}_nhwc.pb"
         zh.convert(checkpoint, pb_nhwc, model=name, extra=["--input-layout", "nhwc"])

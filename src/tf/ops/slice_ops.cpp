@@ -57,6 +57,25 @@ Status EmitConcat(const ir::Node& node, EmitContext& ctx) {
   return OkStatus();
 }
 
+namespace {
+
+// SplitV of `x` along ONNX `axis` into the node's outputs; `sizes` is a tensor of `sizes_type`.
+Status EmitSplitV(const ir::Node& node, EmitContext& ctx, const TfValue& x, tensorflow::DataType t,
+                  int64_t axis, const std::string& sizes, tensorflow::DataType sizes_type) {
+  PT2TF_ASSIGN_OR_RETURN(std::string ax, AxisConst(ctx, TfAxis(x.perm, axis), node.name + "/axis"));
+  tensorflow::NodeDef& def = ctx.AddOp("SplitV", node.name, {x.tensor, sizes, ax});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tlen", sizes_type);
+  SetAttrInt(def, "num_split", static_cast<int64_t>(node.outputs.size()));
+  const std::string name = def.name();
+  for (size_t i = 0; i < node.outputs.size(); ++i)
+    ctx.Set(node.outputs[i],
+            TfValue{i == 0 ? name : name + ":" + std::to_string(i), x.perm, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace
+
 Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
@@ -68,17 +87,7 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ts, InputType(node, 1));
     PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
     PT2TF_ASSIGN_OR_RETURN(std::string sizes, RuntimeInput(node, ctx, 1, false));
-    PT2TF_ASSIGN_OR_RETURN(std::string ax,
-                           AxisConst(ctx, TfAxis(tv.perm, axis), node.name + "/axis"));
-    tensorflow::NodeDef& def = ctx.AddOp("SplitV", node.name, {tv.tensor, sizes, ax});
-    SetAttrType(def, "T", t);
-    SetAttrType(def, "Tlen", ts);
-    SetAttrInt(def, "num_split", n);
-    const std::string name = def.name();
-    for (int64_t i = 0; i < n; ++i)
-      ctx.Set(node.outputs[i],
-              TfValue{i == 0 ? name : name + ":" + std::to_string(i), tv.perm, std::nullopt});
-    return OkStatus();
+    return EmitSplitV(node, ctx, tv, t, axis, sizes, ts);
   }
   PT2TF_ASSIGN_OR_RETURN(auto split, ConstIntsInput(node, 1));
   std::vector<int64_t> sizes;
@@ -105,18 +114,8 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
     return InvalidInput(node.Describe() + ": split sizes do not add up to the dim");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
-  std::string size_const = ctx.ConstI64(sizes, node.name + "/sizes");
-  PT2TF_ASSIGN_OR_RETURN(std::string ax,
-                         AxisConst(ctx, TfAxis(tv.perm, axis), node.name + "/axis"));
-  tensorflow::NodeDef& def = ctx.AddOp("SplitV", node.name, {tv.tensor, size_const, ax});
-  SetAttrType(def, "T", t);
-  SetAttrType(def, "Tlen", tensorflow::DT_INT64);
-  SetAttrInt(def, "num_split", n);
-  const std::string name = def.name();
-  for (int64_t i = 0; i < n; ++i)
-    ctx.Set(node.outputs[i],
-            TfValue{i == 0 ? name : name + ":" + std::to_string(i), tv.perm, std::nullopt});
-  return OkStatus();
+  return EmitSplitV(node, ctx, tv, t, axis, ctx.ConstI64(sizes, node.name + "/sizes"),
+                    tensorflow::DT_INT64);
 }
 
 Status EmitSlice(const ir::Node& node, EmitContext& ctx) {
