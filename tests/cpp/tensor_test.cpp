@@ -1,5 +1,9 @@
 #include "pt2tf/tensor.h"
+
+#include <algorithm>
 #include <cstring>
+#include <numeric>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +28,67 @@ TEST(Tensor, TransposedViewIsGatheredInCOrder) {
   std::vector<double> got;
   for (int i = 0; i < 6; ++i) got.push_back(c.ElementAsDouble(i));
   EXPECT_EQ(got, (std::vector<double>{0, 3, 1, 4, 2, 5}));
+}
+
+// Element-by-element C-order gather: the definition ForEachChunk must match.
+std::vector<std::byte> NaiveGather(const Tensor& t) {
+  const size_t esize = ElementSize(t.dtype());
+  std::vector<std::byte> out;
+  std::vector<int64_t> index(t.shape().size(), 0);
+  for (int64_t n = 0; n < t.numel(); ++n) {
+    int64_t elem = t.offset();
+    for (size_t d = 0; d < index.size(); ++d) elem += index[d] * t.strides()[d];
+    const std::byte* p = t.storage()->bytes.data() + elem * esize;
+    out.insert(out.end(), p, p + esize);
+    for (size_t d = index.size(); d-- > 0;) {
+      if (++index[d] < t.shape()[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+// Permuted, sliced and broadcast views of every element size, including tensors large
+// enough for the blocked, tiled gather and its fallbacks.
+TEST(Tensor, ForEachChunkMatchesNaiveGatherOnRandomViews) {
+  std::mt19937 rng(7);
+  const DType dtypes[] = {DType::kUInt8, DType::kFloat16, DType::kFloat32, DType::kFloat64};
+  for (int trial = 0; trial < 400; ++trial) {
+    const DType dtype = dtypes[trial % 4];
+    const size_t esize = ElementSize(dtype);
+    const int rank = 1 + static_cast<int>(rng() % 5);
+    const int64_t max_dim = trial % 10 == 0 ? 300 : 9;
+    std::vector<int64_t> base_shape(rank);
+    for (int64_t& d : base_shape) d = 1 + static_cast<int64_t>(rng() % max_dim);
+    int64_t numel = 1;
+    for (int64_t d : base_shape) numel *= d;
+    if (numel > 4'000'000) continue;
+    std::vector<int64_t> base_strides(rank, 1);
+    for (int d = rank - 1; d > 0; --d) base_strides[d - 1] = base_strides[d] * base_shape[d];
+    std::vector<std::byte> bytes(numel * esize);
+    for (std::byte& b : bytes) b = static_cast<std::byte>(rng());
+    auto storage = Storage::Own(std::move(bytes));
+    // A random permutation, then per dim a random start/step slice or a broadcast.
+    std::vector<int> perm(rank);
+    std::iota(perm.begin(), perm.end(), 0);
+    std::shuffle(perm.begin(), perm.end(), rng);
+    std::vector<int64_t> shape(rank), strides(rank);
+    int64_t offset = 0;
+    for (int i = 0; i < rank; ++i) {
+      const int64_t n = base_shape[perm[i]], st = base_strides[perm[i]];
+      const int64_t start = rng() % 3 == 0 ? static_cast<int64_t>(rng() % n) : 0;
+      const int64_t step = rng() % 4 == 0 ? 2 : 1;
+      offset += start * st;
+      shape[i] = std::max<int64_t>(1, (n - start + step - 1) / step);
+      strides[i] = st * step;
+      if (rng() % 8 == 0) strides[i] = 0;  // broadcast
+    }
+    auto t = Tensor::Make(dtype, shape, strides, offset, storage);
+    ASSERT_TRUE(t.ok()) << t.status().message();
+    std::vector<std::byte> got;
+    t->ForEachChunk([&](ByteSpan c) { got.insert(got.end(), c.begin(), c.end()); });
+    ASSERT_EQ(got, NaiveGather(*t)) << "trial " << trial << " shape " << ShapeToString(shape);
+  }
 }
 
 TEST(Tensor, RejectsViewPastStorage) {
