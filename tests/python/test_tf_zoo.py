@@ -83,6 +83,12 @@ def convert_three_outputs(checkpoint, name, tmp_path):
     assert len(opens) == 1, f"the checkpoint was opened {len(opens)} times:\n" + "\n".join(opens)
 
 
+def remove_outputs(directory):
+    """A run over the whole zoo writes ~40 GB of models: each test removes its own."""
+    for p in directory.iterdir():
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
 def optimize(name):
     return zh.parameter_count(name) <= 50_000_000
 
@@ -99,7 +105,8 @@ def test_zoo_model_in_tensorflow(name, cache, tmp_path, tf_runner):
         if name in THREE_OUTPUTS or os.environ.get("PT2TF_TF_ZOO") == "all":
             convert_three_outputs(checkpoint, name, tmp_path)
             zh.assert_close(zh.run_onnx(tmp_path / f"{name}.onnx", x), ref, f"{name} .onnx")
-            got = tf_runner.run_saved(tmp_path / f"{name}_saved", {"input": x})["output"]
+            got = tf_runner.run_saved(tmp_path / f"{name}_saved", {"input": x},
+                                      optimize=opt)["output"]
             zh.assert_close(got, ref, f"{name} SavedModel")
         else:
             zh.convert(checkpoint, pb, model=name)
@@ -115,6 +122,7 @@ def test_zoo_model_in_tensorflow(name, cache, tmp_path, tf_runner):
         check_graph(tf_runner.nodes(pb_nhwc), nhwc=True)
     finally:
         cache.forget(name)
+        remove_outputs(tmp_path)
 
 
 EXPORTED_CI = [("resnet18", "legacy"), ("resnet18", "dynamo"), ("mobilenet_v3_small", "dynamo"),
@@ -154,6 +162,7 @@ def test_exported_onnx_in_tensorflow(name, exporter, cache, tmp_path, tf_runner)
             check_graph(tf_runner.nodes(pb), nhwc=layout == "nhwc")
     finally:
         cache.forget(name)
+        remove_outputs(tmp_path)
 
 
 def test_whole_model_pickle_to_tensorflow(cache, tmp_path, tf_runner):

@@ -10,6 +10,7 @@ and a TensorFlow kernel can abort the process; so tests talk to one long-lived w
 
 Arrays travel as .npz files in a temporary directory; requests as JSON lines.
 """
+import gc
 import json
 import os
 import pathlib
@@ -62,8 +63,9 @@ class TfRunner:
         with np.load(path) as data:
             return {k: data[k] for k in outputs}
 
-    def run_saved(self, directory, feeds):
-        reply, path = self._call({"kind": "saved", "model": str(directory)}, feeds)
+    def run_saved(self, directory, feeds, optimize=True):
+        reply, path = self._call({"kind": "saved", "model": str(directory),
+                                  "optimize": optimize}, feeds)
         with np.load(path) as data:
             return {k: data[k] for k in reply["outputs"]}
 
@@ -117,8 +119,11 @@ def _serve():
                                    {f"{k}:0": v for k, v in feeds.items()})
                 np.savez(request["result"], **dict(zip(request["outputs"], got)))
             elif request["kind"] == "saved":
+                tf.config.optimizer.set_experimental_options(
+                    {"disable_meta_optimizer": not request.get("optimize", True)})
                 fn = tf.saved_model.load(request["model"]).signatures["serving_default"]
                 out = fn(**{k: tf.constant(v) for k, v in feeds.items()})
+                del fn
                 np.savez(request["result"], **{k: v.numpy() for k, v in out.items()})
                 reply["outputs"] = sorted(out)
             elif request["kind"] == "nodes":
@@ -126,6 +131,7 @@ def _serve():
                                   for n in graph_def(request["model"]).node]
         except Exception as e:  # reported to the test, which fails with the message
             reply = {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"}
+        gc.collect()  # a large model's graph must not stay alive into the next request
         print(json.dumps(reply), flush=True)
 
 
