@@ -201,6 +201,16 @@ std::string Unlift1d(EmitContext& ctx, const std::string& y, tensorflow::DataTyp
 
 namespace pt2tf::tf {
 
+Result<TfValue> PlainValue(const ir::Value* v, EmitContext& ctx) {
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(v));
+  if (tv.flat) {
+    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(v, {}));
+    tv.perm.clear();
+    tv.flat.reset();
+  }
+  return tv;
+}
+
 bool IsRuntimeInput(const ir::Node& node, size_t i) {
   const ir::Value* v = node.input(i);
   return v && !EmitContext::ConstantOf(v);

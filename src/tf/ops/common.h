@@ -85,6 +85,8 @@ std::string Unlift1d(EmitContext& ctx, const std::string& y, tensorflow::DataTyp
 
 namespace pt2tf::tf {
 
+// `v` in its current layout; a flattened-then-permuted value is materialised in IR layout.
+Result<TfValue> PlainValue(const ir::Value* v, EmitContext& ctx);
 // True when input `i` is present and computed at run time (not a constant).
 bool IsRuntimeInput(const ir::Node& node, size_t i);
 // Input `i` in IR layout; with `scalar`, a one-element tensor is reshaped to a scalar.

@@ -38,17 +38,6 @@ Result<Tensor> Float32Tensor(const std::vector<double>& values) {
                            std::move(bytes));
 }
 
-// Input 0 in its current layout (flattened-permuted values are materialised).
-Result<TfValue> Plain(const ir::Node& node, EmitContext& ctx) {
-  PT2TF_ASSIGN_OR_RETURN(TfValue in, ctx.Get(node.input(0)));
-  if (in.flat) {
-    PT2TF_ASSIGN_OR_RETURN(in.tensor, ctx.GetAs(node.input(0), {}));
-    in.perm.clear();
-    in.flat.reset();
-  }
-  return in;
-}
-
 }  // namespace
 
 Status EmitBatchNormalization(const ir::Node& node, EmitContext& ctx) {
@@ -84,7 +73,7 @@ Status EmitBatchNormalization(const ir::Node& node, EmitContext& ctx) {
     return OkStatus();
   }
 
-  PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, PlainValue(node.input(0), ctx));
   bool constant = true;
   for (size_t i = 1; i < 5; ++i) constant &= EmitContext::ConstantOf(node.input(i)) != nullptr;
   std::string y;
@@ -155,7 +144,7 @@ Status EmitInstanceNormalization(const ir::Node& node, EmitContext& ctx) {
   if (rank < 3) return InvalidInput(node.Describe() + ": input rank below 3");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   if (!IsFloatingPoint(node.input(0)->dtype)) return NodeUnsupported(node, "integer input");
-  PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, PlainValue(node.input(0), ctx));
   std::vector<int64_t> axes;
   for (int64_t a = 2; a < rank; ++a) axes.push_back(a);
   PT2TF_ASSIGN_OR_RETURN(
@@ -180,7 +169,7 @@ Status EmitLayerNormalization(const ir::Node& node, EmitContext& ctx) {
   if (!IsFloatingPoint(dtype)) return NodeUnsupported(node, "integer input");
   int64_t axis = node.GetInt("axis", -1);
   if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
-  PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, PlainValue(node.input(0), ctx));
   std::vector<int64_t> axes;
   for (int64_t a = axis; a < rank; ++a) axes.push_back(a);
   // stash_type 1 (the default): statistics in float32, as ONNX's function body does.
@@ -224,7 +213,7 @@ Status EmitLpNormalization(const ir::Node& node, EmitContext& ctx) {
   const int64_t p = node.GetInt("p", 2);
   if (p != 1 && p != 2) return NodeUnsupported(node, "attribute p=" + std::to_string(p));
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue in, Plain(node, ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue in, PlainValue(node.input(0), ctx));
   const std::vector<int64_t> axes = {TfAxis(in.perm, axis)};
   std::string norm;
   if (p == 1) {

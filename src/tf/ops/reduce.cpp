@@ -7,19 +7,6 @@
 #include "tf/ops/ops.h"
 
 namespace pt2tf::tf {
-namespace {
-
-Result<TfValue> Plain(const ir::Value* v, EmitContext& ctx) {
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(v));
-  if (tv.flat) {
-    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(v, {}));
-    tv.perm.clear();
-    tv.flat.reset();
-  }
-  return tv;
-}
-
-}  // namespace
 
 Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
@@ -40,7 +27,7 @@ Status EmitReduce(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(axes_in, ConstIntsInput(node, 1));
   }
   std::vector<int64_t> axes = axes_in ? *axes_in : node.GetInts("axes");
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   if (!runtime_axes.empty()) {
     // Which dims go is only known at run time: work in IR layout.
     PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(node.input(0), {}));
@@ -131,7 +118,7 @@ Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx) {
   if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
   const bool keep = node.GetInt("keepdims", 1) != 0;
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   const int64_t tf_axis = TfAxis(tv.perm, axis);
   PT2TF_ASSIGN_OR_RETURN(
       std::string ax,

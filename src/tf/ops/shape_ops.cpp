@@ -22,22 +22,12 @@ int64_t Product(const ir::Dims& dims, size_t from, size_t to) {
   return p;
 }
 
-Result<TfValue> Plain(const ir::Value* v, EmitContext& ctx) {
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(v));
-  if (tv.flat) {
-    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(v, {}));
-    tv.perm.clear();
-    tv.flat.reset();
-  }
-  return tv;
-}
-
 // Reshapes input 0 to `target` (ONNX dims already resolved: at most one -1).
 Status ReshapeTo(const ir::Node& node, EmitContext& ctx, ir::Dims target) {
   const ir::Value* x = node.input(0);
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(x));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(x, ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(x, ctx));
   const int64_t rank = static_cast<int64_t>(xs.size());
   if (!tv.perm.empty()) {
     Perm to_ir = Relative(tv.perm, {}, rank);
@@ -164,7 +154,7 @@ Status EmitTranspose(const ir::Node& node, EmitContext& ctx) {
   std::sort(sorted.begin(), sorted.end());
   if (static_cast<int64_t>(p.size()) != rank || sorted != Normalize({}, rank))
     return InvalidInput(node.Describe() + ": perm is not a permutation of the input dims");
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   // tv.tensor = x.permute(tp) and y = x.permute(p), so tv.tensor = y.permute(inv(p)[tp]).
   Perm tp = Normalize(tv.perm, rank), inv = Inverse(p), out(rank);
   for (int64_t i = 0; i < rank; ++i) out[i] = inv[tp[i]];
@@ -189,7 +179,7 @@ Status EmitSqueeze(const ir::Node& node, EmitContext& ctx) {
     if (xs[a] > 1) return InvalidInput(node.Describe() + ": squeezed dim is not 1");
     removed[a] = true;
   }
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   if (axes.empty()) {
     ctx.Set(node.outputs[0], tv);
     return OkStatus();
@@ -259,7 +249,7 @@ Status EmitExpand(const ir::Node& node, EmitContext& ctx) {
     out[i] = a == 1 ? b : a;
   }
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   Perm perm;
   if (xs.size() == rank && !tv.perm.empty()) {
     perm = tv.perm;
@@ -291,7 +281,7 @@ Status EmitTile(const ir::Node& node, EmitContext& ctx) {
   if (!repeats || repeats->size() != xs.size())
     return InvalidInput(node.Describe() + ": repeats must have one entry per dim");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   std::string m = ctx.ConstI64(Permute(*repeats, tv.perm), node.name + "/multiples");
   tensorflow::NodeDef& def = ctx.AddOp("Tile", node.name, {tv.tensor, m});
   SetAttrType(def, "T", t);

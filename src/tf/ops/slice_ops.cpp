@@ -9,16 +9,6 @@
 namespace pt2tf::tf {
 namespace {
 
-Result<TfValue> Plain(const ir::Value* v, EmitContext& ctx) {
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, ctx.Get(v));
-  if (tv.flat) {
-    PT2TF_ASSIGN_OR_RETURN(tv.tensor, ctx.GetAs(v, {}));
-    tv.perm.clear();
-    tv.flat.reset();
-  }
-  return tv;
-}
-
 Result<std::string> AxisConst(EmitContext& ctx, int64_t axis, const std::string& hint) {
   return ctx.ConstScalar(DType::kInt32, static_cast<double>(axis), hint);
 }
@@ -85,7 +75,7 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
   if (IsRuntimeInput(node, 1)) {  // SplitV takes the sizes as a tensor
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ts, InputType(node, 1));
-    PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+    PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
     PT2TF_ASSIGN_OR_RETURN(std::string sizes, RuntimeInput(node, ctx, 1, false));
     return EmitSplitV(node, ctx, tv, t, axis, sizes, ts);
   }
@@ -113,7 +103,7 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
   if (xs[axis] >= 0 && sum != xs[axis])
     return InvalidInput(node.Describe() + ": split sizes do not add up to the dim");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   return EmitSplitV(node, ctx, tv, t, axis, ctx.ConstI64(sizes, node.name + "/sizes"),
                     tensorflow::DT_INT64);
 }
@@ -158,7 +148,7 @@ Status EmitSlice(const ir::Node& node, EmitContext& ctx) {
     }
   }
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   Perm p = Normalize(tv.perm, rank);
   std::vector<int64_t> b, e, s;
   int64_t begin_mask = 0, end_mask = 0;
@@ -222,7 +212,7 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
                                                           node.name + "/dim"));
     idx = ctx.Binary("FloorMod", idx, d, ti, node.name + "/wrap");
   }
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(data, ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(data, ctx));
   Perm out_perm;
   if (is.size() == 0) {
     std::vector<bool> removed(rank, false);
@@ -303,7 +293,7 @@ Status EmitPad(const ir::Node& node, EmitContext& ctx) {
   }
   const std::string mode = node.GetString("mode", "constant");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, Plain(node.input(0), ctx));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
   Perm p = Normalize(tv.perm, rank);
   std::vector<int64_t> paddings;
   for (int64_t i = 0; i < rank; ++i) {
