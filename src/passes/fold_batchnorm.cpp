@@ -64,17 +64,14 @@ Result<size_t> FoldBatchNorm(ir::Graph& graph) {
     if (const ir::Value* b = conv->input(2)) bias = Values(*b->constant);
     const double eps = bn->GetFloat("epsilon", 1e-5f);
 
-    std::vector<std::byte> w_bytes(w.nbytes()), b_bytes(channels * sizeof(float));
-    const std::byte* src = w.contiguous_bytes().data();
+    // The source may be unaligned (a view into the checkpoint): copy it, then scale in place.
+    std::vector<std::byte> w_bytes(w.contiguous_bytes().begin(), w.contiguous_bytes().end());
+    std::vector<std::byte> b_bytes(channels * sizeof(float));
+    float* weights = reinterpret_cast<float*>(w_bytes.data());
     for (int64_t c = 0; c < channels; ++c) {
       const double s = gamma[c] / std::sqrt(var[c] + eps);
-      for (int64_t k = 0; k < per_channel; ++k) {
-        float v;
-        const size_t at = (c * per_channel + k) * sizeof(float);
-        std::memcpy(&v, src + at, sizeof v);
-        v = static_cast<float>(v * s);
-        std::memcpy(w_bytes.data() + at, &v, sizeof v);
-      }
+      float* row = weights + c * per_channel;
+      for (int64_t k = 0; k < per_channel; ++k) row[k] = static_cast<float>(row[k] * s);
       const float b = static_cast<float>((bias[c] - mean[c]) * s + beta[c]);
       std::memcpy(b_bytes.data() + c * sizeof(float), &b, sizeof b);
     }
