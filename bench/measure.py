@@ -64,8 +64,15 @@ def run_measured(cmd, env=None, cwd=None, timeout=None):
         if proc.returncode in (-signal.SIGTERM, 128 + signal.SIGTERM):
             raise Killed(f"{' '.join(map(str, cmd[:2]))} was sent SIGTERM from outside")
         if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
-                               f"{err.read().decode(errors='replace')[-3000:]}")
+            message = (f"{' '.join(map(str, cmd))} failed ({proc.returncode}):\n"
+                       f"{err.read().decode(errors='replace')[-3000:]}")
+            if proc.returncode == 128 + signal.SIGKILL:  # its last stderr line says nothing
+                usage = json.load(open(result.name))
+                total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+                message += (f"\nkilled by SIGKILL after {usage['seconds']:.0f} s at peak RSS "
+                            f"{usage['maxrss_kb'] / 2**20:.1f} GiB (out of memory on this "
+                            f"{total:.0f} GiB machine?)")
+            raise RuntimeError(message)
         usage = json.load(open(result.name))
     return Run(usage["seconds"], usage["maxrss_kb"] / 1024.0, stdout,
                cpu_seconds=usage["cpu_seconds"])
