@@ -79,15 +79,15 @@ class [[nodiscard]] Result {
 #define PT2TF_CONCAT(a, b) PT2TF_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function if `expr` failed.
-#define PT2TF_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::pt2tf::Status pt2tf_status_ = (expr);      \
+#define PT2TF_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::pt2tf::Status pt2tf_status_ = (expr);        \
     if (!pt2tf_status_.ok()) return pt2tf_status_; \
   } while (0)
 
 // `lhs = value of expr`, or return its Status from the enclosing function.
-#define PT2TF_ASSIGN_OR_RETURN(lhs, expr)                                  \
-  auto PT2TF_CONCAT(pt2tf_result_, __LINE__) = (expr);                     \
-  if (!PT2TF_CONCAT(pt2tf_result_, __LINE__).ok())                         \
-    return PT2TF_CONCAT(pt2tf_result_, __LINE__).status();                 \
+#define PT2TF_ASSIGN_OR_RETURN(lhs, expr)                  \
+  auto PT2TF_CONCAT(pt2tf_result_, __LINE__) = (expr);     \
+  if (!PT2TF_CONCAT(pt2tf_result_, __LINE__).ok())         \
+    return PT2TF_CONCAT(pt2tf_result_, __LINE__).status(); \
   lhs = std::move(PT2TF_CONCAT(pt2tf_result_, __LINE__)).value()

@@ -22,9 +22,7 @@ struct InspectOptions {
   bool hash = false;
 };
 
-std::string Dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::string ContainerText(const Checkpoint& c) {
   if (c.container.empty()) return "state dict at the top level";

@@ -14,8 +14,8 @@ namespace pt2tf::cli {
 enum ExitCode : int { kExitOk = 0, kExitFailure = 1, kExitUsage = 2 };
 
 struct Command {
-  CLI::App* app;               // the parsed subcommand
-  std::function<int()> run;    // runs it after parsing succeeded
+  CLI::App* app;             // the parsed subcommand
+  std::function<int()> run;  // runs it after parsing succeeded
 };
 
 Command AddInspectCommand(CLI::App& parent);

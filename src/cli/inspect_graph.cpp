@@ -62,9 +62,7 @@ uint64_t TensorBytes(const std::vector<int64_t>& dims, int element_size) {
   return n;
 }
 
-uint64_t SaturatingAdd(uint64_t a, uint64_t b) {
-  return a + b < a ? UINT64_MAX : a + b;
-}
+uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a + b < a ? UINT64_MAX : a + b; }
 
 std::string DTypeText(std::optional<DType> t, int raw, const char* family) {
   return t ? std::string(TorchName(*t)) : std::string(family) + ":" + std::to_string(raw);
@@ -125,9 +123,7 @@ std::optional<std::vector<int64_t>> TfShape(const ::tensorflow::TensorShapeProto
   return dims;
 }
 
-std::string TfDType(int t) {
-  return DTypeText(DTypeFromTf(t), t, "tf");
-}
+std::string TfDType(int t) { return DTypeText(DTypeFromTf(t), t, "tf"); }
 
 // Fills the histogram, weights and (for frozen graphs) Placeholder inputs and unconsumed
 // outputs of a GraphDef.

@@ -8,9 +8,7 @@
 
 namespace pt2tf::cli {
 
-bool ProgressBar::IsTerminal(std::FILE* stream) {
-  return ::isatty(::fileno(stream)) == 1;
-}
+bool ProgressBar::IsTerminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
 
 void ProgressBar::Update(const std::string& label, uint64_t done, uint64_t total) {
   if (label != label_) {

@@ -121,8 +121,8 @@ std::optional<DType> DTypeFromTorchName(std::string_view name) {
     DType dtype;
   };
   static constexpr Alias kAliases[] = {
-      {"float", DType::kFloat32}, {"double", DType::kFloat64}, {"half", DType::kFloat16},
-      {"long", DType::kInt64},    {"int", DType::kInt32},      {"short", DType::kInt16},
+      {"float", DType::kFloat32},    {"double", DType::kFloat64},     {"half", DType::kFloat16},
+      {"long", DType::kInt64},       {"int", DType::kInt32},          {"short", DType::kInt16},
       {"cfloat", DType::kComplex64}, {"cdouble", DType::kComplex128},
   };
   for (const auto& a : kAliases)

@@ -273,9 +273,7 @@ Status ReadArg(uint8_t op, ByteReader& r, Arg& arg) {
   return InvalidInput("unknown opcode");
 }
 
-std::string ToString(ByteSpan s) {
-  return {reinterpret_cast<const char*>(s.data()), s.size()};
-}
+std::string ToString(ByteSpan s) { return {reinterpret_cast<const char*>(s.data()), s.size()}; }
 
 constexpr std::string_view kDeniedModules[] = {"os",         "posix",
                                                "nt",         "posixpath",

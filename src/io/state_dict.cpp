@@ -39,9 +39,7 @@ bool IsInternal(std::string_view key) {
   return false;
 }
 
-const Value* ModuleState(const Value& m) {
-  return m.state;
-}
+const Value* ModuleState(const Value& m) { return m.state; }
 
 bool IsTensorDict(const Value& v) {
   if (v.kind != Kind::kDict) return false;

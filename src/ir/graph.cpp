@@ -122,7 +122,8 @@ Node* Graph::AddNode(const std::string& op_type, std::vector<Value*> inputs, Att
   n->inputs = std::move(inputs);
   n->attrs = std::move(attrs);
   for (size_t i = 0; i < num_outputs; ++i) {
-    Value* out = NewValue(num_outputs == 1 ? n->name + "_out" : n->name + "_out" + std::to_string(i));
+    Value* out =
+        NewValue(num_outputs == 1 ? n->name + "_out" : n->name + "_out" + std::to_string(i));
     out->producer = n;
     n->outputs.push_back(out);
   }

@@ -8,9 +8,7 @@ namespace {
 using ir::Attribute;
 using ir::Dims;
 
-bool Usable(Var x) {
-  return x.builder && x.builder->ok() && x.value && x.value->shape;
-}
+bool Usable(Var x) { return x.builder && x.builder->ok() && x.value && x.value->shape; }
 
 // Normalises a possibly negative dim; fails the builder when out of range.
 bool NormalizeDim(Var x, int64_t& d, const char* what) {
@@ -104,9 +102,7 @@ bool Window(Var x, const char* what, Pair k, Pair s, Pair p, Pair d, bool ceil_m
 
 }  // namespace
 
-Var relu(Var x) {
-  return Unary("Relu", x);
-}
+Var relu(Var x) { return Unary("Relu", x); }
 
 Var relu6(Var x) {
   if (!Usable(x)) return x;
@@ -114,15 +110,9 @@ Var relu6(Var x) {
   return b.Op("Clip", {x.value, b.FloatScalar(0.f), b.FloatScalar(6.f)}, {}, x.shape());
 }
 
-Var sigmoid(Var x) {
-  return Unary("Sigmoid", x);
-}
-Var tanh(Var x) {
-  return Unary("Tanh", x);
-}
-Var silu(Var x) {
-  return mul(x, sigmoid(x));
-}
+Var sigmoid(Var x) { return Unary("Sigmoid", x); }
+Var tanh(Var x) { return Unary("Tanh", x); }
+Var silu(Var x) { return mul(x, sigmoid(x)); }
 
 // HardSigmoid(alpha=1/6, beta=1/2) = relu6(x + 3) / 6; exists in every opset we write,
 // unlike HardSwish (opset 14).
@@ -130,9 +120,7 @@ Var hardsigmoid(Var x) {
   return Unary("HardSigmoid", x,
                {{"alpha", Attribute::Float(1.f / 6.f)}, {"beta", Attribute::Float(0.5f)}});
 }
-Var hardswish(Var x) {
-  return mul(x, hardsigmoid(x));
-}
+Var hardswish(Var x) { return mul(x, hardsigmoid(x)); }
 
 Var gelu(Var x, const std::string& approximate) {
   if (!Usable(x)) return x;
@@ -151,12 +139,8 @@ Var gelu(Var x, const std::string& approximate) {
   return x;
 }
 
-Var add(Var a, Var b) {
-  return Binary("Add", a, b);
-}
-Var mul(Var a, Var b) {
-  return Binary("Mul", a, b);
-}
+Var add(Var a, Var b) { return Binary("Add", a, b); }
+Var mul(Var a, Var b) { return Binary("Mul", a, b); }
 
 Var cat(const std::vector<Var>& xs, int64_t dim) {
   if (xs.empty()) return Var{};

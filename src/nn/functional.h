@@ -64,11 +64,7 @@ Var zero_pad2d(Var x, int64_t left, int64_t right, int64_t top, int64_t bottom);
 
 }  // namespace F
 
-inline Var operator+(Var a, Var b) {
-  return F::add(a, b);
-}
-inline Var operator*(Var a, Var b) {
-  return F::mul(a, b);
-}
+inline Var operator+(Var a, Var b) { return F::add(a, b); }
+inline Var operator*(Var a, Var b) { return F::mul(a, b); }
 
 }  // namespace pt2tf::nn

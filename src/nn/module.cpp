@@ -42,9 +42,7 @@ ir::Value* Builder::Int64s(const std::vector<int64_t>& values) {
   return graph_.AddInitializer(base, std::move(t).value());
 }
 
-ir::Value* Builder::FloatScalar(float value) {
-  return Floats({value}, {});
-}
+ir::Value* Builder::FloatScalar(float value) { return Floats({value}, {}); }
 
 ir::Value* Builder::Floats(const std::vector<float>& values, const ir::Dims& shape) {
   std::vector<std::byte> bytes(values.size() * sizeof(float));

@@ -16,9 +16,7 @@ namespace {
 
 namespace pb = ::pt2tf::onnx_proto;
 
-bool IsDefaultDomain(const std::string& domain) {
-  return domain.empty() || domain == "ai.onnx";
-}
+bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
 std::string DescribeNode(const pb::NodeProto& n) {
   return n.op_type() + " '" + (n.name().empty() ? (n.output_size() ? n.output(0) : "") : n.name()) +

@@ -10,9 +10,7 @@
 namespace pt2tf::onnx {
 namespace {
 
-std::string NameOf(const ir::Value* v) {
-  return v ? v->name : std::string();
-}
+std::string NameOf(const ir::Value* v) { return v ? v->name : std::string(); }
 
 Result<Tensor> Int64Tensor(const std::vector<int64_t>& values) {
   std::vector<std::byte> bytes(values.size() * sizeof(int64_t));
@@ -489,9 +487,7 @@ Status DropNewDefaults(const ir::Node& node, Lowerer& lo) {
   return OkStatus();
 }
 
-Status RefuseOp(const ir::Node& node, Lowerer& lo) {
-  return Refuse(node, "the op", lo.opset());
-}
+Status RefuseOp(const ir::Node& node, Lowerer& lo) { return Refuse(node, "the op", lo.opset()); }
 
 enum class Rewrite {
   kRefuse,  // no older form: refuse below `since`

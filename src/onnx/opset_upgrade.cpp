@@ -156,9 +156,7 @@ Status IntsAttrToInput(ir::Node& node, Upgrader& up, const std::string& attr, si
   return OkStatus();
 }
 
-Status UpgradeAxes(ir::Node& node, Upgrader& up) {
-  return IntsAttrToInput(node, up, "axes", 1);
-}
+Status UpgradeAxes(ir::Node& node, Upgrader& up) { return IntsAttrToInput(node, up, "axes", 1); }
 // Split-2/11: split attribute → input. Before 18, no sizes meant equal parts; from 18 on
 // that takes num_outputs.
 Status UpgradeSplit(ir::Node& node, Upgrader& up) {

@@ -25,9 +25,7 @@ std::string TempTemplate(const std::string& path, const std::string& tag) {
   return dir.empty() ? name : (dir / name).string();
 }
 
-std::string OsError() {
-  return std::strerror(errno);
-}
+std::string OsError() { return std::strerror(errno); }
 
 // Entries a SavedModel directory may hold; anything else means it is not ours to replace.
 bool IsSavedModelEntry(const std::string& name) {

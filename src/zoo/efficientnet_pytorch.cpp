@@ -455,13 +455,9 @@ Result<std::optional<Config>> PickledConfig(const Checkpoint& checkpoint) {
   return std::optional<Config>(std::move(c));
 }
 
-bool SameCoefficient(std::optional<double> a, double b) {
-  return a && std::fabs(*a - b) < 1e-9;
-}
+bool SameCoefficient(std::optional<double> a, double b) { return a && std::fabs(*a - b) < 1e-9; }
 
-std::string SizeString(ImageSize s) {
-  return std::to_string(s.h) + "x" + std::to_string(s.w);
-}
+std::string SizeString(ImageSize s) { return std::to_string(s.h) + "x" + std::to_string(s.w); }
 
 // The configuration to build `v` with for this checkpoint and these options.
 Result<Config> ConfigFor(const Variant& v, const Checkpoint& checkpoint,

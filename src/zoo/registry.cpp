@@ -79,9 +79,7 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-void ModelRegistry::Add(ModelSpec spec) {
-  models_.push_back(std::move(spec));
-}
+void ModelRegistry::Add(ModelSpec spec) { models_.push_back(std::move(spec)); }
 
 const ModelSpec* ModelRegistry::Find(const std::string& name) const {
   for (const ModelSpec& m : models_)

@@ -34,9 +34,7 @@ class Fire : public nn::Module {
   nn::ReLU& expand3x3_activation;
 };
 
-nn::MaxPool2d CeilPool() {
-  return nn::MaxPool2d(3, {.stride = 2, .ceil_mode = true});
-}
+nn::MaxPool2d CeilPool() { return nn::MaxPool2d(3, {.stride = 2, .ceil_mode = true}); }
 
 nn::Sequential Features(bool v1_0) {
   if (v1_0)

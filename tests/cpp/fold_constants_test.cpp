@@ -29,9 +29,7 @@ size_t Fold(Graph& g, FoldOptions options = {}) {
   return r.ok() ? *r : 0;
 }
 
-Value* Scalar(Graph& g, int64_t v) {
-  return g.AddInitializer("s", Int64Tensor({}, {v}));
-}
+Value* Scalar(Graph& g, int64_t v) { return g.AddInitializer("s", Int64Tensor({}, {v})); }
 
 TEST(FoldConstants, ShapeChainCollapsesIntoReshapeConstant) {
   Graph g;

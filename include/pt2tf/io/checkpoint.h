@@ -51,7 +51,7 @@ struct Checkpoint {
   std::vector<NamedTensor> tensors;  // state_dict order
   std::vector<ModuleInfo> modules;   // empty unless a whole nn.Module was pickled
   nlohmann::ordered_json metadata = nlohmann::ordered_json::object();  // e.g. safetensors
-  std::shared_ptr<const MappedFile> file;  // keeps the views alive
+  std::shared_ptr<const MappedFile> file;                              // keeps the views alive
 
   const Tensor* Find(const std::string& name) const;
   const ModuleInfo* root_module() const { return modules.empty() ? nullptr : &modules[0]; }

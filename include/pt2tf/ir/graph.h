@@ -34,9 +34,9 @@ constexpr int64_t kUnknownDim = -1;
 struct Value {
   std::string name;
   DType dtype = DType::kFloat32;
-  std::optional<Dims> shape;        // nullopt: rank unknown; kUnknownDim: that dim unknown
-  Node* producer = nullptr;         // nullptr for graph inputs and initializers
-  std::optional<Tensor> constant;   // set for initializers (weights, folded constants)
+  std::optional<Dims> shape;       // nullopt: rank unknown; kUnknownDim: that dim unknown
+  Node* producer = nullptr;        // nullptr for graph inputs and initializers
+  std::optional<Tensor> constant;  // set for initializers (weights, folded constants)
 
   bool is_constant() const { return constant.has_value(); }
   bool has_static_shape() const;

@@ -24,14 +24,14 @@ struct BuildOptions {
 };
 
 struct BuildResult {
-  std::unique_ptr<ir::Graph> graph;    // input "input", output "output"
-  std::vector<std::string> warnings;   // e.g. unexpected keys under --non-strict
+  std::unique_ptr<ir::Graph> graph;   // input "input", output "output"
+  std::vector<std::string> warnings;  // e.g. unexpected keys under --non-strict
   int64_t parameter_count = 0;
 };
 
 struct ModelSpec {
-  std::string name;            // as the source library spells it: "resnet18", "efficientnet-b0"
-  std::string source;          // "torchvision 0.29", "efficientnet_pytorch 0.7.1", "models/"
+  std::string name;              // as the source library spells it: "resnet18", "efficientnet-b0"
+  std::string source;            // "torchvision 0.29", "efficientnet_pytorch 0.7.1", "models/"
   ir::Dims default_input_shape;  // NCHW, batch 1
   // Builds the graph with weights bound from `checkpoint` (load_state_dict semantics).
   std::function<Result<BuildResult>(const Checkpoint& checkpoint, const BuildOptions& options)>

@@ -73,9 +73,7 @@ EvalFn FindEvalFn(const std::string& op_type) {
 
 }  // namespace
 
-bool CanEvaluate(const std::string& op_type) {
-  return FindEvalFn(op_type) != nullptr;
-}
+bool CanEvaluate(const std::string& op_type) { return FindEvalFn(op_type) != nullptr; }
 
 Result<std::vector<HostTensor>> Evaluate(const Node& node, const EvalInputs& inputs) {
   if (!node.domain.empty() && node.domain != "ai.onnx")

@@ -56,9 +56,7 @@ Status ReadWindow(const InferContext& ctx, size_t n, Dims kernel, Window& w) {
   return OkStatus();
 }
 
-int64_t CeilDiv(int64_t a, int64_t b) {
-  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
-}
+int64_t CeilDiv(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
 
 // Output spatial dims of a forward window op (Conv, pools). `x` is the full input shape.
 Status WindowOutput(const InferContext& ctx, const Dims& x, const Window& w, Dims& out) {

@@ -7,9 +7,7 @@
 namespace pt2tf::ir::shapes {
 namespace {
 
-std::string Name(DType t) {
-  return std::string(TorchName(t));
-}
+std::string Name(DType t) { return std::string(TorchName(t)); }
 
 // Error unless every present input in [first, last] has dtype `want`.
 Status CheckSameDType(const InferContext& ctx, size_t first, size_t last) {

@@ -8,9 +8,7 @@
 namespace pt2tf::ir::shapes {
 namespace {
 
-bool DimsDiffer(int64_t a, int64_t b) {
-  return a >= 0 && b >= 0 && a != b;
-}
+bool DimsDiffer(int64_t a, int64_t b) { return a >= 0 && b >= 0 && a != b; }
 
 }  // namespace
 

@@ -58,9 +58,7 @@ Status SetLikeInput(const ir::Node& node, EmitContext& ctx, const std::string& t
   return OkStatus();
 }
 
-bool IsBool(const ir::Value* v) {
-  return v->dtype == DType::kBool;
-}
+bool IsBool(const ir::Value* v) { return v->dtype == DType::kBool; }
 
 }  // namespace
 
