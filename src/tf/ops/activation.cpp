@@ -61,7 +61,6 @@ Status EmitClip(const ir::Node& node, EmitContext& ctx) {
       PT2TF_ASSIGN_OR_RETURN(std::string m, ctx.GetAs(hi, {}));
       y = ctx.Binary("Minimum", y, m, t, node.name);
     }
-    if (!lo && !hi) y = ctx.Unary("Identity", y, t, node.name);
   }
   ctx.Set(node.outputs[0], TfValue{y, in.perm, in.flat});
   return OkStatus();

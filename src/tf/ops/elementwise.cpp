@@ -157,7 +157,6 @@ Status EmitVariadic(const ir::Node& node, EmitContext& ctx) {
   std::string acc = in.tensors[0];
   for (size_t i = 1; i < in.tensors.size(); ++i)
     acc = ctx.Binary(op, acc, in.tensors[i], t, node.name);
-  if (in.tensors.size() == 1) acc = ctx.Unary("Identity", acc, t, node.name);
   if (node.op_type == "Mean") {
     if (!IsFloatingPoint(values[0]->dtype)) return NodeUnsupported(node, "integer Mean");
     PT2TF_ASSIGN_OR_RETURN(std::string n,

@@ -211,7 +211,6 @@ Status EmitUnsqueeze(const ir::Node& node, EmitContext& ctx) {
     SetAttrType(def, "Tdim", tensorflow::DT_INT32);
     y = def.name();
   }
-  if (axes.empty()) y = ctx.Unary("Identity", y, t, node.name);
   ctx.Set(node.outputs[0], TfValue{y, {}, std::nullopt});
   return OkStatus();
 }

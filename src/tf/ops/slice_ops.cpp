@@ -30,8 +30,8 @@ Status EmitConcat(const ir::Node& node, EmitContext& ctx) {
   std::vector<const ir::Value*> values(node.inputs.begin(), node.inputs.end());
   PT2TF_ASSIGN_OR_RETURN(BroadcastInputs in, GetBroadcastInputs(node, ctx, values));
   std::string y;
-  if (in.tensors.size() == 1) {
-    y = ctx.Unary("Identity", in.tensors[0], t, node.name);
+  if (in.tensors.size() == 1) {  // the output is the input: no node, no Identity
+    y = in.tensors[0];
   } else {
     PT2TF_ASSIGN_OR_RETURN(std::string ax,
                            AxisConst(ctx, TfAxis(in.perm, axis), node.name + "/axis"));
