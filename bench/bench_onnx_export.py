@@ -11,7 +11,6 @@ Median wall time and peak RSS over --repeat fresh processes (warm page cache), t
 and pt2tf's peak RSS / checkpoint size. Goals: ≥ 50× faster, RSS < 2× the checkpoint.
 Prints a markdown report and writes it to --doc.
 """
-import argparse
 import datetime
 import pathlib
 import sys
@@ -19,10 +18,8 @@ import sys
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import measure  # noqa: E402
 import models  # noqa: E402
+import pairwise  # noqa: E402
 import tools  # noqa: E402
-from tools import Unavailable  # noqa: E402
-
-ROOT = models.ROOT
 
 
 def measure_model(name, args):
@@ -32,36 +29,19 @@ def measure_model(name, args):
     out = pathlib.Path(args.results) / "onnx_export" / name
     out.mkdir(parents=True, exist_ok=True)
     row = {"checkpoint_mb": pth.stat().st_size / 2**20}
-    try:
-        binary = tools.pt2tf_binary(args.build)
-        onnx_out = out / "pt2tf.onnx"
-        row["pt2tf"] = tools.convert(tools.pt2tf_cmd(binary, pth, [onnx_out], model=name),
-                                     [onnx_out], args.repeat)
-    except Unavailable as e:
-        row["pt2tf"] = str(e)
-    try:
-        onnx_out = out / "torch.onnx"
-        row["torch"] = tools.convert(tools.classic_cmd(tools.VENV / "python", name, pth,
-                                                       onnx_out), [onnx_out], args.repeat)
-    except Unavailable as e:
-        row["torch"] = str(e)
+    onnx_out = out / "pt2tf.onnx"
+    row["pt2tf"] = pairwise.measure_tool(
+        lambda: tools.pt2tf_cmd(tools.pt2tf_binary(args.build), pth, [onnx_out], model=name),
+        [onnx_out], args.repeat)
+    torch_out = out / "torch.onnx"
+    row["torch"] = pairwise.measure_tool(
+        lambda: tools.classic_cmd(tools.VENV / "python", name, pth, torch_out), [torch_out],
+        args.repeat)
     return row
 
 
-def cell(run):
-    return f"n/a ({run})" if isinstance(run, str) else \
-        f"{run.seconds:.2f} s (CPU {run.cpu_seconds:.2f} s) / {run.peak_rss_mb:.0f} MiB"
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--models", nargs="+", default=["efficientnet-b3", "resnet50"],
-                    choices=list(models.MODELS))
-    ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--build", default=str(ROOT / "build"))
-    ap.add_argument("--results", default=str(models.RESULTS))
-    ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks" / "onnx_export.md"))
-    args = ap.parse_args()
+    args = pairwise.parse_args(__doc__.split("\n")[0], "onnx_export.md")
     machine = tools.machine_lines()
     rows = {name: measure_model(name, args) for name in args.models}
     L = ["# Benchmark: PyTorch checkpoint → ONNX (pt2tf vs torch.onnx.export)", "",
@@ -75,17 +55,11 @@ def main():
           "speed-up | pt2tf RSS / checkpoint |", "|---|---:|---:|---:|---:|---:|"]
     for name, r in rows.items():
         ok = not isinstance(r["pt2tf"], str)
-        both = ok and not isinstance(r["torch"], str)
-        speed = (f"{tools.fmt_ratio(r['torch'].seconds, r['pt2tf'].seconds)} (CPU "
-                 f"{tools.fmt_ratio(r['torch'].cpu_seconds, r['pt2tf'].cpu_seconds)})"
-                 if both else "—")
         rss = f"{r['pt2tf'].peak_rss_mb / r['checkpoint_mb']:.2f}×" if ok else "—"
-        L.append(f"| {name} | {r['checkpoint_mb']:.1f} MiB | {cell(r['pt2tf'])} | "
-                 f"{cell(r['torch'])} | {speed} | {rss} |")
-    text = "\n".join(L) + "\n"
-    pathlib.Path(args.doc).parent.mkdir(parents=True, exist_ok=True)
-    pathlib.Path(args.doc).write_text(text)
-    print(text)
+        L.append(f"| {name} | {r['checkpoint_mb']:.1f} MiB | {pairwise.cell(r['pt2tf'])} | "
+                 f"{pairwise.cell(r['torch'])} | {pairwise.speedup(r['torch'], r['pt2tf'])} | "
+                 f"{rss} |")
+    pairwise.write_doc(args.doc, L)
 
 
 if __name__ == "__main__":
