@@ -206,11 +206,12 @@ void GatherInBlocks(const std::vector<int64_t>& shape, const std::vector<int64_t
   const size_t b = inner - 1;  // the output's fastest dim
   size_t block_bytes = run_bytes;
   for (size_t d = a; d < inner; ++d) block_bytes *= static_cast<size_t>(shape[d]);
-  std::vector<std::byte> buffer(std::max(kBufferBytes, block_bytes));
   if (a == b || block_bytes > kMaxBlockBytes) {
+    std::vector<std::byte> buffer(kBufferBytes);
     GatherInOutputOrder(shape, strides, inner, base, esize, run_bytes, buffer, sink);
     return;
   }
+  std::vector<std::byte> buffer(std::max(kBufferBytes, block_bytes));
   const int64_t es = static_cast<int64_t>(esize);
   std::vector<int64_t> dst_step(inner, 0);  // bytes, within a block
   dst_step[b] = static_cast<int64_t>(run_bytes);
