@@ -159,6 +159,14 @@ std::vector<Node*> Graph::Users(const Value* value) const {
   return users;
 }
 
+bool Graph::IsOutput(const Value* value) const {
+  return std::find(outputs_.begin(), outputs_.end(), value) != outputs_.end();
+}
+
+bool Graph::IsInput(const Value* value) const {
+  return std::find(inputs_.begin(), inputs_.end(), value) != inputs_.end();
+}
+
 void Graph::RemoveNode(Node* node) {
   for (Value* out : node->outputs)
     if (out->producer == node) out->producer = nullptr;

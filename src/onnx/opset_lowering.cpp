@@ -319,9 +319,7 @@ Result<std::string> EmitNormalize(const ir::Node& node, Lowerer& lo, const std::
 
 Status CheckNormalizationOutputs(const ir::Node& node, const ir::Graph& graph, Lowerer& lo) {
   for (size_t i = 1; i < node.outputs.size(); ++i)
-    if (!graph.Users(node.outputs[i]).empty() ||
-        std::find(graph.outputs().begin(), graph.outputs().end(), node.outputs[i]) !=
-            graph.outputs().end())
+    if (!graph.Users(node.outputs[i]).empty() || graph.IsOutput(node.outputs[i]))
       return Refuse(node, "its mean/inv_std_dev outputs", lo.opset());
   const DType dt = node.input(0)->dtype;
   if (dt != DType::kFloat32 && dt != DType::kFloat64)

@@ -17,22 +17,16 @@ std::vector<double> Values(const Tensor& t) {
   return out;
 }
 
-bool IsGraphOutput(const ir::Graph& graph, const ir::Value* v) {
-  for (const ir::Value* o : graph.outputs())
-    if (o == v) return true;
-  return false;
-}
-
 // The Conv feeding `bn` when the fold applies, else nullptr.
 ir::Node* FoldableConv(const ir::Graph& graph, const ir::Node& bn) {
   if (bn.inputs.size() != 5 || bn.GetInt("training_mode", 0) != 0) return nullptr;
   for (size_t i = 1; i < bn.outputs.size(); ++i)
-    if (!graph.Users(bn.outputs[i]).empty() || IsGraphOutput(graph, bn.outputs[i])) return nullptr;
+    if (!graph.Users(bn.outputs[i]).empty() || graph.IsOutput(bn.outputs[i])) return nullptr;
   ir::Value* y = bn.inputs[0];
   if (!y || !y->producer || y->producer->op_type != "Conv" || !y->producer->domain.empty())
     return nullptr;
   ir::Node* conv = y->producer;
-  if (graph.Users(y).size() != 1 || IsGraphOutput(graph, y)) return nullptr;
+  if (graph.Users(y).size() != 1 || graph.IsOutput(y)) return nullptr;
   const Tensor* w = Float32Constant(conv->input(1));
   if (!w || w->rank() < 3) return nullptr;
   if (conv->input(2) && !Float32Constant(conv->input(2))) return nullptr;

@@ -5,12 +5,6 @@
 namespace pt2tf::passes {
 namespace {
 
-bool IsGraphOutput(const ir::Graph& graph, const ir::Value* v) {
-  for (const ir::Value* o : graph.outputs())
-    if (o == v) return true;
-  return false;
-}
-
 // Per-dim (begin, end) pads of `pad` for a tensor of `rank`, or empty when not foldable.
 std::vector<int64_t> ZeroPads(const ir::Node& pad, int64_t rank) {
   if (pad.GetString("mode", "constant") != "constant") return {};
@@ -58,7 +52,7 @@ Result<size_t> FoldPadIntoConv(ir::Graph& graph) {
     if (!y || !y->producer || y->producer->op_type != "Pad" || !y->producer->domain.empty())
       continue;
     ir::Node* pad = y->producer;
-    if (graph.Users(y).size() != 1 || IsGraphOutput(graph, y)) continue;
+    if (graph.Users(y).size() != 1 || graph.IsOutput(y)) continue;
     if (conv->GetString("auto_pad", "NOTSET") != "NOTSET") continue;
     const ir::Value* w = conv->input(1);
     if (!w || !w->shape || w->shape->size() < 3) continue;

@@ -11,14 +11,6 @@
 namespace pt2tf::ir {
 namespace {
 
-bool IsGraphOutput(const Graph& graph, const Value* v) {
-  return std::find(graph.outputs().begin(), graph.outputs().end(), v) != graph.outputs().end();
-}
-
-bool IsGraphInput(const Graph& graph, const Value* v) {
-  return std::find(graph.inputs().begin(), graph.inputs().end(), v) != graph.inputs().end();
-}
-
 // True when the node only forwards input 0 to output 0 (and nothing reads any other output).
 bool IsPassThrough(const Graph& graph, const Node& node) {
   if (!node.domain.empty() && node.domain != "ai.onnx") return false;
@@ -34,7 +26,7 @@ bool IsPassThrough(const Graph& graph, const Node& node) {
   }
   for (size_t i = 1; i < node.outputs.size(); ++i) {
     const Value* mask = node.outputs[i];
-    if (mask && (!graph.Users(mask).empty() || IsGraphOutput(graph, mask))) return false;
+    if (mask && (!graph.Users(mask).empty() || graph.IsOutput(mask))) return false;
   }
   return true;
 }
@@ -49,10 +41,10 @@ Result<size_t> RemoveIdentityNodes(Graph& graph) {
   for (Node* node : candidates) {
     Value* in = node->inputs[0];
     Value* out = node->outputs[0];
-    if (IsGraphOutput(graph, out)) {
+    if (graph.IsOutput(out)) {
       // The graph output's name is part of the model's interface: hand it to `in`. That is
       // impossible when `in` is itself an interface value (input or another output).
-      if (IsGraphInput(graph, in) || IsGraphOutput(graph, in)) continue;
+      if (graph.IsInput(in) || graph.IsOutput(in)) continue;
       std::swap(in->name, out->name);
     }
     graph.ReplaceAllUsesWith(out, in);

@@ -117,6 +117,8 @@ class Graph {
   // Rewiring for passes.
   void ReplaceAllUsesWith(Value* from, Value* to);  // node inputs and graph outputs
   std::vector<Node*> Users(const Value* value) const;
+  bool IsOutput(const Value* value) const;
+  bool IsInput(const Value* value) const;
   void RemoveNode(Node* node);  // detaches and frees; its outputs must be unused
   // Removes nodes whose outputs reach no graph output; returns how many.
   size_t RemoveDeadNodes();
