@@ -8,7 +8,8 @@ Outcomes per case and opset: pass; refused (pt2tf exit 1: something it does not 
 said in one line); fail (converted but wrong or unloadable: a defect); crash (any other exit).
 Cases whose *original* model ONNX Runtime cannot run or gets wrong are left out.
 onnx_roundtrip_expected.txt lists the case@opset pairs that passed; any of them not passing
-now fails the suite. Regenerate it with PT2TF_UPDATE_EXPECTED=1.
+now fails the suite. PT2TF_UPDATE_EXPECTED=1 adds newly passing pairs; removing one needs
+PT2TF_UPDATE_EXPECTED=drop (ratchet.py).
 """
 import concurrent.futures as futures
 import os
@@ -21,6 +22,7 @@ import onnx.numpy_helper
 import onnxruntime as ort
 import pytest
 
+import ratchet
 from conftest import PT2TF, ROOT
 
 CASES_DIR = pathlib.Path(onnx.__file__).parent / "backend" / "test" / "data" / "node"
@@ -156,14 +158,9 @@ def test_backend_node_cases_roundtrip(pt2tf_bin, tmp_path):
 
     passing = sorted(f"{case}@{opset}" for (case, opset), (outcome, _) in results.items()
                      if outcome == "pass")
-    if os.environ.get("PT2TF_UPDATE_EXPECTED"):
-        EXPECTED.write_text("".join(p + "\n" for p in passing))
-    expected = [line.strip() for line in EXPECTED.read_text().splitlines() if line.strip()]
-    lost = sorted(set(expected) - set(passing))
     details = {f"{c}@{o}": f"{outcome}: {why}" for (c, o), (outcome, why) in results.items()}
-    assert not lost, "previously passing cases no longer pass:\n" + "\n".join(
-        f"{k}: {details.get(k, 'no longer runnable by ONNX Runtime')}" for k in lost)
-    assert len(passing) >= len(expected)
+    ratchet.check(EXPECTED, passing,
+                  lambda k: details.get(k, "no longer runnable by ONNX Runtime"))
 
 
 if __name__ == "__main__":  # developer aid: print every refusal, grouped by message

@@ -2,14 +2,15 @@
 
 Every case must end as pass or refused: a wrong answer, a graph TensorFlow rejects, or a
 crash fails the suite, and so does any case listed in tf_backend_expected.txt (the cases
-that passed when it was last regenerated) that no longer passes. Regenerate the list, and
-docs/OPERATORS.md, with PT2TF_UPDATE_EXPECTED=1.
+that passed when it was last regenerated) that no longer passes. PT2TF_UPDATE_EXPECTED=1 adds
+newly passing cases to the list and regenerates docs/OPERATORS.md; removing a case needs
+PT2TF_UPDATE_EXPECTED=drop (ratchet.py).
 """
-import os
 import pathlib
 
 import pytest
 
+import ratchet
 import tf_backend
 from conftest import ROOT
 
@@ -29,10 +30,26 @@ def test_no_wrong_answers_or_crashes(results):
 
 def test_previously_passing_cases_still_pass(results):
     passed = sorted(n for n, (o, _) in results.items() if o == "pass")
-    if os.environ.get("PT2TF_UPDATE_EXPECTED"):
-        EXPECTED.write_text("\n".join(passed) + "\n")
+    if ratchet.mode():
         tf_backend.write_docs(results, ROOT / "docs" / "OPERATORS.md")
-    expected = EXPECTED.read_text().split()
-    lost = [n for n in expected if results.get(n, ("missing",))[0] != "pass"]
-    assert not lost, f"{len(lost)} cases no longer pass: {lost[:20]}"
-    assert len(passed) >= len(expected)
+    ratchet.check(EXPECTED, passed, lambda n: "{}: {}".format(*results.get(n, ("missing", ""))))
+
+
+@pytest.mark.parametrize("script,outcome", [
+    ('echo "pt2tf: error: $5: Foo: not supported" >&2; exit 1', "refused"),
+    ('echo "Segmentation fault" >&2; exit 1', "fail"),  # not the error form
+    ('echo "pt2tf: error: one" >&2; echo two >&2; exit 1', "fail"),  # not one line
+    ('touch "$5"; echo "pt2tf: error: $5: no" >&2; exit 1', "fail"),  # output left behind
+])
+def test_only_a_clean_refusal_counts_as_refused(tmp_path, monkeypatch, script, outcome):
+    """A stand-in pt2tf (`$5` is the -o path) shows what run_case accepts as a refusal."""
+    fake = tmp_path / "pt2tf"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(tf_backend, "PT2TF", fake)
+    work = tmp_path / "work"
+    work.mkdir()
+    got, detail = tf_backend.run_case(tf_backend.cases_dir() / "test_abs", work)
+    assert got == outcome, detail
+    if outcome == "refused":
+        assert detail == "Foo: not supported"

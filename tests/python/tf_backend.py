@@ -5,7 +5,8 @@ Each case (onnx 1.22's onnx/backend/test/data/node/*) is converted with
 case's inputs; the outputs are compared with the case's reference outputs
 (rtol 1e-3, atol 1e-5). Outcomes:
   pass     the outputs agree;
-  refused  pt2tf exit 1 with a one-line reason (an op or attribute it does not convert);
+  refused  pt2tf exit 1 with one `pt2tf: error: <reason>` line (an op or attribute it does
+           not convert) and no output file;
   fail     converted, but TensorFlow rejects the graph or computes something else (a defect);
   crash    pt2tf died, or TensorFlow killed the process running the graph (a defect).
 TensorFlow runs in worker processes so that a TF abort marks one case and the run goes on.
@@ -94,6 +95,17 @@ def mismatch(actual, expected):
     return None
 
 
+def refusal(stderr, output):
+    """("refused", reason) for a well-formed refusal: exactly one line in the form
+    `pt2tf: error: ...` and no output left behind; otherwise ("fail", why)."""
+    if output.exists():
+        return "fail", f"exit 1 but {output.name} was left behind"
+    lines = stderr.strip().splitlines()
+    if len(lines) != 1 or not lines[0].startswith("pt2tf: error: "):
+        return "fail", f"refusal is not one `pt2tf: error:` line: {stderr.strip()[:200]!r}"
+    return "refused", lines[0][len("pt2tf: error: "):].replace(str(output) + ": ", "")
+
+
 def run_case(case_dir, work):
     """(outcome, detail) for one case; runs TensorFlow in this process."""
     io = load_case_io(case_dir)
@@ -107,10 +119,7 @@ def run_case(case_dir, work):
     except subprocess.TimeoutExpired:
         return "crash", "pt2tf timed out"
     if proc.returncode == 1:
-        lines = proc.stderr.strip().splitlines()
-        if len(lines) != 1:
-            return "fail", f"refusal is not one line: {proc.stderr.strip()[:200]}"
-        return "refused", lines[0].replace(str(pb) + ": ", "")
+        return refusal(proc.stderr, pb)
     if proc.returncode != 0:
         return "crash", f"pt2tf exit {proc.returncode}: {proc.stderr.strip()[:200]}"
     import tensorflow as tf
