@@ -14,20 +14,24 @@ setup:
 setup-venv:
 	scripts/setup.sh --venv
 
-# ccache, when installed, makes rebuilds and fresh clones fast (paths relative to the clone).
-CCACHE := $(shell command -v ccache 2>/dev/null)
+# ccache makes rebuilds and fresh clones fast (paths relative to the clone). setup installs it,
+# so it is looked up when the recipe runs, after setup, not when make reads this file: that
+# way the first configure already has what later ones have, and `make demo` then `make test`
+# (both through this one target) configure identically and compile each file once.
 export CCACHE_BASEDIR := $(CURDIR)
 
 build: setup
+	ccache=$$(command -v ccache || true); \
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release \
-	  $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE)) >/dev/null
+	  $${ccache:+-DCMAKE_CXX_COMPILER_LAUNCHER=$$ccache} >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
 	scripts/demo.sh
 
 test: setup-venv build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	# --no-tests=error: a build that registered no tests must not pass.
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
 	# One pytest process per file: TensorFlow and torchvision (triton) imported into one
 	# process can crash it, and a shared xdist worker would mix files that import each.
 	for f in tests/python/test_*.py; do .venv/bin/python -m pytest $$f -n $(JOBS) -q -p no:cacheprovider || exit 1; done

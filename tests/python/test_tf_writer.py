@@ -14,11 +14,11 @@ import subprocess
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import run_pt2tf
 from tf_runner import tf_runner  # noqa: F401 (fixture)
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
 F = nn.functional
 
