@@ -99,12 +99,16 @@ json RunCase(const json& c) {
   Node* node = g.AddNode(c.at("op"), inputs, attrs, c.value("num_outputs", 1), "case");
   node->domain = c.value("domain", "");
   std::vector<Value*> outs = node->outputs;
+  // Value::dtype defaults to float32: mark the outputs (string tensors never occur in these
+  // cases) so that a dtype inference did not set is reported as unknown (null), not float32.
+  for (Value* o : outs) o->dtype = DType::kString;
   for (Value* o : outs) g.AddOutput(o);
   Status s = InferShapes(g);
   if (!s.ok()) return result.update({{"error", s.message()}}), result;
   json inferred = json::array();
   for (Value* o : outs) {
-    inferred.push_back({{"dtype", std::string(TorchName(o->dtype))},
+    const bool dtype_known = o->dtype != DType::kString;
+    inferred.push_back({{"dtype", dtype_known ? json(std::string(TorchName(o->dtype))) : json()},
                         {"shape", o->shape ? json(*o->shape) : json(nullptr)}});
   }
   result["inferred"] = inferred;

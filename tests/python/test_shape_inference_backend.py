@@ -114,25 +114,44 @@ def judge(c, r):
         if want is None:
             continue
         inferred = r["inferred"][i]
+        # Compared wherever inference set one, with or without a shape (the harness reports
+        # null for a dtype inference left alone: that only counts as incomplete).
+        if inferred["dtype"] is None:
+            complete = False
+        elif inferred["dtype"] != bc.TORCH_NAMES[want.dtype]:
+            problems.append(f"output {i}: dtype {inferred['dtype']}, expected {want.dtype}")
         if inferred["shape"] is None:
             complete = False
         else:
             got = inferred["shape"]
-            if inferred["dtype"] != bc.TORCH_NAMES[want.dtype]:
-                problems.append(f"output {i}: dtype {inferred['dtype']}, expected {want.dtype}")
             if len(got) != want.ndim or any(g >= 0 and g != w for g, w in zip(got, want.shape)):
                 problems.append(f"output {i}: shape {got}, expected {list(want.shape)}")
             complete &= all(g >= 0 for g in got)
         folded = r["folded"][i]
         if folded is not None:
             folded_any = True
-            vals = np.array([float(v) for v in folded["data"]], dtype=np.float64)
-            if folded["shape"] != list(want.shape) or vals.size != want.size:
-                problems.append(f"output {i}: folded shape {folded['shape']}")
-            elif not np.allclose(vals.reshape(want.shape), want.astype(np.float64), rtol=1e-5,
-                                 atol=1e-6, equal_nan=True):
-                problems.append(f"output {i}: folded values differ from the expected output")
+            problems += [f"output {i}: folded {p}" for p in folded_mismatch(folded, want)]
     return problems, complete, folded_any
+
+
+def folded_mismatch(folded, want):
+    """Problems of a folded value against the expected output: its dtype, its shape, and its
+    values (integers and bools exactly, parsed from JSON without going through float)."""
+    if folded["dtype"] != bc.TORCH_NAMES[want.dtype]:
+        return [f"dtype {folded['dtype']}, expected {want.dtype}"]
+    if folded["shape"] != list(want.shape) or len(folded["data"]) != want.size:
+        return [f"shape {folded['shape']}, expected {list(want.shape)}"]
+    if want.dtype.kind in "biu":
+        # The harness writes integers as int64 (uint64 wraps): compare in that domain.
+        got = np.array(folded["data"], dtype=np.int64)
+        if not np.array_equal(got, want.reshape(-1).astype(np.int64)):
+            return ["values differ from the expected output"]
+        return []
+    vals = np.array([float(v) for v in folded["data"]], dtype=np.float64)
+    if not np.allclose(vals.reshape(want.shape), want.astype(np.float64), rtol=1e-5, atol=1e-6,
+                       equal_nan=True):
+        return ["values differ from the expected output"]
+    return []
 
 
 def test_no_valid_case_is_rejected_or_mis_shaped(outcomes):
@@ -151,4 +170,25 @@ def test_covered_op_is_fully_inferred(outcomes, op):
 
 def test_folding_is_exercised(outcomes):
     folded = sum(1 for runs in outcomes.values() for run in runs if run[4])
-    assert folded >= 250, f"only {folded} backend cases were folded"
+    assert folded >= 350, f"only {folded} backend cases were folded"
+
+
+def test_judge_compares_integers_exactly_and_always_dtypes():
+    """The checks above on made-up harness results: an off-by-one past 2**53 (and past 1e5,
+    where rtol 1e-5 would hide it), a wrong folded dtype, a wrong dtype with unknown shape."""
+    big = np.array([2**60, 100_001], dtype=np.int64)
+    case = {"outputs": [big]}
+
+    def result(data, dtype="int64", inferred_dtype="int64", shape=(2,)):
+        return {"inferred": [{"dtype": inferred_dtype, "shape": list(shape) if shape else None}],
+                "folded": [{"dtype": dtype, "shape": [2], "data": data}]}
+
+    assert judge(case, result([2**60, 100_001]))[0] == []
+    assert judge(case, result([2**60 + 1, 100_001]))[0]
+    assert judge(case, result([2**60, 100_002]))[0]
+    assert judge(case, result([2**60, 100_001], dtype="float64"))[0]
+    assert judge(case, result([2**60, 100_001], inferred_dtype="int32", shape=None))[0]
+    assert judge(case, result([2**60, 100_001], inferred_dtype=None, shape=None))[1] is False
+    flags = {"outputs": [np.array([True, False])]}
+    assert judge(flags, result([1, 0], dtype="bool", inferred_dtype="bool"))[0] == []
+    assert judge(flags, result([1, 0], dtype="uint8", inferred_dtype="bool"))[0]
