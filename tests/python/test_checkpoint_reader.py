@@ -347,13 +347,16 @@ def test_text_output_lists_every_tensor(files):
     assert "kernel_size=[5,5]" in out
 
 
-def test_bundled_examples_are_current(tmp_path):
-    """examples/*.pth are what examples/make_civilnet.py writes (fixed seed, reproducible)."""
-    import subprocess
-    subprocess.run([sys.executable, str(ROOT / "examples" / "make_civilnet.py"), str(tmp_path)],
-                   check=True, capture_output=True)
-    for name in ("civilnet.pth", "civilnet_model.pth"):
-        fresh = inspect_json(tmp_path / name)
-        bundled = inspect_json(ROOT / "examples" / name)
-        assert fresh["tensors"] == bundled["tensors"]
-        assert fresh["modules"] == bundled["modules"]
+def test_bundled_examples_are_current():
+    """examples/*.pth hold what examples/make_civilnet.py writes (civilnet.make_civilnet with
+    seed 0): torch reads the bundled state dict as that model's, and pt2tf reads both bundled
+    files as torch describes that model (names, dtypes, shapes, SHA-256, module tree)."""
+    reference = civilnet.as_main_class(civilnet.make_civilnet(seed=0))
+    want = reference.state_dict()
+    bundled = torch.load(ROOT / "examples" / "civilnet.pth", map_location="cpu")
+    assert list(bundled) == list(want)
+    for k, v in want.items():
+        assert bundled[k].dtype == v.dtype and torch.equal(bundled[k], v), k
+    assert_same_tensors(ROOT / "examples" / "civilnet.pth", want, "torch-zip")
+    whole = assert_same_tensors(ROOT / "examples" / "civilnet_model.pth", want, "torch-zip")
+    check_module_tree(whole, reference)

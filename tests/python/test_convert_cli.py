@@ -95,7 +95,11 @@ def test_onnx_roundtrip_of_our_own_output_is_stable(pt2tf_bin, tmp_path, civilne
     first, second = tmp_path / "first.onnx", tmp_path / "second.onnx"
     run_pt2tf("convert", "-i", CHECKPOINT, "--model", "civilnet", "-o", first)
     run_pt2tf("convert", "-i", first, "-o", second)
-    np.testing.assert_allclose(run_onnx(second, x), run_onnx(first, x), rtol=0, atol=0)
+    got_first, got_second = run_onnx(first, x), run_onnx(second, x)
+    tol = 1e-4 * max(1.0, float(np.max(np.abs(ref))))
+    assert np.max(np.abs(got_first - ref)) <= tol  # both against PyTorch, not only each other
+    assert np.max(np.abs(got_second - ref)) <= tol
+    np.testing.assert_array_equal(got_second, got_first)
     assert len(onnx.load(str(second)).graph.node) == len(onnx.load(str(first)).graph.node)
 
 

@@ -269,16 +269,18 @@ def test_frozen_graph_matches_pytorch(name, dynamo, exported, tmp_path, tf_runne
         check_quality(tf_runner.nodes(pb), layout == "nhwc", ref, MODELS[name][2])
 
 
+@pytest.mark.parametrize("layout", ["nchw", "nhwc"])
 @pytest.mark.parametrize("name", ["conv_bn_pool_linear", "heads"])
-def test_saved_model_matches_pytorch(name, exported, tmp_path, tf_runner):
+def test_saved_model_matches_pytorch(name, layout, exported, tmp_path, tf_runner):
     onnx_path, x, ref = exported(name)
     out = tmp_path / "saved"
-    run_pt2tf("convert", "-i", onnx_path, "-o", f"{out}/")
+    run_pt2tf("convert", "-i", onnx_path, "-o", f"{out}/", "--input-layout", layout)
     assert (out / "saved_model.pb").is_file() and (out / "variables").is_dir()
-    assert_close(tf_runner.run_saved(out, {"input": x}), ref, name)
+    feed = x if layout == "nchw" else np.moveaxis(x, 1, -1)
+    assert_close(tf_runner.run_saved(out, {"input": feed}), ref, f"{name} ({layout})")
     # Converting again replaces the previous SavedModel.
-    run_pt2tf("convert", "-i", onnx_path, "-o", out)
-    assert_close(tf_runner.run_saved(out, {"input": x}), ref, name)
+    run_pt2tf("convert", "-i", onnx_path, "-o", out, "--input-layout", layout)
+    assert_close(tf_runner.run_saved(out, {"input": feed}), ref, f"{name} ({layout})")
 
 
 def test_saved_model_cli_shows_signature(exported, tmp_path):
@@ -357,22 +359,33 @@ def test_refuses_to_replace_a_foreign_directory(exported, tmp_path):
     assert _leftovers(tmp_path) == ["mine"]
 
 
-def test_inspect_reads_our_tf_outputs(exported, tmp_path):
+def test_inspect_reads_our_tf_outputs(exported, tmp_path, tf_runner):
+    """`pt2tf inspect` reports what TensorFlow itself reads from our .pb and SavedModel (op
+    histogram, inputs, outputs, bytes of Const values); the model's PyTorch layers fix the
+    convolution count and the shape of its input."""
     from conftest import run_pt2tf_json
 
-    onnx_path, _, _ = exported("conv_bn_pool_linear")
-    run_pt2tf("convert", "-i", onnx_path, "-o", tmp_path / "m.pb", "-o", f"{tmp_path / 'm_saved'}/")
-    info = run_pt2tf_json("inspect", tmp_path / "m.pb", "--json")
+    onnx_path, x, _ = exported("conv_bn_pool_linear")
+    pb, saved = tmp_path / "m.pb", tmp_path / "m_saved"
+    run_pt2tf("convert", "-i", onnx_path, "-o", pb, "-o", f"{saved}/")
+    info = run_pt2tf_json("inspect", pb, "--json")
+    tf_info = tf_runner.describe(pb)
     assert info["format"] == "tf-graphdef"
-    assert info["inputs"] == [{"name": "input", "dtype": "float32", "shape": [2, 3, 16, 16]}]
-    assert [o["name"] for o in info["outputs"]] == ["output"]
+    assert info["ops"] == tf_info["ops"]
+    assert [[i["name"], i["dtype"], i["shape"]] for i in info["inputs"]] == \
+        tf_info["placeholders"] == [["input", "float32", list(x.shape)]]
+    assert [o["name"] for o in info["outputs"]] == tf_info["sinks"] == ["output"]
+    assert info["weight_bytes"] == tf_info["const_bytes"]
     assert info["ops"]["Conv2D"] == 1 and "FusedBatchNormV3" not in info["ops"]
-    # conv 3*8*9+8, depthwise 8*9+8, fc 128*10+10 floats
-    assert info["weight_bytes"] >= 4 * (3 * 8 * 9 + 8 + 8 * 9 + 8 + 128 * 10 + 10)
-    saved = run_pt2tf_json("inspect", tmp_path / "m_saved", "--json")
-    assert saved["format"] == "tf-savedmodel"
-    assert [o["name"] for o in saved["outputs"]] == ["output"]
-    assert saved["ops"] == info["ops"]
+
+    saved_info = run_pt2tf_json("inspect", saved, "--json")
+    tf_saved = tf_runner.describe(saved)
+    assert saved_info["format"] == "tf-savedmodel"
+    assert saved_info["ops"] == tf_saved["ops"]
+    assert [[i["name"], i["dtype"], i["shape"]] for i in saved_info["inputs"]] == \
+        tf_saved["signature_inputs"]
+    assert [o["name"] for o in saved_info["outputs"]] == tf_saved["signature_outputs"]
+    assert saved_info["weight_bytes"] == tf_saved["const_bytes"]
 
 
 def test_inspect_refuses_garbage_pb(tmp_path):

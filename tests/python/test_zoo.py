@@ -1,11 +1,15 @@
 """The model zoo against PyTorch: every model of torchvision's families and CivilNet,
 converted by `pt2tf convert` and run in ONNX Runtime (see zoo_harness.py for the flow)."""
+import json
+import os
+import subprocess
+
 import pytest
 import torch
 
 from conftest import run_pt2tf, run_pt2tf_json
-from zoo_harness import (assert_fails_cleanly, parameter_count, verify_model,  # noqa: F401
-                         zoo_cache)
+from zoo_harness import (assert_fails_cleanly, parameter_count, torch_constructor,  # noqa: F401
+                         verify_model, zoo_cache)
 
 SMALL = ["civilnet", "resnet18", "resnet34", "resnet50", "squeezenet1_0", "squeezenet1_1",
          "densenet121"]
@@ -59,6 +63,29 @@ def test_models_json_parameter_counts_match_torch(pt2tf_bin):
         assert m["parameter_count"] == parameter_count(m["name"]), m["name"]
         assert len(m["input_shape"]) == 4 and m["input_shape"][0] == 1, m
         assert m["source"], m
+
+
+def test_shape_only_builds_match_torch(pt2tf_bin, tmp_path):
+    """Drives Registry.ShapeOnlyBuildsMatchTorch (tests/cpp/zoo_test.cpp) with what torch says
+    of every zoo model, built on the meta device: its state_dict names and shapes, its output
+    shape at the default input and its parameter count."""
+    reference = {}
+    for m in run_pt2tf_json("models", "--json"):
+        with torch.device("meta"):
+            model = torch_constructor(m["name"])(m["name"]).eval()
+            with torch.no_grad():
+                out = model(torch.empty(m["input_shape"]))
+        reference[m["name"]] = {
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "output": list(out.shape),
+            "state_dict": {k: list(v.shape) for k, v in model.state_dict().items()}}
+    path = tmp_path / "zoo_reference.json"
+    path.write_text(json.dumps(reference))
+    tests = pt2tf_bin.parent / "pt2tf_tests"
+    proc = subprocess.run([str(tests), "--gtest_filter=Registry.ShapeOnlyBuildsMatchTorch"],
+                          env=dict(os.environ, PT2TF_ZOO_REFERENCE=str(path)),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and "[  PASSED  ] 1 test" in proc.stdout, proc.stdout[-4000:]
 
 
 def test_models_table_lists_every_model(pt2tf_bin):

@@ -7,6 +7,7 @@ and a TensorFlow kernel can abort the process; so tests talk to one long-lived w
     outs = runner.run_frozen(pb, {"input": x}, ["output"])
     outs = runner.run_saved(saved_dir, {"input": x})
     nodes = runner.nodes(pb)                 # [(name, op, [inputs])]
+    info = runner.describe(pb_or_saved_dir)  # what TensorFlow reads from the file (_describe)
 
 Arrays travel as .npz files in a temporary directory; requests as JSON lines.
 """
@@ -73,6 +74,10 @@ class TfRunner:
         reply, _ = self._call({"kind": "nodes", "model": str(pb)})
         return [tuple(n) for n in reply["nodes"]]
 
+    def describe(self, model):
+        reply, _ = self._call({"kind": "describe", "model": str(model)})
+        return reply["info"]
+
     def close(self):
         if self._proc and self._proc.poll() is None:
             self._proc.stdin.close()
@@ -91,13 +96,50 @@ def tf_runner():
     runner.close()
 
 
+def _graph_def(path):
+    import tensorflow as tf
+
+    gd = tf.compat.v1.GraphDef()
+    gd.ParseFromString(pathlib.Path(path).read_bytes())
+    return gd
+
+
+def _describe(path):
+    """A .pb or SavedModel as TensorFlow reads it: the op histogram, the Placeholders
+    ([name, dtype, dims]), the bytes of every Const value, the nodes nothing consumes, and for
+    a SavedModel the serving signature as tf.saved_model.load sees it."""
+    import collections
+
+    import tensorflow as tf
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    path = pathlib.Path(path)
+    info = {}
+    if path.is_dir():
+        sm = saved_model_pb2.SavedModel()
+        sm.ParseFromString((path / "saved_model.pb").read_bytes())
+        gd = sm.meta_graphs[0].graph_def
+        sig = tf.saved_model.load(str(path)).signatures["serving_default"]
+        info["signature_inputs"] = [[k, v.dtype.name, v.shape.as_list()]
+                                    for k, v in sorted(sig.structured_input_signature[1].items())]
+        info["signature_outputs"] = sorted(sig.structured_outputs)
+    else:
+        gd = _graph_def(path)
+    info["ops"] = dict(collections.Counter(n.op for n in gd.node))
+    info["placeholders"] = [[n.name, tf.as_dtype(n.attr["dtype"].type).name,
+                             [d.size for d in n.attr["shape"].shape.dim]]
+                            for n in gd.node if n.op == "Placeholder"]
+    info["const_bytes"] = int(sum(tf.make_ndarray(n.attr["value"].tensor).nbytes
+                                  for n in gd.node if n.op == "Const"))
+    consumed = {i.lstrip("^").split(":")[0] for n in gd.node for i in n.input}
+    info["sinks"] = sorted(n.name for n in gd.node if n.name not in consumed)
+    return info
+
+
 def _serve():
     import tensorflow as tf
 
-    def graph_def(path):
-        gd = tf.compat.v1.GraphDef()
-        gd.ParseFromString(pathlib.Path(path).read_bytes())
-        return gd
+    graph_def = _graph_def
 
     for line in sys.stdin:
         request = json.loads(line)
@@ -126,6 +168,8 @@ def _serve():
                 del fn
                 np.savez(request["result"], **{k: v.numpy() for k, v in out.items()})
                 reply["outputs"] = sorted(out)
+            elif request["kind"] == "describe":
+                reply["info"] = _describe(request["model"])
             elif request["kind"] == "nodes":
                 reply["nodes"] = [[n.name, n.op, list(n.input)]
                                   for n in graph_def(request["model"]).node]
