@@ -127,7 +127,11 @@ TEST(TfliteWriter, ConvReluIsOneFusedConvWithStreamedAlignedWeights) {
   EXPECT_EQ(m->version(), 3u);
   ASSERT_EQ(m->subgraphs()->size(), 1u);
   const auto* sg = m->subgraphs()->Get(0);
-  ASSERT_EQ(sg->operators()->size(), 1u);  // Conv + BiasAdd + Relu fused
+  // Conv + BiasAdd + Relu fused into one op, then the output's TRANSPOSE back to NCHW (graph
+  // outputs keep the IR layout).
+  ASSERT_EQ(sg->operators()->size(), 2u);
+  EXPECT_EQ(m->operator_codes()->Get(sg->operators()->Get(1)->opcode_index())->builtin_code(),
+            ::tflite::BuiltinOperator_TRANSPOSE);
   const auto* op = sg->operators()->Get(0);
   EXPECT_EQ(m->operator_codes()->Get(op->opcode_index())->builtin_code(),
             ::tflite::BuiltinOperator_CONV_2D);
