@@ -15,6 +15,12 @@ constexpr uint64_t kDataAlignment = 64;
 // uoffset_t is 32-bit: every byte of a FlatBuffer with inline buffers must be below 2 GiB.
 constexpr uint64_t kMaxFileBytes = (uint64_t{1} << 31) - 1;
 
+// The operator version to declare: 1, except for builtins whose kernels are registered from a
+// later version only (LiteRT has no BROADCAST_TO version 1).
+int32_t OpVersion(BuiltinOperator op) {
+  return op == BuiltinOperator::BuiltinOperator_BROADCAST_TO ? 2 : 1;
+}
+
 uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 // The position of the 4-byte length prefix of buffer data placed at or after `pos`.
@@ -108,7 +114,7 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
     if (fresh) {
       const int32_t code = static_cast<int32_t>(op.op);
       codes.push_back(::tflite::CreateOperatorCode(
-          b, static_cast<int8_t>(std::min<int32_t>(code, 127)), 0, 1, op.op));
+          b, static_cast<int8_t>(std::min<int32_t>(code, 127)), 0, OpVersion(op.op), op.op));
     }
     auto in = b.CreateVector(op.inputs);
     auto out = b.CreateVector(op.outputs);

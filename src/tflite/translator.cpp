@@ -340,6 +340,10 @@ Status Translator::Finish() {
       return InternalError("graph output " + e.node + " was not translated");
     int t = it->second;
     const TensorSpec spec = model_.tensor(t);
+    int64_t numel = 1;
+    for (int64_t d : spec.shape) numel *= d;
+    if (numel == 0)
+      return Unsupported("output '" + e.key + "' is empty; LiteRT rejects empty output tensors");
     if (spec.buffer != 0 || model_.IsInterface(t) || used.count(t)) {
       // A constant, an input or a repeated output: a copy, so that every output is its own
       // computed tensor.

@@ -98,6 +98,19 @@ Result<int> EmitBinary(Translator& t, Op op, int a, int b, const std::string& na
   return y;
 }
 
+// TFLite's arithmetic kernels read 8- and 16-bit integers as quantized values and have no
+// float64 or (for POW / FLOOR_MOD) wide-integer paths: those are refused, not miscomputed.
+Status CheckArithmeticType(const tf::TfNode& node, TensorType type, Op op) {
+  const bool floating = type == TensorType::TensorType_FLOAT32;
+  const bool int32 = type == TensorType::TensorType_INT32;
+  const bool ok = floating || int32 || type == TensorType::TensorType_BOOL ||
+                  (type == TensorType::TensorType_INT64 && op != Op::BuiltinOperator_POW);
+  if (ok) return OkStatus();
+  return NodeError(node, "TFLite builtins do not compute this op on " +
+                             std::string(::tflite::EnumNameTensorType(type)) +
+                             " (8/16-bit integers are quantized types there)");
+}
+
 bool IsScalarConst(const std::optional<ConstView>& c, double value) {
   return c && c->data.numel() == 1 && c->data.ElementAsDouble(0) == value;
 }
@@ -126,6 +139,7 @@ Status ConvertBinary(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int a, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int b, t.In(node, 1));
   if (t.Info(a).type != t.Info(b).type) return NodeError(node, "operand types differ");
+  PT2TF_RETURN_IF_ERROR(CheckArithmeticType(node, t.Info(a).type, op.op));
   PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(a).shape, t.Info(b).shape));
   const int y =
       t.Output(node, 0, op.boolean_result ? TensorType::TensorType_BOOL : t.Info(a).type, ys);
@@ -164,6 +178,7 @@ Status ConvertClipByValue(const tf::TfNode& node, Translator& t) {
     t.Op(Op::BuiltinOperator_RELU6, {x}, {y});
     return OkStatus();
   }
+  PT2TF_RETURN_IF_ERROR(CheckArithmeticType(node, xs.type, Op::BuiltinOperator_MAXIMUM));
   PT2TF_ASSIGN_OR_RETURN(int lo, t.In(node, 1));
   PT2TF_ASSIGN_OR_RETURN(int hi, t.In(node, 2));
   PT2TF_ASSIGN_OR_RETURN(

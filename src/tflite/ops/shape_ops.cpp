@@ -184,6 +184,9 @@ Status ConvertReduce(const tf::TfNode& node, Translator& t) {
   const ir::Dims xs = t.Info(x).shape;
   const int64_t rank = static_cast<int64_t>(xs.size());
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, t.ConstInts(node, 1));
+  if (axes.empty()) return NodeError(node, "TFLite reductions need at least one axis");
+  if (t.Info(x).type == TensorType::TensorType_FLOAT64)
+    return NodeError(node, "TFLite reductions do not compute float64");
   std::vector<bool> reduced(rank, false);
   for (int64_t& a : axes) {
     PT2TF_ASSIGN_OR_RETURN(a, Axis(node, a, rank));
