@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 # strace: a test proves `convert` opens the checkpoint once for several outputs.
 APT_PACKAGES=(g++ cmake ninja-build make protobuf-compiler libprotobuf-dev nlohmann-json3-dev
-  libcli11-dev libgtest-dev libgmock-dev zlib1g-dev libssl-dev libbenchmark-dev clang-format ccache
+  libcli11-dev libflatbuffers-dev flatbuffers-compiler libgtest-dev libgmock-dev zlib1g-dev
+  libssl-dev libbenchmark-dev clang-format ccache
   strace python3 python3-venv python3-pip)
 
 missing=()

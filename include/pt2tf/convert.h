@@ -11,6 +11,7 @@
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
 #include "pt2tf/tf/tf_writer.h"
+#include "pt2tf/tflite/tflite_writer.h"
 
 namespace pt2tf {
 
@@ -22,7 +23,8 @@ struct ConvertOptions {
   bool onnx_external_data = false;        // .onnx weights in "<out>.data" (automatic at 2 GiB)
   bool strict = true;                     // unexpected checkpoint keys are errors
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
-  tf::TfWriterOptions tf;                 // .pb and SavedModel outputs
+  tf::TfWriterOptions tf;                 // .pb, SavedModel and .tflite outputs (lowering)
+  tflite::Precision tflite_precision = tflite::Precision::kFp32;  // .tflite weights
   // Told, while an output's weights are written, how many of `total` weight bytes are done
   // (`total` is the graph's weight bytes before TF lowering, so `done` may end below it).
   std::function<void(const std::string& path, uint64_t done, uint64_t total)> on_progress;
@@ -30,7 +32,7 @@ struct ConvertOptions {
 
 struct ConvertedOutput {
   std::string path;
-  std::string kind;    // "onnx", "tf-graphdef", "tf-savedmodel"
+  std::string kind;    // "onnx", "tf-graphdef", "tf-savedmodel", "tflite"
   uint64_t bytes = 0;  // size on disk (a SavedModel: every file under the directory)
 };
 

@@ -16,6 +16,7 @@ struct ConvertFlags {
   std::string input_shape;
   int opset = 17;
   std::string input_layout = "nchw";
+  std::string precision = "fp32";
   bool non_strict = false;
   bool external_data = false;
   std::vector<std::string> outputs;
@@ -51,6 +52,8 @@ int Run(const ConvertFlags& flags) {
   options.output_paths = flags.outputs;
   options.tf.input_layout =
       flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
+  options.tflite_precision =
+      flags.precision == "fp16" ? tflite::Precision::kFp16 : tflite::Precision::kFp32;
   if (!flags.input_shape.empty()) {
     Result<ir::Dims> shape = ParseShape(flags.input_shape);
     if (!shape.ok()) return ReportError(shape.status());
@@ -86,8 +89,10 @@ Command AddConvertCommand(CLI::App& parent) {
       "Examples:\n"
       "  pt2tf convert -i resnet18.pth --model resnet18 -o resnet18.onnx\n"
       "  pt2tf convert -i model.onnx -o model.onnx --opset 13\n"
+      "  pt2tf convert -i resnet18.pth --model resnet18 -o resnet18.tflite --precision fp16\n"
       "The input is read once; each -o path picks its writer: .onnx (ONNX), .pb (TensorFlow\n"
-      "frozen graph), a directory or a path ending in '/' (TensorFlow SavedModel).");
+      "frozen graph), .tflite (TFLite / LiteRT), a directory or a path ending in '/'\n"
+      "(TensorFlow SavedModel).");
   app->add_option("-i,--input", flags->input,
                   "input: .pth/.pt/.bin/.safetensors checkpoint, or .onnx model")
       ->required();
@@ -105,6 +110,11 @@ Command AddConvertCommand(CLI::App& parent) {
                   "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "
                   "Transpose inside the graph) or nhwc (TensorFlow-native, no Transpose)")
       ->check(CLI::IsMember({"nchw", "nhwc"}))
+      ->capture_default_str();
+  app->add_option("--precision", flags->precision,
+                  "weights of .tflite outputs: fp32, or fp16 (float16 weights, each dequantized "
+                  "to float32 in the graph: half the file)")
+      ->check(CLI::IsMember({"fp32", "fp16"}))
       ->capture_default_str();
   app->add_flag("--non-strict", flags->non_strict,
                 "warn about unexpected checkpoint keys instead of failing");

@@ -145,10 +145,10 @@ Command AddInspectCommand(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "inspect",
       "List a checkpoint's tensors (and module tree for whole-model pickles), or an ONNX /\n"
-      "TensorFlow model's op histogram, inputs/outputs and weight bytes");
+      "TensorFlow / TFLite model's op histogram, inputs/outputs and weight bytes");
   app->add_option("file", options->path,
                   "checkpoint (.pth/.pt zip or legacy, TorchScript, .safetensors), .onnx model, "
-                  ".pb frozen GraphDef, or SavedModel directory")
+                  ".pb frozen GraphDef, SavedModel directory, or .tflite model")
       ->required();
   app->add_flag("--json", options->json, "print one JSON object instead of text");
   app->add_flag("--hash", options->hash,

@@ -19,10 +19,13 @@
 
 #include "cli/command.h"
 #include "cli/text_format.h"
+#include "flatbuffers/flatbuffers.h"
 #include "onnx/onnx.pb.h"
 #include "pt2tf/dtype.h"
+#include "pt2tf/io/mapped_file.h"
 #include "tensorflow/graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
+#include "tflite_subset_generated.h"
 
 namespace pt2tf::cli {
 namespace {
@@ -38,7 +41,7 @@ struct IoEntry {
 
 struct GraphSummary {
   std::string path;
-  std::string format;  // "onnx", "tf-graphdef", "tf-savedmodel"
+  std::string format;  // "onnx", "tf-graphdef", "tf-savedmodel", "tflite"
   std::string producer;
   std::map<std::string, size_t> ops;  // op type -> count
   size_t node_count = 0;
@@ -201,6 +204,121 @@ Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
   return s;
 }
 
+// TFLite tensor types in torch spelling (what the other formats print).
+std::string TfliteDType(::tflite::TensorType t) {
+  switch (t) {
+    case ::tflite::TensorType_FLOAT32:
+      return "float32";
+    case ::tflite::TensorType_FLOAT16:
+      return "float16";
+    case ::tflite::TensorType_FLOAT64:
+      return "float64";
+    case ::tflite::TensorType_BFLOAT16:
+      return "bfloat16";
+    case ::tflite::TensorType_INT64:
+      return "int64";
+    case ::tflite::TensorType_INT32:
+      return "int32";
+    case ::tflite::TensorType_INT16:
+      return "int16";
+    case ::tflite::TensorType_INT8:
+      return "int8";
+    case ::tflite::TensorType_UINT8:
+      return "uint8";
+    case ::tflite::TensorType_BOOL:
+      return "bool";
+    default:
+      return "tflite:" + std::to_string(static_cast<int>(t));
+  }
+}
+
+// A .tflite file is untrusted: flatbuffers' verifier checks every offset, vector length and
+// string against the file size, with a nesting depth and a table count bound (a cyclic or
+// deeply nested file fails there) before any accessor runs.
+constexpr flatbuffers::uoffset_t kTfliteMaxDepth = 64;
+constexpr flatbuffers::uoffset_t kTfliteMaxTables = 10'000'000;
+
+Result<GraphSummary> SummarizeTflite(const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
+  const auto* data = reinterpret_cast<const uint8_t*>(file->bytes().data());
+  const uint64_t size = file->size();
+  if (size < 8 || size > FLATBUFFERS_MAX_BUFFER_SIZE)
+    return InvalidInput(path + ": not a TFLite model (" + std::to_string(size) + " bytes)");
+  if (!::tflite::ModelBufferHasIdentifier(data))
+    return InvalidInput(path + ": not a TFLite model (no \"TFL3\" identifier)");
+  flatbuffers::Verifier verifier(data, static_cast<size_t>(size), kTfliteMaxDepth,
+                                 kTfliteMaxTables);
+  if (!::tflite::VerifyModelBuffer(verifier))
+    return InvalidInput(path +
+                        ": corrupt TFLite model (an offset, length or nesting is out of "
+                        "bounds)");
+  const ::tflite::Model* model = ::tflite::GetModel(data);
+  GraphSummary s;
+  s.path = path;
+  s.format = "tflite";
+  s.producer = model->description() ? model->description()->str() : "";
+  s.producer += " (schema " + std::to_string(model->version()) + ")";
+  const auto* codes = model->operator_codes();
+  const auto* buffers = model->buffers();
+  if (buffers) {
+    for (const ::tflite::Buffer* b : *buffers) {
+      uint64_t n = b->data() ? b->data()->size() : 0;
+      // Weights outside the FlatBuffer (models over 2 GiB): counted only when inside the file.
+      if (!n && b->offset() > 1 && b->size() > 0 && b->offset() <= size &&
+          b->size() <= size - b->offset())
+        n = b->size();
+      if (n) {
+        ++s.weight_count;
+        s.weight_bytes = SaturatingAdd(s.weight_bytes, n);
+      }
+    }
+  }
+  if (!model->subgraphs() || model->subgraphs()->size() == 0)
+    return InvalidInput(path + ": TFLite model without a subgraph");
+  for (const ::tflite::SubGraph* g : *model->subgraphs()) {
+    if (!g->operators()) continue;
+    for (const ::tflite::Operator* op : *g->operators()) {
+      ++s.node_count;
+      if (!codes || op->opcode_index() >= codes->size()) {
+        ++s.ops["<bad opcode index " + std::to_string(op->opcode_index()) + ">"];
+        continue;
+      }
+      const ::tflite::OperatorCode* code = codes->Get(op->opcode_index());
+      // builtin_code supersedes the deprecated byte (which saturates at 127).
+      const int32_t builtin = std::max<int32_t>(code->deprecated_builtin_code(),
+                                                static_cast<int32_t>(code->builtin_code()));
+      std::string name;
+      if (builtin == ::tflite::BuiltinOperator_CUSTOM)
+        name = "CUSTOM:" + (code->custom_code() ? code->custom_code()->str() : std::string("?"));
+      else if (builtin >= ::tflite::BuiltinOperator_MIN && builtin <= ::tflite::BuiltinOperator_MAX)
+        name = ::tflite::EnumNameBuiltinOperator(static_cast<::tflite::BuiltinOperator>(builtin));
+      if (name.empty()) name = "BUILTIN:" + std::to_string(builtin);
+      ++s.ops[name];
+    }
+  }
+  const ::tflite::SubGraph* main = model->subgraphs()->Get(0);
+  const auto* tensors = main->tensors();
+  auto io = [&](const flatbuffers::Vector<int32_t>* ids, std::vector<IoEntry>& out) -> Status {
+    if (!ids) return OkStatus();
+    for (int32_t id : *ids) {
+      if (!tensors || id < 0 || static_cast<uint32_t>(id) >= tensors->size())
+        return InvalidInput(path + ": corrupt TFLite model (tensor index " + std::to_string(id) +
+                            " out of range)");
+      const ::tflite::Tensor* t = tensors->Get(id);
+      IoEntry e{t->name() ? t->name()->str() : "#" + std::to_string(id), TfliteDType(t->type()),
+                std::vector<int64_t>{}};
+      const auto* shape = t->shape_signature() ? t->shape_signature() : t->shape();
+      if (shape)
+        for (int32_t d : *shape) e.shape->push_back(d < 0 ? -1 : d);
+      out.push_back(std::move(e));
+    }
+    return OkStatus();
+  };
+  PT2TF_RETURN_IF_ERROR(io(main->inputs(), s.inputs));
+  PT2TF_RETURN_IF_ERROR(io(main->outputs(), s.outputs));
+  return s;
+}
+
 Json IoJson(const std::vector<IoEntry>& list) {
   Json a = Json::array();
   for (const IoEntry& e : list)
@@ -249,14 +367,16 @@ void Print(const GraphSummary& s, bool json) {
 
 bool IsGraphInput(const std::string& path) {
   std::error_code ec;
-  return EndsWith(path, ".onnx") || EndsWith(path, ".pb") || fs::is_directory(path, ec);
+  return EndsWith(path, ".onnx") || EndsWith(path, ".pb") || EndsWith(path, ".tflite") ||
+         fs::is_directory(path, ec);
 }
 
 int RunInspectGraph(const std::string& path, bool json) {
   std::error_code ec;
-  Result<GraphSummary> s = fs::is_directory(path, ec) ? SummarizeSavedModel(path)
-                           : EndsWith(path, ".onnx")  ? SummarizeOnnx(path)
-                                                      : SummarizeFrozen(path);
+  Result<GraphSummary> s = fs::is_directory(path, ec)  ? SummarizeSavedModel(path)
+                           : EndsWith(path, ".onnx")   ? SummarizeOnnx(path)
+                           : EndsWith(path, ".tflite") ? SummarizeTflite(path)
+                                                       : SummarizeFrozen(path);
   if (!s.ok()) return ReportError(s.status());
   Print(*s, json);
   std::fflush(stdout);

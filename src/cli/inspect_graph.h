@@ -1,5 +1,5 @@
-// `pt2tf inspect` for model graphs: .onnx files, frozen TensorFlow .pb GraphDefs and
-// SavedModel directories (their saved_model.pb).
+// `pt2tf inspect` for model graphs: .onnx files, frozen TensorFlow .pb GraphDefs,
+// SavedModel directories (their saved_model.pb) and .tflite FlatBuffers.
 #pragma once
 
 #include <string>

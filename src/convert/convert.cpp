@@ -6,11 +6,14 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "convert/graph_source.h"
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/onnx/onnx_writer.h"
 #include "pt2tf/tf/tf_writer.h"
+#include "tf/lower.h"
+#include "tflite/tflite_writer.h"
 
 namespace pt2tf {
 namespace {
@@ -40,26 +43,56 @@ std::function<void(uint64_t)> ProgressFor(const ir::Graph& graph, const std::str
   };
 }
 
-Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+// What every writer gets: the pipeline's graph (const: no writer changes it, so each output
+// is the same whatever else is written) and the TF-dialect lowering, made on first use and
+// shared by the .pb, SavedModel and .tflite serializers.
+class WriteContext {
+ public:
+  WriteContext(const ir::Graph& graph, const ConvertOptions& options)
+      : graph_(graph), options_(options) {}
+  const ir::Graph& graph() const { return graph_; }
+  const ConvertOptions& options() const { return options_; }
+  Result<const tf::TfGraph*> Lowered() {
+    if (!lowered_) lowered_.emplace(tf::LowerToTf(graph_, options_.tf));
+    if (!lowered_->ok()) return lowered_->status();
+    return &**lowered_;
+  }
+
+ private:
+  const ir::Graph& graph_;
+  const ConvertOptions& options_;
+  std::optional<Result<tf::TfGraph>> lowered_;
+};
+
+Status WriteOnnxOutput(WriteContext& ctx, const std::string& path) {
   onnx::OnnxWriteOptions write;
-  write.opset = options.opset;
-  write.on_weight_bytes = ProgressFor(graph, path, options);
+  write.opset = ctx.options().opset;
+  write.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
   write.external_data =
-      options.onnx_external_data ? onnx::ExternalData::kAlways : onnx::ExternalData::kAuto;
-  return onnx::WriteOnnx(graph, path, write);
+      ctx.options().onnx_external_data ? onnx::ExternalData::kAlways : onnx::ExternalData::kAuto;
+  return onnx::WriteOnnx(ctx.graph(), path, write);
 }
 
-// TF writers lower in place (BN folding keeps ONNX semantics, so later outputs stay valid).
-Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
-  tf::TfWriterOptions tf = options.tf;
-  tf.on_weight_bytes = ProgressFor(graph, path, options);
-  return tf::WriteFrozenGraph(graph, path, tf);
+Status WriteTfGraphDef(WriteContext& ctx, const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+  tf::TfWriterOptions tf = ctx.options().tf;
+  tf.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
+  return tf::WriteFrozenGraph(*lowered, path, tf);
 }
 
-Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
-  tf::TfWriterOptions tf = options.tf;
-  tf.on_weight_bytes = ProgressFor(graph, path, options);
-  return tf::WriteSavedModel(graph, path, tf);
+Status WriteTfSavedModel(WriteContext& ctx, const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+  tf::TfWriterOptions tf = ctx.options().tf;
+  tf.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
+  return tf::WriteSavedModel(*lowered, path, tf);
+}
+
+Status WriteTfliteOutput(WriteContext& ctx, const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+  tflite::TfliteWriterOptions write;
+  write.precision = ctx.options().tflite_precision;
+  write.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
+  return tflite::WriteTflite(*lowered, path, write);
 }
 
 // The one table of output kinds, tried in order: the first whose `matches` accepts the path
@@ -67,12 +100,13 @@ Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const Conver
 struct OutputWriter {
   const char* kind;
   bool (*matches)(const std::string& path);
-  Status (*write)(ir::Graph& graph, const std::string& path, const ConvertOptions& options);
+  Status (*write)(WriteContext& ctx, const std::string& path);
 };
 
 const OutputWriter kOutputWriters[] = {
     {"onnx", [](const std::string& p) { return EndsWith(p, ".onnx"); }, WriteOnnxOutput},
     {"tf-graphdef", [](const std::string& p) { return EndsWith(p, ".pb"); }, WriteTfGraphDef},
+    {"tflite", [](const std::string& p) { return EndsWith(p, ".tflite"); }, WriteTfliteOutput},
     {"tf-savedmodel", IsDirectoryPath, WriteTfSavedModel},
 };
 
@@ -80,8 +114,8 @@ Result<const OutputWriter*> FindWriter(const std::string& path) {
   for (const OutputWriter& w : kOutputWriters)
     if (w.matches(path)) return &w;
   return UsageError(path +
-                    ": unknown output kind (use .onnx, .pb, or a directory path ending "
-                    "in '/' for a SavedModel)");
+                    ": unknown output kind (use .onnx, .pb, .tflite, or a directory path "
+                    "ending in '/' for a SavedModel)");
 }
 
 GraphIoInfo IoInfo(const ir::Value& v) {
@@ -134,10 +168,10 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   ConvertReport report;
   report.input_path = options.input_path;
   PT2TF_ASSIGN_OR_RETURN(LoadedGraph loaded, LoadGraph(options, report));
-  ir::Graph& graph = *loaded.graph;
-  Status passes = ir::RunPasses(graph, ir::PassOptions{});
+  Status passes = ir::RunPasses(*loaded.graph, ir::PassOptions{});
   if (!passes.ok()) return passes.WithContext(options.input_path);
 
+  const ir::Graph& graph = *loaded.graph;
   report.node_count = graph.nodes().size();
   for (const ir::Value* v : graph.Initializers()) {
     ++report.initializer_count;
@@ -145,12 +179,12 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
     if (IsFloatingPoint(v->dtype))
       report.parameter_count += static_cast<uint64_t>(v->constant->numel());
   }
-  // Taken before the TF writers lower the graph in place.
   for (const ir::Value* v : graph.inputs()) report.graph_inputs.push_back(IoInfo(*v));
   for (const ir::Value* v : graph.outputs()) report.graph_outputs.push_back(IoInfo(*v));
+  WriteContext ctx(graph, options);
   for (size_t i = 0; i < writers.size(); ++i) {
     const std::string& path = options.output_paths[i];
-    Status s = writers[i]->write(graph, path, options);
+    Status s = writers[i]->write(ctx, path);
     if (!s.ok()) {
       if (s.message().rfind(path, 0) == 0) return s;
       return s.WithContext(path);

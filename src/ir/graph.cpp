@@ -88,6 +88,41 @@ Value* Graph::NewValue(const std::string& name) {
   return v;
 }
 
+std::unique_ptr<Graph> Graph::Clone() const {
+  auto g = std::make_unique<Graph>();
+  g->name_ = name_;
+  g->opset_ = opset_;
+  g->names_ = names_;
+  std::unordered_map<const Value*, Value*> value_map;
+  std::unordered_map<const Node*, Node*> node_map;
+  value_map[nullptr] = nullptr;  // omitted optional inputs
+  for (const auto& v : values_) {
+    g->values_.push_back(std::make_unique<Value>(*v));
+    value_map[v.get()] = g->values_.back().get();
+  }
+  for (const auto& n : nodes_) {
+    g->nodes_.push_back(std::make_unique<Node>(*n));
+    node_map[n.get()] = g->nodes_.back().get();
+  }
+  for (auto& v : g->values_) {
+    // A producer detached from the graph (not in nodes_) is not carried over.
+    auto it = node_map.find(v->producer);
+    v->producer = it == node_map.end() ? nullptr : it->second;
+  }
+  // Every value a node or the interface refers to is owned by values_ (graph invariant).
+  auto map_value = [&](const Value* v) {
+    auto it = value_map.find(v);
+    return it == value_map.end() ? nullptr : it->second;
+  };
+  for (auto& n : g->nodes_) {
+    for (Value*& in : n->inputs) in = map_value(in);
+    for (Value*& out : n->outputs) out = map_value(out);
+  }
+  for (const Value* v : inputs_) g->inputs_.push_back(map_value(v));
+  for (const Value* v : outputs_) g->outputs_.push_back(map_value(v));
+  return g;
+}
+
 std::string Graph::UniqueName(const std::string& base) {
   std::string name = base;
   for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);

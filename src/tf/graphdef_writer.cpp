@@ -1,4 +1,4 @@
-// WriteFrozenGraph: IR → TfGraph → GraphDef streamed into "<path>" (atomically).
+// WriteFrozenGraph: (IR →) TfGraph → GraphDef streamed into "<path>" (atomically).
 #include "pt2tf/io/output_file.h"
 #include "pt2tf/tf/tf_writer.h"
 #include "tf/graphdef_stream.h"
@@ -13,10 +13,16 @@ Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_byte
                      "bundle are not supported yet");
 }
 
-Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWriterOptions& options) {
+Status WriteFrozenGraph(const ir::Graph& graph, const std::string& path,
+                        const TfWriterOptions& options) {
   auto lowered = LowerToTf(graph, options);
   if (!lowered.ok()) return lowered.status().WithContext(path);
-  auto stream = GraphDefStream::Build(*lowered);
+  return WriteFrozenGraph(*lowered, path, options);
+}
+
+Status WriteFrozenGraph(const TfGraph& lowered, const std::string& path,
+                        const TfWriterOptions& options) {
+  auto stream = GraphDefStream::Build(lowered);
   if (!stream.ok()) return stream.status().WithContext(path);
   PT2TF_RETURN_IF_ERROR(CheckGraphSize(path, stream->size(), options.max_graph_bytes));
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));

@@ -50,9 +50,11 @@ std::string SignatureKey(const std::string& name) {
   return key.empty() ? "x" : key;
 }
 
-Result<TfGraph> LowerToTf(ir::Graph& graph, const TfWriterOptions& options) {
+Result<TfGraph> LowerToTf(const ir::Graph& source, const TfWriterOptions& options) {
+  // The rewrites below run on a clone (structure only; weights stay shared views).
+  std::unique_ptr<ir::Graph> clone = source.Clone();
+  ir::Graph& graph = *clone;
   PT2TF_RETURN_IF_ERROR(ir::InferShapes(graph));
-  // TF-side rewrites (they keep ONNX semantics, so the graph stays valid for other writers).
   PT2TF_ASSIGN_OR_RETURN(size_t bn_folded, passes::FoldBatchNorm(graph));
   PT2TF_ASSIGN_OR_RETURN(size_t pads_folded, passes::FoldPadIntoConv(graph));
   (void)bn_folded;

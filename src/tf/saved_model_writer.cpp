@@ -49,10 +49,16 @@ Status AddEndpoints(const std::vector<TfEndpoint>& endpoints,
 
 }  // namespace
 
-Status WriteSavedModel(ir::Graph& graph, const std::string& dir, const TfWriterOptions& options) {
+Status WriteSavedModel(const ir::Graph& graph, const std::string& dir,
+                       const TfWriterOptions& options) {
   auto lowered = LowerToTf(graph, options);
   if (!lowered.ok()) return lowered.status().WithContext(dir);
-  auto stream = GraphDefStream::Build(*lowered);
+  return WriteSavedModel(*lowered, dir, options);
+}
+
+Status WriteSavedModel(const TfGraph& lowered, const std::string& dir,
+                       const TfWriterOptions& options) {
+  auto stream = GraphDefStream::Build(lowered);
   if (!stream.ok()) return stream.status().WithContext(dir);
 
   tensorflow::MetaGraphDef meta;
@@ -60,8 +66,8 @@ Status WriteSavedModel(ir::Graph& graph, const std::string& dir, const TfWriterO
   meta.mutable_meta_info_def()->set_meta_graph_version("pt2tf");
   tensorflow::SignatureDef& sig = (*meta.mutable_signature_def())["serving_default"];
   sig.set_method_name("tensorflow/serving/predict");
-  PT2TF_RETURN_IF_ERROR(AddEndpoints(lowered->inputs, *sig.mutable_inputs()));
-  PT2TF_RETURN_IF_ERROR(AddEndpoints(lowered->outputs, *sig.mutable_outputs()));
+  PT2TF_RETURN_IF_ERROR(AddEndpoints(lowered.inputs, *sig.mutable_inputs()));
+  PT2TF_RETURN_IF_ERROR(AddEndpoints(lowered.outputs, *sig.mutable_outputs()));
   meta.ByteSizeLong();
   std::string meta_head = SerializeDeterministic(meta);
   AppendLengthDelimitedHeader(meta_head, kMetaGraphGraphDef, stream->size());

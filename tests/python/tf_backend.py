@@ -155,15 +155,16 @@ def worker():
             print(json.dumps({"case": name, "outcome": outcome, "detail": detail}), flush=True)
 
 
-def run_all(names, jobs=2):
-    """{case: (outcome, detail)}; each of `jobs` workers gets a share, restarted after a crash."""
+def run_all(names, jobs=2, script=__file__):
+    """{case: (outcome, detail)}; each of `jobs` workers (`script --worker`) gets a share,
+    restarted after a crash."""
     import concurrent.futures as futures
 
     def drive(share):
         results = {}
         pending = list(share)
         while pending:
-            proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, script, "--worker"], stdin=subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
             proc.stdin.write("\n".join(pending) + "\n")
             proc.stdin.close()
@@ -174,7 +175,7 @@ def run_all(names, jobs=2):
             proc.wait()
             pending = [n for n in pending if n not in results]
             if pending:  # the worker died on pending[0]
-                results[pending[0]] = ("crash", f"TensorFlow process died (exit {proc.returncode})")
+                results[pending[0]] = ("crash", f"the runner process died (exit {proc.returncode})")
                 pending = pending[1:]
         return results
 
@@ -211,6 +212,9 @@ def write_docs(results, path):
         c = per_op[op]
         lines.append(f"| {op} | {c['pass']} | {c['refused']} | {c['fail']} | {c['crash']} |")
     pathlib.Path(path).write_text("\n".join(lines) + "\n")
+    import tflite_backend  # the TFLite column, from its ratchet list
+
+    tflite_backend.update_docs(path)
 
 
 def main():

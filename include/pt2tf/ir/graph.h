@@ -94,6 +94,11 @@ class Graph {
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
+  // A deep copy of the structure (values, nodes, interface, names) sharing the weight
+  // bytes: constants and tensor attributes are views, so no tensor data is copied. Writers
+  // that rewrite the graph for their format work on a clone and take the source as const.
+  std::unique_ptr<Graph> Clone() const;
+
   // Builders. Names are made unique if taken (a suffix is added).
   Value* AddInput(const std::string& name, DType dtype, Dims shape);
   Value* AddInitializer(const std::string& name, Tensor tensor);

@@ -29,15 +29,16 @@ struct TfWriterOptions {
   std::function<void(uint64_t bytes)> on_weight_bytes;
 };
 
-// Writes `graph` as a frozen GraphDef to `path`. Runs TF-lowering rewrites that keep ONNX
-// semantics (BatchNormalization and zero Pads folded into the adjacent Conv) on `graph` in
-// place.
-// Errors name the node, op and attribute that TensorFlow cannot express.
-Status WriteFrozenGraph(ir::Graph& graph, const std::string& path, const TfWriterOptions& options);
+// Writes `graph` as a frozen GraphDef to `path`. The TF-lowering rewrites (BatchNormalization
+// and zero Pads folded into the adjacent Conv) run on the writer's own copy; `graph` is not
+// changed. Errors name the node, op and attribute that TensorFlow cannot express.
+Status WriteFrozenGraph(const ir::Graph& graph, const std::string& path,
+                        const TfWriterOptions& options);
 
 // Writes `graph` as a SavedModel directory `dir` (saved_model.pb with tag "serve" and a
 // "serving_default" predict signature, plus an empty variables/). `dir` may exist only if it
 // is empty or holds a previous SavedModel, which is then replaced.
-Status WriteSavedModel(ir::Graph& graph, const std::string& dir, const TfWriterOptions& options);
+Status WriteSavedModel(const ir::Graph& graph, const std::string& dir,
+                       const TfWriterOptions& options);
 
 }  // namespace pt2tf::tf

@@ -1,0 +1,216 @@
+#include "tflite/model_builder.h"
+
+#include <cstring>
+#include <map>
+
+#include "pt2tf/io/output_file.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+constexpr uint32_t kSchemaVersion = 3;
+// Weight data starts on 64-byte file offsets (the file is mapped page-aligned, so these are
+// addresses aligned for any SIMD load; TFLite itself asks for 16).
+constexpr uint64_t kDataAlignment = 64;
+// uoffset_t is 32-bit: every byte of a FlatBuffer with inline buffers must be below 2 GiB.
+constexpr uint64_t kMaxFileBytes = (uint64_t{1} << 31) - 1;
+
+// The operator version to declare: 1, except for builtins whose kernels are registered from a
+// later version only (LiteRT has no BROADCAST_TO version 1).
+int32_t OpVersion(BuiltinOperator op) {
+  return op == BuiltinOperator::BuiltinOperator_BROADCAST_TO ? 2 : 1;
+}
+
+uint64_t AlignUp(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// The position of the 4-byte length prefix of buffer data placed at or after `pos`.
+uint64_t PrefixPos(uint64_t pos) { return AlignUp(pos + 4, kDataAlignment) - 4; }
+
+}  // namespace
+
+uint16_t FloatToHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000u;
+  const uint32_t e = (x >> 23) & 0xffu;
+  uint32_t m = x & 0x7fffffu;
+  if (e == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (m ? 0x200u | (m >> 13) : 0));
+  const int32_t exp = static_cast<int32_t>(e) - 127 + 15;
+  if (exp >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow: infinity
+  if (exp <= 0) {                                                 // half subnormal or zero
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    m |= 0x800000u;
+    const int shift = 14 - exp;
+    uint32_t h = m >> shift;
+    const uint32_t rem = m & ((1u << shift) - 1), halfway = 1u << (shift - 1);
+    if (rem > halfway || (rem == halfway && (h & 1))) ++h;
+    return static_cast<uint16_t>(sign | h);
+  }
+  uint32_t h = sign | (static_cast<uint32_t>(exp) << 10) | (m >> 13);
+  const uint32_t rem = m & 0x1fffu;
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) ++h;  // a carry into the exponent is right
+  return static_cast<uint16_t>(h);
+}
+
+ModelBuilder::ModelBuilder() : fbb_(1 << 16) {}
+
+int ModelBuilder::AddTensor(TensorSpec spec) {
+  tensors_.push_back(std::move(spec));
+  return static_cast<int>(tensors_.size() - 1);
+}
+
+uint32_t ModelBuilder::AddBuffer(Tensor data, bool to_fp16) {
+  buffers_.push_back(BufferSpec{std::move(data), to_fp16});
+  return static_cast<uint32_t>(buffers_.size());
+}
+
+void ModelBuilder::AddOp(BuiltinOperator op, std::vector<int32_t> inputs,
+                         std::vector<int32_t> outputs, ::tflite::BuiltinOptions options_type,
+                         flatbuffers::Offset<void> options) {
+  ops_.push_back(OpSpec{op, std::move(inputs), std::move(outputs), options_type, options});
+}
+
+void ModelBuilder::AddInput(int tensor, std::string name) {
+  inputs_.push_back({tensor, std::move(name)});
+}
+void ModelBuilder::AddOutput(int tensor, std::string name) {
+  outputs_.push_back({tensor, std::move(name)});
+}
+
+bool ModelBuilder::IsInterface(int tensor) const {
+  for (const Endpoint& e : inputs_)
+    if (e.tensor == tensor) return true;
+  for (const Endpoint& e : outputs_)
+    if (e.tensor == tensor) return true;
+  return false;
+}
+
+Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_field_pos) const {
+  auto& b = fbb_;
+  std::vector<flatbuffers::Offset<::tflite::Tensor>> tensors;
+  for (const TensorSpec& t : tensors_) {
+    std::vector<int32_t> shape;
+    for (int64_t d : t.shape) {
+      if (d < 0 || d > INT32_MAX)
+        return Unsupported("tensor '" + t.name + "' has shape " + ShapeToString(t.shape) +
+                           "; TFLite needs static dims below 2^31");
+      shape.push_back(static_cast<int32_t>(d));
+    }
+    auto shape_off = b.CreateVector(shape);
+    auto name_off = b.CreateString(t.name);
+    ::tflite::TensorBuilder tb(b);
+    tb.add_shape(shape_off);
+    tb.add_type(t.type);
+    tb.add_buffer(t.buffer);
+    tb.add_name(name_off);
+    tb.add_has_rank(true);
+    tensors.push_back(tb.Finish());
+  }
+  std::map<BuiltinOperator, uint32_t> code_index;
+  std::vector<flatbuffers::Offset<::tflite::OperatorCode>> codes;
+  std::vector<flatbuffers::Offset<::tflite::Operator>> ops;
+  for (const OpSpec& op : ops_) {
+    auto [it, fresh] = code_index.emplace(op.op, static_cast<uint32_t>(codes.size()));
+    if (fresh) {
+      const int32_t code = static_cast<int32_t>(op.op);
+      codes.push_back(::tflite::CreateOperatorCode(
+          b, static_cast<int8_t>(std::min<int32_t>(code, 127)), 0, OpVersion(op.op), op.op));
+    }
+    auto in = b.CreateVector(op.inputs);
+    auto out = b.CreateVector(op.outputs);
+    ops.push_back(::tflite::CreateOperator(b, it->second, in, out, op.options_type, op.options));
+  }
+  std::vector<int32_t> in_ids, out_ids;
+  std::vector<flatbuffers::Offset<::tflite::TensorMap>> in_maps, out_maps;
+  for (const Endpoint& e : inputs_) {
+    in_ids.push_back(e.tensor);
+    in_maps.push_back(::tflite::CreateTensorMap(b, b.CreateString(e.name), e.tensor));
+  }
+  for (const Endpoint& e : outputs_) {
+    out_ids.push_back(e.tensor);
+    out_maps.push_back(::tflite::CreateTensorMap(b, b.CreateString(e.name), e.tensor));
+  }
+  auto subgraph = ::tflite::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(in_ids),
+                                           b.CreateVector(out_ids), b.CreateVector(ops),
+                                           b.CreateString("main"));
+  std::vector<flatbuffers::Offset<::tflite::Buffer>> buffers;
+  buffers.push_back(::tflite::CreateBuffer(b));  // buffer 0: the empty sentinel
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    // A placeholder empty vector: the field is re-pointed at the streamed data below.
+    auto data = b.CreateVector(static_cast<const uint8_t*>(nullptr), 0);
+    buffers.push_back(::tflite::CreateBuffer(b, data));
+  }
+  auto signature = ::tflite::CreateSignatureDef(
+      b, b.CreateVector(in_maps), b.CreateVector(out_maps), b.CreateString("serving_default"), 0);
+  auto model = ::tflite::CreateModel(b, kSchemaVersion, b.CreateVector(codes),
+                                     b.CreateVector(&subgraph, 1), b.CreateString("pt2tf"),
+                                     b.CreateVector(buffers), 0, 0, b.CreateVector(&signature, 1));
+  b.Finish(model, ::tflite::ModelIdentifier());
+  std::vector<uint8_t> bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+
+  const ::tflite::Model* m = ::tflite::GetModel(bytes.data());
+  data_field_pos.clear();
+  for (size_t i = 1; i < m->buffers()->size(); ++i) {
+    const auto* table = reinterpret_cast<const flatbuffers::Table*>(m->buffers()->Get(i));
+    const uint8_t* field = table->GetAddressOf(::tflite::Buffer::VT_DATA);
+    if (!field) return InternalError("TFLite buffer " + std::to_string(i) + " lost its data field");
+    data_field_pos.push_back(static_cast<uint64_t>(field - bytes.data()));
+  }
+  return bytes;
+}
+
+Status ModelBuilder::Write(const std::string& path,
+                           const std::function<void(uint64_t)>& on_bytes) const {
+  std::vector<uint64_t> field_pos;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> meta, Finish(field_pos));
+  // Lay the data out after the metadata and point each Buffer.data at its bytes.
+  std::vector<uint64_t> prefix_pos(buffers_.size());
+  uint64_t end = meta.size();
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    prefix_pos[i] = PrefixPos(end);
+    end = prefix_pos[i] + 4 + buffers_[i].size();
+    if (end > kMaxFileBytes)
+      return Unsupported(path +
+                         ": the model with its weights would take over 2 GiB; TFLite "
+                         "files with weights outside the FlatBuffer are not supported yet");
+    const uint32_t rel = static_cast<uint32_t>(prefix_pos[i] - field_pos[i]);
+    std::memcpy(meta.data() + field_pos[i], &rel, 4);
+  }
+
+  PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
+  PT2TF_RETURN_IF_ERROR(
+      file->Write(ByteSpan(reinterpret_cast<const std::byte*>(meta.data()), meta.size())));
+  const std::string zeros(kDataAlignment, '\0');
+  std::vector<uint16_t> half;
+  for (size_t i = 0; i < buffers_.size(); ++i) {
+    const BufferSpec& buf = buffers_[i];
+    PT2TF_RETURN_IF_ERROR(
+        file->Write(std::string_view(zeros.data(), prefix_pos[i] - file->bytes_written())));
+    const uint32_t len = static_cast<uint32_t>(buf.size());
+    PT2TF_RETURN_IF_ERROR(file->Write(std::string_view(reinterpret_cast<const char*>(&len), 4)));
+    Status status = OkStatus();
+    buf.data.ForEachChunk([&](ByteSpan chunk) {
+      if (!status.ok()) return;
+      if (!buf.to_fp16) {
+        status = file->Write(chunk);
+      } else {
+        half.resize(chunk.size() / 4);
+        for (size_t k = 0; k < half.size(); ++k) {
+          float f;
+          std::memcpy(&f, chunk.data() + 4 * k, 4);
+          half[k] = FloatToHalf(f);
+        }
+        status =
+            file->Write(ByteSpan(reinterpret_cast<const std::byte*>(half.data()), half.size() * 2));
+      }
+      if (status.ok() && on_bytes) on_bytes(chunk.size());
+    });
+    PT2TF_RETURN_IF_ERROR(status);
+  }
+  if (file->bytes_written() != end)
+    return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +
+                         " bytes, expected " + std::to_string(end));
+  return file->Commit();
+}
+
+}  // namespace pt2tf::tflite

@@ -1,0 +1,243 @@
+// Element-wise TF ops → TFLite builtins: unary math and activations, broadcasting binary ops
+// and comparisons, LeakyRelu, Softmax, ClipByValue (RELU6 when it is one, else MAXIMUM +
+// MINIMUM), Cast, SelectV2, and FusedBatchNormV3 (inference, constant statistics) as MUL + ADD
+// with the scale and shift computed now.
+#include <cmath>
+#include <unordered_map>
+
+#include "tflite/ops/ops.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+using Op = BuiltinOperator;
+
+const std::unordered_map<std::string, Op>& UnaryOps() {
+  static const auto* ops = new std::unordered_map<std::string, Op>{
+      {"Relu", Op::BuiltinOperator_RELU},
+      {"Relu6", Op::BuiltinOperator_RELU6},
+      {"Sigmoid", Op::BuiltinOperator_LOGISTIC},
+      {"Tanh", Op::BuiltinOperator_TANH},
+      {"Exp", Op::BuiltinOperator_EXP},
+      {"Log", Op::BuiltinOperator_LOG},
+      {"Sqrt", Op::BuiltinOperator_SQRT},
+      {"Rsqrt", Op::BuiltinOperator_RSQRT},
+      {"Square", Op::BuiltinOperator_SQUARE},
+      {"Abs", Op::BuiltinOperator_ABS},
+      {"Neg", Op::BuiltinOperator_NEG},
+      {"Floor", Op::BuiltinOperator_FLOOR},
+      {"Ceil", Op::BuiltinOperator_CEIL},
+      {"Round", Op::BuiltinOperator_ROUND},
+      {"Sin", Op::BuiltinOperator_SIN},
+      {"Cos", Op::BuiltinOperator_COS},
+      {"Elu", Op::BuiltinOperator_ELU},
+      {"Sign", Op::BuiltinOperator_SIGN},
+      {"LogicalNot", Op::BuiltinOperator_LOGICAL_NOT},
+      {"ZerosLike", Op::BuiltinOperator_ZEROS_LIKE},
+  };
+  return *ops;
+}
+
+struct BinaryOp {
+  Op op;
+  bool boolean_result;
+};
+
+const std::unordered_map<std::string, BinaryOp>& BinaryOps() {
+  static const auto* ops = new std::unordered_map<std::string, BinaryOp>{
+      {"AddV2", {Op::BuiltinOperator_ADD, false}},
+      {"Add", {Op::BuiltinOperator_ADD, false}},
+      {"Sub", {Op::BuiltinOperator_SUB, false}},
+      {"Mul", {Op::BuiltinOperator_MUL, false}},
+      {"RealDiv", {Op::BuiltinOperator_DIV, false}},
+      {"Div", {Op::BuiltinOperator_DIV, false}},
+      {"Maximum", {Op::BuiltinOperator_MAXIMUM, false}},
+      {"Minimum", {Op::BuiltinOperator_MINIMUM, false}},
+      {"Pow", {Op::BuiltinOperator_POW, false}},
+      {"SquaredDifference", {Op::BuiltinOperator_SQUARED_DIFFERENCE, false}},
+      {"FloorDiv", {Op::BuiltinOperator_FLOOR_DIV, false}},
+      {"FloorMod", {Op::BuiltinOperator_FLOOR_MOD, false}},
+      {"Greater", {Op::BuiltinOperator_GREATER, true}},
+      {"GreaterEqual", {Op::BuiltinOperator_GREATER_EQUAL, true}},
+      {"Less", {Op::BuiltinOperator_LESS, true}},
+      {"LessEqual", {Op::BuiltinOperator_LESS_EQUAL, true}},
+      {"Equal", {Op::BuiltinOperator_EQUAL, true}},
+      {"NotEqual", {Op::BuiltinOperator_NOT_EQUAL, true}},
+      {"LogicalAnd", {Op::BuiltinOperator_LOGICAL_AND, true}},
+      {"LogicalOr", {Op::BuiltinOperator_LOGICAL_OR, true}},
+  };
+  return *ops;
+}
+
+// Options tables the binary builtins expect (an op without one takes none).
+std::pair<::tflite::BuiltinOptions, flatbuffers::Offset<void>> BinaryOptions(Translator& t, Op op) {
+  switch (op) {
+    case Op::BuiltinOperator_ADD:
+      return {::tflite::BuiltinOptions_AddOptions, ::tflite::CreateAddOptions(t.fbb()).Union()};
+    case Op::BuiltinOperator_SUB:
+      return {::tflite::BuiltinOptions_SubOptions, ::tflite::CreateSubOptions(t.fbb()).Union()};
+    case Op::BuiltinOperator_MUL:
+      return {::tflite::BuiltinOptions_MulOptions, ::tflite::CreateMulOptions(t.fbb()).Union()};
+    case Op::BuiltinOperator_DIV:
+      return {::tflite::BuiltinOptions_DivOptions, ::tflite::CreateDivOptions(t.fbb()).Union()};
+    case Op::BuiltinOperator_MAXIMUM:
+    case Op::BuiltinOperator_MINIMUM:
+      return {::tflite::BuiltinOptions_MaximumMinimumOptions,
+              ::tflite::CreateMaximumMinimumOptions(t.fbb()).Union()};
+    default:
+      return {::tflite::BuiltinOptions_NONE, 0};
+  }
+}
+
+// `op` on tensors a, b (broadcast) into a new tensor `name`.
+Result<int> EmitBinary(Translator& t, Op op, int a, int b, const std::string& name) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(a).shape, t.Info(b).shape));
+  const int y = t.NewTensor(name, t.Info(a).type, ys);
+  auto [type, options] = BinaryOptions(t, op);
+  t.Op(op, {a, b}, {y}, type, options);
+  return y;
+}
+
+// TFLite's arithmetic kernels read 8- and 16-bit integers as quantized values and have no
+// float64 or (for POW / FLOOR_MOD) wide-integer paths: those are refused, not miscomputed.
+Status CheckArithmeticType(const tf::TfNode& node, TensorType type, Op op) {
+  const bool floating = type == TensorType::TensorType_FLOAT32;
+  const bool int32 = type == TensorType::TensorType_INT32;
+  const bool ok = floating || int32 || type == TensorType::TensorType_BOOL ||
+                  (type == TensorType::TensorType_INT64 && op != Op::BuiltinOperator_POW);
+  if (ok) return OkStatus();
+  return NodeError(node, "TFLite builtins do not compute this op on " +
+                             std::string(::tflite::EnumNameTensorType(type)) +
+                             " (8/16-bit integers are quantized types there)");
+}
+
+bool IsScalarConst(const std::optional<ConstView>& c, double value) {
+  return c && c->data.numel() == 1 && c->data.ElementAsDouble(0) == value;
+}
+
+Result<Tensor> Float32Vector(const std::vector<double>& v) {
+  std::vector<std::byte> bytes(v.size() * 4);
+  for (size_t i = 0; i < v.size(); ++i) {
+    const float f = static_cast<float>(v[i]);
+    std::memcpy(bytes.data() + 4 * i, &f, 4);
+  }
+  return Tensor::FromBytes(DType::kFloat32, {static_cast<int64_t>(v.size())}, std::move(bytes));
+}
+
+}  // namespace
+
+Status ConvertUnary(const tf::TfNode& node, Translator& t) {
+  const Op op = UnaryOps().at(node.def.op());
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const int y = t.Output(node, 0, t.Info(x).type, t.Info(x).shape);
+  t.Op(op, {x}, {y});
+  return OkStatus();
+}
+
+Status ConvertBinary(const tf::TfNode& node, Translator& t) {
+  const BinaryOp& op = BinaryOps().at(node.def.op());
+  PT2TF_ASSIGN_OR_RETURN(int a, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int b, t.In(node, 1));
+  if (t.Info(a).type != t.Info(b).type) return NodeError(node, "operand types differ");
+  PT2TF_RETURN_IF_ERROR(CheckArithmeticType(node, t.Info(a).type, op.op));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(a).shape, t.Info(b).shape));
+  const int y =
+      t.Output(node, 0, op.boolean_result ? TensorType::TensorType_BOOL : t.Info(a).type, ys);
+  auto [type, options] = BinaryOptions(t, op.op);
+  t.Op(op.op, {a, b}, {y}, type, options);
+  return OkStatus();
+}
+
+Status ConvertLeakyRelu(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const int y = t.Output(node, 0, t.Info(x).type, t.Info(x).shape);
+  auto o = ::tflite::CreateLeakyReluOptions(t.fbb(), AttrFloat(node, "alpha", 0.2f));
+  t.Op(Op::BuiltinOperator_LEAKY_RELU, {x}, {y}, ::tflite::BuiltinOptions_LeakyReluOptions,
+       o.Union());
+  return OkStatus();
+}
+
+Status ConvertSoftmax(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const int y = t.Output(node, 0, t.Info(x).type, t.Info(x).shape);
+  if (node.def.op() == "LogSoftmax") {
+    t.Op(Op::BuiltinOperator_LOG_SOFTMAX, {x}, {y});
+  } else {
+    t.Op(Op::BuiltinOperator_SOFTMAX, {x}, {y}, ::tflite::BuiltinOptions_SoftmaxOptions,
+         ::tflite::CreateSoftmaxOptions(t.fbb(), 1.0f).Union());
+  }
+  return OkStatus();
+}
+
+Status ConvertClipByValue(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const TensorSpec& xs = t.Info(x);
+  if (IsScalarConst(t.Const(node, 1), 0) && IsScalarConst(t.Const(node, 2), 6) &&
+      xs.type == TensorType::TensorType_FLOAT32) {
+    const int y = t.Output(node, 0, xs.type, xs.shape);
+    t.Op(Op::BuiltinOperator_RELU6, {x}, {y});
+    return OkStatus();
+  }
+  PT2TF_RETURN_IF_ERROR(CheckArithmeticType(node, xs.type, Op::BuiltinOperator_MAXIMUM));
+  PT2TF_ASSIGN_OR_RETURN(int lo, t.In(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(int hi, t.In(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(
+      int low, EmitBinary(t, Op::BuiltinOperator_MAXIMUM, x, lo, node.def.name() + "/lo"));
+  PT2TF_ASSIGN_OR_RETURN(int y,
+                         EmitBinary(t, Op::BuiltinOperator_MINIMUM, low, hi, node.def.name()));
+  t.Bind(node, 0, y);
+  return OkStatus();
+}
+
+Status ConvertCast(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  auto dst = AttrType(node, "DstT");
+  if (!dst) return NodeError(node, "missing DstT");
+  PT2TF_ASSIGN_OR_RETURN(TensorType to, TfliteType(*dst));
+  const int y = t.Output(node, 0, to, t.Info(x).shape);
+  auto o = ::tflite::CreateCastOptions(t.fbb(), t.Info(x).type, to);
+  t.Op(Op::BuiltinOperator_CAST, {x}, {y}, ::tflite::BuiltinOptions_CastOptions, o.Union());
+  return OkStatus();
+}
+
+Status ConvertSelect(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int c, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int a, t.In(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(int b, t.In(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims ab, Broadcast(t.Info(a).shape, t.Info(b).shape));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(c).shape, ab));
+  const int y = t.Output(node, 0, t.Info(a).type, ys);
+  t.Op(Op::BuiltinOperator_SELECT_V2, {c, a, b}, {y}, ::tflite::BuiltinOptions_SelectV2Options,
+       ::tflite::CreateSelectV2Options(t.fbb()).Union());
+  return OkStatus();
+}
+
+Status ConvertFusedBatchNorm(const tf::TfNode& node, Translator& t) {
+  if (AttrBool(node, "is_training", true)) return NodeError(node, "is_training=true");
+  if (AttrString(node, "data_format", "NHWC") != "NHWC") return NodeError(node, "not NHWC");
+  std::optional<ConstView> p[4];
+  for (size_t i = 0; i < 4; ++i) {
+    p[i] = t.Const(node, i + 1);
+    if (!p[i] || p[i]->shape.size() != 1 || p[i]->data.dtype() != DType::kFloat32)
+      return NodeError(node, "scale, offset, mean and variance must be float32 constants");
+  }
+  const int64_t c = p[0]->shape[0];
+  const double eps = AttrFloat(node, "epsilon", 1e-3f);
+  std::vector<double> scale(c), shift(c);
+  for (int64_t k = 0; k < c; ++k) {
+    scale[k] = p[0]->data.ElementAsDouble(k) / std::sqrt(p[3]->data.ElementAsDouble(k) + eps);
+    shift[k] = p[1]->data.ElementAsDouble(k) - p[2]->data.ElementAsDouble(k) * scale[k];
+  }
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(Tensor st, Float32Vector(scale));
+  PT2TF_ASSIGN_OR_RETURN(Tensor ht, Float32Vector(shift));
+  PT2TF_ASSIGN_OR_RETURN(int s, t.ConstTensor(node.def.name() + "/scale", ConstView{st, {c}}));
+  PT2TF_ASSIGN_OR_RETURN(int h, t.ConstTensor(node.def.name() + "/shift", ConstView{ht, {c}}));
+  PT2TF_ASSIGN_OR_RETURN(int m,
+                         EmitBinary(t, Op::BuiltinOperator_MUL, x, s, node.def.name() + "/mul"));
+  PT2TF_ASSIGN_OR_RETURN(int y, EmitBinary(t, Op::BuiltinOperator_ADD, m, h, node.def.name()));
+  t.Bind(node, 0, y);
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tflite

@@ -1,0 +1,51 @@
+// Converter declarations, by family file.
+#pragma once
+
+#include "tflite/translator.h"
+
+namespace pt2tf::tflite {
+
+// conv.cpp
+Status ConvertConv2D(const tf::TfNode& node, Translator& t);  // + DepthwiseConv2dNative
+Status ConvertPool(const tf::TfNode& node, Translator& t);    // MaxPool, AvgPool
+Status ConvertConv2DBackpropInput(const tf::TfNode& node, Translator& t);
+
+// matmul.cpp
+Status ConvertMatMul(const tf::TfNode& node, Translator& t);
+Status ConvertBatchMatMul(const tf::TfNode& node, Translator& t);
+Status ConvertBiasAdd(const tf::TfNode& node, Translator& t);
+
+// elementwise.cpp
+Status ConvertUnary(const tf::TfNode& node, Translator& t);
+Status ConvertBinary(const tf::TfNode& node, Translator& t);
+Status ConvertLeakyRelu(const tf::TfNode& node, Translator& t);
+Status ConvertSoftmax(const tf::TfNode& node, Translator& t);  // + LogSoftmax
+Status ConvertClipByValue(const tf::TfNode& node, Translator& t);
+Status ConvertCast(const tf::TfNode& node, Translator& t);
+Status ConvertSelect(const tf::TfNode& node, Translator& t);
+Status ConvertFusedBatchNorm(const tf::TfNode& node, Translator& t);
+
+// expansions.cpp (no builtin: expressed in builtins)
+Status ConvertErf(const tf::TfNode& node, Translator& t);
+Status ConvertSoftplus(const tf::TfNode& node, Translator& t);
+Status ConvertSelu(const tf::TfNode& node, Translator& t);
+
+// shape_ops.cpp
+Status ConvertReshape(const tf::TfNode& node, Translator& t);  // + ExpandDims
+Status ConvertSqueeze(const tf::TfNode& node, Translator& t);
+Status ConvertTranspose(const tf::TfNode& node, Translator& t);
+Status ConvertConcat(const tf::TfNode& node, Translator& t);
+Status ConvertPad(const tf::TfNode& node, Translator& t);  // Pad, PadV2, MirrorPad
+Status ConvertReduce(const tf::TfNode& node, Translator& t);
+Status ConvertSlice(const tf::TfNode& node, Translator& t);
+Status ConvertStridedSlice(const tf::TfNode& node, Translator& t);
+Status ConvertGather(const tf::TfNode& node, Translator& t);
+Status ConvertSplitV(const tf::TfNode& node, Translator& t);
+Status ConvertPack(const tf::TfNode& node, Translator& t);
+Status ConvertUnpack(const tf::TfNode& node, Translator& t);
+Status ConvertTile(const tf::TfNode& node, Translator& t);
+Status ConvertBroadcastTo(const tf::TfNode& node, Translator& t);
+Status ConvertResize(const tf::TfNode& node, Translator& t);
+Status ConvertArgMinMax(const tf::TfNode& node, Translator& t);
+
+}  // namespace pt2tf::tflite

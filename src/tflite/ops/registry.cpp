@@ -1,0 +1,119 @@
+#include "tflite/ops/registry.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "tflite/ops/ops.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+const std::unordered_map<std::string, Converter>& Table() {
+  static const auto* table = new std::unordered_map<std::string, Converter>{
+      // conv.cpp
+      {"Conv2D", ConvertConv2D},
+      {"DepthwiseConv2dNative", ConvertConv2D},
+      {"MaxPool", ConvertPool},
+      {"AvgPool", ConvertPool},
+      {"Conv2DBackpropInput", ConvertConv2DBackpropInput},
+      // matmul.cpp
+      {"MatMul", ConvertMatMul},
+      {"BatchMatMulV2", ConvertBatchMatMul},
+      {"BiasAdd", ConvertBiasAdd},
+      // elementwise.cpp
+      {"Relu", ConvertUnary},
+      {"Relu6", ConvertUnary},
+      {"Sigmoid", ConvertUnary},
+      {"Tanh", ConvertUnary},
+      {"Exp", ConvertUnary},
+      {"Log", ConvertUnary},
+      {"Sqrt", ConvertUnary},
+      {"Rsqrt", ConvertUnary},
+      {"Square", ConvertUnary},
+      {"Abs", ConvertUnary},
+      {"Neg", ConvertUnary},
+      {"Floor", ConvertUnary},
+      {"Ceil", ConvertUnary},
+      {"Round", ConvertUnary},
+      {"Sin", ConvertUnary},
+      {"Cos", ConvertUnary},
+      {"Elu", ConvertUnary},
+      {"Sign", ConvertUnary},
+      {"LogicalNot", ConvertUnary},
+      {"ZerosLike", ConvertUnary},
+      {"AddV2", ConvertBinary},
+      {"Add", ConvertBinary},
+      {"Sub", ConvertBinary},
+      {"Mul", ConvertBinary},
+      {"RealDiv", ConvertBinary},
+      {"Div", ConvertBinary},
+      {"Maximum", ConvertBinary},
+      {"Minimum", ConvertBinary},
+      {"Pow", ConvertBinary},
+      {"SquaredDifference", ConvertBinary},
+      {"FloorDiv", ConvertBinary},
+      {"FloorMod", ConvertBinary},
+      {"Greater", ConvertBinary},
+      {"GreaterEqual", ConvertBinary},
+      {"Less", ConvertBinary},
+      {"LessEqual", ConvertBinary},
+      {"Equal", ConvertBinary},
+      {"NotEqual", ConvertBinary},
+      {"LogicalAnd", ConvertBinary},
+      {"LogicalOr", ConvertBinary},
+      {"LeakyRelu", ConvertLeakyRelu},
+      {"Softmax", ConvertSoftmax},
+      {"LogSoftmax", ConvertSoftmax},
+      {"ClipByValue", ConvertClipByValue},
+      {"Cast", ConvertCast},
+      {"SelectV2", ConvertSelect},
+      {"FusedBatchNormV3", ConvertFusedBatchNorm},
+      // expansions.cpp
+      {"Erf", ConvertErf},
+      {"Softplus", ConvertSoftplus},
+      {"Selu", ConvertSelu},
+      // shape_ops.cpp
+      {"Reshape", ConvertReshape},
+      {"ExpandDims", ConvertReshape},
+      {"Squeeze", ConvertSqueeze},
+      {"Transpose", ConvertTranspose},
+      {"ConcatV2", ConvertConcat},
+      {"Pad", ConvertPad},
+      {"PadV2", ConvertPad},
+      {"MirrorPad", ConvertPad},
+      {"Mean", ConvertReduce},
+      {"Sum", ConvertReduce},
+      {"Max", ConvertReduce},
+      {"Min", ConvertReduce},
+      {"Prod", ConvertReduce},
+      {"Slice", ConvertSlice},
+      {"StridedSlice", ConvertStridedSlice},
+      {"GatherV2", ConvertGather},
+      {"SplitV", ConvertSplitV},
+      {"Pack", ConvertPack},
+      {"Unpack", ConvertUnpack},
+      {"Tile", ConvertTile},
+      {"BroadcastTo", ConvertBroadcastTo},
+      {"ResizeBilinear", ConvertResize},
+      {"ResizeNearestNeighbor", ConvertResize},
+      {"ArgMax", ConvertArgMinMax},
+      {"ArgMin", ConvertArgMinMax},
+  };
+  return *table;
+}
+
+}  // namespace
+
+Converter FindConverter(const std::string& op) {
+  auto it = Table().find(op);
+  return it == Table().end() ? nullptr : it->second;
+}
+
+std::vector<std::string> ConvertedOps() {
+  std::vector<std::string> ops;
+  for (const auto& [name, fn] : Table()) ops.push_back(name);
+  std::sort(ops.begin(), ops.end());
+  return ops;
+}
+
+}  // namespace pt2tf::tflite

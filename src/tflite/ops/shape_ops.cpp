@@ -1,0 +1,430 @@
+// Data-movement TF ops → TFLite builtins. Every shape, axis, perm and padding operand is a
+// constant in the lowered graph (pt2tf's graphs are static); the output shape is computed
+// here from it, and the operand is re-emitted as the int32 tensor TFLite's kernels read.
+// Reshape, ExpandDims and Squeeze all become RESHAPE.
+#include <algorithm>
+#include <limits>
+
+#include "tflite/ops/ops.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+using Op = BuiltinOperator;
+
+int64_t Numel(const ir::Dims& d) {
+  int64_t n = 1;
+  for (int64_t v : d) n *= v;
+  return n;
+}
+
+Result<int64_t> Axis(const tf::TfNode& node, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return NodeError(node, "axis " + std::to_string(axis) + " out of range");
+  return axis < 0 ? axis + rank : axis;
+}
+
+int32_t ClampI32(int64_t v) {
+  return static_cast<int32_t>(std::clamp<int64_t>(v, std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max()));
+}
+
+std::vector<int64_t> Clamped(const std::vector<int64_t>& v) {
+  std::vector<int64_t> out;
+  for (int64_t x : v) out.push_back(ClampI32(x));
+  return out;
+}
+
+Status EmitReshape(const tf::TfNode& node, Translator& t, int x, const ir::Dims& shape) {
+  if (Numel(shape) != Numel(t.Info(x).shape))
+    return NodeError(
+        node, "cannot reshape " + ShapeToString(t.Info(x).shape) + " to " + ShapeToString(shape));
+  const int s = t.ConstI32(node.def.name() + "/shape", shape);
+  const int y = t.Output(node, 0, t.Info(x).type, shape);
+  std::vector<int32_t> new_shape(shape.begin(), shape.end());
+  auto o = ::tflite::CreateReshapeOptions(t.fbb(), t.fbb().CreateVector(new_shape));
+  t.Op(Op::BuiltinOperator_RESHAPE, {x, s}, {y}, ::tflite::BuiltinOptions_ReshapeOptions,
+       o.Union());
+  return OkStatus();
+}
+
+}  // namespace
+
+Status ConvertReshape(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> v, t.ConstInts(node, 1));
+  ir::Dims shape;
+  if (node.def.op() == "ExpandDims") {
+    if (v.size() != 1) return NodeError(node, "axis must be a scalar");
+    PT2TF_ASSIGN_OR_RETURN(int64_t axis, Axis(node, v[0], static_cast<int64_t>(xs.size()) + 1));
+    shape = xs;
+    shape.insert(shape.begin() + axis, 1);
+  } else {
+    int64_t known = 1, unknown = -1;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (v[i] == -1 && unknown < 0) {
+        unknown = static_cast<int64_t>(i);
+      } else if (v[i] < 0) {
+        return NodeError(node, "shape " + ShapeToString(v));
+      } else {
+        known *= v[i];
+      }
+    }
+    shape = v;
+    if (unknown >= 0) {
+      if (known == 0) return NodeError(node, "cannot infer -1 in shape with a 0 dim");
+      shape[unknown] = Numel(xs) / known;
+    }
+  }
+  return EmitReshape(node, t, x, shape);
+}
+
+Status ConvertSqueeze(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  std::vector<bool> drop(rank, false);
+  std::vector<int64_t> dims = AttrInts(node, "squeeze_dims");
+  for (int64_t d : dims) {
+    PT2TF_ASSIGN_OR_RETURN(int64_t a, Axis(node, d, rank));
+    if (xs[a] != 1) return NodeError(node, "squeezed dim is not 1");
+    drop[a] = true;
+  }
+  ir::Dims shape;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!(dims.empty() ? xs[i] == 1 : drop[i])) shape.push_back(xs[i]);
+  return EmitReshape(node, t, x, shape);
+}
+
+Status ConvertTranspose(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> perm, t.ConstInts(node, 1));
+  if (perm.size() != xs.size()) return NodeError(node, "perm does not match the rank");
+  ir::Dims ys;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= static_cast<int64_t>(xs.size())) return NodeError(node, "bad perm");
+    ys.push_back(xs[p]);
+  }
+  const int pt = t.ConstI32(node.def.name() + "/perm", perm);
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  t.Op(Op::BuiltinOperator_TRANSPOSE, {x, pt}, {y}, ::tflite::BuiltinOptions_TransposeOptions,
+       ::tflite::CreateTransposeOptions(t.fbb()).Union());
+  return OkStatus();
+}
+
+Status ConvertConcat(const tf::TfNode& node, Translator& t) {
+  const size_t n = t.InputCount(node) - 1;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> ax, t.ConstInts(node, n));
+  if (n == 0 || ax.size() != 1) return NodeError(node, "expects values and a scalar axis");
+  std::vector<int32_t> inputs;
+  ir::Dims ys;
+  TensorType type = TensorType::TensorType_FLOAT32;
+  int64_t axis = 0;
+  for (size_t i = 0; i < n; ++i) {
+    PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, i));
+    const ir::Dims& xs = t.Info(x).shape;
+    if (i == 0) {
+      ys = xs;
+      type = t.Info(x).type;
+      PT2TF_ASSIGN_OR_RETURN(axis, Axis(node, ax[0], static_cast<int64_t>(xs.size())));
+      ys[axis] = 0;
+    }
+    if (xs.size() != ys.size()) return NodeError(node, "inputs differ in rank");
+    ys[axis] += xs[axis];
+    inputs.push_back(x);
+  }
+  const int y = t.Output(node, 0, type, ys);
+  auto o = ::tflite::CreateConcatenationOptions(t.fbb(), static_cast<int32_t>(axis));
+  t.Op(Op::BuiltinOperator_CONCATENATION, inputs, {y},
+       ::tflite::BuiltinOptions_ConcatenationOptions, o.Union());
+  return OkStatus();
+}
+
+Status ConvertPad(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  ir::Dims ys = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> pads, t.ConstInts(node, 1));
+  if (pads.size() != 2 * ys.size()) return NodeError(node, "paddings do not match the rank");
+  for (size_t i = 0; i < ys.size(); ++i) {
+    if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) return NodeError(node, "negative padding");
+    ys[i] += pads[2 * i] + pads[2 * i + 1];
+  }
+  const int p =
+      t.ConstI32(node.def.name() + "/paddings", pads, ir::Dims{static_cast<int64_t>(ys.size()), 2});
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  const std::string& op = node.def.op();
+  if (op == "Pad") {
+    t.Op(Op::BuiltinOperator_PAD, {x, p}, {y}, ::tflite::BuiltinOptions_PadOptions,
+         ::tflite::CreatePadOptions(t.fbb()).Union());
+  } else if (op == "PadV2") {
+    PT2TF_ASSIGN_OR_RETURN(int v, t.In(node, 2));
+    t.Op(Op::BuiltinOperator_PADV2, {x, p, v}, {y}, ::tflite::BuiltinOptions_PadV2Options,
+         ::tflite::CreatePadV2Options(t.fbb()).Union());
+  } else {
+    const std::string mode = AttrString(node, "mode", "REFLECT");
+    auto o = ::tflite::CreateMirrorPadOptions(t.fbb(), mode == "SYMMETRIC"
+                                                           ? ::tflite::MirrorPadMode_SYMMETRIC
+                                                           : ::tflite::MirrorPadMode_REFLECT);
+    t.Op(Op::BuiltinOperator_MIRROR_PAD, {x, p}, {y}, ::tflite::BuiltinOptions_MirrorPadOptions,
+         o.Union());
+  }
+  return OkStatus();
+}
+
+Status ConvertReduce(const tf::TfNode& node, Translator& t) {
+  static const std::unordered_map<std::string, Op> kOps = {
+      {"Mean", Op::BuiltinOperator_MEAN},
+      {"Sum", Op::BuiltinOperator_SUM},
+      {"Max", Op::BuiltinOperator_REDUCE_MAX},
+      {"Min", Op::BuiltinOperator_REDUCE_MIN},
+      {"Prod", Op::BuiltinOperator_REDUCE_PROD}};
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, t.ConstInts(node, 1));
+  if (axes.empty()) return NodeError(node, "TFLite reductions need at least one axis");
+  if (t.Info(x).type == TensorType::TensorType_FLOAT64)
+    return NodeError(node, "TFLite reductions do not compute float64");
+  std::vector<bool> reduced(rank, false);
+  for (int64_t& a : axes) {
+    PT2TF_ASSIGN_OR_RETURN(a, Axis(node, a, rank));
+    reduced[a] = true;
+  }
+  const bool keep = AttrBool(node, "keep_dims");
+  ir::Dims ys;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!reduced[i])
+      ys.push_back(xs[i]);
+    else if (keep)
+      ys.push_back(1);
+  }
+  const int at = t.ConstI32(node.def.name() + "/axes", axes);
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  t.Op(kOps.at(node.def.op()), {x, at}, {y}, ::tflite::BuiltinOptions_ReducerOptions,
+       ::tflite::CreateReducerOptions(t.fbb(), keep).Union());
+  return OkStatus();
+}
+
+Status ConvertSlice(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> begin, t.ConstInts(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> size, t.ConstInts(node, 2));
+  if (begin.size() != xs.size() || size.size() != xs.size())
+    return NodeError(node, "begin/size do not match the rank");
+  ir::Dims ys;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const int64_t s = size[i] == -1 ? xs[i] - begin[i] : size[i];
+    if (begin[i] < 0 || s < 0 || begin[i] + s > xs[i]) return NodeError(node, "slice out of range");
+    ys.push_back(s);
+  }
+  const int b = t.ConstI32(node.def.name() + "/begin", begin);
+  const int s = t.ConstI32(node.def.name() + "/size", ys);
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  t.Op(Op::BuiltinOperator_SLICE, {x, b, s}, {y}, ::tflite::BuiltinOptions_SliceOptions,
+       ::tflite::CreateSliceOptions(t.fbb()).Union());
+  return OkStatus();
+}
+
+Status ConvertStridedSlice(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> begin, t.ConstInts(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> end, t.ConstInts(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> strides, t.ConstInts(node, 3));
+  const int64_t bm = AttrInt(node, "begin_mask"), em = AttrInt(node, "end_mask");
+  const int64_t sm = AttrInt(node, "shrink_axis_mask");
+  if (AttrInt(node, "ellipsis_mask") || AttrInt(node, "new_axis_mask"))
+    return NodeError(node, "ellipsis_mask/new_axis_mask are not supported");
+  if (begin.size() != end.size() || begin.size() != strides.size() || begin.size() > xs.size())
+    return NodeError(node, "begin/end/strides lengths differ");
+  ir::Dims ys;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const int64_t dim = xs[i];
+    if (i >= begin.size()) {
+      ys.push_back(dim);
+      continue;
+    }
+    const int64_t s = strides[i];
+    if (s == 0) return NodeError(node, "stride 0");
+    auto norm = [&](int64_t v, bool masked, bool is_begin) {
+      if (masked) return is_begin ? (s > 0 ? int64_t{0} : dim - 1) : (s > 0 ? dim : int64_t{-1});
+      if (v < 0) v += dim;
+      return s > 0 ? std::clamp<int64_t>(v, 0, dim) : std::clamp<int64_t>(v, -1, dim - 1);
+    };
+    const int64_t b = norm(begin[i], (bm >> i) & 1, true);
+    if ((sm >> i) & 1) {
+      if (b < 0 || b >= dim) return NodeError(node, "shrink index out of range");
+      continue;
+    }
+    const int64_t e = norm(end[i], (em >> i) & 1, false);
+    const int64_t n =
+        s > 0 ? (e > b ? (e - b + s - 1) / s : 0) : (b > e ? (b - e - s - 1) / -s : 0);
+    ys.push_back(n);
+  }
+  const int bt = t.ConstI32(node.def.name() + "/begin", Clamped(begin));
+  const int et = t.ConstI32(node.def.name() + "/end", Clamped(end));
+  const int st = t.ConstI32(node.def.name() + "/strides", Clamped(strides));
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  auto o = ::tflite::CreateStridedSliceOptions(
+      t.fbb(), static_cast<int32_t>(bm), static_cast<int32_t>(em), 0, 0, static_cast<int32_t>(sm));
+  t.Op(Op::BuiltinOperator_STRIDED_SLICE, {x, bt, et, st}, {y},
+       ::tflite::BuiltinOptions_StridedSliceOptions, o.Union());
+  return OkStatus();
+}
+
+Status ConvertGather(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int p, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int idx, t.In(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> ax, t.ConstInts(node, 2));
+  const ir::Dims ps = t.Info(p).shape, is = t.Info(idx).shape;
+  if (ax.size() != 1) return NodeError(node, "axis must be a scalar");
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, Axis(node, ax[0], static_cast<int64_t>(ps.size())));
+  const int64_t batch = AttrInt(node, "batch_dims");
+  if (batch < 0 || batch > static_cast<int64_t>(is.size())) return NodeError(node, "batch_dims");
+  ir::Dims ys(ps.begin(), ps.begin() + axis);
+  ys.insert(ys.end(), is.begin() + batch, is.end());
+  ys.insert(ys.end(), ps.begin() + axis + 1, ps.end());
+  const int y = t.Output(node, 0, t.Info(p).type, ys);
+  auto o = ::tflite::CreateGatherOptions(t.fbb(), static_cast<int32_t>(axis),
+                                         static_cast<int32_t>(batch));
+  t.Op(Op::BuiltinOperator_GATHER, {p, idx}, {y}, ::tflite::BuiltinOptions_GatherOptions,
+       o.Union());
+  return OkStatus();
+}
+
+Status ConvertSplitV(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, t.ConstInts(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> ax, t.ConstInts(node, 2));
+  if (ax.size() != 1) return NodeError(node, "axis must be a scalar");
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, Axis(node, ax[0], static_cast<int64_t>(xs.size())));
+  int64_t known = 0, unknown = -1;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == -1)
+      unknown = static_cast<int64_t>(i);
+    else
+      known += sizes[i];
+  }
+  if (unknown >= 0) sizes[unknown] = xs[axis] - known;
+  std::vector<int32_t> outputs;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] < 0) return NodeError(node, "split sizes exceed the dim");
+    ir::Dims ys = xs;
+    ys[axis] = sizes[i];
+    outputs.push_back(t.Output(node, static_cast<int>(i), t.Info(x).type, ys));
+  }
+  const int st = t.ConstI32(node.def.name() + "/sizes", sizes);
+  const int at = t.ConstI32(node.def.name() + "/axis", {axis}, ir::Dims{});
+  auto o = ::tflite::CreateSplitVOptions(t.fbb(), static_cast<int32_t>(sizes.size()));
+  t.Op(Op::BuiltinOperator_SPLIT_V, {x, st, at}, outputs, ::tflite::BuiltinOptions_SplitVOptions,
+       o.Union());
+  return OkStatus();
+}
+
+Status ConvertPack(const tf::TfNode& node, Translator& t) {
+  const size_t n = t.InputCount(node);
+  std::vector<int32_t> inputs;
+  for (size_t i = 0; i < n; ++i) {
+    PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, i));
+    inputs.push_back(x);
+  }
+  if (inputs.empty()) return NodeError(node, "no inputs");
+  ir::Dims ys = t.Info(inputs[0]).shape;
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis,
+                         Axis(node, AttrInt(node, "axis"), static_cast<int64_t>(ys.size()) + 1));
+  ys.insert(ys.begin() + axis, static_cast<int64_t>(n));
+  const int y = t.Output(node, 0, t.Info(inputs[0]).type, ys);
+  auto o =
+      ::tflite::CreatePackOptions(t.fbb(), static_cast<int32_t>(n), static_cast<int32_t>(axis));
+  t.Op(Op::BuiltinOperator_PACK, inputs, {y}, ::tflite::BuiltinOptions_PackOptions, o.Union());
+  return OkStatus();
+}
+
+Status ConvertUnpack(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis,
+                         Axis(node, AttrInt(node, "axis"), static_cast<int64_t>(xs.size())));
+  ir::Dims ys = xs;
+  ys.erase(ys.begin() + axis);
+  std::vector<int32_t> outputs;
+  for (int64_t i = 0; i < xs[axis]; ++i)
+    outputs.push_back(t.Output(node, static_cast<int>(i), t.Info(x).type, ys));
+  auto o = ::tflite::CreateUnpackOptions(t.fbb(), static_cast<int32_t>(xs[axis]),
+                                         static_cast<int32_t>(axis));
+  t.Op(Op::BuiltinOperator_UNPACK, {x}, outputs, ::tflite::BuiltinOptions_UnpackOptions, o.Union());
+  return OkStatus();
+}
+
+Status ConvertTile(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  ir::Dims ys = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> m, t.ConstInts(node, 1));
+  if (m.size() != ys.size()) return NodeError(node, "multiples do not match the rank");
+  for (size_t i = 0; i < ys.size(); ++i) ys[i] *= m[i];
+  const int mt = t.ConstI32(node.def.name() + "/multiples", m);
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  t.Op(Op::BuiltinOperator_TILE, {x, mt}, {y}, ::tflite::BuiltinOptions_TileOptions,
+       ::tflite::CreateTileOptions(t.fbb()).Union());
+  return OkStatus();
+}
+
+Status ConvertBroadcastTo(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> shape, t.ConstInts(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(x).shape, shape));
+  const int st = t.ConstI32(node.def.name() + "/shape", ys);
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  t.Op(Op::BuiltinOperator_BROADCAST_TO, {x, st}, {y});
+  return OkStatus();
+}
+
+Status ConvertResize(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  ir::Dims ys = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> size, t.ConstInts(node, 1));
+  if (ys.size() != 4 || size.size() != 2) return NodeError(node, "expects NHWC and [h, w]");
+  ys[1] = size[0];
+  ys[2] = size[1];
+  const int st = t.ConstI32(node.def.name() + "/size", size);
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  const bool align = AttrBool(node, "align_corners"), half = AttrBool(node, "half_pixel_centers");
+  if (node.def.op() == "ResizeBilinear") {
+    t.Op(Op::BuiltinOperator_RESIZE_BILINEAR, {x, st}, {y},
+         ::tflite::BuiltinOptions_ResizeBilinearOptions,
+         ::tflite::CreateResizeBilinearOptions(t.fbb(), align, half).Union());
+  } else {
+    t.Op(Op::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR, {x, st}, {y},
+         ::tflite::BuiltinOptions_ResizeNearestNeighborOptions,
+         ::tflite::CreateResizeNearestNeighborOptions(t.fbb(), align, half).Union());
+  }
+  return OkStatus();
+}
+
+Status ConvertArgMinMax(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> ax, t.ConstInts(node, 1));
+  if (ax.size() != 1) return NodeError(node, "axis must be a scalar");
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, Axis(node, ax[0], static_cast<int64_t>(xs.size())));
+  auto out = AttrType(node, "output_type");
+  PT2TF_ASSIGN_OR_RETURN(TensorType type, TfliteType(out ? *out : tensorflow::DT_INT64));
+  ir::Dims ys = xs;
+  ys.erase(ys.begin() + axis);
+  const int at = t.ConstI32(node.def.name() + "/axis", {axis});
+  const int y = t.Output(node, 0, type, ys);
+  if (node.def.op() == "ArgMax") {
+    t.Op(Op::BuiltinOperator_ARG_MAX, {x, at}, {y}, ::tflite::BuiltinOptions_ArgMaxOptions,
+         ::tflite::CreateArgMaxOptions(t.fbb(), type).Union());
+  } else {
+    t.Op(Op::BuiltinOperator_ARG_MIN, {x, at}, {y}, ::tflite::BuiltinOptions_ArgMinOptions,
+         ::tflite::CreateArgMinOptions(t.fbb(), type).Union());
+  }
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tflite

@@ -1,0 +1,25 @@
+#include "tflite/tflite_writer.h"
+
+#include "tf/lower.h"
+#include "tflite/model_builder.h"
+#include "tflite/translator.h"
+
+namespace pt2tf::tflite {
+
+Status WriteTflite(const tf::TfGraph& lowered, const std::string& path,
+                   const TfliteWriterOptions& options) {
+  ModelBuilder model;
+  Translator translator(lowered, options.precision, model);
+  Status s = translator.Run();
+  if (!s.ok()) return s.WithContext(path);
+  return model.Write(path, options.on_weight_bytes);
+}
+
+Status WriteTflite(const ir::Graph& graph, const std::string& path,
+                   const tf::TfWriterOptions& lowering, const TfliteWriterOptions& options) {
+  auto lowered = tf::LowerToTf(graph, lowering);
+  if (!lowered.ok()) return lowered.status().WithContext(path);
+  return WriteTflite(*lowered, path, options);
+}
+
+}  // namespace pt2tf::tflite

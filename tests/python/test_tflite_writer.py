@@ -1,0 +1,173 @@
+"""pt2tf's TFLite writer on small models, the ONNX output's independence from the other
+outputs, and `inspect` on .tflite files (including hostile ones).
+
+Models come from test_tf_writer.py (exported with torch.onnx.export, opset 17), converted
+with `pt2tf convert -o m.tflite` (NCHW and --input-layout nhwc) and run in the LiteRT
+interpreter with XNNPACK; compared with PyTorch eval (max|diff| <= 1e-4 * max(1, max|ref|))
+and, for ONNX input, with ONNX Runtime on the same file.
+"""
+import json
+import struct
+
+import numpy as np
+import pytest
+
+import tflite_runner as tfl
+from conftest import run_pt2tf
+from test_tf_writer import MODELS, assert_close, exported  # noqa: F401 (fixture)
+
+CASES = [(name, False) for name in sorted(MODELS)] + [
+    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d")]
+
+
+@pytest.mark.parametrize("name,dynamo", CASES)
+def test_tflite_matches_pytorch(name, dynamo, exported, tmp_path):
+    onnx_path, x, ref = exported(name, dynamo)
+    for layout in ("nchw", "nhwc"):
+        out = tmp_path / f"{name}_{layout}.tflite"
+        run_pt2tf("convert", "-i", onnx_path, "-o", out, "--input-layout", layout)
+        feed = x if layout == "nchw" or x.ndim < 3 else np.ascontiguousarray(np.moveaxis(x, 1, -1))
+        assert_close(tfl.run(out, {"input": feed}), ref, f"{name} ({layout})")
+        ops = tfl.ops(out)
+        assert "DEQUANTIZE" not in ops, ops
+        if MODELS[name][2]:  # CNN: the layout rules of the TF writer hold here too
+            limit = (0 if layout == "nhwc" else 1) + sum(1 for r in ref.values() if r.ndim >= 3)
+            assert ops["TRANSPOSE"] <= limit, ops
+
+
+def test_tflite_matches_onnx_runtime(exported, tmp_path):
+    """ONNX input: the reference is ONNX Runtime on the very file converted."""
+    import onnxruntime as ort
+
+    onnx_path, x, _ = exported("inception")
+    ref = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"]).run(
+        None, {"input": x})[0]
+    out = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", out)
+    assert_close(tfl.run(out, {"input": x}), {"output": ref}, "inception vs ORT")
+
+
+def test_fp16_weights(exported, tmp_path):
+    onnx_path, x, ref = exported("conv_bn_pool_linear")
+    fp32, fp16 = tmp_path / "a.tflite", tmp_path / "b.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", fp32)
+    run_pt2tf("convert", "-i", onnx_path, "-o", fp16, "--precision", "fp16")
+    got = tfl.run(fp16, {"input": x})["output"]
+    tfl.assert_close_fp16(got, ref["output"], "fp16")
+    # conv 8x3x3x3, depthwise 8x1x3x3, fc 10x128: the weights; the 8/10-element biases and
+    # BN shifts stay float32 (too small to matter).
+    assert tfl.ops(fp16)["DEQUANTIZE"] == 3, tfl.ops(fp16)
+    # A model this small is mostly FlatBuffer metadata: compare the weight bytes (the zoo test
+    # compares whole files).
+    w32 = json.loads(run_pt2tf("inspect", fp32, "--json").stdout)["weight_bytes"]
+    w16 = json.loads(run_pt2tf("inspect", fp16, "--json").stdout)["weight_bytes"]
+    assert w16 <= 0.55 * w32, (w16, w32)
+    # float16 rounding really happened: the fp16 result is not the fp32 one.
+    assert float(np.max(np.abs(got - tfl.run(fp32, {"input": x})["output"]))) > 0
+
+
+def test_onnx_output_does_not_depend_on_other_outputs(exported, tmp_path):
+    """BN and Pad folding for the TF family happen on the writers' own copy: the .onnx is
+    byte-identical whatever else is written and in whatever order."""
+    onnx_path, _, _ = exported("conv_variants")  # ZeroPad2d before a conv, convs without BN
+    onnx_bn, _, _ = exported("conv_bn_pool_linear")  # BN after convs
+    for src in (onnx_path, onnx_bn):
+        orders = [["a.onnx"], ["a.pb", "a.onnx"], ["a.onnx", "a.pb"],
+                  ["a.tflite", "s/", "a.onnx"], ["a.onnx", "a.tflite", "a.pb", "s/"]]
+        written = []
+        for i, order in enumerate(orders):
+            d = tmp_path / f"{src.stem}_{i}"
+            d.mkdir()
+            args = []
+            for o in order:
+                args += ["-o", f"{d}/{o}"]
+            run_pt2tf("convert", "-i", src, *args)
+            written.append((d / "a.onnx").read_bytes())
+        assert all(w == written[0] for w in written), f"{src.name}: .onnx differs by -o order"
+
+
+def test_unsupported_op_is_refused_in_one_line(tmp_path):
+    import onnx
+    import onnx.helper as oh
+
+    x = oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [4])
+    v = oh.make_tensor_value_info("v", onnx.TensorProto.FLOAT, [2])
+    i = oh.make_tensor_value_info("i", onnx.TensorProto.INT64, [2])
+    k = oh.make_tensor("k", onnx.TensorProto.INT64, [1], [2])
+    graph = oh.make_graph([oh.make_node("TopK", ["x", "k"], ["v", "i"], name="the_topk")], "g",
+                          [x], [v, i], initializer=[k])
+    src = tmp_path / "topk.onnx"
+    onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 17)]), str(src))
+    proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "topk.tflite", check=False)
+    assert proc.returncode == 1, proc.stderr
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "topk.tflite" in err and "the_topk" in err and "TopKV2" in err, err
+    assert not (tmp_path / "topk.tflite").exists()
+
+
+def test_inspect_reads_our_tflite(exported, tmp_path):
+    onnx_path, _, _ = exported("se_net")
+    out = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", out)
+    info = json.loads(run_pt2tf("inspect", out, "--json").stdout)
+    assert info["format"] == "tflite"
+    assert [i["name"] for i in info["inputs"]] == ["input"]
+    assert info["inputs"][0]["shape"] == list(MODELS["se_net"][1])
+    assert [o["name"] for o in info["outputs"]] == ["output"]
+    assert info["ops"] == dict(tfl.ops(out))  # the interpreter's own reading of the file
+    assert info["weight_bytes"] > 0
+
+
+def _valid_tflite(exported, tmp_path):
+    onnx_path, _, _ = exported("conv_bn_pool_linear")
+    out = tmp_path / "good.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", out)
+    return out.read_bytes()
+
+
+def _hostile_files(good):
+    root = struct.unpack_from("<I", good, 0)[0]
+    vtable = root - struct.unpack_from("<i", good, root)[0]
+    cases = {
+        "empty": b"",
+        "header_only": good[:8],
+        "truncated_half": good[: len(good) // 2],
+        "truncated_metadata": good[:200],
+        "root_past_end": struct.pack("<I", len(good) + 100) + good[4:],
+        "vtable_past_end": good[:root] + struct.pack("<i", -(len(good) * 4)) + good[root + 4:],
+        "wrong_identifier": good[:4] + b"XXXX" + good[8:],
+    }
+    # Every offset field of the root table (all but field 0, the scalar `version`) pointed
+    # past the end, one at a time.
+    vt_len = struct.unpack_from("<H", good, vtable)[0]
+    for slot in range(3, vt_len // 2):
+        field = struct.unpack_from("<H", good, vtable + 2 * slot)[0]
+        if field == 0:
+            continue
+        at = root + field
+        bad = bytearray(good)
+        struct.pack_into("<I", bad, at, 0x7FFFFFF0)
+        cases[f"model_field{slot - 2}_offset_past_end"] = bytes(bad)
+    # Garbage of every kind behind a valid header.
+    rng = np.random.default_rng(0)
+    for n in range(5):
+        bad = bytearray(good)
+        idx = rng.integers(8, len(good), size=64)
+        for i in idx:
+            bad[i] = int(rng.integers(0, 256))
+        cases[f"random_bytes_{n}"] = bytes(bad)
+    return cases
+
+
+def test_inspect_refuses_hostile_tflite_in_one_line(exported, tmp_path):
+    good = _valid_tflite(exported, tmp_path)
+    for name, data in _hostile_files(good).items():
+        path = tmp_path / f"{name}.tflite"
+        path.write_bytes(data)
+        proc = run_pt2tf("inspect", path, check=False, timeout=20)
+        if name.startswith("random_bytes") and proc.returncode == 0:
+            continue  # a mutation that left a valid model is fine; a crash is not
+        assert proc.returncode == 1, f"{name}: exit {proc.returncode}: {proc.stderr[-300:]}"
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and str(path) in lines[0], f"{name}: {proc.stderr}"

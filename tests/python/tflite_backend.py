@@ -1,0 +1,140 @@
+"""Runs the ONNX backend node test cases through pt2tf's TFLite writer.
+
+Each case (onnx 1.22's onnx/backend/test/data/node/*) is converted with
+`pt2tf convert -i model.onnx -o case.tflite`, loaded in the LiteRT interpreter
+(ai-edge-litert, default op resolver: XNNPACK on) and run on the case's inputs; the outputs
+are compared with the case's reference outputs (rtol 1e-3, atol 1e-5), as tf_backend.py does
+for the .pb. Outcomes:
+  pass     the outputs agree;
+  refused  pt2tf exit 1 with a one-line reason (an op TFLite's builtins cannot express here);
+  fail     converted, but the interpreter rejects the file or computes something else (a defect);
+  crash    pt2tf died, or the interpreter killed the process running the model (a defect).
+
+  python tests/python/tflite_backend.py [--filter SUBSTR] [--jobs N] [--json OUT]
+"""
+import argparse
+import collections
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+
+import tf_backend
+from tf_backend import PT2TF, cases_dir, load_case_io, mismatch
+
+
+def run_case(case_dir, work):
+    """(outcome, detail) for one case; runs the interpreter in this process."""
+    io = load_case_io(case_dir)
+    if io is None:
+        return "skip", "not a tensors-only case"
+    inputs, expected = io
+    out = work / f"{case_dir.name}.tflite"
+    try:
+        proc = subprocess.run([str(PT2TF), "convert", "-i", str(case_dir / "model.onnx"), "-o",
+                               str(out)], capture_output=True, text=True, timeout=120)
+    except subprocess.TimeoutExpired:
+        return "crash", "pt2tf timed out"
+    if proc.returncode == 1:
+        lines = proc.stderr.strip().splitlines()
+        if len(lines) != 1:
+            return "fail", f"refusal is not one line: {proc.stderr.strip()[:200]}"
+        return "refused", lines[0].replace(str(out) + ": ", "")
+    if proc.returncode != 0:
+        return "crash", f"pt2tf exit {proc.returncode}: {proc.stderr.strip()[:200]}"
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        interp = Interpreter(model_path=str(out), num_threads=1)
+        interp.allocate_tensors()
+        details = interp.get_input_details()
+        if len(details) != len(inputs):
+            return "fail", f"{len(details)} inputs, expected {len(inputs)}"
+        for d, x in zip(details, inputs):
+            interp.set_tensor(d["index"], x)
+        interp.invoke()
+        got = [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+    except Exception as e:  # the interpreter reports bad files as exceptions: a defect of ours
+        return "fail", f"LiteRT: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
+    finally:
+        out.unlink(missing_ok=True)
+    why = mismatch(got, expected)
+    return ("fail", why) if why else ("pass", "")
+
+
+def worker():
+    """Reads case names from stdin, prints one JSON result line per case."""
+    root = cases_dir()
+    with tempfile.TemporaryDirectory() as tmp:
+        for line in sys.stdin:
+            name = line.strip()
+            if not name:
+                continue
+            outcome, detail = run_case(root / name, pathlib.Path(tmp))
+            print(json.dumps({"case": name, "outcome": outcome, "detail": detail}), flush=True)
+
+
+EXPECTED = pathlib.Path(__file__).parent / "tflite_backend_expected.txt"
+
+
+def update_docs(path, passed=None):
+    """Adds (or refreshes) the TFLite column of docs/OPERATORS.md's per-op table: the cases
+    of each op that pass through the TFLite writer (`passed`, default: the ratchet list, which
+    a run wrote). The TensorFlow columns stay as tf_backend.py wrote them."""
+    if passed is None:
+        passed = set(EXPECTED.read_text().split()) if EXPECTED.exists() else set()
+    per_op = collections.Counter(tf_backend.case_operator(n) for n in passed)
+    lines = pathlib.Path(path).read_text().splitlines()
+    out = []
+    for line in lines:
+        if line.startswith("| op | passed |"):
+            line = "| op | passed | refused | failed | crashed | TFLite passed |"
+        elif line.startswith("|---|"):
+            line = "|---|---:|---:|---:|---:|---:|"
+        elif line.startswith("| ") and line.count("|") >= 6:
+            cells = [c.strip() for c in line.strip("|").split("|")][:5]
+            line = "| " + " | ".join(cells + [str(per_op.get(cells[0], 0))]) + " |"
+        elif line.startswith("TFLite:"):
+            continue
+        out.append(line)
+        if line.startswith("Total:"):
+            out += ["", f"TFLite: {len(passed)} passed through the `.tflite` writer in the LiteRT "
+                    "interpreter (XNNPACK on; tests/python/tflite_backend.py), 0 failed, 0 crashed; "
+                    "the rest refused with a one-line reason."]
+    pathlib.Path(path).write_text("\n".join(out) + "\n")
+
+
+def run_all(names, jobs=2):
+    return tf_backend.run_all(names, jobs, script=__file__)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--filter", default="")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--json")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="refresh the TFLite column of docs/OPERATORS.md from this run")
+    args = parser.parse_args()
+    if args.worker:
+        worker()
+        return
+    names = sorted(p.name for p in cases_dir().iterdir() if args.filter in p.name)
+    results = run_all(names, args.jobs)
+    counts = collections.Counter(o for o, _ in results.values())
+    for name in sorted(results):
+        outcome, detail = results[name]
+        if outcome in ("fail", "crash"):
+            print(f"{outcome.upper()} {name}: {detail}")
+    print(dict(counts))
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(results, indent=1, sort_keys=True))
+    if args.write_docs:
+        update_docs(tf_backend.ROOT / "docs" / "OPERATORS.md",
+                    {n for n, (o, _) in results.items() if o == "pass"})
+
+
+if __name__ == "__main__":
+    main()
