@@ -154,9 +154,9 @@ Status EmitHardSigmoid(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(std::string one, ctx.ConstScalar(op.dtype, 1, node.name + "/one"));
   std::string y = ctx.Binary("Mul", op.x, a, op.t, node.name + "/scale");
   y = ctx.Binary("AddV2", y, b, op.t, node.name + "/shift");
-  tensorflow::NodeDef& def = ctx.AddOp("ClipByValue", node.name, {y, zero, one});
-  SetAttrType(def, "T", op.t);
-  SetOut(node, ctx, op, def.name());
+  // Maximum + Minimum rather than ClipByValue, which TFLite's converter cannot lower.
+  y = ctx.Binary("Maximum", y, zero, op.t, node.name + "/floor");
+  SetOut(node, ctx, op, ctx.Binary("Minimum", y, one, op.t, node.name));
   return OkStatus();
 }
 
@@ -198,9 +198,11 @@ Status EmitGelu(const ir::Node& node, EmitContext& ctx) {
   } else {
     return NodeUnsupported(node, "attribute approximate='" + approximate + "'");
   }
+  // (x * 0.5) * (inner + 1): the form TFLite's converter fuses into one GELU op (erf.cpp);
+  // halving is exact, so the order does not change the result.
   std::string y = ctx.Binary("AddV2", inner, one, op.t, node.name + "/plus1");
-  y = ctx.Binary("Mul", op.x, y, op.t, node.name + "/gate");
-  SetOut(node, ctx, op, ctx.Binary("Mul", y, half, op.t, node.name));
+  std::string half_x = ctx.Binary("Mul", op.x, half, op.t, node.name + "/half_x");
+  SetOut(node, ctx, op, ctx.Binary("Mul", half_x, y, op.t, node.name));
   return OkStatus();
 }
 

@@ -15,16 +15,16 @@ struct OpPair {
 
 // Unary ops whose TF kernel has the same semantics and a single "T" attr.
 constexpr OpPair kUnary[] = {
-    {"Relu", "Relu"},   {"Sigmoid", "Sigmoid"},   {"Tanh", "Tanh"},
-    {"Exp", "Exp"},     {"Log", "Log"},           {"Sqrt", "Sqrt"},
-    {"Abs", "Abs"},     {"Neg", "Neg"},           {"Reciprocal", "Reciprocal"},
-    {"Floor", "Floor"}, {"Ceil", "Ceil"},         {"Round", "Round"},
-    {"Sign", "Sign"},   {"Erf", "Erf"},           {"Sin", "Sin"},
-    {"Cos", "Cos"},     {"Tan", "Tan"},           {"Asin", "Asin"},
-    {"Acos", "Acos"},   {"Atan", "Atan"},         {"Sinh", "Sinh"},
-    {"Cosh", "Cosh"},   {"Asinh", "Asinh"},       {"Acosh", "Acosh"},
-    {"Atanh", "Atanh"}, {"Softplus", "Softplus"}, {"Softsign", "Softsign"},
-    {"IsNaN", "IsNan"}, {"BitwiseNot", "Invert"},
+    {"Relu", "Relu"},         {"Sigmoid", "Sigmoid"},   {"Tanh", "Tanh"},
+    {"Exp", "Exp"},           {"Log", "Log"},           {"Sqrt", "Sqrt"},
+    {"Abs", "Abs"},           {"Neg", "Neg"},           {"Reciprocal", "Reciprocal"},
+    {"Floor", "Floor"},       {"Ceil", "Ceil"},         {"Round", "Round"},
+    {"Sign", "Sign"},         {"Sin", "Sin"},           {"Cos", "Cos"},
+    {"Tan", "Tan"},           {"Asin", "Asin"},         {"Acos", "Acos"},
+    {"Atan", "Atan"},         {"Sinh", "Sinh"},         {"Cosh", "Cosh"},
+    {"Asinh", "Asinh"},       {"Acosh", "Acosh"},       {"Atanh", "Atanh"},
+    {"Softplus", "Softplus"}, {"Softsign", "Softsign"}, {"IsNaN", "IsNan"},
+    {"BitwiseNot", "Invert"},
 };
 
 // Broadcasting binary ops with a single "T" attr (the input type).

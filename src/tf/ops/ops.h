@@ -24,6 +24,8 @@ Status EmitWhere(const ir::Node& node, EmitContext& ctx);
 Status EmitCast(const ir::Node& node, EmitContext& ctx);  // Cast, CastLike
 Status EmitIsInf(const ir::Node& node, EmitContext& ctx);
 Status EmitIdentity(const ir::Node& node, EmitContext& ctx);  // Identity, Dropout
+// erf.cpp
+Status EmitErf(const ir::Node& node, EmitContext& ctx);
 // activation.cpp
 Status EmitClip(const ir::Node& node, EmitContext& ctx);
 Status EmitLeakyRelu(const ir::Node& node, EmitContext& ctx);

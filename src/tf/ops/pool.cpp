@@ -7,6 +7,7 @@
 //   AveragePool: VALID/SAME when they match; otherwise zero-Pad + VALID AvgPool, then a
 //            constant [1, OH, OW, 1] map rescales each output to ONNX's divisor.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "tf/ops/common.h"
@@ -105,11 +106,26 @@ Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
   PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
+  const bool same = !IsZero(g.win) && IsSame(g.win, g.in);
+  const bool pad_first = !IsZero(g.win) && !same && IsFloatingPoint(node.input(0)->dtype);
+  if (pad_first) {
+    // Float pads other than TF's SAME: PadV2 with -inf, then a VALID pool. Same result as
+    // EXPLICIT padding (-inf never wins a max), which TFLite's converter cannot lower.
+    std::string paddings = ctx.ConstI32({0, 0, g.win.pads_begin[0], g.win.pads_end[0],
+                                         g.win.pads_begin[1], g.win.pads_end[1], 0, 0},
+                                        node.name + "/paddings", ir::Dims{4, 2});
+    PT2TF_ASSIGN_OR_RETURN(std::string lowest,
+                           ctx.ConstScalar(node.input(0)->dtype, -INFINITY, node.name + "/lowest"));
+    tensorflow::NodeDef& pad = ctx.AddOp("PadV2", node.name + "/pad", {x, paddings, lowest});
+    SetAttrType(pad, "T", t);
+    SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
+    x = pad.name();
+  }
   tensorflow::NodeDef& def = ctx.AddOp("MaxPool", node.name, {x});
   SetWindowAttrs(def, g.win, t);
-  if (IsZero(g.win)) {
+  if (IsZero(g.win) || pad_first) {
     SetAttrString(def, "padding", "VALID");
-  } else if (IsSame(g.win, g.in)) {
+  } else if (same) {
     SetAttrString(def, "padding", "SAME");
   } else {
     SetAttrString(def, "padding", "EXPLICIT");

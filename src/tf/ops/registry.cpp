@@ -35,7 +35,7 @@ constexpr Entry kEmitters[] = {
     {"Ceil", EmitUnary},
     {"Round", EmitUnary},
     {"Sign", EmitUnary},
-    {"Erf", EmitUnary},
+    {"Erf", EmitErf},  // erf.cpp
     {"Sin", EmitUnary},
     {"Cos", EmitUnary},
     {"Tan", EmitUnary},

@@ -77,7 +77,13 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ts, InputType(node, 1));
     PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
     PT2TF_ASSIGN_OR_RETURN(std::string sizes, RuntimeInput(node, ctx, 1, false));
-    return EmitSplitV(node, ctx, tv, t, axis, sizes, ts);
+    if (ts == tensorflow::DT_INT64) {  // TFLite's SPLIT_V takes int32 sizes only
+      tensorflow::NodeDef& cast = ctx.AddOp("Cast", node.name + "/sizes32", {sizes});
+      SetAttrType(cast, "SrcT", ts);
+      SetAttrType(cast, "DstT", tensorflow::DT_INT32);
+      sizes = cast.name();
+    }
+    return EmitSplitV(node, ctx, tv, t, axis, sizes, tensorflow::DT_INT32);
   }
   PT2TF_ASSIGN_OR_RETURN(auto split, ConstIntsInput(node, 1));
   std::vector<int64_t> sizes;
@@ -104,8 +110,9 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
     return InvalidInput(node.Describe() + ": split sizes do not add up to the dim");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
-  return EmitSplitV(node, ctx, tv, t, axis, ctx.ConstI64(sizes, node.name + "/sizes"),
-                    tensorflow::DT_INT64);
+  // int32 sizes: TFLite's converter cannot lower a SplitV with int64 ones.
+  return EmitSplitV(node, ctx, tv, t, axis, ctx.ConstI32(sizes, node.name + "/sizes"),
+                    tensorflow::DT_INT32);
 }
 
 Status EmitSlice(const ir::Node& node, EmitContext& ctx) {
