@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "convert/graph_source.h"
+#include "convert/input_shapes.h"
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/onnx/onnx_writer.h"
 #include "pt2tf/tf/tf_writer.h"
@@ -40,8 +41,10 @@ std::function<void(uint64_t)> ProgressFor(const ir::Graph& graph, const std::str
   };
 }
 
-Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertOptions& options,
+                       const onnx::DimNames& dim_names) {
   onnx::OnnxWriteOptions write;
+  write.dim_names = dim_names;
   write.opset = options.opset;
   write.on_weight_bytes = ProgressFor(graph, path, options);
   write.external_data =
@@ -50,13 +53,15 @@ Status WriteOnnxOutput(ir::Graph& graph, const std::string& path, const ConvertO
 }
 
 // TF writers lower in place (BN folding keeps ONNX semantics, so later outputs stay valid).
-Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+Status WriteTfGraphDef(ir::Graph& graph, const std::string& path, const ConvertOptions& options,
+                       const onnx::DimNames&) {
   tf::TfWriterOptions tf = options.tf;
   tf.on_weight_bytes = ProgressFor(graph, path, options);
   return tf::WriteFrozenGraph(graph, path, tf);
 }
 
-Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options) {
+Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const ConvertOptions& options,
+                         const onnx::DimNames&) {
   tf::TfWriterOptions tf = options.tf;
   tf.on_weight_bytes = ProgressFor(graph, path, options);
   return tf::WriteSavedModel(graph, path, tf);
@@ -67,7 +72,9 @@ Status WriteTfSavedModel(ir::Graph& graph, const std::string& path, const Conver
 struct OutputWriter {
   const char* kind;
   bool (*matches)(const std::string& path);
-  Status (*write)(ir::Graph& graph, const std::string& path, const ConvertOptions& options);
+  // `dim_names`: the ONNX dim_param names of dynamic input/output dims.
+  Status (*write)(ir::Graph& graph, const std::string& path, const ConvertOptions& options,
+                  const onnx::DimNames& dim_names);
 };
 
 const OutputWriter kOutputWriters[] = {
@@ -137,6 +144,7 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   ir::Graph& graph = *loaded.graph;
   Status passes = ir::RunPasses(graph, ir::PassOptions{});
   if (!passes.ok()) return passes.WithContext(options.input_path);
+  if (options.dynamic_batch) NameDynamicOutputBatch(graph, loaded.dim_names);
 
   report.node_count = graph.nodes().size();
   for (const ir::Value* v : graph.Initializers()) {
@@ -150,7 +158,7 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   for (const ir::Value* v : graph.outputs()) report.graph_outputs.push_back(IoInfo(*v));
   for (size_t i = 0; i < writers.size(); ++i) {
     const std::string& path = options.output_paths[i];
-    Status s = writers[i]->write(graph, path, options);
+    Status s = writers[i]->write(graph, path, options, loaded.dim_names);
     if (!s.ok()) {
       if (s.message().rfind(path, 0) == 0) return s;
       return s.WithContext(path);

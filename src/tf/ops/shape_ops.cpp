@@ -81,22 +81,37 @@ Status EmitReshape(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(std::string target, RuntimeInput(node, ctx, 1, false));
     if (node.GetInt("allowzero", 0) == 0) {
       const int64_t k = ss[0];
-      if (k > static_cast<int64_t>(xs.size()))
-        return NodeUnsupported(node, "a run-time shape longer than the input rank");
+      if (k < 0) return NodeUnsupported(node, "a run-time shape of unknown length");
+      const int64_t rank = static_cast<int64_t>(xs.size());
       tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
       SetAttrType(sx, "T", t);
       SetAttrType(sx, "out_type", tensorflow::DT_INT64);
-      std::string b = ctx.ConstI64({0}, node.name + "/begin");
-      std::string n = ctx.ConstI64({k}, node.name + "/size");
-      tensorflow::NodeDef& head = ctx.AddOp("Slice", node.name + "/input_dims", {sx.name(), b, n});
-      SetAttrType(head, "T", tensorflow::DT_INT64);
-      SetAttrType(head, "Index", tensorflow::DT_INT64);
+      std::string input_dims = sx.name();
+      if (k < rank) {
+        std::string b = ctx.ConstI64({0}, node.name + "/begin");
+        std::string n = ctx.ConstI64({k}, node.name + "/size");
+        tensorflow::NodeDef& head =
+            ctx.AddOp("Slice", node.name + "/input_dims", {input_dims, b, n});
+        SetAttrType(head, "T", tensorflow::DT_INT64);
+        SetAttrType(head, "Index", tensorflow::DT_INT64);
+        input_dims = head.name();
+      } else if (k > rank) {
+        // A 0 past the input rank copies nothing (ONNX rejects it): pad with zeros.
+        std::string zeros = ctx.ConstI64(std::vector<int64_t>(k - rank, 0), node.name + "/no_dims");
+        std::string axis = ctx.ConstI32({0}, node.name + "/concat_axis", ir::Dims{});
+        tensorflow::NodeDef& cat =
+            ctx.AddOp("ConcatV2", node.name + "/input_dims", {input_dims, zeros, axis});
+        SetAttrType(cat, "T", tensorflow::DT_INT64);
+        SetAttrInt(cat, "N", 2);
+        SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
+        input_dims = cat.name();
+      }
       PT2TF_ASSIGN_OR_RETURN(std::string zero,
                              ctx.ConstScalar(DType::kInt64, 0, node.name + "/zero"));
       std::string is_zero =
           ctx.Binary("Equal", target, zero, tensorflow::DT_INT64, node.name + "/is_zero");
       tensorflow::NodeDef& sel =
-          ctx.AddOp("SelectV2", node.name + "/target", {is_zero, head.name(), target});
+          ctx.AddOp("SelectV2", node.name + "/target", {is_zero, input_dims, target});
       SetAttrType(sel, "T", tensorflow::DT_INT64);
       target = sel.name();
     }
