@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "pt2tf/ir/graph.h"
@@ -16,9 +17,15 @@
 namespace pt2tf {
 
 struct ConvertOptions {
-  std::string input_path;                 // .pth/.pt/.bin/.safetensors checkpoint, or .onnx
-  std::string model_name;                 // zoo/models name; "" = from a whole-model pickle
-  std::optional<ir::Dims> input_shape;    // NCHW override for zoo models
+  std::string input_path;  // .pth/.pt/.bin/.safetensors checkpoint, or .onnx
+  std::string model_name;  // zoo/models name; "" = from a whole-model pickle
+  // A bare --input-shape: the NCHW input of a zoo model, or the one input of an ONNX model.
+  // kUnknownDim entries ("?" on the command line) leave that dim as the file has it.
+  std::optional<ir::Dims> input_shape;
+  // --input-shape NAME:SHAPE, for ONNX inputs by name (any number of inputs).
+  std::vector<std::pair<std::string, ir::Dims>> named_input_shapes;
+  std::optional<int64_t> batch;           // --batch N: dim 0 of every input
+  bool dynamic_batch = false;             // zoo models: dim 0 of the input (and outputs) dynamic
   int opset = 17;                         // ONNX opset of .onnx outputs
   bool onnx_external_data = false;        // .onnx weights in "<out>.data" (automatic at 2 GiB)
   bool strict = true;                     // unexpected checkpoint keys are errors

@@ -13,7 +13,9 @@ namespace {
 struct ConvertFlags {
   std::string input;
   std::string model;
-  std::string input_shape;
+  std::vector<std::string> input_shapes;
+  int64_t batch = 0;  // 0 = not given
+  bool dynamic_batch = false;
   int opset = 17;
   std::string input_layout = "nchw";
   std::string precision = "fp32";
@@ -24,22 +26,48 @@ struct ConvertFlags {
   bool json = false;
 };
 
-// "1x3x224x224" → {1, 3, 224, 224}.
-Result<ir::Dims> ParseShape(const std::string& text) {
+// "1x3x224x224" → {1, 3, 224, 224}; "?" keeps a dim as the model has it (kUnknownDim).
+Result<ir::Dims> ParseShape(const std::string& text, const std::string& flag) {
   ir::Dims dims;
   size_t pos = 0;
   while (pos <= text.size()) {
     size_t end = text.find('x', pos);
     if (end == std::string::npos) end = text.size();
     const std::string part = text.substr(pos, end - pos);
-    if (part.empty() || part.size() > 9 ||
-        part.find_first_not_of("0123456789") != std::string::npos || std::stoll(part) == 0)
-      return UsageError("--input-shape '" + text +
-                        "': expected positive sizes separated by 'x', e.g. 1x3x224x224");
-    dims.push_back(std::stoll(part));
+    if (part == "?") {
+      dims.push_back(ir::kUnknownDim);
+    } else if (part.empty() || part.size() > 9 ||
+               part.find_first_not_of("0123456789") != std::string::npos || std::stoll(part) == 0) {
+      return UsageError("--input-shape '" + flag +
+                        "': expected positive sizes (or ?) separated by 'x', e.g. 1x3x224x224 "
+                        "or NAME:1x3x224x224");
+    } else {
+      dims.push_back(std::stoll(part));
+    }
     pos = end + 1;
   }
   return dims;
+}
+
+// "--input-shape 1x3x8x8" (bare) or "--input-shape name:1x3x8x8" into the options.
+Status AddInputShape(const std::string& text, ConvertOptions& options) {
+  const size_t colon = text.rfind(':');
+  const std::string shape_text = colon == std::string::npos ? text : text.substr(colon + 1);
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims dims, ParseShape(shape_text, text));
+  if (colon == std::string::npos) {
+    if (options.input_shape || !options.named_input_shapes.empty())
+      return UsageError("--input-shape '" + text +
+                        "': several shapes need input names (NAME:SHAPE)");
+    options.input_shape = dims;
+    return OkStatus();
+  }
+  if (options.input_shape || colon == 0)
+    return UsageError("--input-shape '" + text + "': several shapes need input names (NAME:SHAPE)");
+  for (const auto& [name, d] : options.named_input_shapes)
+    if (name == text.substr(0, colon))
+      return UsageError("--input-shape '" + text + "': input '" + name + "' pinned twice");
+  options.named_input_shapes.emplace_back(text.substr(0, colon), dims);
+  return OkStatus();
 }
 
 int Run(const ConvertFlags& flags) {
@@ -54,11 +82,12 @@ int Run(const ConvertFlags& flags) {
       flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
   options.tflite_precision =
       flags.precision == "fp16" ? tflite::Precision::kFp16 : tflite::Precision::kFp32;
-  if (!flags.input_shape.empty()) {
-    Result<ir::Dims> shape = ParseShape(flags.input_shape);
-    if (!shape.ok()) return ReportError(shape.status());
-    options.input_shape = *shape;
+  for (const std::string& text : flags.input_shapes) {
+    Status s = AddInputShape(text, options);
+    if (!s.ok()) return ReportError(s);
   }
+  if (flags.batch != 0) options.batch = flags.batch;
+  options.dynamic_batch = flags.dynamic_batch;
   // A bar only for people watching a terminal; scripts and pipes see none.
   std::optional<ProgressBar> bar;
   if (!flags.quiet && ProgressBar::IsTerminal(stderr)) {
@@ -99,8 +128,15 @@ Command AddConvertCommand(CLI::App& parent) {
   app->add_option("-o,--output", flags->outputs, "output path (repeatable)")->required();
   app->add_option("--model", flags->model,
                   "architecture name (see `pt2tf models`); not needed for whole-model pickles");
-  app->add_option("--input-shape", flags->input_shape,
-                  "input shape NxCxHxW, e.g. 1x3x300x300 (default: the model's own)");
+  app->add_option("--input-shape", flags->input_shapes,
+                  "input shape, e.g. 1x3x300x300 (default: the model's own); for ONNX input "
+                  "NAME:SHAPE per input (repeatable), ? keeps a dim dynamic, e.g. "
+                  "x:?x3x640x640");
+  app->add_option("--batch", flags->batch, "pin dim 0 (the batch) of every input to N")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
+  app->add_flag("--dynamic-batch", flags->dynamic_batch,
+                "checkpoint models: a dynamic batch dim (-1 / None in TensorFlow, dim_param "
+                "'batch' in ONNX)");
   app->add_option("--opset", flags->opset, "ONNX opset of .onnx outputs (13..21)")
       ->check(CLI::Range(13, 21))
       ->capture_default_str();

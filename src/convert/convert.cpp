@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "convert/graph_source.h"
+#include "convert/input_shapes.h"
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/onnx/onnx_writer.h"
 #include "pt2tf/tf/tf_writer.h"
@@ -48,10 +49,13 @@ std::function<void(uint64_t)> ProgressFor(const ir::Graph& graph, const std::str
 // shared by the .pb, SavedModel and .tflite serializers.
 class WriteContext {
  public:
-  WriteContext(const ir::Graph& graph, const ConvertOptions& options)
-      : graph_(graph), options_(options) {}
+  WriteContext(const ir::Graph& graph, const ConvertOptions& options,
+               const onnx::DimNames& dim_names)
+      : graph_(graph), options_(options), dim_names_(dim_names) {}
   const ir::Graph& graph() const { return graph_; }
   const ConvertOptions& options() const { return options_; }
+  // The ONNX dim_param names of dynamic input/output dims.
+  const onnx::DimNames& dim_names() const { return dim_names_; }
   Result<const tf::TfGraph*> Lowered() {
     if (!lowered_) lowered_.emplace(tf::LowerToTf(graph_, options_.tf));
     if (!lowered_->ok()) return lowered_->status();
@@ -61,11 +65,13 @@ class WriteContext {
  private:
   const ir::Graph& graph_;
   const ConvertOptions& options_;
+  const onnx::DimNames& dim_names_;
   std::optional<Result<tf::TfGraph>> lowered_;
 };
 
 Status WriteOnnxOutput(WriteContext& ctx, const std::string& path) {
   onnx::OnnxWriteOptions write;
+  write.dim_names = ctx.dim_names();
   write.opset = ctx.options().opset;
   write.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
   write.external_data =
@@ -170,6 +176,7 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   PT2TF_ASSIGN_OR_RETURN(LoadedGraph loaded, LoadGraph(options, report));
   Status passes = ir::RunPasses(*loaded.graph, ir::PassOptions{});
   if (!passes.ok()) return passes.WithContext(options.input_path);
+  if (options.dynamic_batch) NameDynamicOutputBatch(*loaded.graph, loaded.dim_names);
 
   const ir::Graph& graph = *loaded.graph;
   report.node_count = graph.nodes().size();
@@ -181,7 +188,7 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   }
   for (const ir::Value* v : graph.inputs()) report.graph_inputs.push_back(IoInfo(*v));
   for (const ir::Value* v : graph.outputs()) report.graph_outputs.push_back(IoInfo(*v));
-  WriteContext ctx(graph, options);
+  WriteContext ctx(graph, options, loaded.dim_names);
   for (size_t i = 0; i < writers.size(); ++i) {
     const std::string& path = options.output_paths[i];
     Status s = writers[i]->write(ctx, path);

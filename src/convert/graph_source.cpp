@@ -1,5 +1,6 @@
 #include "convert/graph_source.h"
 
+#include "convert/input_shapes.h"
 #include "pt2tf/io/checkpoint.h"
 #include "pt2tf/onnx/onnx_reader.h"
 #include "pt2tf/zoo/registry.h"
@@ -15,11 +16,15 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 Result<LoadedGraph> FromOnnx(const ConvertOptions& options, ConvertReport& report) {
   if (!options.model_name.empty())
     return UsageError("--model applies to PyTorch checkpoints, not to ONNX input");
-  if (options.input_shape)
-    return UsageError("--input-shape applies to PyTorch checkpoints, not to ONNX input");
-  PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, onnx::ReadOnnx(options.input_path));
+  if (options.dynamic_batch)
+    return UsageError(
+        "--dynamic-batch applies to PyTorch checkpoints; an ONNX model's dynamic dims stay "
+        "dynamic unless pinned");
+  LoadedGraph loaded;
+  PT2TF_ASSIGN_OR_RETURN(loaded.graph, onnx::ReadOnnx(options.input_path, &loaded.dim_names));
+  PT2TF_RETURN_IF_ERROR(PinOnnxInputShapes(*loaded.graph, options, loaded.dim_names));
   report.input_kind = "onnx";
-  return LoadedGraph{std::move(graph)};
+  return loaded;
 }
 
 // The zoo / models/ entry `name`, or an error suggesting the nearest registered names.
@@ -43,14 +48,27 @@ Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport&
     PT2TF_ASSIGN_OR_RETURN(std::string detected, zoo::DetectModel(checkpoint));
     PT2TF_ASSIGN_OR_RETURN(spec, FindModel(detected));
   }
+  if (!options.named_input_shapes.empty())
+    return UsageError("--input-shape " + options.named_input_shapes[0].first +
+                      ":...: a checkpoint model has one input; give its shape bare, e.g. "
+                      "--input-shape 1x3x224x224");
+  if (options.batch && options.dynamic_batch)
+    return UsageError("--batch and --dynamic-batch contradict each other");
   zoo::BuildOptions build;
   build.input_shape = options.input_shape;
+  if (build.input_shape)
+    for (int64_t d : *build.input_shape)
+      if (d < 0)
+        return UsageError("--input-shape: every dim of a checkpoint model's input must be given");
   build.strict = options.strict;
   PT2TF_ASSIGN_OR_RETURN(zoo::BuildResult built, spec->build(checkpoint, build));
   report.input_kind = std::string(FormatName(checkpoint.format));
   report.model_name = spec->name;
   for (std::string& w : built.warnings) report.warnings.push_back(std::move(w));
-  return LoadedGraph{std::move(built.graph)};
+  LoadedGraph loaded{std::move(built.graph), {}};
+  if (options.dynamic_batch) SetBatch(*loaded.graph, ir::kUnknownDim, loaded.dim_names);
+  if (options.batch) SetBatch(*loaded.graph, *options.batch, loaded.dim_names);
+  return loaded;
 }
 
 }  // namespace

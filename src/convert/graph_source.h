@@ -6,12 +6,14 @@
 
 #include "pt2tf/convert.h"
 #include "pt2tf/ir/graph.h"
+#include "pt2tf/onnx/onnx_writer.h"
 #include "pt2tf/status.h"
 
 namespace pt2tf {
 
 struct LoadedGraph {
   std::unique_ptr<ir::Graph> graph;
+  onnx::DimNames dim_names;  // names of the inputs' and outputs' dynamic dims (ONNX dim_param)
 };
 
 // Reads options.input_path (chosen by its extension and contents) and fills the input

@@ -283,6 +283,10 @@ constexpr ShapeRule kShapeRules[] = {
     {"CastLike", InferCastLike},
     {"QuantizeLinear", InferQuantizeLinear},
     {"DequantizeLinear", InferDequantizeLinear},
+    // recurrent.cpp
+    {"LSTM", InferRecurrent},
+    {"GRU", InferRecurrent},
+    {"RNN", InferRecurrent},
 };
 
 ShapeFn FindShapeFn(const std::string& op_type) {

@@ -88,6 +88,8 @@ class Importer {
                          std::to_string(tt.elem_type()));
     v->dtype = *dt;
     if (tt.has_shape()) {
+      // Exporters write unknown dims as dim_param (any text, even empty), as -1, or as
+      // nothing at all: each is one unknown dim; a named one keeps its name.
       ir::Dims dims;
       for (const pb::TensorShapeProto::Dimension& d : tt.shape().dim())
         dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : ir::kUnknownDim);
@@ -252,7 +254,23 @@ class Importer {
   std::unordered_map<std::string, ir::Value*> values_;
 };
 
-Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
+// The dim_param names of the unknown dims of `infos` (only values naming at least one).
+void CollectDimNames(const google::protobuf::RepeatedPtrField<pb::ValueInfoProto>& infos,
+                     DimNames& out) {
+  for (const pb::ValueInfoProto& vi : infos) {
+    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
+    std::vector<std::string> names;
+    bool named = false;
+    for (const pb::TensorShapeProto::Dimension& d : vi.type().tensor_type().shape().dim()) {
+      const bool known = d.has_dim_value() && d.dim_value() >= 0;
+      names.push_back(!known && d.has_dim_param() ? d.dim_param() : "");
+      named = named || !names.back().empty();
+    }
+    if (named) out[vi.name()] = std::move(names);
+  }
+}
+
+Result<std::unique_ptr<ir::Graph>> Read(const std::string& path, DimNames* dim_names) {
   PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
   file->WillReadAll();  // the initializers are all copied out
   Result<StrippedModel> stripped = StripInitializerData(file->bytes());
@@ -289,6 +307,10 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
   UpgradeOptions upgrade;
   upgrade.source_opset = static_cast<int>(opset);
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, importer.Run(upgrade));
+  if (dim_names) {
+    CollectDimNames(model->graph().input(), *dim_names);
+    CollectDimNames(model->graph().output(), *dim_names);
+  }
   graph->set_opset(static_cast<int>(opset));
   PT2TF_RETURN_IF_ERROR(UpgradeToCanonical(*graph, upgrade));
   return graph;
@@ -296,8 +318,8 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
 
 }  // namespace
 
-Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path) {
-  Result<std::unique_ptr<ir::Graph>> graph = Read(path);
+Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path, DimNames* dim_names) {
+  Result<std::unique_ptr<ir::Graph>> graph = Read(path, dim_names);
   if (graph.ok()) return graph;
   // Names quoted from a hostile file may hold control bytes: keep the message one line.
   std::string message = graph.status().message();

@@ -112,16 +112,24 @@ Status FillAttribute(const std::string& name, const ir::Attribute& a, const OutN
   return OkStatus();
 }
 
-Status FillValueInfo(const ir::Value& v, pb::ValueInfoProto* out) {
+Status FillValueInfo(const ir::Value& v, pb::ValueInfoProto* out,
+                     const DimNames* dim_names = nullptr) {
+  const std::vector<std::string>* names = nullptr;
+  if (dim_names)
+    if (auto it = dim_names->find(v.name); it != dim_names->end()) names = &it->second;
   out->set_name(v.name);
   PT2TF_ASSIGN_OR_RETURN(int type, OnnxType(v.dtype, "value '" + v.name + "'"));
   pb::TypeProto::Tensor* tt = out->mutable_type()->mutable_tensor_type();
   tt->set_elem_type(type);
   if (v.shape) {
     pb::TensorShapeProto* shape = tt->mutable_shape();
-    for (int64_t d : *v.shape) {
+    for (size_t i = 0; i < v.shape->size(); ++i) {
       pb::TensorShapeProto::Dimension* dim = shape->add_dim();
-      if (d >= 0) dim->set_dim_value(d);
+      const int64_t d = (*v.shape)[i];
+      if (d >= 0)
+        dim->set_dim_value(d);
+      else if (names && i < names->size() && !(*names)[i].empty())
+        dim->set_dim_param((*names)[i]);
     }
   }
   return OkStatus();
@@ -149,7 +157,7 @@ Result<Initializer> MakeInitializer(const std::string& name, const Tensor& tenso
 }
 
 Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::GraphProto* g,
-                       std::vector<Initializer>& initializers) {
+                       std::vector<Initializer>& initializers, const DimNames& dim_names) {
   g->set_name(graph.name());
   std::unordered_map<std::string, const ir::Value*> values;
   for (const ir::Value* v : graph.inputs()) values[v->name] = v;
@@ -181,11 +189,11 @@ Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::
 
   std::unordered_set<std::string> declared;
   for (const ir::Value* v : graph.inputs()) {
-    PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_input()));
+    PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_input(), &dim_names));
     declared.insert(v->name);
   }
   for (const ir::Value* v : graph.outputs())
-    PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_output()));
+    PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_output(), &dim_names));
   for (const ir::Value* v : graph.outputs()) declared.insert(v->name);
 
   for (const ir::Value* v : graph.Initializers()) {
@@ -285,7 +293,8 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
 
   pb::GraphProto graph_meta;
   std::vector<Initializer> initializers;
-  PT2TF_RETURN_IF_ERROR(BuildGraphProto(graph, lowered, &graph_meta, initializers));
+  PT2TF_RETURN_IF_ERROR(
+      BuildGraphProto(graph, lowered, &graph_meta, initializers, options.dim_names));
 
   std::string header, graph_bytes;
   if (!model.SerializeToString(&header) || !graph_meta.SerializeToString(&graph_bytes))

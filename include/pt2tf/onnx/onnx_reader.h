@@ -5,6 +5,7 @@
 #include <string>
 
 #include "pt2tf/ir/graph.h"
+#include "pt2tf/onnx/onnx_writer.h"
 #include "pt2tf/status.h"
 
 namespace pt2tf::onnx {
@@ -19,6 +20,8 @@ constexpr int kMaxReadOpset = 27;
 // Values; node forms of older opsets are upgraded to opset 21. Refuses, naming the node,
 // what the IR cannot represent (subgraphs, non-default domains, sequence/map types, string
 // tensors). Errors are one line and start with the path.
-Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path);
+// With `dim_names`, the dim_param names of the graph's inputs and outputs are stored there.
+// Unknown dims may be written as dim_param (any text, even empty), -1 or nothing at all.
+Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path, DimNames* dim_names = nullptr);
 
 }  // namespace pt2tf::onnx

@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
@@ -22,10 +24,15 @@ enum class ExternalData {
   kAlways,  // always in "<model>.data"
 };
 
+// The ONNX dim_param of each dim of the values named ("batch"; "" = none), for graph inputs
+// and outputs whose dims are unknown (kUnknownDim) in the IR.
+using DimNames = std::map<std::string, std::vector<std::string>>;
+
 struct OnnxWriteOptions {
   int opset = kDefaultWriteOpset;  // target default-domain opset, kMinWriteOpset..kMaxWriteOpset
   std::string producer_version;    // written as producer_version ("" = pt2tf's version)
   ExternalData external_data = ExternalData::kAuto;
+  DimNames dim_names;  // written as dim_param on the inputs and outputs they name
   // Called with the byte count of each weight chunk as it is written (for progress display).
   std::function<void(uint64_t bytes)> on_weight_bytes;
 };

@@ -132,4 +132,7 @@ Status InferCastLike(InferContext& ctx);
 Status InferQuantizeLinear(InferContext& ctx);
 Status InferDequantizeLinear(InferContext& ctx);
 
+// ---- recurrent.cpp ----
+Status InferRecurrent(InferContext& ctx);  // LSTM, GRU, RNN
+
 }  // namespace pt2tf::ir::shapes

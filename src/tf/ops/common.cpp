@@ -122,7 +122,13 @@ Result<WindowSpec> ResolveWindow(const ir::Node& node, const ir::Dims& spatial_i
     return NodeUnsupported(node, "attribute auto_pad='" + auto_pad + "' is not supported");
   for (size_t i = 0; i < n; ++i) {
     auto same = SamePads(spatial_in[i], w.kernel[i], w.strides[i], w.dilations[i]);
-    if (!same) return NodeUnsupported(node, "auto_pad=" + auto_pad + " needs static spatial dims");
+    if (!same && auto_pad == "SAME_UPPER") {
+      w.dynamic_same = true;  // TF's SAME is SAME_UPPER for every size
+      continue;
+    }
+    if (!same)
+      return NodeUnsupported(node, "auto_pad=" + auto_pad +
+                                       " needs static spatial dims (pin them with --input-shape)");
     w.pads_begin[i] = auto_pad == "SAME_UPPER" ? same->first : same->second;
     w.pads_end[i] = auto_pad == "SAME_UPPER" ? same->second : same->first;
   }

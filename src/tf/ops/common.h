@@ -39,6 +39,9 @@ std::vector<int64_t> TfAxes(const Perm& perm, const std::vector<int64_t>& axes);
 // sliding window (conv, pool) over static spatial dims; also checks the attrs' lengths.
 struct WindowSpec {
   std::vector<int64_t> kernel, strides, dilations, pads_begin, pads_end;
+  // SAME_UPPER over a dynamic spatial dim: TF's "SAME" padding computes the same pads at run
+  // time; pads_begin/pads_end are 0 then and must not be used.
+  bool dynamic_same = false;
 };
 Result<WindowSpec> ResolveWindow(const ir::Node& node, const ir::Dims& spatial_in,
                                  const std::vector<int64_t>& kernel);

@@ -20,6 +20,7 @@ struct Padding {
 
 // `spatial_in`: the 2 spatial dims as TF sees them (after lifting 1-D).
 Padding ChoosePadding(const WindowSpec& w, const ir::Dims& spatial_in) {
+  if (w.dynamic_same) return {"SAME", {}};
   bool zero = true, same = true;
   for (size_t i = 0; i < 2; ++i) {
     if (w.pads_begin[i] || w.pads_end[i]) zero = false;
@@ -114,8 +115,9 @@ Status EmitConv(const ir::Node& node, EmitContext& ctx) {
   if (node.input(0)->dtype != w->dtype)
     return InvalidInput(node.Describe() + ": input and weight types differ");
   const int64_t group = node.GetInt("group", 1);
-  const int64_t channels = xs[1];
-  if (channels < 0) return NodeUnsupported(node, "unknown input channel count");
+  // A dynamic input (e.g. after a Pad computed at run time) takes its channel count from
+  // the weight: W is [M, C/group, k...].
+  const int64_t channels = xs[1] >= 0 ? xs[1] : ws[1] * group;
   if (group < 1 || channels % group != 0 || ws[1] * group != channels || ws[0] % group != 0)
     return InvalidInput(node.Describe() + ": group=" + std::to_string(group) +
                         " does not match input channels " + std::to_string(channels) +

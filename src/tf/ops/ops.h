@@ -82,6 +82,7 @@ Status EmitGatherElements(const ir::Node& node, EmitContext& ctx);
 Status EmitOneHot(const ir::Node& node, EmitContext& ctx);
 Status EmitEyeLike(const ir::Node& node, EmitContext& ctx);
 // reduce.cpp
+Status EmitRecurrent(const ir::Node& node, EmitContext& ctx);  // LSTM, GRU, RNN (recurrent.cpp)
 Status EmitReduce(const ir::Node& node, EmitContext& ctx);
 Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx);
 

@@ -39,10 +39,29 @@ Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
     g.win.pads_end.insert(g.win.pads_end.begin(), 0);
   }
   const bool ceil_mode = node.GetInt("ceil_mode", 0) != 0;
+  if (g.win.dynamic_same) {  // TF's SAME padding decides the sizes at run time
+    if (ceil_mode)
+      return NodeUnsupported(node,
+                             "ceil_mode pooling needs static spatial dims (pin them "
+                             "with --input-shape)");
+    g.out.assign(2, ir::kUnknownDim);
+    g.extra.assign(2, 0);
+    return g;
+  }
   for (size_t i = 0; i < 2; ++i) {
     const int64_t in = g.in[i], k = g.win.kernel[i], s = g.win.strides[i];
     const int64_t padded = in + g.win.pads_begin[i] + g.win.pads_end[i];
-    if (in < 0) return NodeUnsupported(node, "pooling needs static spatial dims");
+    if (in < 0) {
+      // Floor-mode windows over a dynamic dim: TF's VALID/EXPLICIT padding computes the same
+      // output size at run time, with no extra end padding.
+      if (ceil_mode)
+        return NodeUnsupported(node,
+                               "ceil_mode pooling needs static spatial dims (pin them "
+                               "with --input-shape)");
+      g.out.push_back(ir::kUnknownDim);
+      g.extra.push_back(0);
+      continue;
+    }
     if (padded < k) return InvalidInput(node.Describe() + ": kernel larger than padded input");
     int64_t out = (padded - k) / s + 1;
     if (ceil_mode) {
@@ -58,12 +77,14 @@ Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
 }
 
 bool IsZero(const WindowSpec& w) {
+  if (w.dynamic_same) return false;
   for (size_t i = 0; i < 2; ++i)
     if (w.pads_begin[i] || w.pads_end[i]) return false;
   return true;
 }
 
 bool IsSame(const WindowSpec& w, const ir::Dims& in) {
+  if (w.dynamic_same) return true;
   for (size_t i = 0; i < 2; ++i) {
     auto s = SamePads(in[i], w.kernel[i], w.strides[i], 1);
     if (!s || s->first != w.pads_begin[i] || s->second != w.pads_end[i]) return false;
@@ -143,6 +164,10 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
   const bool include_pad = node.GetInt("count_include_pad", 0) != 0;
+  if (g.win.dynamic_same && include_pad)
+    return NodeUnsupported(node,
+                           "auto_pad SAME with count_include_pad needs static spatial dims "
+                           "(pin them with --input-shape)");
   PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
   if (IsZero(g.win) || (!include_pad && IsSame(g.win, g.in))) {
     tensorflow::NodeDef& def = ctx.AddOp("AvgPool", node.name, {x});
@@ -162,6 +187,14 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   SetWindowAttrs(avg, g.win, t);
   SetAttrString(avg, "padding", "VALID");
   std::string y = avg.name();
+  if (g.out[0] < 0 || g.out[1] < 0) {
+    // With count_include_pad every floor-mode window divides by the full kernel.
+    if (!include_pad)
+      return NodeUnsupported(node,
+                             "padded AveragePool without count_include_pad needs static "
+                             "spatial dims (pin them with --input-shape)");
+    return Publish(node, ctx, y, rank, t);
+  }
   // Rescale where ONNX divides by something other than the full window.
   const double full = static_cast<double>(g.win.kernel[0] * g.win.kernel[1]);
   std::vector<float> scale(g.out[0] * g.out[1]);

@@ -122,6 +122,10 @@ constexpr Entry kEmitters[] = {
     {"Slice", EmitSlice},
     {"Gather", EmitGather},
     {"Pad", EmitPad},
+    // recurrent.cpp
+    {"LSTM", EmitRecurrent},
+    {"GRU", EmitRecurrent},
+    {"RNN", EmitRecurrent},
     // index_ops.cpp
     {"GatherND", EmitGatherNd},
     {"ScatterND", EmitScatterNd},

@@ -69,42 +69,61 @@ Result<std::vector<int64_t>> AxesOf(const ir::Node& node, size_t input) {
 
 }  // namespace
 
+// Reshape to the int64 shape tensor `target` of `k` entries, whose 0 entries (unless
+// allowzero) copy the input dim: selected at run time from the input's TF shape.
+static Status ReshapeAtRunTime(const ir::Node& node, EmitContext& ctx, std::string target,
+                               int64_t k) {
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  if (node.GetInt("allowzero", 0) == 0) {
+    if (k < 0) return NodeUnsupported(node, "a run-time shape of unknown length");
+    const int64_t rank = static_cast<int64_t>(xs.size());
+    tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
+    SetAttrType(sx, "T", t);
+    SetAttrType(sx, "out_type", tensorflow::DT_INT64);
+    std::string input_dims = sx.name();
+    if (k < rank) {
+      std::string b = ctx.ConstI64({0}, node.name + "/begin");
+      std::string n = ctx.ConstI64({k}, node.name + "/size");
+      tensorflow::NodeDef& head = ctx.AddOp("Slice", node.name + "/input_dims", {input_dims, b, n});
+      SetAttrType(head, "T", tensorflow::DT_INT64);
+      SetAttrType(head, "Index", tensorflow::DT_INT64);
+      input_dims = head.name();
+    } else if (k > rank) {
+      // A 0 past the input rank copies nothing (ONNX rejects it): pad with zeros.
+      std::string zeros = ctx.ConstI64(std::vector<int64_t>(k - rank, 0), node.name + "/no_dims");
+      std::string axis = ctx.ConstI32({0}, node.name + "/concat_axis", ir::Dims{});
+      tensorflow::NodeDef& cat =
+          ctx.AddOp("ConcatV2", node.name + "/input_dims", {input_dims, zeros, axis});
+      SetAttrType(cat, "T", tensorflow::DT_INT64);
+      SetAttrInt(cat, "N", 2);
+      SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
+      input_dims = cat.name();
+    }
+    PT2TF_ASSIGN_OR_RETURN(std::string zero,
+                           ctx.ConstScalar(DType::kInt64, 0, node.name + "/zero"));
+    std::string is_zero =
+        ctx.Binary("Equal", target, zero, tensorflow::DT_INT64, node.name + "/is_zero");
+    tensorflow::NodeDef& sel =
+        ctx.AddOp("SelectV2", node.name + "/target", {is_zero, input_dims, target});
+    SetAttrType(sel, "T", tensorflow::DT_INT64);
+    target = sel.name();
+  }
+  tensorflow::NodeDef& def = ctx.AddOp("Reshape", node.name, {x, target});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tshape", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
 Status EmitReshape(const ir::Node& node, EmitContext& ctx) {
   if (IsRuntimeInput(node, 1)) {
-    // ONNX's 0 entries copy the input dim (unless allowzero): select them at run time.
-    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
-    PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
     PT2TF_ASSIGN_OR_RETURN(ir::Dims ss, ctx.StaticShape(node.input(1)));
     if (ss.size() != 1 || node.input(1)->dtype != DType::kInt64)
       return InvalidInput(node.Describe() + ": shape must be a 1-D int64 tensor");
-    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
     PT2TF_ASSIGN_OR_RETURN(std::string target, RuntimeInput(node, ctx, 1, false));
-    if (node.GetInt("allowzero", 0) == 0) {
-      const int64_t k = ss[0];
-      if (k > static_cast<int64_t>(xs.size()))
-        return NodeUnsupported(node, "a run-time shape longer than the input rank");
-      tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
-      SetAttrType(sx, "T", t);
-      SetAttrType(sx, "out_type", tensorflow::DT_INT64);
-      std::string b = ctx.ConstI64({0}, node.name + "/begin");
-      std::string n = ctx.ConstI64({k}, node.name + "/size");
-      tensorflow::NodeDef& head = ctx.AddOp("Slice", node.name + "/input_dims", {sx.name(), b, n});
-      SetAttrType(head, "T", tensorflow::DT_INT64);
-      SetAttrType(head, "Index", tensorflow::DT_INT64);
-      PT2TF_ASSIGN_OR_RETURN(std::string zero,
-                             ctx.ConstScalar(DType::kInt64, 0, node.name + "/zero"));
-      std::string is_zero =
-          ctx.Binary("Equal", target, zero, tensorflow::DT_INT64, node.name + "/is_zero");
-      tensorflow::NodeDef& sel =
-          ctx.AddOp("SelectV2", node.name + "/target", {is_zero, head.name(), target});
-      SetAttrType(sel, "T", tensorflow::DT_INT64);
-      target = sel.name();
-    }
-    tensorflow::NodeDef& def = ctx.AddOp("Reshape", node.name, {x, target});
-    SetAttrType(def, "T", t);
-    SetAttrType(def, "Tshape", tensorflow::DT_INT64);
-    ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
-    return OkStatus();
+    return ReshapeAtRunTime(node, ctx, target, ss[0]);
   }
   PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 1));
   if (!shape) return InvalidInput(node.Describe() + ": missing shape input");
@@ -120,7 +139,16 @@ Status EmitReshape(const ir::Node& node, EmitContext& ctx) {
     if (target[i] < -1) return InvalidInput(node.Describe() + ": invalid shape entry");
     if (target[i] == -1) ++minus_one;
   }
-  if (minus_one > 1) return NodeUnsupported(node, "the target shape has several unknown dims");
+  if (minus_one > 1) {
+    // 0 entries copying dynamic dims (e.g. [0, 0, -1] over a dynamic batch): TF's Reshape has
+    // no copy entry, so the target is completed from the input's shape at run time.
+    bool copies_dynamic = false;
+    for (size_t i = 0; i < shape->size(); ++i)
+      copies_dynamic |= (*shape)[i] == 0 && !allow_zero && xs[i] < 0;
+    if (!copies_dynamic) return NodeUnsupported(node, "the target shape has several unknown dims");
+    return ReshapeAtRunTime(node, ctx, ctx.ConstI64(*shape, node.name + "/shape"),
+                            static_cast<int64_t>(shape->size()));
+  }
   // Resolve the -1 when everything is known, so later emitters see static dims.
   const int64_t total = Product(xs, 0, xs.size());
   if (minus_one == 1 && total >= 0) {
