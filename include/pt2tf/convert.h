@@ -15,7 +15,7 @@
 namespace pt2tf {
 
 struct ConvertOptions {
-  std::string input_path;                 // .pth/.pt/.bin/.safetensors checkpoint, or .onnx
+  std::string input_path;                 // .pth/.pt/.bin/.safetensors checkpoint, .onnx or .pt2
   std::string model_name;                 // zoo/models name; "" = from a whole-model pickle
   std::optional<ir::Dims> input_shape;    // NCHW override for zoo models
   int opset = 17;                         // ONNX opset of .onnx outputs
@@ -44,7 +44,7 @@ struct GraphIoInfo {
 
 struct ConvertReport {
   std::string input_path;
-  std::string input_kind;  // "onnx" or the checkpoint format ("torch-zip", ...)
+  std::string input_kind;  // "onnx", "pt2" or the checkpoint format ("torch-zip", ...)
   std::string model_name;  // empty for ONNX input
   std::vector<std::string> warnings;
   size_t node_count = 0;

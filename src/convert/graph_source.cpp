@@ -2,6 +2,7 @@
 
 #include "pt2tf/io/checkpoint.h"
 #include "pt2tf/onnx/onnx_reader.h"
+#include "pt2tf/pt2/pt2_reader.h"
 #include "pt2tf/zoo/registry.h"
 
 namespace pt2tf {
@@ -19,6 +20,17 @@ Result<LoadedGraph> FromOnnx(const ConvertOptions& options, ConvertReport& repor
     return UsageError("--input-shape applies to PyTorch checkpoints, not to ONNX input");
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, onnx::ReadOnnx(options.input_path));
   report.input_kind = "onnx";
+  return LoadedGraph{std::move(graph)};
+}
+
+// A torch.export archive carries its own graph: no architecture, no input shape.
+Result<LoadedGraph> FromPt2(const ConvertOptions& options, ConvertReport& report) {
+  if (!options.model_name.empty())
+    return UsageError("--model applies to PyTorch checkpoints, not to .pt2 input");
+  if (options.input_shape)
+    return UsageError("--input-shape applies to PyTorch checkpoints, not to .pt2 input");
+  PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, pt2::ReadPt2(options.input_path));
+  report.input_kind = "pt2";
   return LoadedGraph{std::move(graph)};
 }
 
@@ -57,6 +69,7 @@ Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport&
 
 Result<LoadedGraph> LoadGraph(const ConvertOptions& options, ConvertReport& report) {
   if (EndsWith(options.input_path, ".onnx")) return FromOnnx(options, report);
+  if (pt2::IsPt2Path(options.input_path)) return FromPt2(options, report);
   return FromCheckpoint(options, report);
 }
 
