@@ -16,7 +16,10 @@ namespace pt2tf {
 
 struct ConvertOptions {
   std::string input_path;                 // .pth/.pt/.bin/.safetensors checkpoint, .onnx or .pt2
-  std::string model_name;                 // zoo/models name; "" = from a whole-model pickle
+  std::string model_name;                 // zoo/models name; "" = from a whole-model pickle;
+                                          // "FILE.py:Class": a Python model (runs Python)
+  std::string model_args;                 // JSON keyword arguments for a Python model class
+  std::string python;                     // the Python for FILE.py:Class ("" = PT2TF_PYTHON, venv)
   std::optional<ir::Dims> input_shape;    // NCHW override for zoo models
   int opset = 17;                         // ONNX opset of .onnx outputs
   bool onnx_external_data = false;        // .onnx weights in "<out>.data" (automatic at 2 GiB)

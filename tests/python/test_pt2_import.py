@@ -1,8 +1,8 @@
 """torch.export (.pt2) archives through the native importer, against PyTorch eager.
 
 Each model is exported with torch.export (random weights, eval mode) and saved with
-torch.export.save; build/pt2tf converts the archive to .onnx and .pb with an environment
-whose PATH holds no Python; ONNX Runtime and TensorFlow run the results, compared with the
+torch.export.save; build/pt2tf converts the archive to .onnx, .pb and a SavedModel with an
+environment whose PATH holds no Python; ONNX Runtime and TensorFlow run the results, against the
 eager module within 1e-4 x max(1, max|ref|). A representative set runs by default;
 PT2TF_PT2_ALL=1 runs every model in pt2_models.MODELS.
 """
@@ -47,11 +47,13 @@ def test_pt2_model_matches_eager(name, tmp_path, tf_runner):  # noqa: F811
     with torch.no_grad():
         ref = model(*inputs).numpy()
     onnx_path, pb = tmp_path / f"{name}.onnx", tmp_path / f"{name}.pb"
+    saved = tmp_path / f"{name}_saved"
     proc = convert_without_python(tmp_path, "convert", "-i", pt2, "-o", onnx_path, "-o", pb,
-                                  "--json")
+                                  "-o", f"{saved}/", "--json")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["input_kind"] == "pt2"
+    assert [o["kind"] for o in summary["outputs"]] == ["onnx", "tf-graphdef", "tf-savedmodel"]
     in_names = [i["name"] for i in summary["inputs"]]
     out_name = summary["graph_outputs"][0]["name"]
     feeds = {n: t.numpy() for n, t in zip(in_names, inputs)}
@@ -62,6 +64,9 @@ def test_pt2_model_matches_eager(name, tmp_path, tf_runner):  # noqa: F811
     assert_close(got, ref, f"{name} onnx")
     got_tf = tf_runner.run_frozen(pb, feeds, [out_name])[out_name]
     assert_close(got_tf, ref, f"{name} tf")
+    got_saved = list(tf_runner.run_saved(saved, feeds).values())
+    assert len(got_saved) == 1
+    assert_close(got_saved[0], ref, f"{name} savedmodel")
     # The comparison can fail: a different input gives a different answer.
     other = {n: (np.flip(v, -1).copy()) for n, v in feeds.items()}
     assert np.abs(sess.run(None, other)[0] - ref).max() > 1e-6
