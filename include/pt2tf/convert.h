@@ -17,8 +17,11 @@
 namespace pt2tf {
 
 struct ConvertOptions {
-  std::string input_path;  // .pth/.pt/.bin/.safetensors checkpoint, or .onnx
-  std::string model_name;  // zoo/models name; "" = from a whole-model pickle
+  std::string input_path;  // .pth/.pt/.bin/.safetensors checkpoint, .onnx or .pt2
+  std::string model_name;  // zoo/models name; "" = from a whole-model pickle;
+                           // "FILE.py:Class": a Python model (runs Python)
+  std::string model_args;  // JSON keyword arguments for a Python model class
+  std::string python;      // the Python for FILE.py:Class ("" = PT2TF_PYTHON, venv)
   // A bare --input-shape: the NCHW input of a zoo model, or the one input of an ONNX model.
   // kUnknownDim entries ("?" on the command line) leave that dim as the file has it.
   std::optional<ir::Dims> input_shape;
@@ -53,7 +56,7 @@ struct GraphIoInfo {
 
 struct ConvertReport {
   std::string input_path;
-  std::string input_kind;  // "onnx" or the checkpoint format ("torch-zip", ...)
+  std::string input_kind;  // "onnx", "pt2" or the checkpoint format ("torch-zip", ...)
   std::string model_name;  // empty for ONNX input
   std::vector<std::string> warnings;
   size_t node_count = 0;

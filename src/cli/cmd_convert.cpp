@@ -13,6 +13,8 @@ namespace {
 struct ConvertFlags {
   std::string input;
   std::string model;
+  std::string model_args;
+  std::string python;
   std::vector<std::string> input_shapes;
   int64_t batch = 0;  // 0 = not given
   bool dynamic_batch = false;
@@ -74,6 +76,8 @@ int Run(const ConvertFlags& flags) {
   ConvertOptions options;
   options.input_path = flags.input;
   options.model_name = flags.model;
+  options.model_args = flags.model_args;
+  options.python = flags.python;
   options.opset = flags.opset;
   options.strict = !flags.non_strict;
   options.onnx_external_data = flags.external_data;
@@ -123,11 +127,18 @@ Command AddConvertCommand(CLI::App& parent) {
       "frozen graph), .tflite (TFLite / LiteRT), a directory or a path ending in '/'\n"
       "(TensorFlow SavedModel).");
   app->add_option("-i,--input", flags->input,
-                  "input: .pth/.pt/.bin/.safetensors checkpoint, or .onnx model")
+                  "input: .pth/.pt/.bin/.safetensors checkpoint, .pt2 torch.export archive, or "
+                  ".onnx model")
       ->required();
   app->add_option("-o,--output", flags->outputs, "output path (repeatable)")->required();
   app->add_option("--model", flags->model,
-                  "architecture name (see `pt2tf models`); not needed for whole-model pickles");
+                  "architecture name (see `pt2tf models`), or FILE.py:Class for a Python model "
+                  "(runs that file with your Python); not needed for whole-model pickles");
+  app->add_option("--model-args", flags->model_args,
+                  "JSON keyword arguments for a Python model class, e.g. '{\"num_classes\": 10}'");
+  app->add_option("--python", flags->python,
+                  "Python (with torch) for a Python model (default: $PT2TF_PYTHON, then "
+                  "$VIRTUAL_ENV/bin/python)");
   app->add_option("--input-shape", flags->input_shapes,
                   "input shape, e.g. 1x3x300x300 (default: the model's own); for ONNX input "
                   "NAME:SHAPE per input (repeatable), ? keeps a dim dynamic, e.g. "

@@ -7,9 +7,11 @@
 
 #include "cli/command.h"
 #include "cli/inspect_graph.h"
+#include "cli/inspect_pt2.h"
 #include "cli/text_format.h"
 #include "pt2tf/hash.h"
 #include "pt2tf/io/checkpoint.h"
+#include "pt2tf/pt2/pt2_reader.h"
 
 namespace pt2tf::cli {
 namespace {
@@ -116,6 +118,10 @@ void PrintText(const Checkpoint& c, const std::vector<std::string>& hashes) {
 }
 
 int RunInspect(const InspectOptions& options) {
+  if (pt2::IsPt2Path(options.path)) {
+    if (options.hash) return ReportError(UsageError("--hash applies to checkpoints only"));
+    return RunInspectPt2(options.path, options.json);
+  }
   if (IsGraphInput(options.path)) {
     if (options.hash) return ReportError(UsageError("--hash applies to checkpoints only"));
     return RunInspectGraph(options.path, options.json);
@@ -145,10 +151,10 @@ Command AddInspectCommand(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "inspect",
       "List a checkpoint's tensors (and module tree for whole-model pickles), or an ONNX /\n"
-      "TensorFlow / TFLite model's op histogram, inputs/outputs and weight bytes");
+      "TensorFlow / TFLite model's or .pt2 program's op histogram, inputs/outputs and weight bytes");
   app->add_option("file", options->path,
                   "checkpoint (.pth/.pt zip or legacy, TorchScript, .safetensors), .onnx model, "
-                  ".pb frozen GraphDef, SavedModel directory, or .tflite model")
+                  ".pb frozen GraphDef, SavedModel directory, .tflite model, or .pt2 archive")
       ->required();
   app->add_flag("--json", options->json, "print one JSON object instead of text");
   app->add_flag("--hash", options->hash,

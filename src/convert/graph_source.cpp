@@ -1,8 +1,15 @@
 #include "convert/graph_source.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
 #include "convert/input_shapes.h"
+#include "convert/python_model.h"
 #include "pt2tf/io/checkpoint.h"
 #include "pt2tf/onnx/onnx_reader.h"
+#include "pt2tf/pt2/pt2_reader.h"
 #include "pt2tf/zoo/registry.h"
 
 namespace pt2tf {
@@ -25,6 +32,44 @@ Result<LoadedGraph> FromOnnx(const ConvertOptions& options, ConvertReport& repor
   PT2TF_RETURN_IF_ERROR(PinOnnxInputShapes(*loaded.graph, options, loaded.dim_names));
   report.input_kind = "onnx";
   return loaded;
+}
+
+// A torch.export archive carries its own graph: no architecture, no input shape.
+Result<LoadedGraph> FromPt2(const ConvertOptions& options, ConvertReport& report) {
+  if (!options.model_name.empty())
+    return UsageError("--model applies to PyTorch checkpoints, not to .pt2 input");
+  if (options.input_shape)
+    return UsageError("--input-shape applies to PyTorch checkpoints, not to .pt2 input");
+  PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, pt2::ReadPt2(options.input_path));
+  report.input_kind = "pt2";
+  return LoadedGraph{std::move(graph)};
+}
+
+// --model FILE.py:Class: the user's Python exports the module to a temporary .pt2, which the
+// native importer converts like any other.
+Result<LoadedGraph> FromPythonModel(const ConvertOptions& options, ConvertReport& report) {
+  std::string dir = (std::filesystem::temp_directory_path() / "pt2tf_model_XXXXXX").string();
+  if (::mkdtemp(dir.data()) == nullptr) return IoError("cannot create a temporary directory");
+  const std::string pt2 = dir + "/model.pt2";
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } cleanup{dir};
+  Status exported = ExportPythonModel(options, pt2, report.warnings);
+  if (!exported.ok()) return exported;
+  Result<std::unique_ptr<ir::Graph>> graph = pt2::ReadPt2(pt2);
+  if (!graph.ok())
+    return Status(graph.status().kind(),
+                  options.model_name + ": " + graph.status().message().substr(pt2.size() + 2));
+  // One output is "output", as on the C++ model route.
+  std::vector<ir::Value*>& outs = (*graph)->mutable_outputs();
+  if (outs.size() == 1 && (*graph)->FindValue("output") == nullptr) outs[0]->name = "output";
+  report.input_kind = "python-model";
+  report.model_name = options.model_name;
+  return LoadedGraph{std::move(*graph)};
 }
 
 // The zoo / models/ entry `name`, or an error suggesting the nearest registered names.
@@ -75,6 +120,10 @@ Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport&
 
 Result<LoadedGraph> LoadGraph(const ConvertOptions& options, ConvertReport& report) {
   if (EndsWith(options.input_path, ".onnx")) return FromOnnx(options, report);
+  if (pt2::IsPt2Path(options.input_path)) return FromPt2(options, report);
+  if (IsPythonModel(options.model_name)) return FromPythonModel(options, report);
+  if (!options.model_args.empty() || !options.python.empty())
+    return UsageError("--model-args and --python apply to a Python model (--model FILE.py:Class)");
   return FromCheckpoint(options, report);
 }
 

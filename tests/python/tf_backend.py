@@ -211,7 +211,10 @@ def write_docs(results, path):
     for op in sorted(per_op):
         c = per_op[op]
         lines.append(f"| {op} | {c['pass']} | {c['refused']} | {c['fail']} | {c['crash']} |")
-    pathlib.Path(path).write_text("\n".join(lines) + "\n")
+    # The ATen section (tests/python/pt2_ops_doc.py) has its own generator: keep it.
+    old = pathlib.Path(path).read_text() if pathlib.Path(path).exists() else ""
+    aten = old[old.find("## ATen ops"):] if "## ATen ops" in old else ""
+    pathlib.Path(path).write_text("\n".join(lines) + "\n" + ("\n" + aten if aten else ""))
     import tflite_backend  # the TFLite column, from its ratchet list
 
     tflite_backend.update_docs(path)

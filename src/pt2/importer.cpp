@@ -1,0 +1,171 @@
+// Program → IR: placeholders by their signature kind (parameters, buffers and constants
+// become initializers, user inputs graph inputs), then each node through the op table, then
+// the user outputs. Only what the signature declares is read; the archive's pickled sample
+// inputs are never opened.
+#include <algorithm>
+
+#include "pt2/archive.h"
+#include "pt2/ops/ops.h"
+#include "pt2tf/pt2/pt2_reader.h"
+
+namespace pt2tf::pt2 {
+namespace {
+
+std::string Short(const std::string& target) {
+  return target.rfind("torch.ops.", 0) == 0 ? target.substr(10) : target;
+}
+
+// The tensor a parameter / buffer / constant placeholder refers to, checked against the
+// placeholder's own metadata so a config cannot lie about what the graph was traced with.
+Result<const Tensor*> PayloadFor(const Pt2File& file, const InputSpec& spec) {
+  const Tensor* t = nullptr;
+  auto find = [&](const std::map<std::string, Tensor>& m) {
+    auto it = m.find(spec.target);
+    return it == m.end() ? nullptr : &it->second;
+  };
+  if (spec.kind == InputKind::kParameter) t = find(file.weights);
+  if (spec.kind == InputKind::kBuffer)
+    t = find(file.weights) ? find(file.weights) : find(file.constants);
+  if (spec.kind == InputKind::kTensorConstant)
+    t = find(file.constants) ? find(file.constants) : find(file.weights);
+  if (t == nullptr)
+    return InvalidInput("'" + spec.target + "' (input " + spec.arg.name +
+                        ") is not in the archive's weights or constants");
+  auto meta = file.program.tensor_values.find(spec.arg.name);
+  if (meta == file.program.tensor_values.end())
+    return InvalidInput("input " + spec.arg.name + " has no tensor metadata");
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, StaticSizes(meta->second, spec.arg.name));
+  if (meta->second.dtype != t->dtype() || sizes != t->shape())
+    return InvalidInput("'" + spec.target + "' is stored as " + std::string(TorchName(t->dtype())) +
+                        " " + ShapeToString(t->shape()) + " but the graph expects " +
+                        std::string(TorchName(meta->second.dtype)) + " " + ShapeToString(sizes));
+  return t;
+}
+
+Status ImportInputs(const Pt2File& file, ImportContext& ctx) {
+  ir::Graph& graph = ctx.graph();
+  for (const InputSpec& spec : file.program.input_specs) {
+    switch (spec.kind) {
+      case InputKind::kParameter:
+      case InputKind::kBuffer:
+      case InputKind::kTensorConstant: {
+        PT2TF_ASSIGN_OR_RETURN(const Tensor* t, PayloadFor(file, spec));
+        ctx.Bind(spec.arg.name, graph.AddInitializer(spec.target, *t));
+        break;
+      }
+      case InputKind::kUserInput: {
+        if (spec.arg.kind != ArgKind::kTensor)
+          return Unsupported(
+              "user input of kind other than a tensor (a SymInt or constant "
+              "argument); export with tensor inputs only");
+        const TensorMeta* m = ctx.Meta(spec.arg.name);
+        if (m == nullptr) return InvalidInput("input " + spec.arg.name + " has no tensor metadata");
+        ir::Dims dims;
+        for (const SymDim& d : m->sizes) dims.push_back(d.symbolic() ? ir::kUnknownDim : d.value);
+        ctx.Bind(spec.arg.name, graph.AddInput(spec.arg.name, m->dtype, dims));
+        break;
+      }
+      case InputKind::kConstantInput:
+        return Unsupported("constant input '" + spec.target + "' is not supported");
+      case InputKind::kOther:
+        return Unsupported("input kind '" + spec.other +
+                           "' (custom objects, tokens) is not supported");
+    }
+  }
+  return OkStatus();
+}
+
+Status ImportNodes(const Program& program, ImportContext& ctx) {
+  for (const Node& node : program.nodes) {
+    OpCall call(node, ctx);
+    OpBuilder builder = FindOpBuilder(node.target);
+    if (builder == nullptr)
+      return Unsupported("unsupported op " + Short(node.target) + " (node '" +
+                         (node.name.empty() ? call.OutputName(0) : node.name) + "')");
+    PT2TF_RETURN_IF_ERROR(builder(call));
+  }
+  return OkStatus();
+}
+
+Status ImportOutputs(const Program& program, ImportContext& ctx) {
+  ir::Graph& graph = ctx.graph();
+  for (const OutputSpec& spec : program.output_specs) {
+    if (spec.kind == OutputKind::kBufferMutation)
+      return Unsupported("the program mutates a buffer (export the model in eval mode)");
+    if (spec.kind != OutputKind::kUserOutput)
+      return Unsupported("output kind '" + spec.other + "' is not supported");
+    if (spec.arg.kind != ArgKind::kTensor)
+      return Unsupported("a non-tensor user output (None, int, ...) is not supported");
+    ir::Value* v = ctx.Lookup(spec.arg.name);
+    if (v == nullptr) return InvalidInput("output " + spec.arg.name + " is never computed");
+    // Graph inputs, initializers and repeated outputs get their own Identity so every graph
+    // output is a distinct node output.
+    if (v->producer == nullptr || graph.IsOutput(v)) v = ctx.Op("Identity", {v});
+    v->name = graph.UniqueName(spec.arg.name);  // the program's name, as PyTorch users see it
+    graph.AddOutput(v);
+  }
+  if (graph.outputs().empty()) return Unsupported("the program has no tensor outputs");
+  return OkStatus();
+}
+
+}  // namespace
+
+bool IsPt2Path(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".pt2") == 0;
+}
+
+Result<std::unique_ptr<ir::Graph>> ReadPt2(const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(Pt2File file, ReadPt2File(path));
+  auto graph = std::make_unique<ir::Graph>();
+  graph->set_name(file.model_name);
+  ImportContext ctx(file.program, *graph);
+  Status s = ImportInputs(file, ctx);
+  if (s.ok()) s = ImportNodes(file.program, ctx);
+  if (s.ok()) s = ImportOutputs(file.program, ctx);
+  if (!s.ok()) return s.WithContext(path);
+  return graph;
+}
+
+Result<Pt2Summary> SummarizePt2(const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(Pt2File file, ReadPt2File(path));
+  const Program& p = file.program;
+  Pt2Summary s;
+  s.path = path;
+  s.torch_version = p.torch_version;
+  s.schema_version = std::to_string(p.schema_major) + "." + std::to_string(p.schema_minor);
+  s.node_count = p.nodes.size();
+  for (const Node& n : p.nodes) {
+    const std::string t = Short(n.target);
+    if (s.ops[t]++ == 0 && FindOpBuilder(n.target) == nullptr) s.unsupported.push_back(t);
+  }
+  auto io = [&](const Arg& arg) {
+    Pt2Io e;
+    e.name = arg.kind == ArgKind::kTensor ? arg.name : "(non-tensor)";
+    auto m = p.tensor_values.find(arg.name);
+    if (arg.kind == ArgKind::kTensor && m != p.tensor_values.end()) {
+      e.dtype = std::string(TorchName(m->second.dtype));
+      std::vector<int64_t> dims;
+      for (const SymDim& d : m->second.sizes) {
+        dims.push_back(d.symbolic() ? -1 : d.value);
+        e.symbols.push_back(d.expr);
+      }
+      e.shape = dims;
+    }
+    return e;
+  };
+  for (const InputSpec& spec : p.input_specs)
+    if (spec.kind == InputKind::kUserInput) s.inputs.push_back(io(spec.arg));
+  for (const OutputSpec& spec : p.output_specs)
+    if (spec.kind == OutputKind::kUserOutput) s.outputs.push_back(io(spec.arg));
+  for (const auto* m : {&file.weights, &file.constants})
+    for (const auto& [name, t] : *m) {
+      ++s.weight_count;
+      s.weight_bytes += t.nbytes();
+    }
+  for (const auto& [sym, r] : p.range_constraints)
+    s.range_constraints[sym] = "[" + (r.min ? std::to_string(*r.min) : "-inf") + ", " +
+                               (r.max ? std::to_string(*r.max) : "inf") + "]";
+  return s;
+}
+
+}  // namespace pt2tf::pt2

@@ -1,0 +1,110 @@
+// Tensor creation: aten.arange, full / zeros / ones (and their _like / new_ forms),
+// scalar_tensor, and aten.pad (constant mode). Sizes may be symbolic (IntList), so
+// ConstantOfShape is used rather than materialising a constant here; constant folding
+// turns small static ones into initializers.
+#include "pt2/ops/ops.h"
+
+#include "ir/eval/host_tensor.h"
+
+namespace pt2tf::pt2::ops {
+namespace {
+
+using ir::Attribute;
+
+Result<ir::Value*> Filled(OpCall& c, ir::Value* shape, double value, DType dtype) {
+  ir::eval::HostTensor h;
+  h.dtype = dtype;
+  h.shape = {1};
+  if (!ir::eval::IsEvaluableDType(dtype)) return c.Error("dtype " + std::string(TorchName(dtype)));
+  if (h.is_float())
+    h.f = {value};
+  else
+    h.i = {static_cast<int64_t>(value)};
+  PT2TF_ASSIGN_OR_RETURN(Tensor t, h.ToTensor());
+  ir::Value* y = c.ctx().Op("ConstantOfShape", {shape}, {{"value", Attribute::TensorValue(t)}});
+  y->dtype = dtype;
+  return y;
+}
+
+Status FillSized(OpCall& c, const char* size_name, double value) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * shape, c.IntList(size_name));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * y, Filled(c, shape, value, c.OutputDType()));
+  return c.SetOutput(y);
+}
+
+Status FillLike(OpCall& c, double value) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  ir::Value* shape = c.ctx().Op("Shape", {x});
+  shape->dtype = DType::kInt64;
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * y, Filled(c, shape, value, c.OutputDType()));
+  return c.SetOutput(y);
+}
+
+}  // namespace
+
+Status Full(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("fill_value"));
+  return FillSized(c, "size", value);
+}
+Status Zeros(OpCall& c) { return FillSized(c, "size", 0.0); }
+Status Ones(OpCall& c) { return FillSized(c, "size", 1.0); }
+Status NewZeros(OpCall& c) { return FillSized(c, "size", 0.0); }
+Status NewOnes(OpCall& c) { return FillSized(c, "size", 1.0); }
+Status ZerosLike(OpCall& c) { return FillLike(c, 0.0); }
+Status OnesLike(OpCall& c) { return FillLike(c, 1.0); }
+Status FullLike(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("fill_value"));
+  return FillLike(c, value);
+}
+
+Status ScalarTensor(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("s"));
+  return c.SetOutput(c.ctx().ConstScalar(value, c.OutputDType()));
+}
+
+Status Arange(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType out = c.OutputDType();
+  ir::Value* start = nullptr;
+  ir::Value* end = nullptr;
+  ir::Value* step = nullptr;
+  PT2TF_ASSIGN_OR_RETURN(end, c.ScalarOrTensor("end", out));
+  if (c.Has("start")) {
+    PT2TF_ASSIGN_OR_RETURN(start, c.ScalarOrTensor("start", out));
+  } else {
+    start = ctx.ConstScalar(0, out);
+  }
+  if (c.Has("step")) {
+    PT2TF_ASSIGN_OR_RETURN(step, c.ScalarOrTensor("step", out));
+  } else {
+    step = ctx.ConstScalar(1, out);
+  }
+  return c.SetOutput(ctx.Op("Range", {start, end, step}));
+}
+
+Status Pad(OpCall& c) {  // aten.pad / constant_pad_nd: pairs for the last dims, last first
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> pad, c.Ints("pad"));
+  PT2TF_ASSIGN_OR_RETURN(std::string mode, c.String("mode", "constant"));
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value", 0.0));
+  if (pad.size() % 2 != 0 || static_cast<int64_t>(pad.size()) > 2 * rank)
+    return c.Error("pad of " + std::to_string(pad.size()) + " values for rank " +
+                   std::to_string(rank));
+  if (mode != "constant" && mode != "reflect" && mode != "replicate")
+    return c.Error("mode '" + mode + "'");
+  std::vector<int64_t> begins(rank, 0), ends(rank, 0);
+  for (size_t i = 0; i < pad.size() / 2; ++i) {
+    begins[rank - 1 - i] = pad[2 * i];
+    ends[rank - 1 - i] = pad[2 * i + 1];
+  }
+  std::vector<int64_t> pads = begins;
+  pads.insert(pads.end(), ends.begin(), ends.end());
+  const std::string onnx_mode = mode == "replicate" ? "edge" : mode;
+  std::vector<ir::Value*> inputs = {x, ctx.ConstInts(pads)};
+  if (mode == "constant") inputs.push_back(ctx.ConstScalar(value, x->dtype));
+  return c.SetOutput(ctx.Op("Pad", inputs, {{"mode", Attribute::String(onnx_mode)}}));
+}
+
+}  // namespace pt2tf::pt2::ops

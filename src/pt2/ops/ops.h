@@ -1,0 +1,139 @@
+// The ATen op builders, one family per file. Each turns one program node into IR nodes with
+// ONNX semantics and binds the node's outputs (OpCall::SetOutput). op_table.cpp maps
+// `aten.X.overload` targets to these, in one visible table.
+#pragma once
+
+#include <string>
+
+#include "pt2/import_context.h"
+
+namespace pt2tf::pt2 {
+
+using OpBuilder = Status (*)(OpCall& call);
+
+// The builder for `target` (with or without the "torch.ops." prefix), or nullptr.
+OpBuilder FindOpBuilder(const std::string& target);
+// Every target the table covers, sorted (docs and `pt2tf inspect`).
+std::vector<std::string> SupportedTargets();
+
+namespace ops {
+// activation.cpp
+Status Relu(OpCall& c);
+Status Relu6(OpCall& c);
+Status Hardtanh(OpCall& c);
+Status Hardswish(OpCall& c);
+Status Hardsigmoid(OpCall& c);
+Status Silu(OpCall& c);
+Status Sigmoid(OpCall& c);
+Status Tanh(OpCall& c);
+Status Gelu(OpCall& c);
+Status LeakyRelu(OpCall& c);
+Status Elu(OpCall& c);
+Status Mish(OpCall& c);
+Status Softplus(OpCall& c);
+Status Softmax(OpCall& c);
+Status LogSoftmax(OpCall& c);
+Status Clamp(OpCall& c);
+Status ClampMin(OpCall& c);
+Status ClampMax(OpCall& c);
+// elementwise.cpp
+Status Add(OpCall& c);
+Status Sub(OpCall& c);
+Status Rsub(OpCall& c);
+Status Mul(OpCall& c);
+Status Div(OpCall& c);
+Status DivMode(OpCall& c);
+Status Pow(OpCall& c);
+Status Maximum(OpCall& c);
+Status Minimum(OpCall& c);
+Status Eq(OpCall& c);
+Status Ne(OpCall& c);
+Status Lt(OpCall& c);
+Status Le(OpCall& c);
+Status Gt(OpCall& c);
+Status Ge(OpCall& c);
+Status LogicalAnd(OpCall& c);
+Status LogicalOr(OpCall& c);
+Status LogicalNot(OpCall& c);
+Status Where(OpCall& c);
+Status MaskedFill(OpCall& c);
+Status Sqrt(OpCall& c);
+Status Rsqrt(OpCall& c);
+Status Exp(OpCall& c);
+Status Log(OpCall& c);
+Status Neg(OpCall& c);
+Status Abs(OpCall& c);
+Status Erf(OpCall& c);
+Status Reciprocal(OpCall& c);
+Status Floor(OpCall& c);
+Status Ceil(OpCall& c);
+Status Sin(OpCall& c);
+Status Cos(OpCall& c);
+// conv_pool.cpp
+Status Conv(OpCall& c);
+Status ConvPadding(OpCall& c);
+Status Convolution(OpCall& c);
+Status MaxPool(OpCall& c);
+Status AvgPool(OpCall& c);
+Status AdaptiveAvgPool(OpCall& c);
+Status AdaptiveMaxPool(OpCall& c);
+// norm.cpp
+Status BatchNorm(OpCall& c);
+Status NativeBatchNormNoTraining(OpCall& c);
+Status LayerNorm(OpCall& c);
+Status NativeLayerNorm(OpCall& c);
+Status GroupNorm(OpCall& c);
+// matmul.cpp
+Status Linear(OpCall& c);
+Status Addmm(OpCall& c);
+Status MatMul(OpCall& c);
+Status Baddbmm(OpCall& c);
+Status ScaledDotProductAttention(OpCall& c);
+// shape_ops.cpp
+Status View(OpCall& c);
+Status Flatten(OpCall& c);
+Status Permute(OpCall& c);
+Status Transpose(OpCall& c);
+Status T(OpCall& c);
+Status Unsqueeze(OpCall& c);
+Status Squeeze(OpCall& c);
+Status Expand(OpCall& c);
+Status Cat(OpCall& c);
+Status Stack(OpCall& c);
+Status Split(OpCall& c);
+Status SplitWithSizes(OpCall& c);
+Status Chunk(OpCall& c);
+Status Unbind(OpCall& c);
+Status Identity(OpCall& c);
+Status NoOp(OpCall& c);
+Status ToDType(OpCall& c);
+Status SymSize(OpCall& c);
+Status Repeat(OpCall& c);
+// index_ops.cpp
+Status Slice(OpCall& c);
+Status Select(OpCall& c);
+Status Index(OpCall& c);
+Status Embedding(OpCall& c);
+Status IndexSelect(OpCall& c);
+// reduce.cpp
+Status Mean(OpCall& c);
+Status Sum(OpCall& c);
+Status Amax(OpCall& c);
+Status Amin(OpCall& c);
+Status MaxDim(OpCall& c);
+Status ArgMax(OpCall& c);
+// creation.cpp
+Status Arange(OpCall& c);
+Status Full(OpCall& c);
+Status Zeros(OpCall& c);
+Status Ones(OpCall& c);
+Status FullLike(OpCall& c);
+Status ZerosLike(OpCall& c);
+Status OnesLike(OpCall& c);
+Status NewZeros(OpCall& c);
+Status NewOnes(OpCall& c);
+Status ScalarTensor(OpCall& c);
+Status Pad(OpCall& c);
+}  // namespace ops
+
+}  // namespace pt2tf::pt2
