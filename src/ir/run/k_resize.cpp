@@ -14,13 +14,16 @@ struct Tap {
   float w0, w1;
 };
 
-double SourceCoord(const std::string& mode, double x, double scale, int64_t in, int64_t out) {
+// `out` is the resized length as ONNX's formulas use it: the integer size when sizes are
+// given, in·scale (not rounded) when scales are.
+double SourceCoord(const std::string& mode, double x, double scale, int64_t in, double out,
+                   int64_t out_int) {
   if (mode == "asymmetric") return x / scale;
-  if (mode == "align_corners") return out == 1 ? 0.0 : x * (in - 1) / static_cast<double>(out - 1);
+  if (mode == "align_corners") return out == 1 ? 0.0 : x * (in - 1) / (out - 1);
   if (mode == "pytorch_half_pixel") return out > 1 ? (x + 0.5) / scale - 0.5 : 0.0;
   if (mode == "tf_half_pixel_for_nn") return (x + 0.5) / scale;
   if (mode == "half_pixel_symmetric") {
-    const double adjustment = out / (scale * in);
+    const double adjustment = static_cast<double>(out_int) / out;
     const double center = in / 2.0;
     return center * (1 - adjustment) + (x + 0.5) / scale - 0.5;
   }
@@ -39,12 +42,13 @@ int64_t NearestIndex(const std::string& mode, double x, bool downsampling) {
   return static_cast<int64_t>(std::round(x));
 }
 
-std::vector<Tap> Taps(const Node& node, bool linear, double scale, int64_t in, int64_t out) {
+std::vector<Tap> Taps(const Node& node, bool linear, double scale, int64_t in, int64_t out,
+                      double out_len) {
   const std::string coord = node.GetString("coordinate_transformation_mode", "half_pixel");
   const std::string nearest = node.GetString("nearest_mode", "round_prefer_floor");
   std::vector<Tap> taps(static_cast<size_t>(out));
   for (int64_t o = 0; o < out; ++o) {
-    double x = SourceCoord(coord, static_cast<double>(o), scale, in, out);
+    double x = SourceCoord(coord, static_cast<double>(o), scale, in, out_len, out);
     if (!linear) {
       int64_t i = NearestIndex(nearest, x, scale < 1);
       i = std::clamp<int64_t>(i, 0, in - 1);
@@ -129,7 +133,9 @@ Result<Outputs> RunResize(const Node& node, const Inputs& in) {
   for (size_t d = 0; d < rank; ++d) {
     if (out_shape[d] == x.shape[d] && scales[d] == 1.0) continue;
     if (x.shape[d] == 0) return InvalidInput(node.Describe() + ": resizing an empty axis");
-    cur = ResizeAxis(cur, d, Taps(node, mode == "linear", scales[d], x.shape[d], out_shape[d]));
+    const double out_len = sizes_t ? static_cast<double>(out_shape[d]) : x.shape[d] * scales[d];
+    cur = ResizeAxis(cur, d,
+                     Taps(node, mode == "linear", scales[d], x.shape[d], out_shape[d], out_len));
   }
   Outputs result;
   result.push_back(std::move(cur));

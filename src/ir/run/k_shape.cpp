@@ -34,6 +34,10 @@ RunTensor IntVector(const Dims& values) {
 
 Result<Outputs> RunIdentity(const Node& node, const Inputs& in) {
   PT2TF_RETURN_IF_ERROR(NeedInputs(node, in, 1));
+  const RunTensor* training = in.size() > 2 ? in[2] : nullptr;
+  if (node.op_type == "Dropout" && training && training->numel() > 0 &&
+      (training->is_float() ? training->f[0] != 0 : training->i[0] != 0))
+    return Unsupported(node.Describe() + ": training_mode (random dropout)");
   Outputs result;
   result.push_back(*in[0]);
   if (node.op_type == "Dropout" && node.outputs.size() > 1 && node.outputs[1]) {
