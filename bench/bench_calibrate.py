@@ -5,13 +5,16 @@ pt2tf writes (a reference point for the runner's kernels, not a competitor).
     .venv/bin/python bench/bench_calibrate.py                      # resnet50, 100 x 224x224
     .venv/bin/python bench/bench_calibrate.py --model mobilenet_v2 --samples 50 --threads 1
 
-Prints one markdown table: wall time of the whole `pt2tf calibrate` process (model read,
-samples read, runs, ranges), the runner's own time for the runs, and ORT's time for the same
-runs (session creation excluded), with samples/s.
+Prints one markdown table: wall and CPU time of the whole `pt2tf calibrate` process (model
+read, samples read, runs, ranges), the runner's own wall time for the runs, and ORT's wall and
+CPU time for the same runs (session creation excluded), with the load average: on a shared
+machine the CPU times are the figures other jobs disturb least.
 """
 import argparse
 import json
 import pathlib
+import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -47,8 +50,11 @@ def main():
                "--calibration", str(tmp / "samples.npy"), "--json",
                "--threads", str(args.threads)]
         start = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(cmd, capture_output=True, text=True)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         wall = time.perf_counter() - start
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         if proc.returncode != 0:
             sys.exit(f"pt2tf calibrate failed: {proc.stderr}")
         report = json.loads(proc.stdout)
@@ -63,17 +69,20 @@ def main():
             options.intra_op_num_threads = args.threads
         session = ort.InferenceSession(str(onnx_path), options,
                                        providers=["CPUExecutionProvider"])
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for x in samples:
             session.run(None, {"input": x[None]})
         ort_seconds = time.perf_counter() - start
+        ort_cpu = time.process_time() - cpu_start
 
     n = report["samples"]
-    print(f"| model | samples | pt2tf calibrate wall (s) | runner (s) | samples/s | "
-          f"ORT same runs (s) | tensors |")
-    print("|---|---|---|---|---|---|---|")
-    print(f"| {args.model} {args.size}x{args.size} | {n} | {wall:.2f} | {report['seconds']:.2f} | "
-          f"{n / report['seconds']:.1f} | {ort_seconds:.2f} | {len(report['tensors'])} |")
+    print(f"| model | samples | pt2tf calibrate wall (s) | its CPU (s) | runner wall (s) | "
+          f"samples/s | ORT same runs wall (s) | ORT CPU (s) | tensors |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {args.model} {args.size}x{args.size} | {n} | {wall:.2f} | {cpu:.2f} | "
+          f"{report['seconds']:.2f} | {n / report['seconds']:.1f} | {ort_seconds:.2f} | "
+          f"{ort_cpu:.2f} | {len(report['tensors'])} |")
+    print(f"\nload average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"\ncommand: {' '.join(cmd[:1] + ['calibrate'] + cmd[2:])}")
 
 
