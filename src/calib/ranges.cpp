@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 
 namespace pt2tf::calib {
 
@@ -63,15 +64,26 @@ void RangeCollector::Observe(const ir::Value& value, const ir::run::RunTensor& t
     r.has_histogram = options_.histogram;
     if (options_.histogram) r.histogram.counts.assign(static_cast<size_t>(options_.bins), 0);
   }
+  // A branch-free pass the compiler vectorises (NaN fails both comparisons, so it is
+  // skipped); only a tensor holding NaN/Inf takes the second, exact pass.
   float lo = r.min, hi = r.max;
   uint64_t bad = 0;
-  for (float v : tensor.f) {
-    if (!std::isfinite(v)) {
-      ++bad;
-      continue;
-    }
-    lo = std::min(lo, v);
-    hi = std::max(hi, v);
+  const float* p = tensor.f.data();
+  const size_t n = tensor.f.size();
+  for (size_t k = 0; k < n; ++k) {
+    const float v = p[k];
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    bad += !(std::fabs(v) <= std::numeric_limits<float>::max());
+  }
+  if (bad > 0) {
+    lo = r.min;
+    hi = r.max;
+    for (size_t k = 0; k < n; ++k)
+      if (std::isfinite(p[k])) {
+        lo = std::min(lo, p[k]);
+        hi = std::max(hi, p[k]);
+      }
   }
   r.min = lo;
   r.max = hi;

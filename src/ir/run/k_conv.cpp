@@ -89,6 +89,15 @@ void Im2Col(const float* x, int64_t channels, const Window2D& w, float* col) {
             continue;
           }
           const float* src = plane + ih * w.in_w;
+          if (w.s_w == 1) {  // the valid span is one contiguous run of the input row
+            const int64_t off = j * w.d_w - w.pad_l;
+            const int64_t lo = std::clamp<int64_t>(-off, 0, w.out_w);
+            const int64_t hi = std::clamp<int64_t>(w.in_w - off, lo, w.out_w);
+            std::fill(dst, dst + lo, 0.0f);
+            std::copy(src + lo + off, src + hi + off, dst + lo);
+            std::fill(dst + hi, dst + w.out_w, 0.0f);
+            continue;
+          }
           for (int64_t ow = 0; ow < w.out_w; ++ow) {
             const int64_t iw = ow * w.s_w - w.pad_l + j * w.d_w;
             dst[ow] = iw >= 0 && iw < w.in_w ? src[iw] : 0.0f;
@@ -164,6 +173,13 @@ Result<Outputs> RunConv(const Node& node, const Inputs& in) {
   (void)total;
   RunTensor out = RunTensor::Zeros(DType::kFloat32, out_shape);
   const int64_t cg = c / group, mg = m / group, hw = w.in_h * w.in_w, ohw = w.out_h * w.out_w;
+  // The bias goes in first; the GEMM / depthwise loop accumulates onto it.
+  if (bias)
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t oc = 0; oc < m; ++oc) {
+        float* p = out.f.data() + (b * m + oc) * ohw;
+        std::fill(p, p + ohw, bias->f[oc]);
+      }
   const int64_t kk = cg * w.k_h * w.k_w;
   const bool pointwise = w.k_h == 1 && w.k_w == 1 && w.s_h == 1 && w.s_w == 1 && w.pad_t == 0 &&
                          w.pad_l == 0 && w.pad_b == 0 && w.pad_r == 0;
@@ -184,17 +200,10 @@ Result<Outputs> RunConv(const Node& node, const Inputs& in) {
           Im2Col(xg, cg, w, col.data());
           src = col.data();
         }
-        Sgemm(false, false, mg, ohw, kk, 1.0f, wt.f.data() + g * mg * kk, kk, src, ohw, 0.0f,
-              out.f.data() + (b * m + g * mg) * ohw, ohw);
+        Sgemm(false, false, mg, ohw, kk, 1.0f, wt.f.data() + g * mg * kk, kk, src, ohw,
+              bias ? 1.0f : 0.0f, out.f.data() + (b * m + g * mg) * ohw, ohw);
       }
   }
-  if (bias)
-    for (int64_t b = 0; b < n; ++b)
-      for (int64_t oc = 0; oc < m; ++oc) {
-        float* p = out.f.data() + (b * m + oc) * ohw;
-        const float v = bias->f[oc];
-        for (int64_t q = 0; q < ohw; ++q) p[q] += v;
-      }
   Outputs result;
   result.push_back(std::move(out));
   return result;
