@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# libopenblas-dev: the reference runner's sgemm; libjpeg-dev, libpng-dev: calibration images.
 # strace: a test proves `convert` opens the checkpoint once for several outputs.
 APT_PACKAGES=(g++ cmake ninja-build make protobuf-compiler libprotobuf-dev nlohmann-json3-dev
   libcli11-dev libflatbuffers-dev flatbuffers-compiler libgtest-dev libgmock-dev zlib1g-dev
   libssl-dev libbenchmark-dev clang-format ccache
-  strace python3 python3-venv python3-pip)
+  strace python3 python3-venv python3-pip libopenblas-dev libjpeg-dev libpng-dev)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

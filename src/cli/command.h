@@ -21,6 +21,8 @@ struct Command {
 Command AddInspectCommand(CLI::App& parent);
 Command AddConvertCommand(CLI::App& parent);
 Command AddModelsCommand(CLI::App& parent);
+Command AddRunCommand(CLI::App& parent);
+Command AddCalibrateCommand(CLI::App& parent);
 
 // Prints "pt2tf: error: <message>" on one line to stderr; returns the exit code for it.
 int ReportError(const Status& status);

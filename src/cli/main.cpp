@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       AddInspectCommand(app),
       AddConvertCommand(app),
       AddModelsCommand(app),
+      AddRunCommand(app),
+      AddCalibrateCommand(app),
   };
   try {
     app.parse(argc, argv);
