@@ -15,12 +15,14 @@
 #include <sstream>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/text_format.h"
 #include "onnx/onnx.pb.h"
 #include "pt2tf/dtype.h"
+#include "pt2tf/text.h"
 #include "tensorflow/graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
 
@@ -165,7 +167,19 @@ void SummarizeGraphDef(const ::tensorflow::GraphDef& graph, bool io_from_graph, 
   }
 }
 
+// TF's protos are proto3: protobuf checks their strings for valid UTF-8 and logs a line to
+// stderr when one is not; the parse failure is reported as our one-line error instead.
+void SilenceProtobufLog() {
+  static const bool silenced = [] {
+    google::protobuf::SetLogHandler(
+        [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+    return true;
+  }();
+  (void)silenced;
+}
+
 Result<GraphSummary> SummarizeFrozen(const std::string& path) {
+  SilenceProtobufLog();
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   ::tensorflow::GraphDef graph;
   if (!graph.ParseFromString(bytes))
@@ -180,6 +194,7 @@ Result<GraphSummary> SummarizeFrozen(const std::string& path) {
 Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
   const std::string pb = (fs::path(dir) / "saved_model.pb").string();
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(pb));
+  SilenceProtobufLog();
   ::tensorflow::SavedModel saved;
   if (!saved.ParseFromString(bytes) || saved.meta_graphs_size() == 0)
     return InvalidInput(pb + ": not a valid SavedModel");
@@ -222,27 +237,27 @@ void Print(const GraphSummary& s, bool json) {
     j["inputs"] = IoJson(s.inputs);
     j["outputs"] = IoJson(s.outputs);
     j["ops"] = s.ops;
-    std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+    std::cout << JsonDump(j) << "\n";
     return;
   }
-  std::printf("File:       %s\n", s.path.c_str());
-  std::printf("Format:     %s\n", s.format.c_str());
-  if (!s.producer.empty()) std::printf("Producer:   %s\n", s.producer.c_str());
-  std::printf("Nodes:      %s\n", Grouped(s.node_count).c_str());
-  std::printf("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
-              Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
+  Print("File:       %s\n", s.path.c_str());
+  Print("Format:     %s\n", s.format.c_str());
+  if (!s.producer.empty()) Print("Producer:   %s\n", s.producer.c_str());
+  Print("Nodes:      %s\n", Grouped(s.node_count).c_str());
+  Print("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
+        Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
   auto io = [](const char* label, const std::vector<IoEntry>& list) {
-    std::printf("%s\n", label);
+    Print("%s\n", label);
     for (const IoEntry& e : list)
-      std::printf("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
+      Print("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
   };
   io("Inputs:", s.inputs);
   io("Outputs:", s.outputs);
-  std::printf("Ops:\n");
+  Print("Ops:\n");
   std::vector<std::pair<std::string, size_t>> ops(s.ops.begin(), s.ops.end());
   std::stable_sort(ops.begin(), ops.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& [op, count] : ops) std::printf("  %6zu  %s\n", count, op.c_str());
+  for (const auto& [op, count] : ops) Print("  %6zu  %s\n", count, op.c_str());
 }
 
 }  // namespace

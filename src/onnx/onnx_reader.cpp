@@ -299,10 +299,8 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
 Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path) {
   Result<std::unique_ptr<ir::Graph>> graph = Read(path);
   if (graph.ok()) return graph;
-  // Names quoted from a hostile file may hold control bytes: keep the message one line.
+  // (Control bytes quoted from the file are scrubbed where messages are printed: TerminalText.)
   std::string message = graph.status().message();
-  for (char& c : message)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
   if (message.rfind(path, 0) != 0) message = path + ": " + message;
   return Status(graph.status().kind(), message);
 }
