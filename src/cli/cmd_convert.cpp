@@ -7,6 +7,7 @@
 #include "cli/progress_bar.h"
 #include "cli/text_format.h"
 #include "pt2tf/convert.h"
+#include "pt2tf/text.h"
 
 namespace pt2tf::cli {
 namespace {

@@ -240,24 +240,24 @@ void Print(const GraphSummary& s, bool json) {
     std::cout << JsonDump(j) << "\n";
     return;
   }
-  Print("File:       %s\n", s.path.c_str());
-  Print("Format:     %s\n", s.format.c_str());
-  if (!s.producer.empty()) Print("Producer:   %s\n", s.producer.c_str());
-  Print("Nodes:      %s\n", Grouped(s.node_count).c_str());
-  Print("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
-        Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
+  cli::Print("File:       %s\n", s.path.c_str());
+  cli::Print("Format:     %s\n", s.format.c_str());
+  if (!s.producer.empty()) cli::Print("Producer:   %s\n", s.producer.c_str());
+  cli::Print("Nodes:      %s\n", Grouped(s.node_count).c_str());
+  cli::Print("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
+             Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
   auto io = [](const char* label, const std::vector<IoEntry>& list) {
-    Print("%s\n", label);
+    cli::Print("%s\n", label);
     for (const IoEntry& e : list)
-      Print("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
+      cli::Print("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
   };
   io("Inputs:", s.inputs);
   io("Outputs:", s.outputs);
-  Print("Ops:\n");
+  cli::Print("Ops:\n");
   std::vector<std::pair<std::string, size_t>> ops(s.ops.begin(), s.ops.end());
   std::stable_sort(ops.begin(), ops.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& [op, count] : ops) Print("  %6zu  %s\n", count, op.c_str());
+  for (const auto& [op, count] : ops) cli::Print("  %6zu  %s\n", count, op.c_str());
 }
 
 }  // namespace

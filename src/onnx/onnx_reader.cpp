@@ -299,8 +299,11 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path) {
 Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path) {
   Result<std::unique_ptr<ir::Graph>> graph = Read(path);
   if (graph.ok()) return graph;
-  // (Control bytes quoted from the file are scrubbed where messages are printed: TerminalText.)
+  // Errors are one line; other control bytes quoted from the file are scrubbed where
+  // messages are printed (TerminalText).
   std::string message = graph.status().message();
+  for (char& c : message)
+    if (c == '\n' || c == '\r') c = ' ';
   if (message.rfind(path, 0) != 0) message = path + ": " + message;
   return Status(graph.status().kind(), message);
 }

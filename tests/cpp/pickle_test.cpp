@@ -210,14 +210,11 @@ TEST(Pickle, BudgetStopsBillionLaughs) {
 // each REDUCE (7 bytes) used to copy the n arguments into a fresh inert record, so memory
 // grew by 8n bytes per 7 input bytes (a 1 MB pickle reached std::bad_alloc).
 std::string RepeatedCallPickle(int n, int k) {
-  std::string s =
-      "\x80\x02"
-      "cfoo\nbar\n"
-      "q\x00"
-      "(";
+  using namespace std::string_literals;  // the opcodes' arguments hold NUL bytes
+  std::string s = "\x80\x02"s + "cfoo\nbar\n" + "q\x00("s;
   for (int i = 0; i < n; ++i) s += "K\x01";
   s += "tq\x01";
-  for (int i = 0; i < k; ++i) s += "h\x00h\x01R0";  // BINGET, BINGET, REDUCE, POP
+  for (int i = 0; i < k; ++i) s += "h\x00h\x01R0"s;  // BINGET, BINGET, REDUCE, POP
   return s + "N.";
 }
 

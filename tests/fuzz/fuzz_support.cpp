@@ -14,20 +14,28 @@
 
 namespace pt2tf::fuzz {
 
-const std::string& ScratchDir() {
-  static const std::string dir = [] {
+namespace {
+
+// Removes the directory when the process exits normally (a crash leaves it in /dev/shm).
+struct Scratch {
+  std::string dir;
+  Scratch() {
     std::error_code ec;
     std::string base = std::filesystem::is_directory("/dev/shm", ec) ? "/dev/shm" : "/tmp";
-    std::string templ = base + "/pt2tf_fuzz_XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) std::abort();
-    // Removed at exit; a crashing run leaves it behind in /dev/shm, which is small.
-    std::atexit([] {
-      std::error_code ignored;
-      std::filesystem::remove_all(ScratchDir(), ignored);
-    });
-    return templ;
-  }();
-  return dir;
+    dir = base + "/pt2tf_fuzz_XXXXXX";
+    if (mkdtemp(dir.data()) == nullptr) std::abort();
+  }
+  ~Scratch() {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+};
+
+}  // namespace
+
+const std::string& ScratchDir() {
+  static const Scratch scratch;
+  return scratch.dir;
 }
 
 std::string WriteScratch(const std::string& name, const uint8_t* data, size_t size) {
