@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup setup-venv build demo test bench format clean
+.PHONY: all setup setup-venv build demo test bench format clean setup-fuzz test-asan fuzz
 
 all: build
 
@@ -36,6 +36,36 @@ test: setup-venv build
 	# process can crash it, and a shared xdist worker would mix files that import each.
 	for f in tests/python/test_*.py; do .venv/bin/python -m pytest $$f -n $(JOBS) -q -p no:cacheprovider || exit 1; done
 
+# Hardening (tests/fuzz/README.md, docs/SECURITY.md). clang-14 + libFuzzer from Debian.
+#   make test-asan          ctest, then every Python test, against an ASan+UBSan build
+#   make fuzz               every fuzz target for FUZZ_SECONDS each (FUZZ_TARGETS to pick)
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 PT2TF_SANITIZED=1
+# -O1 -gline-tables-only: the usual sanitizer build (stack traces with lines), and it
+# compiles about twice as fast as -O2 -g.
+CLANG_CMAKE := -G Ninja -DCMAKE_BUILD_TYPE=None -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only" \
+  -DCMAKE_CXX_COMPILER=clang++-14 $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
+
+setup-fuzz: setup
+	scripts/setup.sh --fuzz
+
+test-asan: setup-fuzz setup-venv
+	cmake -S . -B $(ASAN_BUILD) $(CLANG_CMAKE) -DPT2TF_SANITIZE=ON >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS)
+	for f in tests/python/test_*.py; do $(SANITIZER_ENV) PT2TF=$(ASAN_BUILD)/pt2tf \
+	  PT2TF_TESTS=$(ASAN_BUILD)/pt2tf_tests .venv/bin/python -m pytest $$f -n $(JOBS) -q \
+	  -p no:cacheprovider || exit 1; done
+
+fuzz: setup-fuzz
+	cmake -S . -B $(FUZZ_BUILD) $(CLANG_CMAKE) -DPT2TF_FUZZ=ON >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # The comparison benchmarks (bench/README.md); creates the peers' venvs on first use.
 bench: build
 	bench/setup_peers.sh
@@ -47,4 +77,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cc')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -3,6 +3,8 @@
 # already done.
 #   scripts/setup.sh          the native build's apt packages
 #   scripts/setup.sh --venv   also the pinned Python reference stack in .venv/ (for tests)
+#   scripts/setup.sh --fuzz   clang-14 with libFuzzer and the sanitizer runtimes (make fuzz,
+#                             make test-asan; tests/fuzz/README.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +14,9 @@ APT_PACKAGES=(g++ cmake ninja-build make protobuf-compiler libprotobuf-dev nlohm
   libcli11-dev libflatbuffers-dev flatbuffers-compiler libgtest-dev libgmock-dev zlib1g-dev
   libssl-dev libbenchmark-dev clang-format ccache
   strace python3 python3-venv python3-pip libopenblas-dev libjpeg-dev libpng-dev)
+
+# llvm-14: llvm-symbolizer, for sanitizer stack traces with file:line.
+[ "${1:-}" = "--fuzz" ] && APT_PACKAGES+=(clang-14 libclang-rt-14-dev llvm-14)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -20,7 +20,7 @@ enum class ErrorKind {
   kInternal,      // a bug in pt2tf
 };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;  // success
   Status(ErrorKind kind, std::string message) : error_(Error{kind, std::move(message)}) {}

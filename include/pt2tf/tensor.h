@@ -68,6 +68,11 @@ class Tensor {
   std::shared_ptr<const Storage> storage_;
 };
 
+// The element count of `shape`, or an error when a dim is negative or the count, or its
+// size in bytes at `element_size`, does not fit in int64. Shapes read from a file become
+// counts through this (Tensor::Make calls it, so a Tensor's numel() and nbytes() are exact).
+Result<int64_t> CheckedNumel(const std::vector<int64_t>& shape, int64_t element_size = 1);
+
 // "2x3x4" style rendering for messages.
 std::string ShapeToString(const std::vector<int64_t>& shape);
 

@@ -5,7 +5,9 @@
 #include "cli/command.h"
 #include "cli/convert_summary.h"
 #include "cli/progress_bar.h"
+#include "cli/text_format.h"
 #include "pt2tf/convert.h"
+#include "pt2tf/text.h"
 
 namespace pt2tf::cli {
 namespace {
@@ -104,11 +106,12 @@ int Run(const ConvertFlags& flags) {
   if (bar) bar->Finish(report.ok());
   if (!report.ok()) return ReportError(report.status());
   if (!flags.quiet)
-    for (const std::string& w : report->warnings) std::cerr << "pt2tf: warning: " << w << "\n";
+    for (const std::string& w : report->warnings)
+      PrintTo(stderr, "pt2tf: warning: %s\n", w.c_str());
   if (flags.json)
-    std::cout << SummaryJson(*report).dump(2) << "\n";
+    std::cout << JsonDump(SummaryJson(*report), 2) << "\n";
   else if (!flags.quiet)
-    std::cout << SummaryText(*report);
+    Print("%s", SummaryText(*report).c_str());
   return kExitOk;
 }
 

@@ -12,6 +12,7 @@
 #include "pt2tf/hash.h"
 #include "pt2tf/io/checkpoint.h"
 #include "pt2tf/pt2/pt2_reader.h"
+#include "pt2tf/text.h"
 
 namespace pt2tf::cli {
 namespace {
@@ -23,8 +24,6 @@ struct InspectOptions {
   bool json = false;
   bool hash = false;
 };
-
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 std::string ContainerText(const Checkpoint& c) {
   if (c.container.empty()) return "state dict at the top level";
@@ -85,35 +84,35 @@ void PrintText(const Checkpoint& c, const std::vector<std::string>& hashes) {
     shape_w = std::max(shape_w, shapes.back().size());
     bytes_w = std::max(bytes_w, sizes.back().size());
   }
-  std::printf("File:       %s\n", c.path.c_str());
-  std::printf("Format:     %s\n", std::string(FormatName(c.format)).c_str());
-  std::printf("Contents:   %s\n", ContainerText(c).c_str());
-  std::printf("Tensors:    %zu, %s elements, %s bytes (%s)\n", c.tensors.size(),
-              Grouped(total_elements).c_str(), Grouped(total_bytes).c_str(),
-              HumanBytes(total_bytes).c_str());
-  if (!c.metadata.empty()) std::printf("Metadata:   %s\n", Dump(c.metadata).c_str());
+  Print("File:       %s\n", c.path.c_str());
+  Print("Format:     %s\n", std::string(FormatName(c.format)).c_str());
+  Print("Contents:   %s\n", ContainerText(c).c_str());
+  Print("Tensors:    %zu, %s elements, %s bytes (%s)\n", c.tensors.size(),
+        Grouped(total_elements).c_str(), Grouped(total_bytes).c_str(),
+        HumanBytes(total_bytes).c_str());
+  if (!c.metadata.empty()) Print("Metadata:   %s\n", JsonDump(c.metadata).c_str());
   if (!c.tensors.empty()) {
-    std::printf("\n  %-*s  %-*s  %-*s  %*s%s\n", static_cast<int>(name_w), "NAME",
-                static_cast<int>(dtype_w), "DTYPE", static_cast<int>(shape_w), "SHAPE",
-                static_cast<int>(bytes_w), "BYTES", hashes.empty() ? "" : "  SHA-256");
+    Print("\n  %-*s  %-*s  %-*s  %*s%s\n", static_cast<int>(name_w), "NAME",
+          static_cast<int>(dtype_w), "DTYPE", static_cast<int>(shape_w), "SHAPE",
+          static_cast<int>(bytes_w), "BYTES", hashes.empty() ? "" : "  SHA-256");
     for (size_t i = 0; i < c.tensors.size(); ++i) {
       const NamedTensor& nt = c.tensors[i];
-      std::printf("  %-*s  %-*s  %-*s  %*s%s%s\n", static_cast<int>(name_w), nt.name.c_str(),
-                  static_cast<int>(dtype_w), std::string(TorchName(nt.tensor.dtype())).c_str(),
-                  static_cast<int>(shape_w), shapes[i].c_str(), static_cast<int>(bytes_w),
-                  sizes[i].c_str(), hashes.empty() ? "" : "  ",
-                  hashes.empty() ? "" : hashes[i].c_str());
+      Print("  %-*s  %-*s  %-*s  %*s%s%s\n", static_cast<int>(name_w), nt.name.c_str(),
+            static_cast<int>(dtype_w), std::string(TorchName(nt.tensor.dtype())).c_str(),
+            static_cast<int>(shape_w), shapes[i].c_str(), static_cast<int>(bytes_w),
+            sizes[i].c_str(), hashes.empty() ? "" : "  ", hashes.empty() ? "" : hashes[i].c_str());
     }
   }
   if (c.modules.empty()) return;
   size_t path_w = 6;
   for (const ModuleInfo& m : c.modules) path_w = std::max(path_w, m.path.size());
-  std::printf("\nModules:    %zu\n\n", c.modules.size());
+  Print("\nModules:    %zu\n\n", c.modules.size());
   for (const ModuleInfo& m : c.modules) {
     std::string line = m.class_module + "." + m.class_name;
-    for (const auto& [key, value] : m.attributes.items()) line += "  " + key + "=" + Dump(value);
-    std::printf("  %-*s  %s\n", static_cast<int>(path_w),
-                m.path.empty() ? "(root)" : m.path.c_str(), line.c_str());
+    for (const auto& [key, value] : m.attributes.items())
+      line += "  " + key + "=" + JsonDump(value);
+    Print("  %-*s  %s\n", static_cast<int>(path_w), m.path.empty() ? "(root)" : m.path.c_str(),
+          line.c_str());
   }
 }
 
@@ -137,7 +136,7 @@ int RunInspect(const InspectOptions& options) {
     }
   }
   if (options.json)
-    std::cout << Dump(ToJson(*ckpt, hashes)) << "\n";
+    std::cout << JsonDump(ToJson(*ckpt, hashes)) << "\n";
   else
     PrintText(*ckpt, hashes);
   std::fflush(stdout);

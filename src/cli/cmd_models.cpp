@@ -6,7 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/text_format.h"
 #include "pt2tf/tensor.h"
+#include "pt2tf/text.h"
 #include "pt2tf/zoo/registry.h"
 
 namespace pt2tf::cli {
@@ -27,14 +29,14 @@ Command AddModelsCommand(CLI::App& parent) {
                                {"input_shape", m.default_input_shape},
                                {"parameter_count", m.parameter_count()},
                                {"source", m.source}});
-              std::cout << out.dump(2) << "\n";
+              std::cout << JsonDump(out, 2) << "\n";
               return kExitOk;
             }
-            std::printf("%-20s %-16s %14s  %s\n", "NAME", "INPUT SHAPE", "PARAMETERS", "SOURCE");
+            Print("%-20s %-16s %14s  %s\n", "NAME", "INPUT SHAPE", "PARAMETERS", "SOURCE");
             for (const zoo::ModelSpec& m : models)
-              std::printf("%-20s %-16s %14lld  %s\n", m.name.c_str(),
-                          ShapeToString(m.default_input_shape).c_str(),
-                          static_cast<long long>(m.parameter_count()), m.source.c_str());
+              Print("%-20s %-16s %14lld  %s\n", m.name.c_str(),
+                    ShapeToString(m.default_input_shape).c_str(),
+                    static_cast<long long>(m.parameter_count()), m.source.c_str());
             return kExitOk;
           }};
 }

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -23,6 +24,7 @@
 #include "onnx/onnx.pb.h"
 #include "pt2tf/dtype.h"
 #include "pt2tf/io/mapped_file.h"
+#include "pt2tf/text.h"
 #include "tensorflow/graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
 #include "tflite_subset_generated.h"
@@ -168,7 +170,19 @@ void SummarizeGraphDef(const ::tensorflow::GraphDef& graph, bool io_from_graph, 
   }
 }
 
+// TF's protos are proto3: protobuf checks their strings for valid UTF-8 and logs a line to
+// stderr when one is not; the parse failure is reported as our one-line error instead.
+void SilenceProtobufLog() {
+  static const bool silenced = [] {
+    google::protobuf::SetLogHandler(
+        [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
+    return true;
+  }();
+  (void)silenced;
+}
+
 Result<GraphSummary> SummarizeFrozen(const std::string& path) {
+  SilenceProtobufLog();
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   ::tensorflow::GraphDef graph;
   if (!graph.ParseFromString(bytes))
@@ -183,6 +197,7 @@ Result<GraphSummary> SummarizeFrozen(const std::string& path) {
 Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
   const std::string pb = (fs::path(dir) / "saved_model.pb").string();
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(pb));
+  SilenceProtobufLog();
   ::tensorflow::SavedModel saved;
   if (!saved.ParseFromString(bytes) || saved.meta_graphs_size() == 0)
     return InvalidInput(pb + ": not a valid SavedModel");
@@ -340,27 +355,27 @@ void Print(const GraphSummary& s, bool json) {
     j["inputs"] = IoJson(s.inputs);
     j["outputs"] = IoJson(s.outputs);
     j["ops"] = s.ops;
-    std::cout << j.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+    std::cout << JsonDump(j) << "\n";
     return;
   }
-  std::printf("File:       %s\n", s.path.c_str());
-  std::printf("Format:     %s\n", s.format.c_str());
-  if (!s.producer.empty()) std::printf("Producer:   %s\n", s.producer.c_str());
-  std::printf("Nodes:      %s\n", Grouped(s.node_count).c_str());
-  std::printf("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
-              Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
+  cli::Print("File:       %s\n", s.path.c_str());
+  cli::Print("Format:     %s\n", s.format.c_str());
+  if (!s.producer.empty()) cli::Print("Producer:   %s\n", s.producer.c_str());
+  cli::Print("Nodes:      %s\n", Grouped(s.node_count).c_str());
+  cli::Print("Weights:    %s tensors, %s bytes (%s)\n", Grouped(s.weight_count).c_str(),
+             Grouped(s.weight_bytes).c_str(), HumanBytes(s.weight_bytes).c_str());
   auto io = [](const char* label, const std::vector<IoEntry>& list) {
-    std::printf("%s\n", label);
+    cli::Print("%s\n", label);
     for (const IoEntry& e : list)
-      std::printf("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
+      cli::Print("  %s  %s  %s\n", e.name.c_str(), e.dtype.c_str(), ShapeText(e.shape).c_str());
   };
   io("Inputs:", s.inputs);
   io("Outputs:", s.outputs);
-  std::printf("Ops:\n");
+  cli::Print("Ops:\n");
   std::vector<std::pair<std::string, size_t>> ops(s.ops.begin(), s.ops.end());
   std::stable_sort(ops.begin(), ops.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
-  for (const auto& [op, count] : ops) std::printf("  %6zu  %s\n", count, op.c_str());
+  for (const auto& [op, count] : ops) cli::Print("  %6zu  %s\n", count, op.c_str());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "pt2tf/text.h"
 
 namespace pt2tf::cli {
 
@@ -10,7 +11,7 @@ int ReportError(const Status& status) {
   std::string message = status.message();
   for (char& c : message)
     if (c == '\n') c = ' ';  // one line, always
-  std::cerr << "pt2tf: error: " << message << "\n";
+  std::cerr << "pt2tf: error: " << pt2tf::TerminalText(message) << "\n";
   return status.kind() == ErrorKind::kUsage ? kExitUsage : kExitFailure;
 }
 

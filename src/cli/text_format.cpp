@@ -1,8 +1,40 @@
 #include "cli/text_format.h"
 
+#include <cstdarg>
 #include <cstdio>
 
+#include "pt2tf/text.h"
+
 namespace pt2tf::cli {
+namespace {
+
+void VPrintTo(std::FILE* out, const char* format, va_list args) {
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  if (n <= 0) return;
+  std::string text(static_cast<size_t>(n) + 1, '\0');
+  std::vsnprintf(text.data(), text.size(), format, args);
+  text.pop_back();
+  std::fputs(TerminalText(text).c_str(), out);
+}
+
+}  // namespace
+
+void Print(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  VPrintTo(stdout, format, args);
+  va_end(args);
+}
+
+void PrintTo(std::FILE* out, const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  VPrintTo(out, format, args);
+  va_end(args);
+}
 
 std::string Grouped(uint64_t n) {
   std::string digits = std::to_string(n), out;

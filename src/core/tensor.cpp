@@ -50,6 +50,19 @@ std::shared_ptr<const Storage> Storage::Own(std::vector<std::byte> bytes) {
   return std::make_shared<const Storage>(Storage{holder, span});
 }
 
+Result<int64_t> CheckedNumel(const std::vector<int64_t>& shape, int64_t element_size) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return InvalidInput("negative dimension in shape " + ShapeToString(shape));
+    if (__builtin_mul_overflow(n, d, &n))
+      return InvalidInput("element count of shape " + ShapeToString(shape) + " overflows");
+  }
+  int64_t bytes;
+  if (__builtin_mul_overflow(n, element_size, &bytes))
+    return InvalidInput("byte size of shape " + ShapeToString(shape) + " overflows");
+  return n;
+}
+
 Result<Tensor> Tensor::Make(DType dtype, std::vector<int64_t> shape, std::vector<int64_t> strides,
                             int64_t offset, std::shared_ptr<const Storage> storage) {
   if (shape.size() != strides.size())
@@ -59,6 +72,8 @@ Result<Tensor> Tensor::Make(DType dtype, std::vector<int64_t> shape, std::vector
   if (!storage) return InvalidInput("tensor has no storage");
   const int64_t esize = ElementSize(dtype);
   if (esize == 0) return Unsupported("tensors of dtype string have no fixed layout");
+  // Zero strides address few bytes, so the extent check below does not bound the count.
+  PT2TF_RETURN_IF_ERROR(CheckedNumel(shape, esize).status());
   // Highest element index addressed; any zero-size dim means no element is addressed.
   int64_t last = offset;
   bool empty = false;
@@ -83,7 +98,6 @@ Result<Tensor> Tensor::Make(DType dtype, std::vector<int64_t> shape, std::vector
                           std::to_string(offset) + " needs " + std::to_string(end_bytes) +
                           " bytes but its storage has " + std::to_string(storage->bytes.size()));
   }
-  // numel must fit in int64 too (checked above only for non-empty tensors via extent).
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = std::move(shape);

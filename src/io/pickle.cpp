@@ -328,9 +328,25 @@ Value* Value::Get(std::string_view key) const {
   return nullptr;
 }
 
+uint64_t Budget::limit() const {
+  uint64_t grown;
+  if (__builtin_mul_overflow(credited_, per_input_byte_, &grown) ||
+      __builtin_add_overflow(grown, base_, &grown))
+    return UINT64_MAX;
+  return grown;
+}
+
+Status Budget::Charge(uint64_t bytes) {
+  if (__builtin_add_overflow(used_, bytes, &used_) || used_ > limit())
+    return InvalidInput("pickle needs more memory than its size allows (over " +
+                        std::to_string(limit() >> 20) + " MiB: " + std::to_string(base_ >> 20) +
+                        " MiB + " + std::to_string(per_input_byte_) +
+                        " bytes per pickle byte); hostile or corrupt?");
+  return OkStatus();
+}
+
 Result<Value*> Arena::New(Kind kind) {
-  if (values_.size() >= max_values_)
-    return InvalidInput("pickle builds more than " + std::to_string(max_values_) + " values");
+  PT2TF_RETURN_IF_ERROR(budget_.Charge(sizeof(Value)));
   values_.emplace_back();
   values_.back().kind = kind;
   return &values_.back();
@@ -367,6 +383,7 @@ class Machine {
                             std::to_string(at));
       Arg arg;
       Status s = ReadArg(op, r, arg);
+      arena_.budget().Credit(r.position() - at);
       if (s.ok()) s = Step(op, arg);
       if (!s.ok())
         return s.WithContext("pickle opcode " + OpName(op) + " at offset " + std::to_string(at));
@@ -380,6 +397,10 @@ class Machine {
 
  private:
   Result<Value*> New(Kind k) { return arena_.New(k); }
+  // Charges `n` copied pointers (or pointer pairs) to the budget.
+  Status ChargeItems(size_t n, size_t item_bytes = sizeof(Value*)) {
+    return arena_.budget().Charge(uint64_t{n} * item_bytes);
+  }
 
   Result<Value*> Pop() {
     if (stack_.size() <= Floor()) return InvalidInput("stack underflow");
@@ -407,6 +428,7 @@ class Machine {
     return OkStatus();
   }
   Result<Value*> MakeSeq(Kind k, std::vector<Value*> items) {
+    PT2TF_RETURN_IF_ERROR(ChargeItems(items.size()));
     PT2TF_ASSIGN_OR_RETURN(Value * v, New(k));
     v->items = std::move(items);
     return v;
@@ -417,11 +439,13 @@ class Machine {
     return v;
   }
   Result<Value*> MakeText(Kind k, std::string text) {
+    PT2TF_RETURN_IF_ERROR(arena_.budget().Charge(text.size()));
     PT2TF_ASSIGN_OR_RETURN(Value * v, New(k));
     v->text = std::move(text);
     return v;
   }
   Result<Value*> MakeGlobal(std::string module, std::string name) {
+    PT2TF_RETURN_IF_ERROR(arena_.budget().Charge(module.size() + name.size()));
     PT2TF_ASSIGN_OR_RETURN(Value * v, New(Kind::kGlobal));
     v->text = std::move(module);
     v->name = std::move(name);
@@ -439,11 +463,15 @@ class Machine {
     return MakeText(Kind::kBigInt, ToString(bytes));
   }
   Status Memoize(uint64_t key, Value* v) {
-    if (memo_.size() >= limits_.max_values && !memo_.count(key))
-      return InvalidInput("memo grows past " + std::to_string(limits_.max_values) + " entries");
-    memo_[key] = v;
-    return OkStatus();
+    auto [it, fresh] = memo_.try_emplace(key, v);
+    if (!fresh) {
+      it->second = v;
+      return OkStatus();
+    }
+    return ChargeItems(1, kMemoEntryBytes);
   }
+  // An unordered_map node (key, value, next pointer, hash) plus its bucket.
+  static constexpr size_t kMemoEntryBytes = 48;
   Status Get(uint64_t key) {
     auto it = memo_.find(key);
     if (it == memo_.end()) return InvalidInput("memo key " + std::to_string(key) + " is missing");
@@ -469,6 +497,7 @@ class Machine {
       return InvalidInput("arguments of " + callable->QualifiedName() + " are not a tuple");
     PT2TF_ASSIGN_OR_RETURN(Value * made, hooks_.Call(arena_, *callable, args));
     if (made != nullptr) return made;
+    PT2TF_RETURN_IF_ERROR(ChargeItems(args->items.size()));
     PT2TF_ASSIGN_OR_RETURN(Value * obj, New(Kind::kObject));
     obj->cls = callable;
     obj->items = args->items;
@@ -479,10 +508,12 @@ class Machine {
     if (kv.size() % 2 != 0) return InvalidInput("odd number of items for a dict");
     if (target->kind != Kind::kDict && target->kind != Kind::kObject)
       return InvalidInput("SETITEM on a " + std::string(KindName(target->kind)));
+    PT2TF_RETURN_IF_ERROR(ChargeItems(kv.size()));
     for (size_t i = 0; i < kv.size(); i += 2) target->entries.emplace_back(kv[i], kv[i + 1]);
     return OkStatus();
   }
   Status Append(Value* target, const std::vector<Value*>& items) {
+    PT2TF_RETURN_IF_ERROR(ChargeItems(items.size()));
     if (target->kind == Kind::kList)
       target->items.insert(target->items.end(), items.begin(), items.end());
     else if (target->kind == Kind::kObject)
@@ -646,6 +677,7 @@ class Machine {
         PT2TF_ASSIGN_OR_RETURN(std::vector<Value*> items, PopMark());
         PT2TF_ASSIGN_OR_RETURN(Value * target, Top());
         if (target->kind != Kind::kSet) return InvalidInput("ADDITEMS on a non-set");
+        PT2TF_RETURN_IF_ERROR(ChargeItems(items.size()));
         target->items.insert(target->items.end(), items.begin(), items.end());
         return OkStatus();
       }
@@ -690,8 +722,10 @@ class Machine {
         PT2TF_ASSIGN_OR_RETURN(Value * args, Pop());
         PT2TF_ASSIGN_OR_RETURN(Value * cls, Pop());
         PT2TF_ASSIGN_OR_RETURN(Value * made, Call(cls, args));
-        if (made->kind == Kind::kObject && kwargs->kind == Kind::kDict)
+        if (made->kind == Kind::kObject && kwargs->kind == Kind::kDict) {
+          PT2TF_RETURN_IF_ERROR(ChargeItems(kwargs->entries.size(), 2 * sizeof(Value*)));
           made->entries.insert(made->entries.end(), kwargs->entries.begin(), kwargs->entries.end());
+        }
         stack_.push_back(made);
         return OkStatus();
       }

@@ -95,21 +95,41 @@ struct Value {
   Value* Get(std::string_view key) const;
 };
 
-// Owns every value of one load. Allocation fails once `max_values` is reached.
+// The memory one load may use, in bytes: every value made, every string and pointer copied
+// into a value (a call's arguments, a container built from another) and every memo entry is
+// charged, by the VM, the embedder's hooks and the walks over the result. The limit grows
+// with the input: `base` plus `per_input_byte` for every pickle byte read so far, so a
+// pickle can only allocate in proportion to its own size (a few bytes of BINGET + REDUCE
+// cannot copy a megabyte-sized tuple again and again).
+class Budget {
+ public:
+  Budget(uint64_t base, uint64_t per_input_byte) : base_(base), per_input_byte_(per_input_byte) {}
+  void Credit(uint64_t input_bytes) { credited_ += input_bytes; }
+  [[nodiscard]] Status Charge(uint64_t bytes);
+  uint64_t used() const { return used_; }
+  uint64_t limit() const;
+
+ private:
+  uint64_t base_, per_input_byte_;
+  uint64_t credited_ = 0;
+  uint64_t used_ = 0;
+};
+
+// Owns every value of one load; each value is charged to the budget.
 class Arena {
  public:
-  explicit Arena(uint64_t max_values) : max_values_(max_values) {}
+  explicit Arena(Budget budget) : budget_(budget) {}
   Result<Value*> New(Kind kind);
   uint64_t size() const { return values_.size(); }
+  Budget& budget() { return budget_; }
 
  private:
   std::deque<Value> values_;
-  uint64_t max_values_;
+  Budget budget_;
 };
 
 struct Limits {
   int max_depth = 1000;  // MARK nesting, and nesting walked by readers
-  uint64_t max_values = 100'000'000;
 };
 
 // What the embedder decides: persistent ids, and calls of globals not on the deny list.

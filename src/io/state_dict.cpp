@@ -31,7 +31,30 @@ constexpr std::string_view kModuleInternals[] = {
     "__overloads__",
 };
 
-nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget);
+// What rendering attributes as JSON may still make: nodes, and bytes of text (a string
+// referenced many times costs its size each time it is rendered). Hyper-parameters are
+// small; beyond the budget values render as "...".
+struct JsonBudget {
+  int64_t nodes = 200'000;
+  uint64_t bytes = 4ull << 20;
+  bool Take(uint64_t text_bytes) {
+    if (--nodes < 0 || text_bytes + 16 > bytes) {
+      nodes = bytes = 0;
+      return false;
+    }
+    bytes -= text_bytes + 16;
+    return true;
+  }
+  bool exhausted() const { return nodes <= 0 || bytes == 0; }
+};
+nlohmann::ordered_json ToJson(const Value& v, int depth_left, JsonBudget& budget);
+
+// Charges one walk over `dict`'s entries: the keys are hashed and copied.
+Status ChargeDictWalk(const Value& dict, pickle::Budget& budget) {
+  uint64_t bytes = 0;
+  for (const auto& [k, v] : dict.entries) bytes += 64 + (k->IsString() ? k->text.size() : 0);
+  return budget.Charge(bytes);
+}
 
 bool IsInternal(std::string_view key) {
   for (std::string_view k : kModuleInternals)
@@ -50,21 +73,31 @@ bool IsTensorDict(const Value& v) {
 
 // Python dict semantics for a pickled dict: a later SETITEM of a key replaces the value but
 // keeps the first position.
+// (The same key value set again, as BINGET makes it, is found by address before by text.)
 std::vector<std::pair<std::string, const Value*>> StringItems(const Value& dict) {
   std::vector<std::pair<std::string, const Value*>> out;
-  std::unordered_map<std::string, size_t> seen;
+  std::unordered_map<const Value*, size_t> by_value;
+  std::unordered_map<std::string_view, size_t> by_text;
   for (const auto& [k, v] : dict.entries) {
     if (!k->IsString()) continue;
-    auto [it, fresh] = seen.emplace(k->text, out.size());
-    if (fresh)
-      out.emplace_back(k->text, v);
-    else
-      out[it->second].second = v;
+    auto known = by_value.find(k);
+    size_t at;
+    if (known != by_value.end()) {
+      at = known->second;
+    } else {
+      auto [it, fresh] = by_text.emplace(k->text, out.size());
+      if (fresh) out.emplace_back(k->text, v);
+      at = it->second;
+      by_value.emplace(k, at);
+    }
+    out[at].second = v;
   }
   return out;
 }
 
-Status AddTensor(const std::string& name, const Value& v, TensorBinder& binder, Checkpoint& out) {
+Status AddTensor(const std::string& name, const Value& v, TensorBinder& binder,
+                 pickle::Budget& budget, Checkpoint& out) {
+  PT2TF_RETURN_IF_ERROR(budget.Charge(sizeof(NamedTensor) + 2 * name.size()));
   Result<Tensor> t = binder.Bind(v);
   if (!t.ok()) return t.status().WithContext(name);
   out.tensors.push_back({name, std::move(t).value()});
@@ -73,11 +106,11 @@ Status AddTensor(const std::string& name, const Value& v, TensorBinder& binder, 
 
 // nn.Module.state_dict(): own parameters, persistent buffers, then children, recursively.
 Status WalkStateDict(const Value& module, const std::string& prefix, int depth_left,
-                     uint64_t& budget, TensorBinder& binder, Checkpoint& out) {
+                     pickle::Budget& budget, TensorBinder& binder, Checkpoint& out) {
   if (depth_left <= 0) return InvalidInput("modules nest too deeply (or form a cycle)");
-  if (budget == 0) return InvalidInput("module tree is too large (shared sub-modules?)");
-  --budget;
   const Value* state = ModuleState(module);
+  Status charged = ChargeDictWalk(*state, budget);
+  if (!charged.ok()) return charged.WithContext("module tree (shared sub-modules?)");
   std::unordered_set<std::string> non_persistent;
   if (const Value* np = state->Get("_non_persistent_buffers_set"); np && np->kind == Kind::kSet)
     for (const Value* item : np->items)
@@ -88,17 +121,22 @@ Status WalkStateDict(const Value& module, const std::string& prefix, int depth_l
     if (dict->kind != Kind::kDict)
       return InvalidInput(prefix + group + " of " + module.QualifiedName() + " is not a dict");
     bool buffers = std::string_view(group) == "_buffers";
+    PT2TF_RETURN_IF_ERROR(ChargeDictWalk(*dict, budget));
     for (const auto& [name, v] : StringItems(*dict)) {
       if (v->kind == Kind::kNone) continue;
       if (buffers && non_persistent.count(name)) continue;
-      PT2TF_RETURN_IF_ERROR(AddTensor(prefix + name, *v, binder, out));
+      PT2TF_RETURN_IF_ERROR(AddTensor(prefix + name, *v, binder, budget, out));
     }
   }
   if (const Value* children = state->Get("_modules"); children && children->kind == Kind::kDict) {
+    PT2TF_RETURN_IF_ERROR(ChargeDictWalk(*children, budget));
     for (const auto& [name, child] : StringItems(*children)) {
       if (child->kind == Kind::kNone) continue;
       if (!IsModuleObject(*child))
         return InvalidInput("child " + prefix + name + " is not a module");
+      // The prefixes of the whole chain are alive at once: a long name reused at every level
+      // would otherwise cost depth^2 bytes.
+      PT2TF_RETURN_IF_ERROR(budget.Charge(prefix.size() + name.size() + 1));
       PT2TF_RETURN_IF_ERROR(
           WalkStateDict(*child, prefix + name + ".", depth_left - 1, budget, binder, out));
     }
@@ -108,9 +146,9 @@ Status WalkStateDict(const Value& module, const std::string& prefix, int depth_l
 
 // named_modules(): pre-order, each module object once.
 void CollectModules(const Value& module, const std::string& path, int depth_left,
-                    std::unordered_set<const Value*>& seen, int64_t& budget,
+                    std::unordered_set<const Value*>& seen, JsonBudget& budget,
                     std::vector<ModuleInfo>& out) {
-  if (depth_left <= 0 || !seen.insert(&module).second) return;
+  if (depth_left <= 0 || !seen.insert(&module).second || !budget.Take(path.size())) return;
   ModuleInfo info;
   info.path = path;
   info.class_module = module.cls ? module.cls->text : "";
@@ -127,19 +165,20 @@ void CollectModules(const Value& module, const std::string& path, int depth_left
                      out);
 }
 
-Status FromModule(const Value& module, int max_depth, TensorBinder& binder, Checkpoint& out) {
-  // Bounds the walk of hostile module graphs that share children exponentially.
-  uint64_t visits = 10'000'000;
-  PT2TF_RETURN_IF_ERROR(WalkStateDict(module, "", max_depth, visits, binder, out));
+Status FromModule(const Value& module, int max_depth, TensorBinder& binder, pickle::Budget& budget,
+                  Checkpoint& out) {
+  // The budget bounds the walk of hostile module graphs that share children exponentially.
+  PT2TF_RETURN_IF_ERROR(WalkStateDict(module, "", max_depth, budget, binder, out));
   std::unordered_set<const Value*> seen;
-  int64_t json_nodes = 200'000;
-  CollectModules(module, "", max_depth, seen, json_nodes, out.modules);
+  JsonBudget json;
+  CollectModules(module, "", max_depth, seen, json, out.modules);
   return OkStatus();
 }
 
-Status FromTensorDict(const Value& dict, TensorBinder& binder, Checkpoint& out) {
+Status FromTensorDict(const Value& dict, TensorBinder& binder, pickle::Budget& budget,
+                      Checkpoint& out) {
   for (const auto& [name, v] : StringItems(dict))
-    PT2TF_RETURN_IF_ERROR(AddTensor(name, *v, binder, out));
+    PT2TF_RETURN_IF_ERROR(AddTensor(name, *v, binder, budget, out));
   return OkStatus();
 }
 
@@ -170,12 +209,13 @@ bool IsModuleObject(const Value& v) {
          v.state->Get("_modules") != nullptr && v.state->Get("_parameters") != nullptr;
 }
 
-Status ExtractTorchObject(const Value& root, TensorBinder& binder, int max_depth, Checkpoint& out) {
+Status ExtractTorchObject(const Value& root, TensorBinder& binder, int max_depth,
+                          pickle::Budget& budget, Checkpoint& out) {
   if (IsModuleObject(root)) {
     out.container = "module";
-    return FromModule(root, max_depth, binder, out);
+    return FromModule(root, max_depth, binder, budget, out);
   }
-  if (IsTensorDict(root)) return FromTensorDict(root, binder, out);
+  if (IsTensorDict(root)) return FromTensorDict(root, binder, budget, out);
   if (root.kind != Kind::kDict)
     return InvalidInput("no state dict found: the file holds a " + Describe(root));
   std::vector<std::pair<std::string, const Value*>> found;
@@ -197,19 +237,21 @@ Status ExtractTorchObject(const Value& root, TensorBinder& binder, int max_depth
     return InvalidInput("several state dicts found (" + names + "); cannot tell which to use");
   }
   out.container = pick->first;
-  if (IsModuleObject(*pick->second)) return FromModule(*pick->second, max_depth, binder, out);
-  return FromTensorDict(*pick->second, binder, out);
+  if (IsModuleObject(*pick->second))
+    return FromModule(*pick->second, max_depth, binder, budget, out);
+  return FromTensorDict(*pick->second, binder, budget, out);
 }
 
 nlohmann::ordered_json ValueToJson(const Value& v, int depth_left) {
-  int64_t budget = 100'000;
+  JsonBudget budget;
+  budget.nodes = 100'000;
   return ToJson(v, depth_left, budget);
 }
 
 namespace {
-nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
+nlohmann::ordered_json ToJson(const Value& v, int depth_left, JsonBudget& budget) {
   using J = nlohmann::ordered_json;
-  if (depth_left <= 0 || --budget < 0) return "...";
+  if (depth_left <= 0 || !budget.Take(v.text.size() + v.name.size())) return "...";
   switch (v.kind) {
     case Kind::kNone:
       return nullptr;
@@ -231,7 +273,7 @@ nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
       J a = J::array();
       for (const Value* item : v.items) {
         a.push_back(ToJson(*item, depth_left - 1, budget));
-        if (budget <= 0) break;  // the last element already reads "..."
+        if (budget.exhausted()) break;  // the last element already reads "..."
       }
       return a;
     }
@@ -242,7 +284,7 @@ nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
         J o = J::object();
         for (const auto& [k, val] : StringItems(v)) {
           o[k] = ToJson(*val, depth_left - 1, budget);
-          if (budget <= 0) break;
+          if (budget.exhausted()) break;
         }
         return o;
       }
@@ -262,7 +304,7 @@ nlohmann::ordered_json ToJson(const Value& v, int depth_left, int64_t& budget) {
         J args = J::array();
         for (const Value* item : v.items) {
           args.push_back(ToJson(*item, depth_left - 1, budget));
-          if (budget <= 0) break;
+          if (budget.exhausted()) break;
         }
         o["args"] = std::move(args);
       }

@@ -17,8 +17,9 @@ namespace pt2tf {
 //     (container = its key path, e.g. "state_dict", "model", "checkpoint.model"); several:
 //     the first of state_dict, model_state_dict, model, module, net, network, params,
 //     weights, ema, found in that order; else an error listing them.
+// Every copy it makes (names, tensors, attribute JSON) is charged to `budget`.
 Status ExtractTorchObject(const pickle::Value& root, TensorBinder& binder, int max_depth,
-                          Checkpoint& out);
+                          pickle::Budget& budget, Checkpoint& out);
 
 // The JSON rendering of a plain attribute value (see ModuleInfo::attributes). Depth beyond
 // `depth_left` renders as "...".

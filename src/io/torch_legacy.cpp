@@ -26,9 +26,9 @@ struct Span {
 Status LoadTorchLegacy(const std::shared_ptr<const MappedFile>& file, const LoadOptions& options,
                        Checkpoint& out) {
   ByteSpan bytes = file->bytes();
-  pickle::Arena arena(options.max_pickle_items);
+  pickle::Arena arena(pickle::Budget(options.pickle_budget_base, options.pickle_budget_per_byte));
   TorchHooks hooks;
-  pickle::Limits limits{options.max_pickle_depth, options.max_pickle_items};
+  pickle::Limits limits{options.max_pickle_depth};
   uint64_t pos = 0;
   auto next = [&](const char* what) -> Result<pickle::Value*> {
     uint64_t used = 0;
@@ -71,20 +71,25 @@ Status LoadTorchLegacy(const std::shared_ptr<const MappedFile>& file, const Load
     storages[key->text] = {pos, size};
     pos += size;
   }
-  TensorBinder binder([&](const pickle::StorageRef& ref) -> Result<std::shared_ptr<const Storage>> {
-    auto it = storages.find(ref.key);
-    if (it == storages.end()) return InvalidInput("storage " + ref.key + " is not in the key list");
-    Span s = it->second;
-    if (ref.is_view) {
-      uint64_t esize = ElementSize(ref.dtype), off, len;
-      if (__builtin_mul_overflow(ref.view_offset, esize, &off) ||
-          __builtin_mul_overflow(ref.view_numel, esize, &len) || off > s.size || len > s.size - off)
-        return InvalidInput("storage view " + ref.view_key + " lies outside storage " + ref.key);
-      s = {s.offset + off, len};
-    }
-    return Storage::View(file, bytes.subspan(s.offset, s.size));
-  });
-  return ExtractTorchObject(*root, binder, options.max_pickle_depth, out);
+  TensorBinder binder(
+      [&](const pickle::StorageRef& ref) -> Result<std::shared_ptr<const Storage>> {
+        auto it = storages.find(ref.key);
+        if (it == storages.end())
+          return InvalidInput("storage " + ref.key + " is not in the key list");
+        Span s = it->second;
+        if (ref.is_view) {
+          uint64_t esize = ElementSize(ref.dtype), off, len;
+          if (__builtin_mul_overflow(ref.view_offset, esize, &off) ||
+              __builtin_mul_overflow(ref.view_numel, esize, &len) || off > s.size ||
+              len > s.size - off)
+            return InvalidInput("storage view " + ref.view_key + " lies outside storage " +
+                                ref.key);
+          s = {s.offset + off, len};
+        }
+        return Storage::View(file, bytes.subspan(s.offset, s.size));
+      },
+      file->size());
+  return ExtractTorchObject(*root, binder, options.max_pickle_depth, arena.budget(), out);
 }
 
 }  // namespace pt2tf

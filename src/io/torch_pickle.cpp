@@ -32,6 +32,9 @@ Result<Value*> RebuildTensor(Arena& arena, Value* args, bool explicit_dtype) {
     return InvalidInput("tensor rebuild without a storage");
   if (offset == nullptr || offset->kind != Kind::kInt || offset->i < 0)
     return InvalidInput("tensor rebuild with a bad storage offset");
+  for (size_t i : {2, 3})
+    if (const Value* list = Arg(args, i))
+      PT2TF_RETURN_IF_ERROR(arena.budget().Charge(list->items.size() * sizeof(int64_t)));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> shape, IntList(Arg(args, 2), "tensor size"));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> strides, IntList(Arg(args, 3), "tensor stride"));
   DType dtype = storage->storage->dtype;
@@ -102,6 +105,7 @@ Result<Value*> CodecsEncode(Arena& arena, Value* args) {
   Value* encoding = Arg(args, 1);
   if (text == nullptr || !text->IsString()) return InvalidInput("_codecs.encode of a non-str");
   std::string enc = encoding && encoding->IsString() ? encoding->text : "utf-8";
+  PT2TF_RETURN_IF_ERROR(arena.budget().Charge(text->text.size()));
   PT2TF_ASSIGN_OR_RETURN(Value * out, arena.New(Kind::kBytes));
   if (enc != "latin1" && enc != "latin-1" && enc != "iso-8859-1") {
     out->text = text->text;  // utf-8 and ascii keep the bytes as they are
@@ -155,6 +159,8 @@ Result<Value*> TorchHooks::PersistentLoad(Arena& arena, Value* pid) {
   std::optional<DType> dtype = cls.name == "UntypedStorage" ? std::optional<DType>(DType::kUInt8)
                                                             : DTypeFromTorchStorage(cls.name);
   if (!dtype) return Unsupported("storage class " + cls.QualifiedName());
+  PT2TF_RETURN_IF_ERROR(
+      arena.budget().Charge(sizeof(pickle::StorageRef) + key.text.size() + location.text.size()));
   auto ref = std::make_unique<pickle::StorageRef>();
   if (key.IsString())
     ref->key = key.text;
@@ -182,7 +188,29 @@ Result<Value*> TorchHooks::PersistentLoad(Arena& arena, Value* pid) {
   return v;
 }
 
-Result<Value*> TorchHooks::Call(Arena& arena, const Value& g, Value* args) {
+Result<Value*> TorchHooks::Call(Arena& arena, const Value& callable, Value* args) {
+  // (func, type, args, state): the tensor is func(*args); the subclass type is dropped.
+  // torch nests one level; a deeper chain is refused rather than walked (or recursed) once
+  // per link on every call.
+  constexpr int kMaxWrappers = 8;
+  const Value* wrapped = &callable;
+  for (int depth = 0; Is(*wrapped, "torch._tensor", "_rebuild_from_type_v2") ||
+                      Is(*wrapped, "torch._tensor", "_rebuild_from_type");
+       ++depth) {
+    if (depth == kMaxWrappers)
+      return InvalidInput("_rebuild_from_type_v2 nests more than " + std::to_string(kMaxWrappers) +
+                          " deep");
+    Value* func = Arg(args, 0);
+    Value* inner = Arg(args, 2);
+    if (func == nullptr || func->kind != Kind::kGlobal || inner == nullptr ||
+        inner->kind != Kind::kTuple)
+      return InvalidInput("malformed _rebuild_from_type_v2");
+    if (pickle::IsDeniedGlobal(func->text, func->name))
+      return InvalidInput("refusing to call " + func->QualifiedName());
+    wrapped = func;
+    args = inner;
+  }
+  const Value& g = *wrapped;
   if (Is(g, "torch._utils", "_rebuild_tensor") || Is(g, "torch._utils", "_rebuild_tensor_v2"))
     return RebuildTensor(arena, args, false);
   if (Is(g, "torch._utils", "_rebuild_tensor_v3")) return RebuildTensor(arena, args, true);
@@ -193,23 +221,12 @@ Result<Value*> TorchHooks::Call(Arena& arena, const Value& g, Value* args) {
       return InvalidInput("parameter without tensor data");
     return data;
   }
-  if (Is(g, "torch._tensor", "_rebuild_from_type_v2") ||
-      Is(g, "torch._tensor", "_rebuild_from_type")) {
-    // (func, type, args, state): the tensor is func(*args); the subclass type is dropped.
-    Value* func = Arg(args, 0);
-    Value* inner = Arg(args, 2);
-    if (func == nullptr || func->kind != Kind::kGlobal || inner == nullptr ||
-        inner->kind != Kind::kTuple)
-      return InvalidInput("malformed _rebuild_from_type_v2");
-    if (pickle::IsDeniedGlobal(func->text, func->name))
-      return InvalidInput("refusing to call " + func->QualifiedName());
-    return Call(arena, *func, inner);
-  }
   if (Is(g, "collections", "OrderedDict") || IsBuiltin(g, "dict")) {
     PT2TF_ASSIGN_OR_RETURN(Value * d, arena.New(Kind::kDict));
     if (Value* pairs = Arg(args, 0)) {
       if (pairs->kind != Kind::kList && pairs->kind != Kind::kTuple)
         return InvalidInput("OrderedDict from a non-list");
+      PT2TF_RETURN_IF_ERROR(arena.budget().Charge(pairs->items.size() * 2 * sizeof(Value*)));
       for (Value* p : pairs->items) {
         if ((p->kind != Kind::kTuple && p->kind != Kind::kList) || p->items.size() != 2)
           return InvalidInput("OrderedDict item is not a pair");
@@ -227,6 +244,7 @@ Result<Value*> TorchHooks::Call(Arena& arena, const Value& g, Value* args) {
     if (Value* from = Arg(args, 0)) {
       if (from->kind != Kind::kList && from->kind != Kind::kTuple && from->kind != Kind::kSet)
         return InvalidInput(g.QualifiedName() + " from a non-sequence");
+      PT2TF_RETURN_IF_ERROR(arena.budget().Charge(from->items.size() * sizeof(Value*)));
       s->items = from->items;
     }
     return s;
@@ -235,6 +253,7 @@ Result<Value*> TorchHooks::Call(Arena& arena, const Value& g, Value* args) {
   if (Is(g, "torch", "device")) {
     Value* type = Arg(args, 0);
     if (type == nullptr || !type->IsString()) return InvalidInput("torch.device of a non-str");
+    PT2TF_RETURN_IF_ERROR(arena.budget().Charge(type->text.size() + 24));
     PT2TF_ASSIGN_OR_RETURN(Value * s, arena.New(Kind::kString));
     s->text = type->text;
     if (Value* index = Arg(args, 1); index && index->kind == Kind::kInt)
@@ -257,12 +276,19 @@ Result<Value*> TorchHooks::Call(Arena& arena, const Value& g, Value* args) {
       return InvalidInput(g.QualifiedName() + " of a non-class");
     if (pickle::IsDeniedGlobal(cls->text, cls->name))
       return InvalidInput("refusing to call " + cls->QualifiedName());
+    PT2TF_RETURN_IF_ERROR(arena.budget().Charge(args->items.size() * sizeof(Value*)));
     PT2TF_ASSIGN_OR_RETURN(Value * obj, arena.New(Kind::kObject));
     obj->cls = cls;
     if (g.name == "__newobj__") obj->items.assign(args->items.begin() + 1, args->items.end());
     return obj;
   }
   return nullptr;  // an inert record
+}
+
+TensorBinder::TensorBinder(StorageSource source, uint64_t file_bytes) : source_(std::move(source)) {
+  if (__builtin_mul_overflow(file_bytes, kViewBytesPerFileByte, &max_view_bytes_) ||
+      __builtin_add_overflow(max_view_bytes_, kViewBytesBase, &max_view_bytes_))
+    max_view_bytes_ = UINT64_MAX;
 }
 
 Result<Tensor> TensorBinder::Bind(const Value& value) {
@@ -291,7 +317,15 @@ Result<Tensor> TensorBinder::Bind(const Value& value) {
                           std::string(TorchName(ref.dtype)));
     cache_.emplace(cache_key, storage);
   }
-  return Tensor::Make(spec.dtype, spec.shape, spec.strides, spec.offset, storage);
+  PT2TF_ASSIGN_OR_RETURN(Tensor t,
+                         Tensor::Make(spec.dtype, spec.shape, spec.strides, spec.offset, storage));
+  if (__builtin_add_overflow(view_bytes_, t.nbytes(), &view_bytes_) ||
+      view_bytes_ > max_view_bytes_)
+    return InvalidInput(
+        "tensors address " + std::to_string(view_bytes_) +
+        " bytes or more through overlapping views of the file's storages (at most " +
+        std::to_string(max_view_bytes_) + " allowed for this file; zero strides?)");
+  return t;
 }
 
 }  // namespace pt2tf

@@ -32,14 +32,22 @@ using StorageSource =
     std::function<Result<std::shared_ptr<const Storage>>(const pickle::StorageRef&)>;
 
 // Turns kTensor values into zero-copy Tensors; each storage is fetched once.
+// Views may overlap (shared storages, zero-stride expanded tensors), so the bytes the
+// tensors address can exceed the file's; their total is capped at
+// kViewBytesBase + kViewBytesPerFileByte * file size, so that a few bytes of pickle cannot
+// make `inspect --hash` or a writer stream gigabytes.
 class TensorBinder {
  public:
-  explicit TensorBinder(StorageSource source) : source_(std::move(source)) {}
+  static constexpr uint64_t kViewBytesBase = 64ull << 20;
+  static constexpr uint64_t kViewBytesPerFileByte = 16;
+  TensorBinder(StorageSource source, uint64_t file_bytes);
   Result<Tensor> Bind(const pickle::Value& value);
 
  private:
   StorageSource source_;
   std::map<std::string, std::shared_ptr<const Storage>> cache_;
+  uint64_t max_view_bytes_;
+  uint64_t view_bytes_ = 0;
 };
 
 // The dtype a global like `torch.float32` names, if it names one.

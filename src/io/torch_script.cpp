@@ -9,13 +9,13 @@ using pickle::Kind;
 using pickle::Value;
 
 // `  __parameters__ = ["weight", "bias", ]` -> {weight, bias}
-std::vector<std::string> QuotedNames(std::string_view line) {
-  std::vector<std::string> names;
+std::set<std::string> QuotedNames(std::string_view line) {
+  std::set<std::string> names;
   size_t pos = 0;
   while ((pos = line.find('"', pos)) != std::string_view::npos) {
     size_t end = line.find('"', pos + 1);
     if (end == std::string_view::npos) break;
-    names.emplace_back(line.substr(pos + 1, end - pos - 1));
+    names.emplace(line.substr(pos + 1, end - pos - 1));
     pos = end + 1;
   }
   return names;
@@ -47,31 +47,32 @@ void ParseClasses(std::string_view module, std::string_view source, ScriptClasse
   }
 }
 
-bool Contains(const std::vector<std::string>& names, const std::string& name) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
-std::vector<std::pair<std::string, const Value*>> Attributes(const Value& obj) {
+// The string attributes of an object's state, each key charged (it is copied per visit).
+Result<std::vector<std::pair<std::string, const Value*>>> Attributes(const Value& obj,
+                                                                     pickle::Budget& budget) {
   std::vector<std::pair<std::string, const Value*>> out;
   if (obj.state == nullptr || obj.state->kind != Kind::kDict) return out;
-  for (const auto& [k, v] : obj.state->entries)
-    if (k->IsString()) out.emplace_back(k->text, v);
+  for (const auto& [k, v] : obj.state->entries) {
+    if (!k->IsString()) continue;
+    Status charged = budget.Charge(64 + k->text.size());
+    if (!charged.ok()) return charged.WithContext("module tree (shared sub-modules?)");
+    out.emplace_back(k->text, v);
+  }
   return out;
 }
 
 Status Walk(const Value& obj, const std::string& prefix, const ScriptClasses& classes,
-            int depth_left, uint64_t& budget, TensorBinder& binder, Checkpoint& out) {
+            int depth_left, pickle::Budget& budget, TensorBinder& binder, Checkpoint& out) {
   if (depth_left <= 0) return InvalidInput("modules nest too deeply (or form a cycle)");
-  if (budget == 0) return InvalidInput("module tree is too large");
-  --budget;
   std::string cls = obj.QualifiedName();
   auto it = classes.find(cls);
   if (it == classes.end()) return InvalidInput("no declaration of class " + cls + " in code/");
   const ScriptClass& decl = it->second;
-  auto attrs = Attributes(obj);
-  for (const std::vector<std::string>* group : {&decl.parameters, &decl.buffers}) {
+  PT2TF_ASSIGN_OR_RETURN(auto attrs, Attributes(obj, budget));
+  for (const std::set<std::string>* group : {&decl.parameters, &decl.buffers}) {
     for (const auto& [name, v] : attrs) {
-      if (!Contains(*group, name) || v->kind == Kind::kNone) continue;
+      if (!group->count(name) || v->kind == Kind::kNone) continue;
+      PT2TF_RETURN_IF_ERROR(budget.Charge(sizeof(NamedTensor) + prefix.size() + name.size()));
       Result<Tensor> t = binder.Bind(*v);
       if (!t.ok()) return t.status().WithContext(prefix + name);
       out.tensors.push_back({prefix + name, std::move(t).value()});
@@ -81,6 +82,7 @@ Status Walk(const Value& obj, const std::string& prefix, const ScriptClasses& cl
     if (v->kind != Kind::kObject) continue;
     auto child = classes.find(v->QualifiedName());
     if (child == classes.end() || !child->second.is_module) continue;
+    PT2TF_RETURN_IF_ERROR(budget.Charge(prefix.size() + name.size() + 1));  // see WalkStateDict
     PT2TF_RETURN_IF_ERROR(
         Walk(*v, prefix + name + ".", classes, depth_left - 1, budget, binder, out));
   }
@@ -106,11 +108,10 @@ Result<ScriptClasses> ReadScriptClasses(const ZipArchive& zip) {
 }
 
 Status ExtractTorchScript(const Value& root, const ScriptClasses& classes, TensorBinder& binder,
-                          int max_depth, Checkpoint& out) {
+                          int max_depth, pickle::Budget& budget, Checkpoint& out) {
   if (root.kind != Kind::kObject)
     return InvalidInput("TorchScript data.pkl does not hold a module object");
   out.container = "module";
-  uint64_t budget = 10'000'000;
   return Walk(root, "", classes, max_depth, budget, binder, out);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,8 @@ namespace pt2tf {
 
 struct ScriptClass {
   bool is_module = false;
-  std::vector<std::string> parameters;
-  std::vector<std::string> buffers;
+  std::set<std::string> parameters;
+  std::set<std::string> buffers;
 };
 // Qualified class name ("__torch__.torch.nn.modules.conv.Conv2d") -> declaration.
 using ScriptClasses = std::map<std::string, ScriptClass>;
@@ -28,6 +29,7 @@ Result<ScriptClasses> ReadScriptClasses(const ZipArchive& zip);
 // Fills out.tensors from data.pkl's module objects: per module its parameters, then its
 // buffers (both in attribute order, None skipped), then its child modules.
 Status ExtractTorchScript(const pickle::Value& root, const ScriptClasses& classes,
-                          TensorBinder& binder, int max_depth, Checkpoint& out);
+                          TensorBinder& binder, int max_depth, pickle::Budget& budget,
+                          Checkpoint& out);
 
 }  // namespace pt2tf

@@ -46,27 +46,30 @@ Status LoadTorchZip(const std::shared_ptr<const MappedFile>& file, const LoadOpt
   }
   PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const Storage> pickle_bytes, zip.Read(*pkl));
 
-  pickle::Arena arena(options.max_pickle_items);
+  pickle::Arena arena(pickle::Budget(options.pickle_budget_base, options.pickle_budget_per_byte));
   TorchHooks hooks;
-  pickle::Limits limits{options.max_pickle_depth, options.max_pickle_items};
+  pickle::Limits limits{options.max_pickle_depth};
   Result<pickle::Value*> root = pickle::Load(pickle_bytes->bytes, arena, hooks, limits);
   if (!root.ok()) return root.status().WithContext("data.pkl");
 
-  TensorBinder binder([&](const pickle::StorageRef& ref) -> Result<std::shared_ptr<const Storage>> {
-    const ZipEntry* entry = zip.FindInTop("data/" + ref.key);
-    if (entry == nullptr) return InvalidInput("archive has no entry data/" + ref.key);
-    PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const Storage> s, zip.Read(*entry));
-    // Complex numbers swap per component, as torch does.
-    int unit = ElementSize(ref.dtype);
-    if (ref.dtype == DType::kComplex64 || ref.dtype == DType::kComplex128) unit /= 2;
-    if (big_endian && unit > 1) return SwapToLittleEndian(*s, unit);
-    return s;
-  });
+  TensorBinder binder(
+      [&](const pickle::StorageRef& ref) -> Result<std::shared_ptr<const Storage>> {
+        const ZipEntry* entry = zip.FindInTop("data/" + ref.key);
+        if (entry == nullptr) return InvalidInput("archive has no entry data/" + ref.key);
+        PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const Storage> s, zip.Read(*entry));
+        // Complex numbers swap per component, as torch does.
+        int unit = ElementSize(ref.dtype);
+        if (ref.dtype == DType::kComplex64 || ref.dtype == DType::kComplex128) unit /= 2;
+        if (big_endian && unit > 1) return SwapToLittleEndian(*s, unit);
+        return s;
+      },
+      file->size());
   if (script) {
     PT2TF_ASSIGN_OR_RETURN(ScriptClasses classes, ReadScriptClasses(zip));
-    return ExtractTorchScript(**root, classes, binder, options.max_pickle_depth, out);
+    return ExtractTorchScript(**root, classes, binder, options.max_pickle_depth, arena.budget(),
+                              out);
   }
-  return ExtractTorchObject(**root, binder, options.max_pickle_depth, out);
+  return ExtractTorchObject(**root, binder, options.max_pickle_depth, arena.budget(), out);
 }
 
 }  // namespace pt2tf

@@ -190,6 +190,16 @@ Result<std::shared_ptr<const Storage>> ZipArchive::Read(const ZipEntry& e) const
                        std::to_string(e.method));
   if (e.uncompressed_size / kMaxDeflateRatio > e.compressed_size + 1)
     return InvalidInput("zip entry " + e.name + " claims an impossible compression ratio");
+  const uint64_t file_size = file_->size();
+  const uint64_t max_inflated =
+      file_size > (UINT64_MAX - kMaxInflatedBase) / kMaxInflatedPerFileByte
+          ? UINT64_MAX
+          : kMaxInflatedBase + kMaxInflatedPerFileByte * file_size;
+  if (e.uncompressed_size > max_inflated - std::min(inflated_, max_inflated))
+    return InvalidInput("zip entry " + e.name + " would inflate the archive's entries past " +
+                        std::to_string(max_inflated) +
+                        " bytes in all (overlapping entries, a zip bomb?)");
+  inflated_ += e.uncompressed_size;
   // Grow the output as data really arrives, never to more than the declared size.
   std::vector<std::byte> out(std::min<uint64_t>(e.uncompressed_size, 4 * raw.size() + 4096));
   z_stream zs{};

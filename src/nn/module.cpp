@@ -36,10 +36,8 @@ Var Builder::Op(const std::string& op_type, std::vector<ir::Value*> inputs, ir::
 ir::Value* Builder::Int64s(const std::vector<int64_t>& values) {
   std::vector<std::byte> bytes(values.size() * sizeof(int64_t));
   if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-  auto t =
-      Tensor::FromBytes(DType::kInt64, {static_cast<int64_t>(values.size())}, std::move(bytes));
-  std::string base = scope_.empty() ? "const" : scope_ + "/const";
-  return graph_.AddInitializer(base, std::move(t).value());
+  return AddConstant(
+      Tensor::FromBytes(DType::kInt64, {static_cast<int64_t>(values.size())}, std::move(bytes)));
 }
 
 ir::Value* Builder::FloatScalar(float value) { return Floats({value}, {}); }
@@ -47,7 +45,14 @@ ir::Value* Builder::FloatScalar(float value) { return Floats({value}, {}); }
 ir::Value* Builder::Floats(const std::vector<float>& values, const ir::Dims& shape) {
   std::vector<std::byte> bytes(values.size() * sizeof(float));
   if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-  auto t = Tensor::FromBytes(DType::kFloat32, shape, std::move(bytes));
+  return AddConstant(Tensor::FromBytes(DType::kFloat32, shape, std::move(bytes)));
+}
+
+ir::Value* Builder::AddConstant(Result<Tensor> t) {
+  if (!t.ok()) {  // values that do not fill the shape: a bug in model code
+    Fail(InternalError("constant: " + t.status().message()));
+    t = Tensor::FromBytes(DType::kFloat32, {0}, {});  // an empty stand-in; the build fails
+  }
   std::string base = scope_.empty() ? "const" : scope_ + "/const";
   return graph_.AddInitializer(base, std::move(t).value());
 }
@@ -99,9 +104,9 @@ int64_t ParameterCount(Module& model) {
   int64_t total = 0;
   model.VisitTensors([&](const std::string&, Parameter& p) {
     if (p.role != TensorRole::kParameter) return;
-    int64_t n = 1;
-    for (int64_t d : p.shape) n *= d;
-    total += n;
+    // Shapes come from a pickled module's hyper-parameters: saturate, never overflow.
+    Result<int64_t> n = CheckedNumel(p.shape);
+    total = !n.ok() || __builtin_add_overflow(total, *n, &total) ? INT64_MAX : total;
   });
   return total;
 }
@@ -117,7 +122,7 @@ uint32_t F32Bits(float f) {
 }
 
 // A float32 copy of a float16 / bfloat16 / float64 tensor.
-Tensor ToFloat32(const Tensor& t) {
+Result<Tensor> ToFloat32(const Tensor& t) {
   const int64_t n = t.numel();
   std::vector<std::byte> bytes(static_cast<size_t>(n) * 4);
   Tensor c = t.ToContiguous();
@@ -134,14 +139,14 @@ Tensor ToFloat32(const Tensor& t) {
     uint32_t u = F32Bits(f);
     std::memcpy(bytes.data() + i * 4, &u, 4);
   }
-  return Tensor::FromBytes(DType::kFloat32, t.shape(), std::move(bytes)).value();
+  return Tensor::FromBytes(DType::kFloat32, t.shape(), std::move(bytes));
 }
 
 // A tensor of `shape` whose every element is one shared zero: zero stride, 4 bytes total.
-Tensor Placeholder(const ir::Dims& shape) {
+Result<Tensor> Placeholder(const ir::Dims& shape) {
   static const auto zero = Storage::Own(std::vector<std::byte>(4));
   std::vector<int64_t> strides(shape.size(), 0);
-  return Tensor::Make(DType::kFloat32, shape, strides, 0, zero).value();
+  return Tensor::Make(DType::kFloat32, shape, strides, 0, zero);
 }
 
 std::string JoinList(const std::vector<std::string>& items) {
@@ -195,11 +200,17 @@ Result<zoo::BuildResult> BuildModel(Module& model, const BindSource& source,
         "bound without it");
   std::set<std::string> expected;
   std::vector<std::string> missing, mismatched, bad_dtype;
+  Status made;  // the first tensor that could not be made (a shape whose size overflows)
+  auto add = [&](const std::string& qualified, Result<Tensor> t) -> ir::Value* {
+    if (t.ok()) return graph.AddInitializer(qualified, std::move(t).value());
+    if (made.ok()) made = t.status().WithContext(qualified);
+    return nullptr;
+  };
   model.VisitTensors([&](const std::string& qualified, Parameter& p) {
     expected.insert(qualified);
     if (p.role == TensorRole::kIgnored) return;
     if (!source.checkpoint) {
-      p.value = graph.AddInitializer(qualified, Placeholder(p.shape));
+      p.value = add(qualified, Placeholder(p.shape));
       return;
     }
     auto it = available.find(qualified);
@@ -220,13 +231,14 @@ Result<zoo::BuildResult> BuildModel(Module& model, const BindSource& source,
       case DType::kFloat16:
       case DType::kBFloat16:
       case DType::kFloat64:
-        p.value = graph.AddInitializer(qualified, ToFloat32(t));
+        p.value = add(qualified, ToFloat32(t));
         break;
       default:
         bad_dtype.push_back(qualified + " (" + std::string(TorchName(t.dtype())) +
                             ", expected a floating-point tensor)");
     }
   });
+  PT2TF_RETURN_IF_ERROR(made);
   std::vector<std::string> unexpected;
   for (const auto& [name, tensor] : available)
     if (!expected.count(name)) unexpected.push_back(name);

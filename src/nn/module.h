@@ -94,6 +94,7 @@ class Builder {
   };
 
  private:
+  ir::Value* AddConstant(Result<Tensor> t);
   ir::Graph& graph_;
   Status status_;
   std::string scope_;

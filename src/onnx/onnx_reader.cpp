@@ -321,10 +321,11 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path, DimNames* dim_n
 Result<std::unique_ptr<ir::Graph>> ReadOnnx(const std::string& path, DimNames* dim_names) {
   Result<std::unique_ptr<ir::Graph>> graph = Read(path, dim_names);
   if (graph.ok()) return graph;
-  // Names quoted from a hostile file may hold control bytes: keep the message one line.
+  // Errors are one line; other control bytes quoted from the file are scrubbed where
+  // messages are printed (TerminalText).
   std::string message = graph.status().message();
   for (char& c : message)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    if (c == '\n' || c == '\r') c = ' ';
   if (message.rfind(path, 0) != 0) message = path + ": " + message;
   return Status(graph.status().kind(), message);
 }

@@ -47,7 +47,12 @@ class Upgrader {
     std::vector<std::byte> bytes(values.size() * 8);
     if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
     ir::Dims shape = scalar ? ir::Dims{} : ir::Dims{static_cast<int64_t>(values.size())};
+    // 1-D of values.size() (or a scalar of one value): only a caller's bug makes this fail.
     Result<Tensor> t = Tensor::FromBytes(DType::kInt64, shape, std::move(bytes));
+    if (!t.ok()) {
+      if (error_.ok()) error_ = t.status().WithContext(node.name + ": " + what);
+      t = Tensor::FromBytes(DType::kInt64, {0}, {});
+    }
     return graph_.AddInitializer(node.name + "_" + what, std::move(t).value());
   }
 
@@ -138,9 +143,13 @@ class Upgrader {
     return std::find(outs.begin(), outs.end(), v) != outs.end() || !graph_.Users(v).empty();
   }
 
+  // The first Int64Constant failure (reported after the rewrites).
+  const Status& error() const { return error_; }
+
  private:
   ir::Graph& graph_;
   const UpgradeOptions& options_;
+  Status error_;
 };
 
 // --- rewrites ---------------------------------------------------------------------------
@@ -524,6 +533,7 @@ Status UpgradeToCanonical(ir::Graph& graph, const UpgradeOptions& options) {
     if (source > kCanonicalOpset) PT2TF_RETURN_IF_ERROR(CheckNewerOpset(*node, source));
     if (rule && source < rule->since) PT2TF_RETURN_IF_ERROR(ApplyRule(*rule, *node, up));
   }
+  PT2TF_RETURN_IF_ERROR(up.error());
   graph.set_opset(kCanonicalOpset);
   return graph.TopologicalSort();
 }

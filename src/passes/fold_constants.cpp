@@ -138,9 +138,9 @@ Result<std::vector<Tensor>> FoldNode(const Node& node, const FoldOptions& option
     return std::vector<Tensor>{*t};
   }
   if (op == "Size" && x && x->has_static_shape()) {
-    int64_t n = 1;
-    for (int64_t d : *x->shape) n *= d;
-    PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor({}, {n}));
+    Result<int64_t> n = CheckedNumel(*x->shape);
+    if (!n.ok()) return n.status().WithContext(node.Describe());
+    PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor({}, {*n}));
     return std::vector<Tensor>{t};
   }
   if (op == "Shape" && x && x->shape) {

@@ -145,7 +145,7 @@ std::string EmitContext::ConstI32(const std::vector<int64_t>& values, const std:
   std::vector<int32_t> v32(values.begin(), values.end());
   auto t = Tensor::FromBytes(
       DType::kInt32, shape ? *shape : ir::Dims{static_cast<int64_t>(v32.size())}, BytesOf(v32));
-  return AddConst(std::move(t).value(), hint).value();  // int32 always has a TF type
+  return Checked(std::move(t), hint);
 }
 
 std::string EmitContext::ConstI64(const std::vector<int64_t>& values, const std::string& hint,
@@ -153,7 +153,16 @@ std::string EmitContext::ConstI64(const std::vector<int64_t>& values, const std:
   auto t = Tensor::FromBytes(DType::kInt64,
                              shape ? *shape : ir::Dims{static_cast<int64_t>(values.size())},
                              BytesOf(values));
-  return AddConst(std::move(t).value(), hint).value();
+  return Checked(std::move(t), hint);
+}
+
+std::string EmitContext::Checked(Result<Tensor> t, const std::string& hint) {
+  Result<std::string> name =
+      t.ok() ? AddConst(std::move(t).value(), hint) : Result<std::string>(t.status());
+  if (name.ok()) return std::move(name).value();
+  if (deferred_error_.ok())
+    deferred_error_ = InternalError("integer constant '" + hint + "': " + name.status().message());
+  return "";
 }
 
 Result<Tensor> ScalarTensor(DType dtype, double v) {

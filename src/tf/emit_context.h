@@ -76,6 +76,9 @@ class EmitContext {
                        std::optional<ir::Dims> shape = std::nullopt);
   std::string ConstI64(const std::vector<int64_t>& values, const std::string& hint,
                        std::optional<ir::Dims> shape = std::nullopt);
+  // The first failure of ConstI32/ConstI64 (a values/shape mismatch: a bug in an emitter).
+  // They return "" then, and the lowering reports this error after the emitters ran.
+  const Status& deferred_error() const { return deferred_error_; }
   // A scalar of `dtype` (floating or integer) holding `v`.
   Result<std::string> ConstScalar(DType dtype, double v, const std::string& hint);
   // Shorthands for common ops; `t` is the element type.
@@ -117,6 +120,8 @@ class EmitContext {
   Result<std::string> ConstAs(const ir::Value* value, int64_t rank, const Perm& perm);
 
   TfGraph& out_;
+  std::string Checked(Result<Tensor> t, const std::string& hint);
+  Status deferred_error_;
   std::unordered_map<const ir::Value*, std::vector<const ir::Node*>> users_;
   std::unordered_map<const ir::Value*, int> use_count_;
   std::unordered_set<std::string> names_;

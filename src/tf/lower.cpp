@@ -112,6 +112,7 @@ Result<TfGraph> LowerToTf(const ir::Graph& source, const TfWriterOptions& option
     std::optional<ir::Dims> shape = v->is_constant() ? v->constant->shape() : v->shape;
     out.outputs.push_back(TfEndpoint{SignatureKey(v->name), output_names[i], v->dtype, shape});
   }
+  PT2TF_RETURN_IF_ERROR(ctx.deferred_error());
   Prune(out);
   return out;
 }

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "nn/nn.h"
+#include "pt2tf/text.h"
 #include "zoo/families.h"
 #include "zoo/torchvision_ops.h"
 
@@ -334,7 +335,7 @@ Result<std::vector<Json>> NamedTupleArgs(const Json& j, const std::string& cls, 
   if (!j.is_object() || j.value("class", "") != cls || !j.contains("args") ||
       !j["args"].is_array() || j["args"].size() != fields)
     return InvalidInput("expected a pickled " + cls + " of " + std::to_string(fields) +
-                        " fields, found " + j.dump().substr(0, 120));
+                        " fields, found " + JsonDump(j).substr(0, 120));
   return std::vector<Json>(j["args"].begin(), j["args"].end());
 }
 
@@ -353,7 +354,7 @@ Result<std::optional<double>> OptionalNumber(const Json& j, const char* field) {
 Result<int64_t> Int(const Json& j, const char* field, int64_t lo, int64_t hi) {
   if (!j.is_number_integer() || j.get<int64_t>() < lo || j.get<int64_t>() > hi)
     return InvalidInput(std::string(field) + " is not an integer in [" + std::to_string(lo) + ", " +
-                        std::to_string(hi) + "]: " + j.dump());
+                        std::to_string(hi) + "]: " + JsonDump(j));
   return j.get<int64_t>();
 }
 
@@ -365,7 +366,7 @@ constexpr double kMaxCoefficient = 64;
 Result<std::optional<double>> Coefficient(const Json& j, const char* field) {
   PT2TF_ASSIGN_OR_RETURN(std::optional<double> v, OptionalNumber(j, field));
   if (v && !(*v >= 0 && *v <= kMaxCoefficient))
-    return InvalidInput(std::string(field) + " " + j.dump() + " is outside [0, 64]");
+    return InvalidInput(std::string(field) + " " + JsonDump(j) + " is outside [0, 64]");
   return v;
 }
 
@@ -383,7 +384,7 @@ Result<GlobalParams> ParseGlobalParams(const Json& j) {
     PT2TF_ASSIGN_OR_RETURN(int64_t w, Int(a[2][1], "image_size[1]", 1, kMaxDim));
     g.image_size = ImageSize{h, w};
   } else if (!a[2].is_null()) {
-    return InvalidInput("image_size is neither an int, an (H, W) pair nor None: " + a[2].dump());
+    return InvalidInput("image_size is neither an int, an (H, W) pair nor None: " + JsonDump(a[2]));
   }
   if (a[3].is_number()) g.dropout_rate = a[3].get<double>();
   PT2TF_ASSIGN_OR_RETURN(g.num_classes, Int(a[4], "num_classes", 1, 1 << 30));
@@ -409,7 +410,7 @@ Result<BlockArgs> ParseBlockArgs(const Json& j) {
     if (a[2].empty()) return InvalidInput("stride is an empty list");
     PT2TF_ASSIGN_OR_RETURN(b.stride, Int(a[2][0], "stride", 1, 64));
     for (const Json& s : a[2])
-      if (s != a[2][0]) return Unsupported("unequal strides " + a[2].dump() + " are not built");
+      if (s != a[2][0]) return Unsupported("unequal strides " + JsonDump(a[2]) + " are not built");
     b.stride_is_int = false;
   } else {
     PT2TF_ASSIGN_OR_RETURN(b.stride, Int(a[2], "stride", 1, 64));

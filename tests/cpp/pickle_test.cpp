@@ -25,7 +25,7 @@ class NoHooks : public Hooks {
 };
 
 struct Vm {
-  Arena arena{1'000'000};
+  Arena arena{Budget(64ull << 20, 64)};
   NoHooks hooks;
   Limits limits;
   Result<Value*> Load(const std::string& s, uint64_t* consumed = nullptr) {
@@ -208,16 +208,43 @@ TEST(Pickle, CyclicListIsFineAndRenderingTerminates) {
   EXPECT_LE(nodes(ValueToJson(**v, 100)), kMaxNodes);
 }
 
-TEST(Pickle, ValueLimitStopsBillionLaughs) {
-  // DUP + TUPLE pairs: each op allocates; the arena limit stops it.
+TEST(Pickle, BudgetStopsBillionLaughs) {
+  // DUP + TUPLE pairs: each op allocates; the budget (no growth per byte here) stops it.
   std::string s = "\x80\x02N";
   for (int i = 0; i < 2000; ++i) s += "\x32\x86";  // DUP, TUPLE2
   s += ".";
   Vm r;
-  r.arena = Arena(1000);
+  r.arena = Arena(Budget(100'000, 0));
   auto v = r.Load(s);
   ASSERT_FALSE(v.ok());
-  EXPECT_NE(v.status().message().find("more than 1000 values"), std::string::npos);
+  EXPECT_NE(v.status().message().find("needs more memory than its size allows"), std::string::npos);
+}
+
+// A tuple of n items built once, then a call of an unknown global on it repeated k times:
+// each REDUCE (7 bytes) used to copy the n arguments into a fresh inert record, so memory
+// grew by 8n bytes per 7 input bytes (a 1 MB pickle reached std::bad_alloc).
+std::string RepeatedCallPickle(int n, int k) {
+  using namespace std::string_literals;  // the opcodes' arguments hold NUL bytes
+  std::string s = "\x80\x02"s + "cfoo\nbar\n" + "q\x00("s;
+  for (int i = 0; i < n; ++i) s += "K\x01";
+  s += "tq\x01";
+  for (int i = 0; i < k; ++i) s += "h\x00h\x01R0"s;  // BINGET, BINGET, REDUCE, POP
+  return s + "N.";
+}
+
+TEST(Pickle, BudgetCountsCopiedCallArguments) {
+  std::string s = RepeatedCallPickle(4096, 8192);  // 65 KB; copies 256 MiB without a budget
+  Vm r;
+  r.arena = Arena(Budget(32ull << 20, 64));
+  auto v = r.Load(s);
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("needs more memory than its size allows"), std::string::npos)
+      << v.status().message();
+  EXPECT_LE(r.arena.budget().used(), r.arena.budget().limit() + (64u << 10));
+  // The same calls, few enough for the budget, still load.
+  Vm small;
+  small.arena = Arena(Budget(32ull << 20, 64));
+  EXPECT_TRUE(small.Load(RepeatedCallPickle(4096, 100)).ok());
 }
 
 TEST(Pickle, MemoErrors) {

@@ -60,7 +60,10 @@ struct Checkpoint {
 struct LoadOptions {
   // Limits that bound work on hostile files.
   int max_pickle_depth = 1000;
-  uint64_t max_pickle_items = 100'000'000;
+  // Memory a pickle may use (values, copies, the walks over them): base + per byte of pickle.
+  // Real checkpoints use well under 64 bytes per pickle byte.
+  uint64_t pickle_budget_base = 32ull << 20;
+  uint64_t pickle_budget_per_byte = 64;
 };
 
 // Errors are one line and start with the path.

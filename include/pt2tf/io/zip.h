@@ -44,10 +44,15 @@ class ZipArchive {
   const ZipEntry* FindInTop(const std::string& relative) const;
   // The entry's bytes: a zero-copy view for stored entries, an inflated buffer for deflate
   // (output bounded by the declared size, itself bounded by a maximum ratio to the
-  // compressed size). CRC is checked for deflated entries.
+  // compressed size). CRC is checked for deflated entries. All Reads of one archive together
+  // inflate at most kMaxInflatedBase + kMaxInflatedPerFileByte * file size bytes: entries
+  // may share (overlap) their compressed data, so per-entry ratios alone bound nothing.
   Result<std::shared_ptr<const Storage>> Read(const ZipEntry& entry) const;
 
   const std::shared_ptr<const MappedFile>& file() const { return file_; }
+
+  static constexpr uint64_t kMaxInflatedBase = 64ull << 20;
+  static constexpr uint64_t kMaxInflatedPerFileByte = 64;
 
  private:
   // The entry's raw (possibly compressed) bytes, located through its local header.
@@ -57,6 +62,7 @@ class ZipArchive {
   std::vector<ZipEntry> entries_;
   std::unordered_map<std::string, size_t> index_;  // name -> position in entries_
   std::string top_folder_;
+  mutable uint64_t inflated_ = 0;  // bytes all Reads have inflated so far
 };
 
 }  // namespace pt2tf
