@@ -34,7 +34,10 @@ test: setup-venv build
 	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
 	# One pytest process per file: TensorFlow and torchvision (triton) imported into one
 	# process can crash it, and a shared xdist worker would mix files that import each.
-	for f in tests/python/test_*.py; do .venv/bin/python -m pytest $$f -n $(JOBS) -q -p no:cacheprovider || exit 1; done
+	# Every file runs even after a failure (one red file must not hide another); the failed
+	# ones are listed at the end and make the target fail.
+	failed=""; for f in tests/python/test_*.py; do .venv/bin/python -m pytest $$f -n $(JOBS) -q -p no:cacheprovider || failed="$$failed $$f"; done; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
 
 # Hardening (tests/fuzz/README.md, docs/SECURITY.md). clang-14 + libFuzzer from Debian.
 #   make test-asan          ctest, then every Python test, against an ASan+UBSan build

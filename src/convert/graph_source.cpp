@@ -42,7 +42,9 @@ Result<LoadedGraph> FromPt2(const ConvertOptions& options, ConvertReport& report
     return UsageError("--input-shape applies to PyTorch checkpoints, not to .pt2 input");
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, pt2::ReadPt2(options.input_path));
   report.input_kind = "pt2";
-  return LoadedGraph{std::move(graph)};
+  LoadedGraph loaded;
+  loaded.graph = std::move(graph);
+  return loaded;
 }
 
 // --model FILE.py:Class: the user's Python exports the module to a temporary .pt2, which the
@@ -69,7 +71,9 @@ Result<LoadedGraph> FromPythonModel(const ConvertOptions& options, ConvertReport
   if (outs.size() == 1 && (*graph)->FindValue("output") == nullptr) outs[0]->name = "output";
   report.input_kind = "python-model";
   report.model_name = options.model_name;
-  return LoadedGraph{std::move(*graph)};
+  LoadedGraph loaded;
+  loaded.graph = std::move(*graph);
+  return loaded;
 }
 
 // The zoo / models/ entry `name`, or an error suggesting the nearest registered names.

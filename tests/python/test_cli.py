@@ -70,7 +70,7 @@ USAGE_ERRORS = {
     "zero in input shape": ["convert", "-i", CHECKPOINT, "--model", "civilnet",
                             "--input-shape", "1x0x32x32", "-o", "{tmp}/x.onnx"],
     "unknown output kind": ["convert", "-i", CHECKPOINT, "--model", "civilnet",
-                            "-o", "{tmp}/x.tflite"],
+                            "-o", "{tmp}/x.mlmodel"],
     "opset too high": ["convert", "-i", CHECKPOINT, "--model", "civilnet", "--opset", "99",
                        "-o", "{tmp}/x.onnx"],
     "opset too low": ["convert", "-i", CHECKPOINT, "--model", "civilnet", "--opset", "7",

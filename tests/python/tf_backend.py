@@ -3,7 +3,7 @@
 Each case (onnx 1.22's onnx/backend/test/data/node/*) is converted with
 `pt2tf convert -i model.onnx -o case.pb`, imported into TensorFlow (CPU) and run on the
 case's inputs; the outputs are compared with the case's reference outputs
-(rtol 1e-3, atol 1e-5). Outcomes:
+(rtol 1e-3, atol 1e-5; float16 outputs at rtol 2e-3, atol 1e-3). Outcomes:
   pass     the outputs agree;
   refused  pt2tf exit 1 with one `pt2tf: error: <reason>` line (an op or attribute it does
            not convert) and no output file;
@@ -27,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PT2TF = pathlib.Path(os.environ.get("PT2TF", ROOT / "build" / "pt2tf"))
 RTOL, ATOL = 1e-3, 1e-5
+FP16_RTOL, FP16_ATOL = 2e-3, 1e-3
 
 
 def cases_dir():
@@ -88,7 +89,11 @@ def mismatch(actual, expected):
         if "float" in str(e.dtype) and e.dtype.kind not in "fc":  # bfloat16, float8 (ml_dtypes)
             a, e = a.astype(np.float32), e.astype(np.float32)
         if e.dtype.kind in "fc":
-            if not np.allclose(a, e, rtol=RTOL, atol=ATOL, equal_nan=True):
+            # float16 results are compared at float16 precision (a couple of its ulps, 2^-10
+            # relative): the reference rounds every step of an expanded function to half while
+            # TF's kernels may keep float32 intermediates, so one step of rounding differs.
+            rtol, atol = (FP16_RTOL, FP16_ATOL) if e.dtype == np.float16 else (RTOL, ATOL)
+            if not np.allclose(a, e, rtol=rtol, atol=atol, equal_nan=True):
                 return f"output {i}: max|diff| {float(np.nanmax(np.abs(a - e)))}"
         elif not np.array_equal(a, e):
             return f"output {i}: values differ"

@@ -84,15 +84,21 @@ Result<std::string> Filter(const ir::Node& node, EmitContext& ctx, const ir::Val
   return f;
 }
 
-// Bias and the 1-D un-lift; publishes output 0 channels-last.
+// Bias and the 1-D un-lift; publishes output 0 channels-last. `grouped`: the bias is an
+// AddV2, because Grappler fuses Conv2D + BiasAdd into _FusedConv2D, whose CPU kernel without
+// oneDNN (CPUs without AVX-512) refuses grouped convolutions at run time.
 Status Finish(const ir::Node& node, EmitContext& ctx, std::string y, int64_t rank,
-              tensorflow::DataType t, size_t bias_input) {
+              tensorflow::DataType t, size_t bias_input, bool grouped = false) {
   if (const ir::Value* b = node.input(bias_input)) {
     PT2TF_ASSIGN_OR_RETURN(std::string bias, ctx.GetAs(b, {}));
-    tensorflow::NodeDef& def = ctx.AddOp("BiasAdd", node.name + "/bias", {y, bias});
-    SetAttrType(def, "T", t);
-    SetAttrString(def, "data_format", "NHWC");
-    y = def.name();
+    if (grouped) {
+      y = ctx.Binary("AddV2", y, bias, t, node.name + "/bias");
+    } else {
+      tensorflow::NodeDef& def = ctx.AddOp("BiasAdd", node.name + "/bias", {y, bias});
+      SetAttrType(def, "T", t);
+      SetAttrString(def, "data_format", "NHWC");
+      y = def.name();
+    }
   }
   if (rank == 3) y = Unlift1d(ctx, y, t, node.name + "/unlift");
   ctx.Set(node.outputs[0], TfValue{y, ChannelsLast(rank), std::nullopt});
@@ -156,7 +162,7 @@ Status EmitConv(const ir::Node& node, EmitContext& ctx) {
   if (pad.mode == "EXPLICIT") SetAttrInts(def, "explicit_paddings", pad.explicit_);
   SetAttrString(def, "data_format", "NHWC");
   if (!depthwise) SetAttrBool(def, "use_cudnn_on_gpu", true);
-  return Finish(node, ctx, def.name(), rank, t, 2);
+  return Finish(node, ctx, def.name(), rank, t, 2, group > 1 && !depthwise);
 }
 
 Status EmitConvTranspose(const ir::Node& node, EmitContext& ctx) {
@@ -203,6 +209,29 @@ Status EmitConvTranspose(const ir::Node& node, EmitContext& ctx) {
   }
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), ChannelsLast(4)));
   PT2TF_ASSIGN_OR_RETURN(std::string filter, ctx.GetAs(w, {2, 3, 1, 0}));  // [kh,kw,M,C]
+  if (dilations[0] > 1 || dilations[1] > 1) {
+    // TF's CPU Conv2DBackpropInput without oneDNN (e.g. on CPUs without AVX-512) rejects
+    // dilations > 1. A dilated kernel equals the kernel with d-1 zeros between its taps, so
+    // spread it: [kh,1,kw,1,M,C] -> pad to [kh,d0,kw,d1,M,C] -> [kh*d0,kw*d1,M,C] -> slice
+    // to [(kh-1)*d0+1, (kw-1)*d1+1, M, C]. Exact; Grappler folds it for constant weights.
+    const int64_t kh = kernel[0], kw = kernel[1], m = ws[1], c = ws[0];
+    const int64_t d0 = dilations[0], d1 = dilations[1];
+    std::string r = ctx.Reshape(filter, {kh, 1, kw, 1, m, c}, t, node.name + "/filter6");
+    std::string paddings = ctx.ConstI32({0, 0, 0, d0 - 1, 0, 0, 0, d1 - 1, 0, 0, 0, 0},
+                                        node.name + "/filter_pads", ir::Dims{6, 2});
+    tensorflow::NodeDef& p = ctx.AddOp("Pad", node.name + "/filter_spread", {r, paddings});
+    SetAttrType(p, "T", t);
+    SetAttrType(p, "Tpaddings", tensorflow::DT_INT32);
+    std::string flat = ctx.Reshape(p.name(), {kh * d0, kw * d1, m, c}, t, node.name + "/filter4");
+    std::string begin = ctx.ConstI32({0, 0, 0, 0}, node.name + "/filter_begin");
+    std::string size =
+        ctx.ConstI32({(kh - 1) * d0 + 1, (kw - 1) * d1 + 1, m, c}, node.name + "/filter_size");
+    tensorflow::NodeDef& s = ctx.AddOp("Slice", node.name + "/filter_dilated", {flat, begin, size});
+    SetAttrType(s, "T", t);
+    SetAttrType(s, "Index", tensorflow::DT_INT32);
+    filter = s.name();
+    dilations = {1, 1};
+  }
   std::string sizes = ctx.ConstI32({xs[0], out[0], out[1], ws[1]}, node.name + "/output_size");
   tensorflow::NodeDef& def = ctx.AddOp("Conv2DBackpropInput", node.name, {sizes, filter, x});
   SetAttrType(def, "T", t);
