@@ -150,7 +150,8 @@ Command AddInspectCommand(CLI::App& parent) {
   CLI::App* app = parent.add_subcommand(
       "inspect",
       "List a checkpoint's tensors (and module tree for whole-model pickles), or an ONNX /\n"
-      "TensorFlow / TFLite model's or .pt2 program's op histogram, inputs/outputs and weight bytes");
+      "TensorFlow / TFLite model's or .pt2 program's op histogram, inputs/outputs and weight "
+      "bytes");
   app->add_option("file", options->path,
                   "checkpoint (.pth/.pt zip or legacy, TorchScript, .safetensors), .onnx model, "
                   ".pb frozen GraphDef, SavedModel directory, .tflite model, or .pt2 archive")

@@ -26,11 +26,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "pt2tf 0.1.0");
   app.require_subcommand(1);
   const std::vector<Command> commands = {
-      AddInspectCommand(app),
-      AddConvertCommand(app),
-      AddModelsCommand(app),
-      AddRunCommand(app),
-      AddCalibrateCommand(app),
+      AddInspectCommand(app), AddConvertCommand(app),   AddModelsCommand(app),
+      AddRunCommand(app),     AddCalibrateCommand(app),
   };
   try {
     app.parse(argc, argv);
