@@ -6,6 +6,7 @@ reach deep into each reader. Seeds stay small (a few KiB): libFuzzer mutates fas
 inputs and the corpus is committed (ctest replays it in every build).
 
     .venv/bin/python tests/fuzz/make_corpus.py          # rewrites tests/fuzz/corpus/
+    .venv/bin/python tests/fuzz/make_corpus.py pt2 tflite   # adds/refreshes those groups only
 """
 import hashlib
 import io
@@ -185,13 +186,62 @@ def tf_seeds():
         put("savedmodel", "tf2_module.pb", (pathlib.Path(d) / "saved_model.pb").read_bytes())
 
 
+def pt2_seeds():
+    model = Tiny().eval()
+    x = torch.randn(2, 2, 5, 5)
+    for name, dyn in (("tiny", None), ("tiny_dynamic_batch",
+                                       {"x": {0: torch.export.Dim("batch", min=1, max=64)}})):
+        ep = torch.export.export(model, (x,), dynamic_shapes=dyn)
+        buf = io.BytesIO()
+        torch.export.save(ep, buf)
+        put("pt2", name + ".pt2", buf.getvalue())
+
+
+def tflite_seeds():
+    """TensorFlow's own converter (a third-party writer), and pt2tf's writer when built."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    class M(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([1, 6, 6, 2], tf.float32, name="x")])
+        def __call__(self, x):
+            k = tf.constant(np.random.default_rng(0).random((3, 3, 2, 4), dtype=np.float32))
+            y = tf.nn.relu(tf.nn.conv2d(x, k, 1, "SAME"))
+            return {"y": tf.reduce_mean(tf.nn.max_pool2d(y, 2, 2, "VALID"), axis=[1, 2])}
+
+    m = M()
+    conv = tf.lite.TFLiteConverter.from_concrete_functions([m.__call__.get_concrete_function()],
+                                                           m)
+    put("tflite", "tf_converter_conv.tflite", conv.convert())
+    pt2tf = ROOT.parents[1] / "build" / "pt2tf"
+    if not pt2tf.exists():
+        print("make_corpus: build/pt2tf not built: no pt2tf-written .tflite seeds")
+        return
+    import subprocess
+    with tempfile.TemporaryDirectory() as d:
+        onnx_path = pathlib.Path(d) / "tiny.onnx"
+        torch.onnx.export(Tiny().eval(), torch.randn(1, 2, 5, 5), str(onnx_path),
+                          opset_version=17, dynamo=False, input_names=["x"])
+        for name, extra in (("pt2tf_fp32", []), ("pt2tf_fp16", ["--precision", "fp16"])):
+            out = pathlib.Path(d) / f"{name}.tflite"
+            subprocess.run([str(pt2tf), "convert", "-i", str(onnx_path), "-o", str(out), *extra],
+                           check=True, capture_output=True)
+            put("tflite", out.name, out.read_bytes())
+
+
+GROUPS = {"torch": torch_seeds, "safetensors": safetensors_seeds, "onnx": onnx_seeds,
+          "tf": tf_seeds, "pt2": pt2_seeds, "tflite": tflite_seeds}
+
+
 def main():
-    if CORPUS.exists():
+    groups = sys.argv[1:] or list(GROUPS)
+    unknown = [g for g in groups if g not in GROUPS]
+    if unknown:
+        sys.exit(f"make_corpus: unknown seed group {unknown[0]} (known: {', '.join(GROUPS)})")
+    if groups == list(GROUPS) and CORPUS.exists():
         shutil.rmtree(CORPUS)
-    torch_seeds()
-    safetensors_seeds()
-    onnx_seeds()
-    tf_seeds()
+    for g in groups:
+        GROUPS[g]()
     total = 0
     for d in sorted(CORPUS.iterdir()):
         files = list(d.iterdir())
