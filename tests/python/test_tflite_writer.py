@@ -35,6 +35,18 @@ def test_tflite_matches_pytorch(name, dynamo, exported, tmp_path):
             assert ops["TRANSPOSE"] <= limit, ops
 
 
+@pytest.mark.parametrize("dynamo", [False, True])
+def test_onnx_hardswish_is_one_builtin(dynamo, exported, tmp_path):
+    """ONNX HardSwish (both exporters; se_net calls F.hardswish twice) lowers to
+    AddV2/Relu6/Mul/RealDiv for TF; the TFLite writer emits HARD_SWISH for that chain."""
+    onnx_path, x, ref = exported("se_net", dynamo)
+    out = tmp_path / "se_net.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", out)
+    assert_close(tfl.run(out, {"input": x}), ref, "se_net")
+    ops = tfl.ops(out)
+    assert ops["HARD_SWISH"] == 2 and ops["RELU6"] == 0 and ops["DIV"] == 0, ops
+
+
 def test_tflite_matches_onnx_runtime(exported, tmp_path):
     """ONNX input: the reference is ONNX Runtime on the very file converted."""
     import onnxruntime as ort

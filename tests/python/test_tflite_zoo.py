@@ -5,7 +5,7 @@ float16 weights alone cost more than that, <= 2x the error of PyTorch itself wit
 parameters rounded to float16: mobilenet_v2 with random weights is such a model). Graph
 rules: at most one TRANSPOSE (at the NCHW input), none with --input-layout nhwc; no
 DEQUANTIZE in fp32 files, one in front of each weight in fp16 files, which are at most 0.55x
-the fp32 size.
+the fp32 size. Each nn.Hardswish is one HARD_SWISH builtin.
 
 CI runs a representative set; PT2TF_TFLITE_ZOO=all runs every zoo model.
 """
@@ -75,6 +75,11 @@ def test_zoo_model_in_litert(name, cache, tmp_path):
         ops = tfl.ops(fp32)
         assert ops["TRANSPOSE"] <= 1, ops
         assert ops["DEQUANTIZE"] == 0, ops
+        # Each nn.Hardswish of the PyTorch model is one HARD_SWISH builtin (not the 4-5
+        # elementwise ops it lowers to).
+        import torch
+        hardswish = sum(isinstance(m, torch.nn.Hardswish) for m in model.modules())
+        assert ops["HARD_SWISH"] == hardswish, (hardswish, ops)
 
         nhwc = tmp_path / f"{name}_nhwc.tflite"
         zh.convert(checkpoint, nhwc, model=name, extra=["--input-layout", "nhwc"])

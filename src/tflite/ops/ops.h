@@ -30,6 +30,10 @@ Status ConvertErf(const tf::TfNode& node, Translator& t);
 Status ConvertSoftplus(const tf::TfNode& node, Translator& t);
 Status ConvertSelu(const tf::TfNode& node, Translator& t);
 
+// hard_swish.cpp (HARD_SWISH for the two chains HardSwish lowers to, else ConvertBinary)
+Status ConvertMulOrHardSwish(const tf::TfNode& node, Translator& t);  // Mul
+Status ConvertAddOrHardSwish(const tf::TfNode& node, Translator& t);  // AddV2
+
 // shape_ops.cpp
 Status ConvertReshape(const tf::TfNode& node, Translator& t);  // + ExpandDims
 Status ConvertSqueeze(const tf::TfNode& node, Translator& t);

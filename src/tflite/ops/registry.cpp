@@ -41,10 +41,10 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"Sign", ConvertUnary},
       {"LogicalNot", ConvertUnary},
       {"ZerosLike", ConvertUnary},
-      {"AddV2", ConvertBinary},
+      {"AddV2", ConvertAddOrHardSwish},  // hard_swish.cpp
       {"Add", ConvertBinary},
       {"Sub", ConvertBinary},
-      {"Mul", ConvertBinary},
+      {"Mul", ConvertMulOrHardSwish},  // hard_swish.cpp
       {"RealDiv", ConvertBinary},
       {"Div", ConvertBinary},
       {"Maximum", ConvertBinary},
