@@ -75,6 +75,7 @@ bench: build
 	.venv/bin/python bench/bench_pipeline.py
 	.venv/bin/python bench/bench_onnx_export.py
 	.venv/bin/python bench/bench_onnx_to_tf.py
+	.venv/bin/python bench/bench_tflite.py
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.h' '*.cc')

@@ -241,7 +241,15 @@ def render(data, chart_name):
           "inflates every wall time and latency (for all tools alike, but not uniformly)."]
     for note in meta.get("notes", []):
         L.append(f"- {note}")
+    L += ["", OTHER_BENCHMARKS]
     return "\n".join(L) + "\n"
+
+
+# The other benches write their own pages (bench/README.md); this one links them.
+OTHER_BENCHMARKS = """## Other benchmarks
+
+- [`.pth` → `.tflite`](benchmarks/tflite.md): pt2tf vs litert-torch, torch.onnx.export + onnx2tf and TFLiteConverter, and LiteRT latency of their files (`bench/bench_tflite.py`)
+- [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)"""
 
 
 def chart(data, path):
