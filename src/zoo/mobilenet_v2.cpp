@@ -6,6 +6,7 @@
 
 #include "nn/nn.h"
 #include "zoo/families.h"
+#include "zoo/spec.h"
 #include "zoo/torchvision_ops.h"
 
 namespace pt2tf::zoo {
@@ -95,22 +96,9 @@ const ir::Dims kDefaultInput = {1, 3, 224, 224};
 }  // namespace
 
 void RegisterMobileNetV2(ModelRegistry& registry) {
-  ModelSpec spec;
-  spec.name = kName;
-  spec.source = "torchvision 0.29";
-  spec.default_input_shape = kDefaultInput;
-  spec.build = [](const Checkpoint& checkpoint,
-                  const BuildOptions& options) -> Result<BuildResult> {
-    MobileNetV2 model(
-        CheckpointDim(BindCheckpoint(checkpoint, options), "classifier.1.weight", 0, 1000));
-    return nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), kName},
-                          options.input_shape.value_or(kDefaultInput), options);
-  };
-  spec.parameter_count = [] {
-    MobileNetV2 model(1000);
-    return nn::ParameterCount(model);
-  };
-  registry.Add(std::move(spec));
+  registry.Add(MakeSpec(kName, "torchvision 0.29", kDefaultInput, [](const Checkpoint* c) {
+    return std::make_unique<MobileNetV2>(CheckpointDim(c, "classifier.1.weight", 0, 1000));
+  }));
 }
 
 // The default configuration only: 19 feature modules and a 32-channel stem (width_mult 1.0).

@@ -5,6 +5,7 @@
 
 #include "nn/nn.h"
 #include "zoo/families.h"
+#include "zoo/spec.h"
 #include "zoo/torchvision_ops.h"
 
 namespace pt2tf::zoo {
@@ -151,22 +152,9 @@ const ir::Dims kDefaultInput = {1, 3, 224, 224};
 
 void RegisterMobileNetV3(ModelRegistry& registry) {
   for (const Variant& v : Variants()) {
-    ModelSpec spec;
-    spec.name = v.name;
-    spec.source = "torchvision 0.29";
-    spec.default_input_shape = kDefaultInput;
-    spec.build = [&v](const Checkpoint& checkpoint,
-                      const BuildOptions& options) -> Result<BuildResult> {
-      MobileNetV3 model(
-          v, CheckpointDim(BindCheckpoint(checkpoint, options), "classifier.3.weight", 0, 1000));
-      return nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), v.name},
-                            options.input_shape.value_or(kDefaultInput), options);
-    };
-    spec.parameter_count = [&v] {
-      MobileNetV3 model(v, 1000);
-      return nn::ParameterCount(model);
-    };
-    registry.Add(std::move(spec));
+    registry.Add(MakeSpec(v.name, "torchvision 0.29", kDefaultInput, [&v](const Checkpoint* c) {
+      return std::make_unique<MobileNetV3>(v, CheckpointDim(c, "classifier.3.weight", 0, 1000));
+    }));
   }
 }
 

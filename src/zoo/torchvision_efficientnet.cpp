@@ -10,6 +10,7 @@
 
 #include "nn/nn.h"
 #include "zoo/families.h"
+#include "zoo/spec.h"
 #include "zoo/torchvision_ops.h"
 
 namespace pt2tf::zoo {
@@ -143,22 +144,9 @@ class EfficientNet : public nn::Module {
 void RegisterTorchvisionEfficientNet(ModelRegistry& registry) {
   for (const Variant& v : kVariants) {
     const ir::Dims default_input = {1, 3, v.resolution, v.resolution};
-    ModelSpec spec;
-    spec.name = v.name;
-    spec.source = "torchvision 0.29";
-    spec.default_input_shape = default_input;
-    spec.build = [&v, default_input](const Checkpoint& checkpoint,
-                                     const BuildOptions& options) -> Result<BuildResult> {
-      EfficientNet model(
-          v, CheckpointDim(BindCheckpoint(checkpoint, options), "classifier.1.weight", 0, 1000));
-      return nn::BuildModel(model, nn::BindSource{BindCheckpoint(checkpoint, options), v.name},
-                            options.input_shape.value_or(default_input), options);
-    };
-    spec.parameter_count = [&v] {
-      EfficientNet model(v, 1000);
-      return nn::ParameterCount(model);
-    };
-    registry.Add(std::move(spec));
+    registry.Add(MakeSpec(v.name, "torchvision 0.29", default_input, [&v](const Checkpoint* c) {
+      return std::make_unique<EfficientNet>(v, CheckpointDim(c, "classifier.1.weight", 0, 1000));
+    }));
   }
 }
 
