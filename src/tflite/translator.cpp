@@ -35,6 +35,10 @@ Result<TensorType> TypeOf(DType d) {
       return TensorType::TensorType_INT8;
     case DType::kUInt8:
       return TensorType::TensorType_UINT8;
+    case DType::kUInt16:
+      return TensorType::TensorType_UINT16;
+    case DType::kUInt32:
+      return TensorType::TensorType_UINT32;
     case DType::kBool:
       return TensorType::TensorType_BOOL;
     default:
@@ -119,6 +123,10 @@ Result<TensorType> TfliteType(tensorflow::DataType t) {
       return TensorType::TensorType_INT8;
     case tensorflow::DT_UINT8:
       return TensorType::TensorType_UINT8;
+    case tensorflow::DT_UINT16:
+      return TensorType::TensorType_UINT16;
+    case tensorflow::DT_UINT32:
+      return TensorType::TensorType_UINT32;
     case tensorflow::DT_BOOL:
       return TensorType::TensorType_BOOL;
     default:
@@ -196,6 +204,8 @@ const tf::TfNode* Translator::Producer(const tf::TfNode& node, size_t i) const {
 }
 
 std::optional<ConstView> Translator::Const(const tf::TfNode& node, size_t i) const {
+  if (auto key = InputKey(node, i); key.ok())
+    if (auto it = folded_.find(*key); it != folded_.end()) return it->second;
   const tf::TfNode* p = Producer(node, i);
   if (!p || p->def.op() != "Const" || !p->payload) return std::nullopt;
   return ConstView{*p->payload, p->payload_shape ? *p->payload_shape : p->payload->shape()};
@@ -215,8 +225,7 @@ Result<int> Translator::In(const tf::TfNode& node, size_t i) {
   PT2TF_ASSIGN_OR_RETURN(std::string key, InputKey(node, i));
   if (auto it = tensors_.find(key); it != tensors_.end()) return it->second;
   if (auto c = Const(node, i)) {
-    const tf::TfNode* p = Producer(node, i);
-    PT2TF_ASSIGN_OR_RETURN(int t, ConstTensor(p->def.name(), *c));
+    PT2TF_ASSIGN_OR_RETURN(int t, ConstTensor(key.substr(0, key.rfind(':')), *c));
     tensors_[key] = t;
     return t;
   }
@@ -274,6 +283,10 @@ int Translator::ConstI32(const std::string& name, const std::vector<int64_t>& va
 
 void Translator::Bind(const tf::TfNode& node, int k, int tensor) {
   tensors_[node.def.name() + ":" + std::to_string(k)] = tensor;
+}
+
+void Translator::Fold(const tf::TfNode& node, int k, ConstView value) {
+  folded_[node.def.name() + ":" + std::to_string(k)] = std::move(value);
 }
 
 int Translator::Output(const tf::TfNode& node, int k, TensorType type, ir::Dims shape) {

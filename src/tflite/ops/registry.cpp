@@ -98,6 +98,38 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"ResizeNearestNeighbor", ConvertResize},
       {"ArgMax", ConvertArgMinMax},
       {"ArgMin", ConvertArgMinMax},
+      {"Any", ConvertReduce},
+      {"All", ConvertReduce},
+      // math_expansions.cpp
+      {"Reciprocal", ConvertReciprocal},
+      {"DivNoNan", ConvertDivNoNan},
+      {"IsInf", ConvertIsInfNan},
+      {"IsNan", ConvertIsInfNan},
+      {"Softsign", ConvertMathExpansion},
+      {"Tan", ConvertMathExpansion},
+      {"Sinh", ConvertMathExpansion},
+      {"Cosh", ConvertMathExpansion},
+      {"Asin", ConvertMathExpansion},
+      {"Acos", ConvertMathExpansion},
+      {"Atan", ConvertMathExpansion},
+      {"Asinh", ConvertMathExpansion},
+      {"Acosh", ConvertMathExpansion},
+      {"Atanh", ConvertMathExpansion},
+      // index_ops.cpp
+      {"GatherNd", ConvertGatherNd},
+      {"OneHot", ConvertOneHot},
+      {"TopKV2", ConvertTopK},
+      {"ReverseV2", ConvertReverse},
+      // generate.cpp
+      {"Shape", ConvertShape},
+      {"Fill", ConvertFill},
+      {"Range", ConvertRange},
+      {"Cumsum", ConvertCumsum},
+      // space_ops.cpp
+      {"Split", ConvertSplit},
+      {"DepthToSpace", ConvertDepthSpace},
+      {"SpaceToDepth", ConvertDepthSpace},
+      {"LRN", ConvertLrn},
   };
   return *table;
 }

@@ -175,11 +175,10 @@ Status ConvertPad(const tf::TfNode& node, Translator& t) {
 
 Status ConvertReduce(const tf::TfNode& node, Translator& t) {
   static const std::unordered_map<std::string, Op> kOps = {
-      {"Mean", Op::BuiltinOperator_MEAN},
-      {"Sum", Op::BuiltinOperator_SUM},
-      {"Max", Op::BuiltinOperator_REDUCE_MAX},
-      {"Min", Op::BuiltinOperator_REDUCE_MIN},
-      {"Prod", Op::BuiltinOperator_REDUCE_PROD}};
+      {"Mean", Op::BuiltinOperator_MEAN},        {"Sum", Op::BuiltinOperator_SUM},
+      {"Max", Op::BuiltinOperator_REDUCE_MAX},   {"Min", Op::BuiltinOperator_REDUCE_MIN},
+      {"Prod", Op::BuiltinOperator_REDUCE_PROD}, {"Any", Op::BuiltinOperator_REDUCE_ANY},
+      {"All", Op::BuiltinOperator_REDUCE_ALL}};
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   const ir::Dims xs = t.Info(x).shape;
   const int64_t rank = static_cast<int64_t>(xs.size());

@@ -1,0 +1,103 @@
+// TF ops that make tensors from shapes and scalars → TFLite builtins: Shape (folded: every
+// shape is static here, so its value is known now and Fill/Reshape consumers read it as a
+// constant), Fill (FILL), Range (RANGE; its length computed from constant operands), Cumsum
+// (CUMSUM).
+#include <cmath>
+#include <cstring>
+
+#include "tflite/ops/chain.h"
+#include "tflite/ops/ops.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+using Op = BuiltinOperator;
+
+Result<Tensor> IntVector(DType type, const std::vector<int64_t>& v) {
+  const int size = ElementSize(type);
+  std::vector<std::byte> bytes(v.size() * size);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (type == DType::kInt64) {
+      std::memcpy(bytes.data() + i * size, &v[i], size);
+    } else {
+      const int32_t x = static_cast<int32_t>(v[i]);
+      std::memcpy(bytes.data() + i * size, &x, size);
+    }
+  }
+  return Tensor::FromBytes(type, {static_cast<int64_t>(v.size())}, std::move(bytes));
+}
+
+}  // namespace
+
+Status ConvertShape(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, t.InShape(node, 0));
+  auto out = AttrType(node, "out_type");
+  const DType type = out && *out == tensorflow::DT_INT64 ? DType::kInt64 : DType::kInt32;
+  for (int64_t d : xs)
+    if (type == DType::kInt32 && d > INT32_MAX) return NodeError(node, "dim exceeds int32");
+  PT2TF_ASSIGN_OR_RETURN(Tensor v, IntVector(type, xs));
+  t.Fold(node, 0, ConstView{v, v.shape()});
+  return OkStatus();
+}
+
+Status ConvertFill(const tf::TfNode& node, Translator& t) {
+  if (!t.Const(node, 0)) return NodeError(node, "dims must be known when converting for TFLite");
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, t.ConstInts(node, 0));
+  for (int64_t d : dims)
+    if (d < 0) return NodeError(node, "negative dim " + std::to_string(d));
+  PT2TF_ASSIGN_OR_RETURN(int v, t.In(node, 1));
+  if (!t.Info(v).shape.empty()) return NodeError(node, "value must be a scalar");
+  const int dt = t.ConstI32(node.def.name() + "/dims", dims);
+  const int y = t.Output(node, 0, t.Info(v).type, dims);
+  t.Op(Op::BuiltinOperator_FILL, {dt, v}, {y});
+  return OkStatus();
+}
+
+Status ConvertRange(const tf::TfNode& node, Translator& t) {
+  double v[3];
+  for (size_t i = 0; i < 3; ++i) {
+    auto c = t.Const(node, i);
+    if (!c || c->data.numel() != 1)
+      return NodeError(node,
+                       "start, limit and delta must be constants for TFLite (they set "
+                       "the output length)");
+    v[i] = c->data.ElementAsDouble(0);
+  }
+  if (v[2] == 0) return NodeError(node, "delta is 0");
+  const double n = std::ceil((v[1] - v[0]) / v[2]);
+  const int64_t length = n > 0 ? static_cast<int64_t>(n) : 0;
+  PT2TF_ASSIGN_OR_RETURN(int start, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int limit, t.In(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(int delta, t.In(node, 2));
+  const TensorType type = t.Info(start).type;
+  if (type != TensorType::TensorType_FLOAT32 && type != TensorType::TensorType_INT32 &&
+      type != TensorType::TensorType_INT64)
+    return NodeError(
+        node, std::string("TFLite's RANGE does not compute ") + ::tflite::EnumNameTensorType(type));
+  const int y = t.Output(node, 0, type, {length});
+  t.Op(Op::BuiltinOperator_RANGE, {start, limit, delta}, {y});
+  return OkStatus();
+}
+
+Status ConvertCumsum(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  const TensorSpec xs = t.Info(x);  // a copy: adding tensors moves the table
+  if (xs.type != TensorType::TensorType_FLOAT32 && xs.type != TensorType::TensorType_INT32 &&
+      xs.type != TensorType::TensorType_INT64)
+    return NodeError(node, std::string("TFLite's CUMSUM does not compute ") +
+                               ::tflite::EnumNameTensorType(xs.type));
+  if (!t.Const(node, 1)) return NodeError(node, "the axis must be a constant for TFLite");
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axis, t.ConstInts(node, 1));
+  const int64_t rank = static_cast<int64_t>(xs.shape.size());
+  if (axis.size() != 1 || axis[0] < -rank || axis[0] >= rank)
+    return NodeError(node, "axis must be one integer within the rank");
+  const int at =
+      t.ConstI32(node.def.name() + "/axis", {axis[0] < 0 ? axis[0] + rank : axis[0]}, ir::Dims{});
+  const int y = t.Output(node, 0, xs.type, xs.shape);
+  auto o = ::tflite::CreateCumsumOptions(t.fbb(), AttrBool(node, "exclusive"),
+                                         AttrBool(node, "reverse"));
+  t.Op(Op::BuiltinOperator_CUMSUM, {x, at}, {y}, ::tflite::BuiltinOptions_CumsumOptions, o.Union());
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tflite
