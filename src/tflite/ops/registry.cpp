@@ -53,6 +53,7 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"SquaredDifference", ConvertBinary},
       {"FloorDiv", ConvertBinary},
       {"FloorMod", ConvertBinary},
+      {"TruncateDiv", ConvertBinary},
       {"Greater", ConvertBinary},
       {"GreaterEqual", ConvertBinary},
       {"Less", ConvertBinary},
