@@ -140,6 +140,11 @@ Result<ir::Dims> Broadcast(const ir::Dims& a, const ir::Dims& b) {
   for (size_t i = 0; i < rank; ++i) {
     const int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     const int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x == kDynamicDim || y == kDynamicDim) {  // the other dim, unless it may broadcast
+      const int64_t other = x == kDynamicDim ? y : x;
+      out[i] = other == 1 ? kDynamicDim : other;
+      continue;
+    }
     if (x != y && x != 1 && y != 1)
       return InvalidInput("shapes " + ShapeToString(a) + " and " + ShapeToString(b) +
                           " do not broadcast");
@@ -337,6 +342,16 @@ Status Translator::Translate(const tf::TfNode& node) {
   }
   Converter convert = FindConverter(op);
   if (!convert) return NodeError(node, "no TFLite builtin translation for TF op " + op);
+  if (!AcceptsRuntimeDims(op)) {
+    for (size_t i = 0; i < InputCount(node); ++i) {
+      auto it = tensors_.find(TensorKey(node.def.input(static_cast<int>(i))));
+      if (it == tensors_.end()) continue;
+      const ir::Dims& dims = model_.tensor(it->second).shape;
+      if (std::find(dims.begin(), dims.end(), kDynamicDim) != dims.end())
+        return NodeError(node, "input " + std::to_string(i) + " has shape " + ShapeToString(dims) +
+                                   " known only at run time; this op needs it when converting");
+    }
+  }
   return convert(node, *this);
 }
 
@@ -358,6 +373,8 @@ Status Translator::Finish() {
     if (numel == 0)
       return Unsupported("output '" + e.key + "' is empty; LiteRT rejects empty output tensors");
     if (spec.buffer != 0 || model_.IsInterface(t) || used.count(t)) {
+      if (std::find(spec.shape.begin(), spec.shape.end(), kDynamicDim) != spec.shape.end())
+        return Unsupported("output '" + e.key + "' repeats another output of run-time shape");
       // A constant, an input or a repeated output: a copy, so that every output is its own
       // computed tensor.
       const int shape = ConstI32(e.node + "/shape", spec.shape);

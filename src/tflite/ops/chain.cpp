@@ -106,6 +106,16 @@ Result<Tensor> ScalarTensor(DType type, double value) {
   return Tensor::FromBytes(type, {}, std::move(bytes));
 }
 
+Result<int> Int32Operand(const tf::TfNode& node, Translator& t, size_t i) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, i));
+  const TensorType type = t.Info(x).type;
+  if (type == TensorType::TensorType_INT32) return x;
+  if (type != TensorType::TensorType_INT64)
+    return NodeError(node, "input " + std::to_string(i) + " must be int32 or int64");
+  Chain c(node, t);
+  return c.Cast(x, TensorType::TensorType_INT32);
+}
+
 std::string Chain::Name(const char* what) {
   return node_.def.name() + "/" + what + std::to_string(count_++);
 }

@@ -18,6 +18,10 @@ Result<Tensor> ScalarTensor(DType type, double value);
 // TFLite TensorType → DType (for building constants of a tensor's type).
 Result<DType> DTypeOf(TensorType type);
 
+// Integer input `i` of `node` as an int32 tensor (a CAST when it is int64), for the operands
+// TFLite's kernels read as int32 (axes, sizes, shapes) when they are computed at run time.
+Result<int> Int32Operand(const tf::TfNode& node, Translator& t, size_t i);
+
 class Chain {
  public:
   Chain(const tf::TfNode& node, Translator& t) : node_(node), t_(t) {}

@@ -1,7 +1,7 @@
 // TF ops that make tensors from shapes and scalars → TFLite builtins: Shape (folded: every
 // shape is static here, so its value is known now and Fill/Reshape consumers read it as a
-// constant), Fill (FILL), Range (RANGE; its length computed from constant operands), Cumsum
-// (CUMSUM).
+// constant), Fill (FILL), Range (RANGE), Cumsum (CUMSUM). Fill's dims and Range's operands
+// may be computed at run time: the kernel then sizes the output (kDynamicDim here).
 #include <cmath>
 #include <cstring>
 
@@ -41,31 +41,42 @@ Status ConvertShape(const tf::TfNode& node, Translator& t) {
 }
 
 Status ConvertFill(const tf::TfNode& node, Translator& t) {
-  if (!t.Const(node, 0)) return NodeError(node, "dims must be known when converting for TFLite");
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, t.ConstInts(node, 0));
-  for (int64_t d : dims)
-    if (d < 0) return NodeError(node, "negative dim " + std::to_string(d));
   PT2TF_ASSIGN_OR_RETURN(int v, t.In(node, 1));
   if (!t.Info(v).shape.empty()) return NodeError(node, "value must be a scalar");
-  const int dt = t.ConstI32(node.def.name() + "/dims", dims);
+  ir::Dims dims;
+  int dt = 0;
+  if (!t.Const(node, 0)) {  // dims computed at run time
+    PT2TF_ASSIGN_OR_RETURN(dt, Int32Operand(node, t, 0));
+    const ir::Dims ds = t.Info(dt).shape;
+    if (ds.size() != 1 || ds[0] < 0) return NodeError(node, "dims must be a 1-D tensor");
+    dims.assign(ds[0], kDynamicDim);
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(dims, t.ConstInts(node, 0));
+    for (int64_t d : dims)
+      if (d < 0) return NodeError(node, "negative dim " + std::to_string(d));
+    dt = t.ConstI32(node.def.name() + "/dims", dims);
+  }
   const int y = t.Output(node, 0, t.Info(v).type, dims);
   t.Op(Op::BuiltinOperator_FILL, {dt, v}, {y});
   return OkStatus();
 }
 
 Status ConvertRange(const tf::TfNode& node, Translator& t) {
+  // The length, when start, limit and delta are constants (else RANGE sizes its output).
   double v[3];
+  int64_t length = kDynamicDim;
+  bool known = true;
   for (size_t i = 0; i < 3; ++i) {
     auto c = t.Const(node, i);
-    if (!c || c->data.numel() != 1)
-      return NodeError(node,
-                       "start, limit and delta must be constants for TFLite (they set "
-                       "the output length)");
-    v[i] = c->data.ElementAsDouble(0);
+    if (c && c->data.numel() != 1) return NodeError(node, "start, limit and delta are scalars");
+    known = known && c;
+    if (c) v[i] = c->data.ElementAsDouble(0);
   }
-  if (v[2] == 0) return NodeError(node, "delta is 0");
-  const double n = std::ceil((v[1] - v[0]) / v[2]);
-  const int64_t length = n > 0 ? static_cast<int64_t>(n) : 0;
+  if (known) {
+    if (v[2] == 0) return NodeError(node, "delta is 0");
+    const double n = std::ceil((v[1] - v[0]) / v[2]);
+    length = n > 0 ? static_cast<int64_t>(n) : 0;
+  }
   PT2TF_ASSIGN_OR_RETURN(int start, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int limit, t.In(node, 1));
   PT2TF_ASSIGN_OR_RETURN(int delta, t.In(node, 2));
@@ -86,13 +97,18 @@ Status ConvertCumsum(const tf::TfNode& node, Translator& t) {
       xs.type != TensorType::TensorType_INT64)
     return NodeError(node, std::string("TFLite's CUMSUM does not compute ") +
                                ::tflite::EnumNameTensorType(xs.type));
-  if (!t.Const(node, 1)) return NodeError(node, "the axis must be a constant for TFLite");
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axis, t.ConstInts(node, 1));
   const int64_t rank = static_cast<int64_t>(xs.shape.size());
-  if (axis.size() != 1 || axis[0] < -rank || axis[0] >= rank)
-    return NodeError(node, "axis must be one integer within the rank");
-  const int at =
-      t.ConstI32(node.def.name() + "/axis", {axis[0] < 0 ? axis[0] + rank : axis[0]}, ir::Dims{});
+  int at = 0;
+  if (!t.Const(node, 1)) {  // axis computed at run time (the kernel takes negative axes)
+    PT2TF_ASSIGN_OR_RETURN(at, Int32Operand(node, t, 1));
+    if (!t.Info(at).shape.empty()) return NodeError(node, "axis must be a scalar");
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axis, t.ConstInts(node, 1));
+    if (axis.size() != 1 || axis[0] < -rank || axis[0] >= rank)
+      return NodeError(node, "axis must be one integer within the rank");
+    at =
+        t.ConstI32(node.def.name() + "/axis", {axis[0] < 0 ? axis[0] + rank : axis[0]}, ir::Dims{});
+  }
   const int y = t.Output(node, 0, xs.type, xs.shape);
   auto o = ::tflite::CreateCumsumOptions(t.fbb(), AttrBool(node, "exclusive"),
                                          AttrBool(node, "reverse"));

@@ -1,5 +1,5 @@
 // Indexing TF ops → TFLite builtins: GatherNd (GATHER_ND; the lowering already wrapped negative
-// indices), OneHot (ONE_HOT, constant depth), TopKV2 (TOPK_V2 on the last axis; its int32
+// indices), OneHot (ONE_HOT), TopKV2 (TOPK_V2 on the last axis; its int32
 // indices CAST to the int64 TF asked for), ReverseV2 (one REVERSE_V2 per axis, as the kernel
 // of older LiteRT releases reverses a single axis).
 #include "tflite/ops/chain.h"
@@ -27,9 +27,16 @@ Status ConvertGatherNd(const tf::TfNode& node, Translator& t) {
 
 Status ConvertOneHot(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int idx, t.In(node, 0));
-  if (!t.Const(node, 1)) return NodeError(node, "depth must be a constant for TFLite");
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> depth, t.ConstInts(node, 1));
-  if (depth.size() != 1 || depth[0] < 0) return NodeError(node, "depth must be one integer >= 0");
+  std::vector<int64_t> depth = {kDynamicDim};  // depth computed at run time
+  int d = 0;
+  if (!t.Const(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(d, Int32Operand(node, t, 1));
+    if (!t.Info(d).shape.empty()) return NodeError(node, "depth must be a scalar");
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(depth, t.ConstInts(node, 1));
+    if (depth.size() != 1 || depth[0] < 0) return NodeError(node, "depth must be one integer >= 0");
+    d = t.ConstI32(node.def.name() + "/depth", depth, ir::Dims{});
+  }
   PT2TF_ASSIGN_OR_RETURN(int on, t.In(node, 2));
   PT2TF_ASSIGN_OR_RETURN(int off, t.In(node, 3));
   const ir::Dims is = t.Info(idx).shape;
@@ -39,7 +46,6 @@ Status ConvertOneHot(const tf::TfNode& node, Translator& t) {
   if (axis == -1) axis = out_rank - 1;
   ir::Dims ys = is;
   ys.insert(ys.begin() + axis, depth[0]);
-  const int d = t.ConstI32(node.def.name() + "/depth", depth, ir::Dims{});
   const int y = t.Output(node, 0, t.Info(on).type, ys);
   auto o = ::tflite::CreateOneHotOptions(t.fbb(), static_cast<int32_t>(axis));
   t.Op(Op::BuiltinOperator_ONE_HOT, {idx, d, on, off}, {y}, ::tflite::BuiltinOptions_OneHotOptions,
