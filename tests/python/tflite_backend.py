@@ -102,18 +102,28 @@ def update_docs(path, passed=None):
     per_op = collections.Counter(tf_backend.case_operator(n) for n in passed)
     lines = pathlib.Path(path).read_text().splitlines()
     out = []
+    in_table_section = True  # the per-op section ends at the next "## " heading
+    skip_blank = False
     for line in lines:
-        if line.startswith("| op | passed |"):
-            line = "| op | passed | refused | failed | crashed | TFLite passed |"
-        elif line.startswith("|---|"):
-            line = "|---|---:|---:|---:|---:|---:|"
-        elif line.startswith("| ") and line.count("|") >= 6:
-            cells = [c.strip() for c in line.strip("|").split("|")][:5]
-            line = "| " + " | ".join(cells + [str(per_op.get(cells[0], 0))]) + " |"
-        elif line.startswith("TFLite:"):
-            continue
+        if line.startswith("## "):
+            in_table_section = False
+        if skip_blank:
+            skip_blank = False
+            if not line.strip():
+                continue
+        if in_table_section:
+            if line.startswith("| op | passed |"):
+                line = "| op | passed | refused | failed | crashed | TFLite passed |"
+            elif line.startswith("|---|"):
+                line = "|---|---:|---:|---:|---:|---:|"
+            elif line.startswith("| ") and line.count("|") >= 6:
+                cells = [c.strip() for c in line.strip("|").split("|")][:5]
+                line = "| " + " | ".join(cells + [str(per_op.get(cells[0], 0))]) + " |"
+            elif line.startswith("TFLite:"):
+                skip_blank = True  # the line and the blank line after it are rewritten
+                continue
         out.append(line)
-        if line.startswith("Total:"):
+        if in_table_section and line.startswith("Total:"):
             out += ["", f"TFLite: {len(passed)} passed through the `.tflite` writer in the LiteRT "
                     "interpreter (XNNPACK on; tests/python/tflite_backend.py), 0 failed, 0 crashed; "
                     "the rest refused with a one-line reason."]
