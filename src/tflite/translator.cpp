@@ -267,6 +267,7 @@ Result<int> Translator::ConstTensor(const std::string& name, const ConstView& c)
         TensorSpec{name + "/fp16", TensorType::TensorType_FLOAT16, c.shape, buffer});
     const int full = NewTensor(name, TensorType::TensorType_FLOAT32, c.shape);
     Op(BuiltinOperator::BuiltinOperator_DEQUANTIZE, {half}, {full});
+    dequantized_.emplace(full, c);
     return full;
   }
   const uint32_t buffer = model_.AddBuffer(c.data);
@@ -367,6 +368,12 @@ Status Translator::Finish() {
     if (it == tensors_.end())
       return InternalError("graph output " + e.node + " was not translated");
     int t = it->second;
+    if (auto d = dequantized_.find(t); d != dequantized_.end()) {
+      // A weight that is itself an output stays float32: XNNPACK folds a DEQUANTIZE of a
+      // constant into the ops reading it and cannot set up one whose result leaves the graph.
+      t = model_.AddTensor(TensorSpec{e.node + "/value", TensorType::TensorType_FLOAT32,
+                                      d->second.shape, model_.AddBuffer(d->second.data)});
+    }
     const TensorSpec spec = model_.tensor(t);
     int64_t numel = 1;
     for (int64_t d : spec.shape) numel *= d;

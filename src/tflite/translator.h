@@ -90,6 +90,7 @@ class Translator {
   std::unordered_map<std::string, const tf::TfNode*> nodes_;  // by name
   std::unordered_map<std::string, int> tensors_;              // "node:k" → TFLite tensor
   std::unordered_map<std::string, ConstView> folded_;         // "node:k" → value known now
+  std::unordered_map<int, ConstView> dequantized_;  // fp16: DEQUANTIZE output → its constant
   std::unordered_map<std::string, std::vector<const tf::TfNode*>> consumers_;  // by "node:k"
   std::unordered_set<std::string> output_keys_;  // tensors the graph outputs read
   std::unordered_set<const tf::TfNode*> done_;

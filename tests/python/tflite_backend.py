@@ -11,10 +11,12 @@ for the .pb. Outcomes:
   crash    pt2tf died, or the interpreter killed the process running the model (a defect).
 
   python tests/python/tflite_backend.py [--filter SUBSTR] [--jobs N] [--json OUT]
+                                        [--precision fp16]
 """
 import argparse
 import collections
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -39,19 +41,52 @@ def read_output(interp, detail):
         return np.empty(shape, dtype=detail["dtype"])
 
 
-def run_case(case_dir, work):
-    """(outcome, detail) for one case; runs the interpreter in this process."""
+def mismatch_fp16(got, expected):
+    """As tf_backend.mismatch, with the issue's fp16 bound for float outputs: float16 weights
+    give max|diff| <= 1e-2 * max(1, max|ref|)."""
+    import numpy as np
+
+    why = mismatch(got, expected)
+    if why is None or len(got) != len(expected):
+        return why
+    for i, (a, e) in enumerate(zip(got, expected)):
+        a, e = np.asarray(a), np.asarray(e)
+        if a.shape != e.shape or a.dtype != e.dtype:
+            return mismatch([a], [e])
+        if e.dtype.kind == "f":
+            a64, e64 = a.astype(np.float64), e.astype(np.float64)
+            finite = np.isfinite(e64)
+            if not np.array_equal(np.isnan(a64), np.isnan(e64)) or \
+                    not np.array_equal(a64[~finite & ~np.isnan(e64)], e64[~finite & ~np.isnan(e64)]):
+                return f"output {i}: non-finite values differ"
+            bound = 1e-2 * max(1.0, float(np.abs(e64[finite]).max(initial=0)))
+            diff = float(np.abs(a64[finite] - e64[finite]).max(initial=0))
+            if diff > bound:
+                return f"output {i}: max|diff| {diff} > {bound} (fp16)"
+        elif mismatch([a], [e]):
+            return f"output {i}: {mismatch([a], [e])}"
+    return None
+
+
+def run_case(case_dir, work, precision="fp32"):
+    """(outcome, detail) for one case; runs the interpreter in this process. Under
+    precision "fp16" the file is written with `--precision fp16` and compared at the fp16
+    bound."""
     io = load_case_io(case_dir)
     if io is None:
         return "skip", "not a tensors-only case"
     inputs, expected = io
     out = work / f"{case_dir.name}.tflite"
     try:
+        extra = ["--precision", "fp16"] if precision == "fp16" else []
         proc = subprocess.run([str(PT2TF), "convert", "-i", str(case_dir / "model.onnx"), "-o",
-                               str(out)], capture_output=True, text=True, timeout=120)
+                               str(out)] + extra, capture_output=True, text=True, timeout=120)
     except subprocess.TimeoutExpired:
         return "crash", "pt2tf timed out"
     if proc.returncode == 1:
+        if out.exists():
+            out.unlink()
+            return "fail", "the refusal left an output file behind"
         lines = proc.stderr.strip().splitlines()
         if len(lines) != 1:
             return "fail", f"refusal is not one line: {proc.stderr.strip()[:200]}"
@@ -74,19 +109,20 @@ def run_case(case_dir, work):
         return "fail", f"LiteRT: {type(e).__name__}: {str(e).splitlines()[0][:200]}"
     finally:
         out.unlink(missing_ok=True)
-    why = mismatch(got, expected)
+    why = mismatch_fp16(got, expected) if precision == "fp16" else mismatch(got, expected)
     return ("fail", why) if why else ("pass", "")
 
 
 def worker():
     """Reads case names from stdin, prints one JSON result line per case."""
     root = cases_dir()
+    precision = os.environ.get(PRECISION_ENV, "fp32")
     with tempfile.TemporaryDirectory() as tmp:
         for line in sys.stdin:
             name = line.strip()
             if not name:
                 continue
-            outcome, detail = run_case(root / name, pathlib.Path(tmp))
+            outcome, detail = run_case(root / name, pathlib.Path(tmp), precision)
             print(json.dumps({"case": name, "outcome": outcome, "detail": detail}), flush=True)
 
 
@@ -130,8 +166,19 @@ def update_docs(path, passed=None):
     pathlib.Path(path).write_text("\n".join(out) + "\n")
 
 
-def run_all(names, jobs=2):
-    return tf_backend.run_all(names, jobs, script=__file__)
+PRECISION_ENV = "PT2TF_TFLITE_BACKEND_PRECISION"  # how run_all tells its workers
+
+
+def run_all(names, jobs=2, precision="fp32"):
+    old = os.environ.get(PRECISION_ENV)
+    os.environ[PRECISION_ENV] = precision
+    try:
+        return tf_backend.run_all(names, jobs, script=__file__)
+    finally:
+        if old is None:
+            os.environ.pop(PRECISION_ENV)
+        else:
+            os.environ[PRECISION_ENV] = old
 
 
 def main():
@@ -140,6 +187,7 @@ def main():
     parser.add_argument("--filter", default="")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json")
+    parser.add_argument("--precision", choices=["fp32", "fp16"], default="fp32")
     parser.add_argument("--write-docs", action="store_true",
                         help="refresh the TFLite column of docs/OPERATORS.md from this run")
     args = parser.parse_args()
@@ -147,7 +195,7 @@ def main():
         worker()
         return
     names = sorted(p.name for p in cases_dir().iterdir() if args.filter in p.name)
-    results = run_all(names, args.jobs)
+    results = run_all(names, args.jobs, args.precision)
     counts = collections.Counter(o for o, _ in results.values())
     for name in sorted(results):
         outcome, detail = results[name]
