@@ -2,6 +2,8 @@
 // shape is static here, so its value is known now and Fill/Reshape consumers read it as a
 // constant), Fill (FILL), Range (RANGE), Cumsum (CUMSUM). Fill's dims and Range's operands
 // may be computed at run time: the kernel then sizes the output (kDynamicDim here).
+// BroadcastArgs is folded when both shapes are known, else BROADCAST_ARGS.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -113,6 +115,28 @@ Status ConvertCumsum(const tf::TfNode& node, Translator& t) {
   auto o = ::tflite::CreateCumsumOptions(t.fbb(), AttrBool(node, "exclusive"),
                                          AttrBool(node, "reverse"));
   t.Op(Op::BuiltinOperator_CUMSUM, {x, at}, {y}, ::tflite::BuiltinOptions_CumsumOptions, o.Union());
+  return OkStatus();
+}
+
+Status ConvertBroadcastArgs(const tf::TfNode& node, Translator& t) {
+  auto a = t.Const(node, 0), b = t.Const(node, 1);
+  if (a && b) {  // both known: the broadcast shape is known too
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sa, t.ConstInts(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sb, t.ConstInts(node, 1));
+    auto shape = Broadcast(sa, sb);
+    if (!shape.ok()) return NodeError(node, shape.status().message());
+    PT2TF_ASSIGN_OR_RETURN(
+        Tensor v,
+        IntVector(a->data.dtype() == DType::kInt64 ? DType::kInt64 : DType::kInt32, *shape));
+    t.Fold(node, 0, ConstView{v, v.shape()});
+    return OkStatus();
+  }
+  PT2TF_ASSIGN_OR_RETURN(int x, Int32Operand(node, t, 0));
+  PT2TF_ASSIGN_OR_RETURN(int y, Int32Operand(node, t, 1));
+  const ir::Dims xs = t.Info(x).shape, ys = t.Info(y).shape;
+  if (xs.size() != 1 || ys.size() != 1) return NodeError(node, "shapes must be 1-D tensors");
+  const int out = t.Output(node, 0, TensorType::TensorType_INT32, {std::max(xs[0], ys[0])});
+  t.Op(Op::BuiltinOperator_BROADCAST_ARGS, {x, y}, {out});
   return OkStatus();
 }
 

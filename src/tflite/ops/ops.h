@@ -65,10 +65,14 @@ Status ConvertShape(const tf::TfNode& node, Translator& t);
 Status ConvertFill(const tf::TfNode& node, Translator& t);
 Status ConvertRange(const tf::TfNode& node, Translator& t);
 Status ConvertCumsum(const tf::TfNode& node, Translator& t);
+Status ConvertBroadcastArgs(const tf::TfNode& node, Translator& t);
 
 // space_ops.cpp
 Status ConvertSplit(const tf::TfNode& node, Translator& t);
 Status ConvertDepthSpace(const tf::TfNode& node, Translator& t);  // + SpaceToDepth
 Status ConvertLrn(const tf::TfNode& node, Translator& t);
+
+// bitwise.cpp
+Status ConvertBitwise(const tf::TfNode& node, Translator& t);  // BitwiseXor, Invert, RightShift
 
 }  // namespace pt2tf::tflite

@@ -127,11 +127,16 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"Fill", ConvertFill},
       {"Range", ConvertRange},
       {"Cumsum", ConvertCumsum},
+      {"BroadcastArgs", ConvertBroadcastArgs},
       // space_ops.cpp
       {"Split", ConvertSplit},
       {"DepthToSpace", ConvertDepthSpace},
       {"SpaceToDepth", ConvertDepthSpace},
       {"LRN", ConvertLrn},
+      // bitwise.cpp
+      {"BitwiseXor", ConvertBitwise},
+      {"Invert", ConvertBitwise},
+      {"RightShift", ConvertBitwise},
   };
   return *table;
 }

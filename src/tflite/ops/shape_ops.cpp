@@ -447,6 +447,15 @@ Status ConvertTile(const tf::TfNode& node, Translator& t) {
 
 Status ConvertBroadcastTo(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  if (!t.Const(node, 1)) {  // target shape computed at run time
+    PT2TF_ASSIGN_OR_RETURN(int st, Int32Operand(node, t, 1));
+    const ir::Dims ss = t.Info(st).shape;
+    if (ss.size() != 1 || ss[0] < static_cast<int64_t>(t.Info(x).shape.size()))
+      return NodeError(node, "shape must be a 1-D tensor of at least the input's rank");
+    const int y = t.Output(node, 0, t.Info(x).type, ir::Dims(ss[0], kDynamicDim));
+    t.Op(Op::BuiltinOperator_BROADCAST_TO, {x, st}, {y});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> shape, t.ConstInts(node, 1));
   PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(x).shape, shape));
   const int st = t.ConstI32(node.def.name() + "/shape", ys);
