@@ -89,17 +89,24 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   auto& b = fbb_;
   std::vector<flatbuffers::Offset<::tflite::Tensor>> tensors;
   for (const TensorSpec& t : tensors_) {
-    std::vector<int32_t> shape;
+    // A dim known only at run time (kDynamicDim) is 1 in `shape` and -1 in `shape_signature`,
+    // as TFLite's converter writes it; the kernel producing the tensor resizes it.
+    std::vector<int32_t> shape, signature;
+    bool dynamic = false;
     for (int64_t d : t.shape) {
-      if (d < 0 || d > INT32_MAX)
+      if ((d < 0 && d != kDynamicDim) || d > INT32_MAX)
         return Unsupported("tensor '" + t.name + "' has shape " + ShapeToString(t.shape) +
-                           "; TFLite needs static dims below 2^31");
-      shape.push_back(static_cast<int32_t>(d));
+                           "; TFLite needs dims below 2^31");
+      dynamic |= d == kDynamicDim;
+      shape.push_back(d == kDynamicDim ? 1 : static_cast<int32_t>(d));
+      signature.push_back(static_cast<int32_t>(d));
     }
     auto shape_off = b.CreateVector(shape);
+    auto signature_off = dynamic ? b.CreateVector(signature) : 0;
     auto name_off = b.CreateString(t.name);
     ::tflite::TensorBuilder tb(b);
     tb.add_shape(shape_off);
+    if (dynamic) tb.add_shape_signature(signature_off);
     tb.add_type(t.type);
     tb.add_buffer(t.buffer);
     tb.add_name(name_off);

@@ -22,6 +22,10 @@ namespace pt2tf::tflite {
 using TensorType = ::tflite::TensorType;
 using BuiltinOperator = ::tflite::BuiltinOperator;
 
+// A dim of a TensorSpec's shape that only the kernel computing the tensor knows (its size
+// follows from values computed at run time, e.g. reduction axes fed as a graph input).
+constexpr int64_t kDynamicDim = -1;
+
 struct TensorSpec {
   std::string name;
   TensorType type = TensorType::TensorType_FLOAT32;

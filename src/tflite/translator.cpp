@@ -35,6 +35,10 @@ Result<TensorType> TypeOf(DType d) {
       return TensorType::TensorType_INT8;
     case DType::kUInt8:
       return TensorType::TensorType_UINT8;
+    case DType::kUInt16:
+      return TensorType::TensorType_UINT16;
+    case DType::kUInt32:
+      return TensorType::TensorType_UINT32;
     case DType::kBool:
       return TensorType::TensorType_BOOL;
     default:
@@ -119,6 +123,10 @@ Result<TensorType> TfliteType(tensorflow::DataType t) {
       return TensorType::TensorType_INT8;
     case tensorflow::DT_UINT8:
       return TensorType::TensorType_UINT8;
+    case tensorflow::DT_UINT16:
+      return TensorType::TensorType_UINT16;
+    case tensorflow::DT_UINT32:
+      return TensorType::TensorType_UINT32;
     case tensorflow::DT_BOOL:
       return TensorType::TensorType_BOOL;
     default:
@@ -132,6 +140,11 @@ Result<ir::Dims> Broadcast(const ir::Dims& a, const ir::Dims& b) {
   for (size_t i = 0; i < rank; ++i) {
     const int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
     const int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (x == kDynamicDim || y == kDynamicDim) {  // the other dim, unless it may broadcast
+      const int64_t other = x == kDynamicDim ? y : x;
+      out[i] = other == 1 ? kDynamicDim : other;
+      continue;
+    }
     if (x != y && x != 1 && y != 1)
       return InvalidInput("shapes " + ShapeToString(a) + " and " + ShapeToString(b) +
                           " do not broadcast");
@@ -196,6 +209,8 @@ const tf::TfNode* Translator::Producer(const tf::TfNode& node, size_t i) const {
 }
 
 std::optional<ConstView> Translator::Const(const tf::TfNode& node, size_t i) const {
+  if (auto key = InputKey(node, i); key.ok())
+    if (auto it = folded_.find(*key); it != folded_.end()) return it->second;
   const tf::TfNode* p = Producer(node, i);
   if (!p || p->def.op() != "Const" || !p->payload) return std::nullopt;
   return ConstView{*p->payload, p->payload_shape ? *p->payload_shape : p->payload->shape()};
@@ -215,8 +230,7 @@ Result<int> Translator::In(const tf::TfNode& node, size_t i) {
   PT2TF_ASSIGN_OR_RETURN(std::string key, InputKey(node, i));
   if (auto it = tensors_.find(key); it != tensors_.end()) return it->second;
   if (auto c = Const(node, i)) {
-    const tf::TfNode* p = Producer(node, i);
-    PT2TF_ASSIGN_OR_RETURN(int t, ConstTensor(p->def.name(), *c));
+    PT2TF_ASSIGN_OR_RETURN(int t, ConstTensor(key.substr(0, key.rfind(':')), *c));
     tensors_[key] = t;
     return t;
   }
@@ -253,6 +267,7 @@ Result<int> Translator::ConstTensor(const std::string& name, const ConstView& c)
         TensorSpec{name + "/fp16", TensorType::TensorType_FLOAT16, c.shape, buffer});
     const int full = NewTensor(name, TensorType::TensorType_FLOAT32, c.shape);
     Op(BuiltinOperator::BuiltinOperator_DEQUANTIZE, {half}, {full});
+    dequantized_.emplace(full, c);
     return full;
   }
   const uint32_t buffer = model_.AddBuffer(c.data);
@@ -274,6 +289,10 @@ int Translator::ConstI32(const std::string& name, const std::vector<int64_t>& va
 
 void Translator::Bind(const tf::TfNode& node, int k, int tensor) {
   tensors_[node.def.name() + ":" + std::to_string(k)] = tensor;
+}
+
+void Translator::Fold(const tf::TfNode& node, int k, ConstView value) {
+  folded_[node.def.name() + ":" + std::to_string(k)] = std::move(value);
 }
 
 int Translator::Output(const tf::TfNode& node, int k, TensorType type, ir::Dims shape) {
@@ -324,6 +343,16 @@ Status Translator::Translate(const tf::TfNode& node) {
   }
   Converter convert = FindConverter(op);
   if (!convert) return NodeError(node, "no TFLite builtin translation for TF op " + op);
+  if (!AcceptsRuntimeDims(op)) {
+    for (size_t i = 0; i < InputCount(node); ++i) {
+      auto it = tensors_.find(TensorKey(node.def.input(static_cast<int>(i))));
+      if (it == tensors_.end()) continue;
+      const ir::Dims& dims = model_.tensor(it->second).shape;
+      if (std::find(dims.begin(), dims.end(), kDynamicDim) != dims.end())
+        return NodeError(node, "input " + std::to_string(i) + " has shape " + ShapeToString(dims) +
+                                   " known only at run time; this op needs it when converting");
+    }
+  }
   return convert(node, *this);
 }
 
@@ -339,12 +368,20 @@ Status Translator::Finish() {
     if (it == tensors_.end())
       return InternalError("graph output " + e.node + " was not translated");
     int t = it->second;
+    if (auto d = dequantized_.find(t); d != dequantized_.end()) {
+      // A weight that is itself an output stays float32: XNNPACK folds a DEQUANTIZE of a
+      // constant into the ops reading it and cannot set up one whose result leaves the graph.
+      t = model_.AddTensor(TensorSpec{e.node + "/value", TensorType::TensorType_FLOAT32,
+                                      d->second.shape, model_.AddBuffer(d->second.data)});
+    }
     const TensorSpec spec = model_.tensor(t);
     int64_t numel = 1;
     for (int64_t d : spec.shape) numel *= d;
     if (numel == 0)
       return Unsupported("output '" + e.key + "' is empty; LiteRT rejects empty output tensors");
     if (spec.buffer != 0 || model_.IsInterface(t) || used.count(t)) {
+      if (std::find(spec.shape.begin(), spec.shape.end(), kDynamicDim) != spec.shape.end())
+        return Unsupported("output '" + e.key + "' repeats another output of run-time shape");
       // A constant, an input or a repeated output: a copy, so that every output is its own
       // computed tensor.
       const int shape = ConstI32(e.node + "/shape", spec.shape);

@@ -58,6 +58,10 @@ class Translator {
                std::optional<ir::Dims> shape = std::nullopt);
   // Output `k` of `node` is TFLite tensor `tensor`.
   void Bind(const tf::TfNode& node, int k, int tensor);
+  // Output `k` of `node` has the value `value`, known now (e.g. the Shape of a static
+  // tensor): consumers see it through Const() and ConstInts(); it becomes a buffer-backed
+  // tensor only when one reads it through In().
+  void Fold(const tf::TfNode& node, int k, ConstView value);
   // Adds the node's output tensor `k` (named after it) and binds it.
   int Output(const tf::TfNode& node, int k, TensorType type, ir::Dims shape);
   void Op(BuiltinOperator op, std::vector<int32_t> inputs, std::vector<int32_t> outputs,
@@ -85,6 +89,8 @@ class Translator {
   ModelBuilder& model_;
   std::unordered_map<std::string, const tf::TfNode*> nodes_;  // by name
   std::unordered_map<std::string, int> tensors_;              // "node:k" → TFLite tensor
+  std::unordered_map<std::string, ConstView> folded_;         // "node:k" → value known now
+  std::unordered_map<int, ConstView> dequantized_;  // fp16: DEQUANTIZE output → its constant
   std::unordered_map<std::string, std::vector<const tf::TfNode*>> consumers_;  // by "node:k"
   std::unordered_set<std::string> output_keys_;  // tensors the graph outputs read
   std::unordered_set<const tf::TfNode*> done_;

@@ -102,20 +102,42 @@ def test_unsupported_op_is_refused_in_one_line(tmp_path):
     import onnx
     import onnx.helper as oh
 
-    x = oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [4])
-    v = oh.make_tensor_value_info("v", onnx.TensorProto.FLOAT, [2])
-    i = oh.make_tensor_value_info("i", onnx.TensorProto.INT64, [2])
-    k = oh.make_tensor("k", onnx.TensorProto.INT64, [1], [2])
-    graph = oh.make_graph([oh.make_node("TopK", ["x", "k"], ["v", "i"], name="the_topk")], "g",
-                          [x], [v, i], initializer=[k])
-    src = tmp_path / "topk.onnx"
-    onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 17)]), str(src))
-    proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "topk.tflite", check=False)
+    # TFLite has no bitwise AND builtin (only BITWISE_XOR and RIGHT_SHIFT).
+    a = oh.make_tensor_value_info("a", onnx.TensorProto.INT32, [4])
+    b = oh.make_tensor_value_info("b", onnx.TensorProto.INT32, [4])
+    y = oh.make_tensor_value_info("y", onnx.TensorProto.INT32, [4])
+    graph = oh.make_graph([oh.make_node("BitwiseAnd", ["a", "b"], ["y"], name="the_and")], "g",
+                          [a, b], [y])
+    src = tmp_path / "and.onnx"
+    onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)]), str(src))
+    proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "and.tflite", check=False)
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1, err
-    assert "topk.tflite" in err and "the_topk" in err and "TopKV2" in err, err
-    assert not (tmp_path / "topk.tflite").exists()
+    assert "and.tflite" in err and "the_and" in err and "BitwiseAnd" in err, err
+    assert not (tmp_path / "and.tflite").exists()
+
+
+def test_runtime_shape_operand_is_refused_by_static_ops(tmp_path):
+    """A reduction with axes fed at run time gives a tensor of run-time shape; an op that
+    needs static shapes after it (Transpose) is refused in one line, not miswritten."""
+    import onnx
+    import onnx.helper as oh
+
+    x = oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 3, 4])
+    axes = oh.make_tensor_value_info("axes", onnx.TensorProto.INT64, [1])
+    y = oh.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
+    nodes = [oh.make_node("ReduceSum", ["x", "axes"], ["s"], keepdims=1, name="the_sum"),
+             oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1], name="the_transpose")]
+    graph = oh.make_graph(nodes, "g", [x, axes], [y])
+    src = tmp_path / "dyn.onnx"
+    onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)]), str(src))
+    proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite", check=False)
+    assert proc.returncode == 1, proc.stderr
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "run time" in err and "Transpose" in err, err
+    assert not (tmp_path / "dyn.tflite").exists()
 
 
 def test_inspect_reads_our_tflite(exported, tmp_path):

@@ -3,8 +3,9 @@
 //
 // Filters: TF's HWIO [kh, kw, I, O] becomes CONV_2D's OHWI (a strided view of the source
 // weight, streamed at write time); a depthwise [kh, kw, C, M] is already DEPTHWISE_CONV_2D's
-// [1, kh, kw, C*M] in C order. EXPLICIT padding becomes a PAD in front: zeros for convolutions
-// and average pools, the lowest float for max pools (TF's padded cells never win a max).
+// [1, kh, kw, C*M] in C order. A filter computed at run time gets a TRANSPOSE / RESHAPE. EXPLICIT
+// padding becomes a PAD in front: zeros for convolutions and average pools, the lowest float for
+// max pools (TF's padded cells never win a max).
 #include <cstring>
 #include <limits>
 
@@ -81,23 +82,50 @@ Status ConvertConv2D(const tf::TfNode& node, Translator& t) {
   PT2TF_RETURN_IF_ERROR(ReadStrides(node, w));
   ir::Dims xs;
   PT2TF_ASSIGN_OR_RETURN(int x, PaddedInput(node, t, w, xs));
+  if (t.Info(x).type != TensorType::TensorType_FLOAT32)
+    return NodeError(node, std::string("TFLite's convolution kernels compute float32 (and "
+                                       "quantized types), not ") +
+                               ::tflite::EnumNameTensorType(t.Info(x).type));
   auto filter = t.Const(node, 1);
-  if (!filter || filter->shape.size() != 4)
-    return NodeError(node, "the filter must be a constant 4-D tensor for TFLite");
-  const ir::Dims& fs = filter->shape;  // [kh, kw, I, O] or [kh, kw, C, M]
+  PT2TF_ASSIGN_OR_RETURN(const ir::Dims fs, t.InShape(node, 1));  // [kh, kw, I|C, O|M]
+  if (fs.size() != 4) return NodeError(node, "the filter must be a 4-D tensor");
   w.kh = fs[0], w.kw = fs[1];
   const int64_t out_c = depthwise ? fs[2] * fs[3] : fs[3];
   if (depthwise ? fs[2] != xs[3] : (fs[2] <= 0 || xs[3] % fs[2] != 0))
     return NodeError(node,
                      "filter " + ShapeToString(fs) + " does not match input " + ShapeToString(xs));
-  ConstView tfl_filter;
-  if (depthwise) {
-    tfl_filter = ConstView{filter->data, {1, fs[0], fs[1], out_c}};
+  int f = 0;
+  if (filter) {
+    ConstView tfl_filter;
+    if (depthwise) {
+      tfl_filter = ConstView{filter->data, {1, fs[0], fs[1], out_c}};
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(tfl_filter, PermuteConst(*filter, {3, 0, 1, 2}));
+    }
+    const tf::TfNode* filter_node = t.Producer(node, 1);
+    PT2TF_ASSIGN_OR_RETURN(f, t.ConstTensor(filter_node->def.name() + "/tflite", tfl_filter));
   } else {
-    PT2TF_ASSIGN_OR_RETURN(tfl_filter, PermuteConst(*filter, {3, 0, 1, 2}));
+    // A filter computed at run time (e.g. fed as a graph input) is rearranged by ops:
+    // RESHAPE for depthwise, TRANSPOSE HWIO -> OHWI otherwise. XNNPACK leaves such a
+    // convolution to TFLite's own kernel, which reads the filter at every invoke.
+    PT2TF_ASSIGN_OR_RETURN(int raw, t.In(node, 1));
+    const TensorType ft = t.Info(raw).type;
+    if (depthwise) {
+      const ir::Dims ds = {1, fs[0], fs[1], out_c};
+      f = t.NewTensor(node.def.name() + "/filter", ft, ds);
+      auto o = ::tflite::CreateReshapeOptions(
+          t.fbb(), t.fbb().CreateVector(std::vector<int32_t>(ds.begin(), ds.end())));
+      t.Op(BuiltinOperator::BuiltinOperator_RESHAPE,
+           {raw, t.ConstI32(node.def.name() + "/filter_shape", ds)}, {f},
+           ::tflite::BuiltinOptions_ReshapeOptions, o.Union());
+    } else {
+      f = t.NewTensor(node.def.name() + "/filter", ft, {fs[3], fs[0], fs[1], fs[2]});
+      t.Op(BuiltinOperator::BuiltinOperator_TRANSPOSE,
+           {raw, t.ConstI32(node.def.name() + "/filter_perm", {3, 0, 1, 2})}, {f},
+           ::tflite::BuiltinOptions_TransposeOptions,
+           ::tflite::CreateTransposeOptions(t.fbb()).Union());
+    }
   }
-  const tf::TfNode* filter_node = t.Producer(node, 1);
-  PT2TF_ASSIGN_OR_RETURN(int f, t.ConstTensor(filter_node->def.name() + "/tflite", tfl_filter));
   const ir::Dims ys = {xs[0], OutSize(xs[1], w.kh, w.sh, w.dh, w.padding),
                        OutSize(xs[2], w.kw, w.sw, w.dw, w.padding), out_c};
   PT2TF_ASSIGN_OR_RETURN(Fused fused, FuseBiasActivation(node, t, out_c));

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "tflite/ops/chain.h"
 #include "tflite/ops/ops.h"
 
 namespace pt2tf::tflite {
@@ -57,6 +58,9 @@ const std::unordered_map<std::string, BinaryOp>& BinaryOps() {
       {"SquaredDifference", {Op::BuiltinOperator_SQUARED_DIFFERENCE, false}},
       {"FloorDiv", {Op::BuiltinOperator_FLOOR_DIV, false}},
       {"FloorMod", {Op::BuiltinOperator_FLOOR_MOD, false}},
+      // integers only here (the lowering divides floats with RealDiv): DIV's int32 kernel
+      // truncates, as TruncateDiv does
+      {"TruncateDiv", {Op::BuiltinOperator_DIV, false}},
       {"Greater", {Op::BuiltinOperator_GREATER, true}},
       {"GreaterEqual", {Op::BuiltinOperator_GREATER_EQUAL, true}},
       {"Less", {Op::BuiltinOperator_LESS, true}},
@@ -92,23 +96,61 @@ std::pair<::tflite::BuiltinOptions, flatbuffers::Offset<void>> BinaryOptions(Tra
 // `op` on tensors a, b (broadcast) into a new tensor `name`.
 Result<int> EmitBinary(Translator& t, Op op, int a, int b, const std::string& name) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(a).shape, t.Info(b).shape));
-  const int y = t.NewTensor(name, t.Info(a).type, ys);
+  const int y =
+      t.NewTensor(name, IsPredicate(op) ? TensorType::TensorType_BOOL : t.Info(a).type, ys);
   auto [type, options] = BinaryOptions(t, op);
   t.Op(op, {a, b}, {y}, type, options);
   return y;
 }
 
 // TFLite's arithmetic kernels read 8- and 16-bit integers as quantized values and have no
-// float64 or (for POW / FLOOR_MOD) wide-integer paths: those are refused, not miscomputed.
-Status CheckArithmeticType(const tf::TfNode& node, TensorType type, Op op) {
-  const bool floating = type == TensorType::TensorType_FLOAT32;
-  const bool int32 = type == TensorType::TensorType_INT32;
-  const bool ok = floating || int32 || type == TensorType::TensorType_BOOL ||
-                  (type == TensorType::TensorType_INT64 && op != Op::BuiltinOperator_POW);
-  if (ok) return OkStatus();
-  return NodeError(node, "TFLite builtins do not compute this op on " +
-                             std::string(::tflite::EnumNameTensorType(type)) +
-                             " (8/16-bit integers are quantized types there)");
+// float64 path. Such an op is computed in a wider type between CASTs when that gives the
+// same bits: 8/16-bit integers in int32 and uint32 in int64 (the CAST back wraps modulo
+// 2^bits, as ONNX and NumPy do), float16 in float32 (float32 holds every float16 product,
+// sum and quotient rounded once more to float16 exactly as float16 arithmetic rounds them:
+// 24 >= 2 * 11 + 2 bits). Returns the type to compute in, or an error naming the gap.
+Result<TensorType> ComputeType(const tf::TfNode& node, TensorType type, Op op) {
+  using T = TensorType;
+  const bool division = op == Op::BuiltinOperator_DIV || op == Op::BuiltinOperator_FLOOR_DIV;
+  switch (type) {
+    case T::TensorType_FLOAT32:
+    case T::TensorType_INT32:
+    case T::TensorType_BOOL:
+      return type;
+    case T::TensorType_INT8:
+    case T::TensorType_INT16:
+    case T::TensorType_UINT8:
+    case T::TensorType_UINT16:
+      return T::TensorType_INT32;
+    case T::TensorType_FLOAT16:
+      return T::TensorType_FLOAT32;
+    case T::TensorType_INT64:
+    case T::TensorType_UINT32:
+      if (op == Op::BuiltinOperator_POW || division)
+        return NodeError(node, std::string("TFLite's ") + ::tflite::EnumNameBuiltinOperator(op) +
+                                   " kernel has no int64 path (needed for " +
+                                   ::tflite::EnumNameTensorType(type) + ")");
+      return T::TensorType_INT64;
+    default:
+      return NodeError(node, std::string("TFLite's ") + ::tflite::EnumNameBuiltinOperator(op) +
+                                 " kernel does not compute " + ::tflite::EnumNameTensorType(type));
+  }
+}
+
+// `op` on a and b (same type), computed in ComputeType; the result in the operands' type
+// (bool for predicates), named `name`.
+Result<int> EmitArithmetic(const tf::TfNode& node, Translator& t, Op op, int a, int b,
+                           const std::string& name) {
+  const TensorType type = t.Info(a).type;
+  PT2TF_ASSIGN_OR_RETURN(TensorType wide, ComputeType(node, type, op));
+  if (wide == type) return EmitBinary(t, op, a, b, name);
+  Chain c(node, t);
+  PT2TF_ASSIGN_OR_RETURN(int y, c.Binary(op, c.Cast(a, wide), c.Cast(b, wide)));
+  if (IsPredicate(op)) return y;  // already bool
+  const int result = t.NewTensor(name, type, t.Info(y).shape);
+  auto o = ::tflite::CreateCastOptions(t.fbb(), wide, type);
+  t.Op(Op::BuiltinOperator_CAST, {y}, {result}, ::tflite::BuiltinOptions_CastOptions, o.Union());
+  return result;
 }
 
 bool IsScalarConst(const std::optional<ConstView>& c, double value) {
@@ -139,12 +181,11 @@ Status ConvertBinary(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int a, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int b, t.In(node, 1));
   if (t.Info(a).type != t.Info(b).type) return NodeError(node, "operand types differ");
-  PT2TF_RETURN_IF_ERROR(CheckArithmeticType(node, t.Info(a).type, op.op));
-  PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(a).shape, t.Info(b).shape));
-  const int y =
-      t.Output(node, 0, op.boolean_result ? TensorType::TensorType_BOOL : t.Info(a).type, ys);
-  auto [type, options] = BinaryOptions(t, op.op);
-  t.Op(op.op, {a, b}, {y}, type, options);
+  if (node.def.op() == "TruncateDiv" && (t.Info(a).type == TensorType::TensorType_FLOAT32 ||
+                                         t.Info(a).type == TensorType::TensorType_FLOAT16))
+    return NodeError(node, "TFLite has no truncating division of floats");
+  PT2TF_ASSIGN_OR_RETURN(int y, EmitArithmetic(node, t, op.op, a, b, node.def.name()));
+  t.Bind(node, 0, y);
   return OkStatus();
 }
 
@@ -178,13 +219,12 @@ Status ConvertClipByValue(const tf::TfNode& node, Translator& t) {
     t.Op(Op::BuiltinOperator_RELU6, {x}, {y});
     return OkStatus();
   }
-  PT2TF_RETURN_IF_ERROR(CheckArithmeticType(node, xs.type, Op::BuiltinOperator_MAXIMUM));
   PT2TF_ASSIGN_OR_RETURN(int lo, t.In(node, 1));
   PT2TF_ASSIGN_OR_RETURN(int hi, t.In(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(int low, EmitArithmetic(node, t, Op::BuiltinOperator_MAXIMUM, x, lo,
+                                                 node.def.name() + "/lo"));
   PT2TF_ASSIGN_OR_RETURN(
-      int low, EmitBinary(t, Op::BuiltinOperator_MAXIMUM, x, lo, node.def.name() + "/lo"));
-  PT2TF_ASSIGN_OR_RETURN(int y,
-                         EmitBinary(t, Op::BuiltinOperator_MINIMUM, low, hi, node.def.name()));
+      int y, EmitArithmetic(node, t, Op::BuiltinOperator_MINIMUM, low, hi, node.def.name()));
   t.Bind(node, 0, y);
   return OkStatus();
 }

@@ -52,4 +52,31 @@ Status ConvertBroadcastTo(const tf::TfNode& node, Translator& t);
 Status ConvertResize(const tf::TfNode& node, Translator& t);
 Status ConvertArgMinMax(const tf::TfNode& node, Translator& t);
 
+// math_expansions.cpp (no builtin: expressed in builtins)
+Status ConvertReciprocal(const tf::TfNode& node, Translator& t);
+Status ConvertDivNoNan(const tf::TfNode& node, Translator& t);
+Status ConvertIsInfNan(const tf::TfNode& node, Translator& t);       // IsInf, IsNan
+Status ConvertMathExpansion(const tf::TfNode& node, Translator& t);  // Tan, Sinh, Asin, ...
+
+// index_ops.cpp
+Status ConvertGatherNd(const tf::TfNode& node, Translator& t);
+Status ConvertOneHot(const tf::TfNode& node, Translator& t);
+Status ConvertTopK(const tf::TfNode& node, Translator& t);
+Status ConvertReverse(const tf::TfNode& node, Translator& t);
+
+// generate.cpp
+Status ConvertShape(const tf::TfNode& node, Translator& t);
+Status ConvertFill(const tf::TfNode& node, Translator& t);
+Status ConvertRange(const tf::TfNode& node, Translator& t);
+Status ConvertCumsum(const tf::TfNode& node, Translator& t);
+Status ConvertBroadcastArgs(const tf::TfNode& node, Translator& t);
+
+// space_ops.cpp
+Status ConvertSplit(const tf::TfNode& node, Translator& t);
+Status ConvertDepthSpace(const tf::TfNode& node, Translator& t);  // + SpaceToDepth
+Status ConvertLrn(const tf::TfNode& node, Translator& t);
+
+// bitwise.cpp
+Status ConvertBitwise(const tf::TfNode& node, Translator& t);  // BitwiseXor, Invert, RightShift
+
 }  // namespace pt2tf::tflite

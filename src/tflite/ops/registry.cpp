@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "tflite/ops/ops.h"
 
@@ -53,6 +54,7 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"SquaredDifference", ConvertBinary},
       {"FloorDiv", ConvertBinary},
       {"FloorMod", ConvertBinary},
+      {"TruncateDiv", ConvertBinary},
       {"Greater", ConvertBinary},
       {"GreaterEqual", ConvertBinary},
       {"Less", ConvertBinary},
@@ -98,6 +100,43 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"ResizeNearestNeighbor", ConvertResize},
       {"ArgMax", ConvertArgMinMax},
       {"ArgMin", ConvertArgMinMax},
+      {"Any", ConvertReduce},
+      {"All", ConvertReduce},
+      // math_expansions.cpp
+      {"Reciprocal", ConvertReciprocal},
+      {"DivNoNan", ConvertDivNoNan},
+      {"IsInf", ConvertIsInfNan},
+      {"IsNan", ConvertIsInfNan},
+      {"Softsign", ConvertMathExpansion},
+      {"Tan", ConvertMathExpansion},
+      {"Sinh", ConvertMathExpansion},
+      {"Cosh", ConvertMathExpansion},
+      {"Asin", ConvertMathExpansion},
+      {"Acos", ConvertMathExpansion},
+      {"Atan", ConvertMathExpansion},
+      {"Asinh", ConvertMathExpansion},
+      {"Acosh", ConvertMathExpansion},
+      {"Atanh", ConvertMathExpansion},
+      // index_ops.cpp
+      {"GatherNd", ConvertGatherNd},
+      {"OneHot", ConvertOneHot},
+      {"TopKV2", ConvertTopK},
+      {"ReverseV2", ConvertReverse},
+      // generate.cpp
+      {"Shape", ConvertShape},
+      {"Fill", ConvertFill},
+      {"Range", ConvertRange},
+      {"Cumsum", ConvertCumsum},
+      {"BroadcastArgs", ConvertBroadcastArgs},
+      // space_ops.cpp
+      {"Split", ConvertSplit},
+      {"DepthToSpace", ConvertDepthSpace},
+      {"SpaceToDepth", ConvertDepthSpace},
+      {"LRN", ConvertLrn},
+      // bitwise.cpp
+      {"BitwiseXor", ConvertBitwise},
+      {"Invert", ConvertBitwise},
+      {"RightShift", ConvertBitwise},
   };
   return *table;
 }
@@ -107,6 +146,21 @@ const std::unordered_map<std::string, Converter>& Table() {
 Converter FindConverter(const std::string& op) {
   auto it = Table().find(op);
   return it == Table().end() ? nullptr : it->second;
+}
+
+bool AcceptsRuntimeDims(const std::string& op) {
+  static const auto* ops = new std::unordered_set<std::string>{
+      // element-wise (elementwise.cpp, expansions.cpp, math_expansions.cpp)
+      "Relu", "Relu6", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Rsqrt", "Square", "Abs", "Neg",
+      "Floor", "Ceil", "Round", "Sin", "Cos", "Elu", "Sign", "LogicalNot", "ZerosLike", "AddV2",
+      "Add", "Sub", "Mul", "RealDiv", "Div", "Maximum", "Minimum", "Pow", "SquaredDifference",
+      "FloorDiv", "FloorMod", "TruncateDiv", "Greater", "GreaterEqual", "Less", "LessEqual",
+      "Equal", "NotEqual", "LogicalAnd", "LogicalOr", "LeakyRelu", "ClipByValue", "Cast",
+      "SelectV2", "Erf", "Softplus", "Selu", "Reciprocal", "DivNoNan", "IsInf", "IsNan", "Softsign",
+      "Tan", "Sinh", "Cosh", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh",
+      // reductions (shape_ops.cpp)
+      "Mean", "Sum", "Max", "Min", "Prod", "Any", "All"};
+  return ops->count(op) > 0;
 }
 
 std::vector<std::string> ConvertedOps() {

@@ -1,10 +1,13 @@
-// Data-movement TF ops → TFLite builtins. Every shape, axis, perm and padding operand is a
-// constant in the lowered graph (pt2tf's graphs are static); the output shape is computed
-// here from it, and the operand is re-emitted as the int32 tensor TFLite's kernels read.
+// Data-movement TF ops → TFLite builtins. A shape, axis, perm or padding operand is usually a
+// constant in the lowered graph; the output shape is computed here from it, and the operand
+// is re-emitted as the int32 tensor TFLite's kernels read. Reshape, Tile, Pad, SplitV and the
+// reductions also take such an operand computed at run time (e.g. fed as a graph input): the
+// kernel then resizes its output, whose dims here are kDynamicDim.
 // Reshape, ExpandDims and Squeeze all become RESHAPE.
 #include <algorithm>
 #include <limits>
 
+#include "tflite/ops/chain.h"
 #include "tflite/ops/ops.h"
 
 namespace pt2tf::tflite {
@@ -53,6 +56,15 @@ Status EmitReshape(const tf::TfNode& node, Translator& t, int x, const ir::Dims&
 Status ConvertReshape(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   ir::Dims xs = t.Info(x).shape;
+  if (!t.Const(node, 1) && node.def.op() == "Reshape") {
+    PT2TF_ASSIGN_OR_RETURN(int st, Int32Operand(node, t, 1));
+    const ir::Dims ss = t.Info(st).shape;
+    if (ss.size() != 1 || ss[0] < 0) return NodeError(node, "shape must be a 1-D tensor");
+    const int y = t.Output(node, 0, t.Info(x).type, ir::Dims(ss[0], kDynamicDim));
+    t.Op(Op::BuiltinOperator_RESHAPE, {x, st}, {y}, ::tflite::BuiltinOptions_ReshapeOptions,
+         ::tflite::CreateReshapeOptions(t.fbb()).Union());
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> v, t.ConstInts(node, 1));
   ir::Dims shape;
   if (node.def.op() == "ExpandDims") {
@@ -145,14 +157,22 @@ Status ConvertConcat(const tf::TfNode& node, Translator& t) {
 Status ConvertPad(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   ir::Dims ys = t.Info(x).shape;
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> pads, t.ConstInts(node, 1));
-  if (pads.size() != 2 * ys.size()) return NodeError(node, "paddings do not match the rank");
-  for (size_t i = 0; i < ys.size(); ++i) {
-    if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) return NodeError(node, "negative padding");
-    ys[i] += pads[2 * i] + pads[2 * i + 1];
+  int p = 0;
+  if (!t.Const(node, 1)) {  // paddings computed at run time
+    PT2TF_ASSIGN_OR_RETURN(p, Int32Operand(node, t, 1));
+    if (t.Info(p).shape != ir::Dims{static_cast<int64_t>(ys.size()), 2})
+      return NodeError(node, "paddings do not match the rank");
+    ys.assign(ys.size(), kDynamicDim);
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> pads, t.ConstInts(node, 1));
+    if (pads.size() != 2 * ys.size()) return NodeError(node, "paddings do not match the rank");
+    for (size_t i = 0; i < ys.size(); ++i) {
+      if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) return NodeError(node, "negative padding");
+      ys[i] += pads[2 * i] + pads[2 * i + 1];
+    }
+    p = t.ConstI32(node.def.name() + "/paddings", pads,
+                   ir::Dims{static_cast<int64_t>(ys.size()), 2});
   }
-  const int p =
-      t.ConstI32(node.def.name() + "/paddings", pads, ir::Dims{static_cast<int64_t>(ys.size()), 2});
   const int y = t.Output(node, 0, t.Info(x).type, ys);
   const std::string& op = node.def.op();
   if (op == "Pad") {
@@ -175,24 +195,50 @@ Status ConvertPad(const tf::TfNode& node, Translator& t) {
 
 Status ConvertReduce(const tf::TfNode& node, Translator& t) {
   static const std::unordered_map<std::string, Op> kOps = {
-      {"Mean", Op::BuiltinOperator_MEAN},
-      {"Sum", Op::BuiltinOperator_SUM},
-      {"Max", Op::BuiltinOperator_REDUCE_MAX},
-      {"Min", Op::BuiltinOperator_REDUCE_MIN},
-      {"Prod", Op::BuiltinOperator_REDUCE_PROD}};
+      {"Mean", Op::BuiltinOperator_MEAN},        {"Sum", Op::BuiltinOperator_SUM},
+      {"Max", Op::BuiltinOperator_REDUCE_MAX},   {"Min", Op::BuiltinOperator_REDUCE_MIN},
+      {"Prod", Op::BuiltinOperator_REDUCE_PROD}, {"Any", Op::BuiltinOperator_REDUCE_ANY},
+      {"All", Op::BuiltinOperator_REDUCE_ALL}};
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   const ir::Dims xs = t.Info(x).shape;
   const int64_t rank = static_cast<int64_t>(xs.size());
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, t.ConstInts(node, 1));
-  if (axes.empty()) return NodeError(node, "TFLite reductions need at least one axis");
   if (t.Info(x).type == TensorType::TensorType_FLOAT64)
     return NodeError(node, "TFLite reductions do not compute float64");
+  // Over zero elements ONNX's max is -inf and min +inf; the kernels start from the type's
+  // finite extremes.
+  if ((node.def.op() == "Max" || node.def.op() == "Min") &&
+      std::find(xs.begin(), xs.end(), 0) != xs.end())
+    return NodeError(node,
+                     "TFLite's REDUCE_MAX/REDUCE_MIN of zero elements is the type's finite "
+                     "extreme, not an infinity");
+  const bool keep = AttrBool(node, "keep_dims");
+  if (!t.Const(node, 1)) {
+    // Axes computed at run time: each reduced dim's fate is known only then.
+    PT2TF_ASSIGN_OR_RETURN(int at, Int32Operand(node, t, 1));
+    const ir::Dims as = t.Info(at).shape;
+    if (as.size() > 1 || (as.size() == 1 && as[0] < 0))
+      return NodeError(node, "axes must be a scalar or a 1-D tensor");
+    const int64_t n = as.empty() ? 1 : as[0];
+    ir::Dims ys;
+    if (n == 0) {
+      ys = xs;
+    } else if (keep) {
+      for (int64_t d : xs) ys.push_back(d == 1 ? 1 : kDynamicDim);
+    } else {
+      ys.assign(static_cast<size_t>(std::max<int64_t>(rank - n, 0)), kDynamicDim);
+    }
+    const int y = t.Output(node, 0, t.Info(x).type, ys);
+    t.Op(kOps.at(node.def.op()), {x, at}, {y}, ::tflite::BuiltinOptions_ReducerOptions,
+         ::tflite::CreateReducerOptions(t.fbb(), keep).Union());
+    return OkStatus();
+  }
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, t.ConstInts(node, 1));
+  if (axes.empty()) return NodeError(node, "TFLite reductions need at least one axis");
   std::vector<bool> reduced(rank, false);
   for (int64_t& a : axes) {
     PT2TF_ASSIGN_OR_RETURN(a, Axis(node, a, rank));
     reduced[a] = true;
   }
-  const bool keep = AttrBool(node, "keep_dims");
   ir::Dims ys;
   for (int64_t i = 0; i < rank; ++i) {
     if (!reduced[i])
@@ -298,10 +344,26 @@ Status ConvertGather(const tf::TfNode& node, Translator& t) {
 Status ConvertSplitV(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   const ir::Dims xs = t.Info(x).shape;
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, t.ConstInts(node, 1));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> ax, t.ConstInts(node, 2));
   if (ax.size() != 1) return NodeError(node, "axis must be a scalar");
   PT2TF_ASSIGN_OR_RETURN(int64_t axis, Axis(node, ax[0], static_cast<int64_t>(xs.size())));
+  if (!t.Const(node, 1)) {  // sizes computed at run time: as many parts as sizes
+    PT2TF_ASSIGN_OR_RETURN(int st, Int32Operand(node, t, 1));
+    const ir::Dims ss = t.Info(st).shape;
+    if (ss.size() != 1 || ss[0] < 1 || ss[0] != AttrInt(node, "num_split", ss[0]))
+      return NodeError(node, "sizes must be a 1-D tensor of num_split elements");
+    ir::Dims ys = xs;
+    ys[axis] = kDynamicDim;
+    std::vector<int32_t> outputs;
+    for (int64_t i = 0; i < ss[0]; ++i)
+      outputs.push_back(t.Output(node, static_cast<int>(i), t.Info(x).type, ys));
+    const int at = t.ConstI32(node.def.name() + "/axis", {axis}, ir::Dims{});
+    auto o = ::tflite::CreateSplitVOptions(t.fbb(), static_cast<int32_t>(ss[0]));
+    t.Op(Op::BuiltinOperator_SPLIT_V, {x, st, at}, outputs, ::tflite::BuiltinOptions_SplitVOptions,
+         o.Union());
+    return OkStatus();
+  }
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, t.ConstInts(node, 1));
   int64_t known = 0, unknown = -1;
   for (size_t i = 0; i < sizes.size(); ++i) {
     if (sizes[i] == -1)
@@ -363,6 +425,16 @@ Status ConvertUnpack(const tf::TfNode& node, Translator& t) {
 Status ConvertTile(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   ir::Dims ys = t.Info(x).shape;
+  if (!t.Const(node, 1)) {  // multiples computed at run time
+    PT2TF_ASSIGN_OR_RETURN(int mt, Int32Operand(node, t, 1));
+    if (t.Info(mt).shape != ir::Dims{static_cast<int64_t>(ys.size())})
+      return NodeError(node, "multiples do not match the rank");
+    for (int64_t& d : ys) d = d == 0 ? 0 : kDynamicDim;
+    const int y = t.Output(node, 0, t.Info(x).type, ys);
+    t.Op(Op::BuiltinOperator_TILE, {x, mt}, {y}, ::tflite::BuiltinOptions_TileOptions,
+         ::tflite::CreateTileOptions(t.fbb()).Union());
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> m, t.ConstInts(node, 1));
   if (m.size() != ys.size()) return NodeError(node, "multiples do not match the rank");
   for (size_t i = 0; i < ys.size(); ++i) ys[i] *= m[i];
@@ -375,6 +447,15 @@ Status ConvertTile(const tf::TfNode& node, Translator& t) {
 
 Status ConvertBroadcastTo(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  if (!t.Const(node, 1)) {  // target shape computed at run time
+    PT2TF_ASSIGN_OR_RETURN(int st, Int32Operand(node, t, 1));
+    const ir::Dims ss = t.Info(st).shape;
+    if (ss.size() != 1 || ss[0] < static_cast<int64_t>(t.Info(x).shape.size()))
+      return NodeError(node, "shape must be a 1-D tensor of at least the input's rank");
+    const int y = t.Output(node, 0, t.Info(x).type, ir::Dims(ss[0], kDynamicDim));
+    t.Op(Op::BuiltinOperator_BROADCAST_TO, {x, st}, {y});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> shape, t.ConstInts(node, 1));
   PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(x).shape, shape));
   const int st = t.ConstI32(node.def.name() + "/shape", ys);

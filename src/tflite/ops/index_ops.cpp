@@ -1,0 +1,103 @@
+// Indexing TF ops → TFLite builtins: GatherNd (GATHER_ND; the lowering already wrapped negative
+// indices), OneHot (ONE_HOT), TopKV2 (TOPK_V2 on the last axis; its int32
+// indices CAST to the int64 TF asked for), ReverseV2 (one REVERSE_V2 per axis, as the kernel
+// of older LiteRT releases reverses a single axis).
+#include "tflite/ops/chain.h"
+#include "tflite/ops/ops.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+using Op = BuiltinOperator;
+
+}  // namespace
+
+Status ConvertGatherNd(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int p, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int idx, t.In(node, 1));
+  const ir::Dims ps = t.Info(p).shape, is = t.Info(idx).shape;
+  if (is.empty() || is.back() > static_cast<int64_t>(ps.size()))
+    return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(ps));
+  ir::Dims ys(is.begin(), is.end() - 1);
+  ys.insert(ys.end(), ps.begin() + is.back(), ps.end());
+  const int y = t.Output(node, 0, t.Info(p).type, ys);
+  t.Op(Op::BuiltinOperator_GATHER_ND, {p, idx}, {y});
+  return OkStatus();
+}
+
+Status ConvertOneHot(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int idx, t.In(node, 0));
+  std::vector<int64_t> depth = {kDynamicDim};  // depth computed at run time
+  int d = 0;
+  if (!t.Const(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(d, Int32Operand(node, t, 1));
+    if (!t.Info(d).shape.empty()) return NodeError(node, "depth must be a scalar");
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(depth, t.ConstInts(node, 1));
+    if (depth.size() != 1 || depth[0] < 0) return NodeError(node, "depth must be one integer >= 0");
+    d = t.ConstI32(node.def.name() + "/depth", depth, ir::Dims{});
+  }
+  PT2TF_ASSIGN_OR_RETURN(int on, t.In(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(int off, t.In(node, 3));
+  const ir::Dims is = t.Info(idx).shape;
+  int64_t axis = AttrInt(node, "axis", -1);
+  const int64_t out_rank = static_cast<int64_t>(is.size()) + 1;
+  if (axis < -1 || axis >= out_rank) return NodeError(node, "axis out of range");
+  if (axis == -1) axis = out_rank - 1;
+  ir::Dims ys = is;
+  ys.insert(ys.begin() + axis, depth[0]);
+  const int y = t.Output(node, 0, t.Info(on).type, ys);
+  auto o = ::tflite::CreateOneHotOptions(t.fbb(), static_cast<int32_t>(axis));
+  t.Op(Op::BuiltinOperator_ONE_HOT, {idx, d, on, off}, {y}, ::tflite::BuiltinOptions_OneHotOptions,
+       o.Union());
+  return OkStatus();
+}
+
+Status ConvertTopK(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> k, t.ConstInts(node, 1));
+  ir::Dims ys = t.Info(x).shape;
+  if (k.size() != 1 || ys.empty() || k[0] < 0 || k[0] > ys.back())
+    return NodeError(node, "k must be one integer within the last dim");
+  ys.back() = k[0];
+  const int kt = t.ConstI32(node.def.name() + "/k", k, ir::Dims{});
+  const int values = t.Output(node, 0, t.Info(x).type, ys);
+  auto index_type = AttrType(node, "index_type");
+  PT2TF_ASSIGN_OR_RETURN(TensorType it,
+                         TfliteType(index_type ? *index_type : tensorflow::DT_INT32));
+  if (it == TensorType::TensorType_INT32) {
+    const int indices = t.Output(node, 1, it, ys);
+    t.Op(Op::BuiltinOperator_TOPK_V2, {x, kt}, {values, indices});
+    return OkStatus();
+  }
+  const int indices32 =
+      t.NewTensor(node.def.name() + "/indices32", TensorType::TensorType_INT32, ys);
+  t.Op(Op::BuiltinOperator_TOPK_V2, {x, kt}, {values, indices32});
+  Chain c(node, t);
+  t.Bind(node, 1, c.Cast(indices32, it));
+  return OkStatus();
+}
+
+Status ConvertReverse(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> axes, t.ConstInts(node, 1));
+  const ir::Dims xs = t.Info(x).shape;
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  if (axes.empty()) {
+    t.Bind(node, 0, x);
+    return OkStatus();
+  }
+  for (size_t i = 0; i < axes.size(); ++i) {
+    int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (a < 0 || a >= rank) return NodeError(node, "axis out of range");
+    const int at = t.ConstI32(node.def.name() + "/axis" + std::to_string(i), {a});
+    const int y = i + 1 == axes.size()
+                      ? t.Output(node, 0, t.Info(x).type, xs)
+                      : t.NewTensor(node.def.name() + "/r" + std::to_string(i), t.Info(x).type, xs);
+    t.Op(Op::BuiltinOperator_REVERSE_V2, {x, at}, {y});
+    x = y;
+  }
+  return OkStatus();
+}
+
+}  // namespace pt2tf::tflite
