@@ -43,22 +43,47 @@ Result<Arith> InputValues(const OpContext& ctx, const EvalTensor& x, const EvalT
     return Arith::kInt8;
   }
   if (x.is_float() && w.type == ::tflite::TensorType_INT8) {
+    // LiteRT's hybrid kernels: CONV_2D / DEPTHWISE_CONV_2D with per-channel weights quantize
+    // each batch row asymmetrically (min/max with 0 included, a nudged zero point), the
+    // FULLY_CONNECTED kernel symmetrically (max |x| / 127) unless asymmetric_quantize_inputs.
+    const bool asymmetric = ctx.code != ::tflite::BuiltinOperator_FULLY_CONNECTED;
     values.resize(n);
-    row_scale.assign(rows, 1.0f);
+    row_scale.assign(rows, 0.0f);
     const int64_t len = rows ? n / rows : 0;
     for (int64_t r = 0; r < rows; ++r) {
       const float* p = x.f.data() + r * len;
-      float range = 0;
-      for (int64_t i = 0; i < len; ++i) range = std::max(range, std::fabs(p[i]));
-      if (range == 0) {
-        std::fill(values.begin() + r * len, values.begin() + (r + 1) * len, 0.0f);
+      float* out = values.data() + r * len;
+      float lo = 0, hi = 0;
+      for (int64_t i = 0; i < len; ++i) lo = std::min(lo, p[i]), hi = std::max(hi, p[i]);
+      if (!asymmetric) {
+        const float range = std::max(-lo, hi);
+        if (range == 0) {
+          std::fill(out, out + len, 0.0f);
+          continue;
+        }
+        row_scale[r] = range / 127.0f;
+        const float inv = 127.0f / range;
+        for (int64_t i = 0; i < len; ++i)
+          out[i] = std::clamp(std::round(inv * p[i]), -127.0f, 127.0f);  // half away from 0
         continue;
       }
-      row_scale[r] = range / 127.0f;
-      const float inv = 127.0f / range;
-      for (int64_t i = 0; i < len; ++i)
-        values[r * len + i] =
-            std::clamp(std::round(inv * p[i]), -127.0f, 127.0f);  // TfLiteRound: half away
+      if (lo == hi) {
+        std::fill(out, out + len, 0.0f);
+        continue;
+      }
+      const double scale = (static_cast<double>(hi) - lo) / 255.0;
+      const double zp_min = -128.0 - lo / scale, zp_max = 127.0 - hi / scale;
+      const double err_min = 128.0 + std::fabs(lo / scale), err_max = 127.0 + std::fabs(hi / scale);
+      const double zpd = err_min < err_max ? zp_min : zp_max;
+      const int32_t zp = zpd <= -128  ? -128
+                         : zpd >= 127 ? 127
+                                      : static_cast<int32_t>(std::round(zpd));
+      row_scale[r] = static_cast<float>(scale);
+      const float inv = static_cast<float>(1.0 / scale);
+      for (int64_t i = 0; i < len; ++i) {
+        const float q = std::clamp(std::round(zp + p[i] * inv), -128.0f, 127.0f);
+        out[i] = q - static_cast<float>(zp);  // the kernels subtract the offset (row sums)
+      }
     }
     return Arith::kHybrid;
   }

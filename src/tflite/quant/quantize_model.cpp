@@ -140,8 +140,9 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
                           ? "integer arithmetic as TFLite's reference kernels for CONV_2D, "
                             "DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, QUANTIZE and data "
                             "movement; fake-quantized float for the other int8 ops"
-                          : "hybrid kernels simulated: int8 weights, input quantized per "
-                            "batch row (symmetric), integer products, float rescale";
+                          : "LiteRT's builtin hybrid kernels simulated: int8 weights, input "
+                            "quantized per batch row (asymmetric for convolutions, symmetric "
+                            "for FULLY_CONNECTED), integer products, float rescale";
   if (!no_eval.empty()) report.simulation = no_eval;
   if (eval_samples.empty() || !float_eval) return OkStatus();
 
