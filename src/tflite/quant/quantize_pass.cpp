@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -125,10 +126,46 @@ bool IsMovement(Op op) {
   return op == Op::BuiltinOperator_QUANTIZE || op == Op::BuiltinOperator_DEQUANTIZE;
 }
 
+// The fused activation of an op still being built (its options table read from the
+// unfinished builder).
+::tflite::ActivationFunctionType FusedActivation(ModelBuilder& m, const ModelBuilder::OpSpec& op) {
+  if (op.options.IsNull()) return ::tflite::ActivationFunctionType_NONE;
+  auto read = [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    return flatbuffers::GetTemporaryPointer(m.fbb(), flatbuffers::Offset<T>(op.options.o))
+        ->fused_activation_function();
+  };
+  switch (op.options_type) {
+    case ::tflite::BuiltinOptions_Conv2DOptions:
+      return read(static_cast<::tflite::Conv2DOptions*>(nullptr));
+    case ::tflite::BuiltinOptions_DepthwiseConv2DOptions:
+      return read(static_cast<::tflite::DepthwiseConv2DOptions*>(nullptr));
+    case ::tflite::BuiltinOptions_FullyConnectedOptions:
+      return read(static_cast<::tflite::FullyConnectedOptions*>(nullptr));
+    case ::tflite::BuiltinOptions_Pool2DOptions:
+      return read(static_cast<::tflite::Pool2DOptions*>(nullptr));
+    case ::tflite::BuiltinOptions_AddOptions:
+      return read(static_cast<::tflite::AddOptions*>(nullptr));
+    case ::tflite::BuiltinOptions_SubOptions:
+      return read(static_cast<::tflite::SubOptions*>(nullptr));
+    case ::tflite::BuiltinOptions_MulOptions:
+      return read(static_cast<::tflite::MulOptions*>(nullptr));
+    default:
+      return ::tflite::ActivationFunctionType_NONE;
+  }
+}
+
+// LiteRT quantizes a fused RELU6 / RELU_N1_TO_1 bound with the output scale into an int32
+// and refuses the model when that overflows: scales of untrained, near-zero activations
+// are kept above this floor.
+constexpr float kMinBoundedScale = 6.0f / 1073741824.0f;
+
 QParams FromRange(float lo, float hi) {
   lo = std::min(lo, 0.0f), hi = std::max(hi, 0.0f);
   double width = static_cast<double>(hi) - lo;
-  if (!(width >= 1e-6)) width = 1.0;  // a constant-zero tensor: any scale represents it
+  // A constant-zero tensor: any scale represents it. Tiny but non-zero ranges keep their
+  // own scale (untrained models can have outputs near 1e-9).
+  if (!(width > 0) || !std::isfinite(width)) width = 1.0;
   QParams p;
   p.scale = static_cast<float>(width / 255.0);
   p.zero_point = std::clamp<int64_t>(std::llround(-128.0 - lo / p.scale), -128, 127);
@@ -284,6 +321,14 @@ class Int8Rewriter {
       p = ParamsOf(m_.tensor(op.inputs[0]));
     } else {
       PT2TF_ASSIGN_OR_RETURN(p, RangeParams(out));
+      const auto act = FusedActivation(m_, op);
+      if ((act == ::tflite::ActivationFunctionType_RELU6 ||
+           act == ::tflite::ActivationFunctionType_RELU_N1_TO_1 ||
+           op.op == Op::BuiltinOperator_RELU6) &&
+          p.scale < kMinBoundedScale) {
+        const float lo = (-128.0f - static_cast<float>(p.zero_point)) * p.scale;
+        p = FromRange(lo, lo + 255.0f * kMinBoundedScale);
+      }
     }
     if (HasWeights(op.op)) {
       const QParams in = ParamsOf(m_.tensor(op.inputs[0]));
