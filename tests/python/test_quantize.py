@@ -10,7 +10,10 @@ on the 597 held-out test images:
     one quantization step (>= 99% exactly), and the SNR pt2tf reports for the held-back
     calibration samples matches the SNR LiteRT's outputs give within 1 dB;
   - calibration data that does not fit the model is a one-line error and no file.
+PT2TF_QUANT_ZOO=1 adds random-weight resnet18 and mobilenet_v2 (int8 loads and runs in
+LiteRT, every CONV_2D / FULLY_CONNECTED int8, <= 0.3x fp32, reported SNR within 1 dB).
 """
+import os
 import time
 
 import numpy as np
@@ -255,3 +258,34 @@ def test_usage_errors_and_fp16_alias(models, tmp_path):
     run_pt2tf("convert", "-i", onnx, "-o", a, "--quantize", "fp16")
     run_pt2tf("convert", "-i", onnx, "-o", b, "--precision", "fp16")
     assert a.read_bytes() == b.read_bytes()
+
+
+ZOO = os.environ.get("PT2TF_QUANT_ZOO", "") == "1"
+
+
+@pytest.mark.skipif(not ZOO, reason="zoo quantization (minutes): set PT2TF_QUANT_ZOO=1")
+@pytest.mark.parametrize("name", ["resnet18", "mobilenet_v2"])
+def test_zoo_int8_loads_runs_and_reports_litert_snr(name, tmp_path):
+    """Random-weight zoo models: every CONV_2D / FULLY_CONNECTED int8, file <= 0.3x fp32,
+    the reported SNR within 1 dB of LiteRT's (builtin kernels) on the held-back samples."""
+    import torch
+    import torchvision
+    torch.manual_seed(0)
+    ckpt = tmp_path / f"{name}.pth"
+    torch.save(getattr(torchvision.models, name)(weights=None).eval().state_dict(), ckpt)
+    calib = tmp_path / "calib.npy"
+    np.save(calib, np.random.default_rng(0).standard_normal((20, 3, 224, 224)).astype(np.float32))
+    f32, q = tmp_path / "f.tflite", tmp_path / "q.tflite"
+    run_pt2tf("convert", "-q", "-i", ckpt, "--model", name, "-o", f32)
+    report = run_pt2tf_json("convert", "--json", "-i", ckpt, "--model", name, "-o", q,
+                            "--quantize", "int8", "--calibration", calib)["outputs"][0]
+    weighted = _weight_types(q)
+    assert weighted and all(x == np.int8 and w == np.int8 for _, x, w in weighted), weighted
+    assert q.stat().st_size <= 0.3 * f32.stat().st_size
+    held = np.load(calib)[20 - report["quantization"]["eval_samples"]:]
+    ref = _litert(f32, held).astype(np.float64)
+    got = _litert(q, held, delegates=False)
+    snr = 10 * np.log10(np.sum(ref ** 2) / np.sum((ref - got) ** 2))
+    reported = report["quantization"]["accuracy"][0]["snr_db"]
+    print(f"{name}: pt2tf SNR {reported:.2f} dB, LiteRT {snr:.2f} dB")
+    assert abs(reported - snr) <= 1.0, (reported, snr)
