@@ -1,5 +1,6 @@
 #include "tflite/quant/evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -195,7 +196,13 @@ Status Evaluator::Prepare() {
   for (int t : outputs_)
     if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) return InvalidInput("bad output");
   const auto* codes = model_->operator_codes();
+  last_use_.assign(tensors_.size(), -1);
+  int index = 0;
   for (const ::tflite::Operator* op : *subgraph_->operators()) {
+    if (op->inputs())
+      for (int32_t t : *op->inputs())
+        if (t >= 0 && static_cast<size_t>(t) < tensors_.size()) last_use_[t] = index;
+    ++index;
     if (!codes || op->opcode_index() >= codes->size())
       return InvalidInput("operator with a bad opcode index");
     const auto code = codes->Get(op->opcode_index())->builtin_code();
@@ -232,6 +239,7 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     if (observer) observer(inputs_[i], v);
   }
   const auto* codes = model_->operator_codes();
+  int op_index = 0;
   for (const ::tflite::Operator* op : *subgraph_->operators()) {
     OpContext ctx{*op, codes->Get(op->opcode_index())->builtin_code(), {}, {}};
     if (op->inputs())
@@ -245,8 +253,13 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     PT2TF_RETURN_IF_ERROR(EvalKernelFor(ctx.code)(ctx));
     if (observer && op->outputs())
       for (int32_t t : *op->outputs()) observer(t, values[t]);
-    // Values no later op reads could be freed here; the models evaluated are small enough
-    // that keeping them is simpler.
+    // Free what no later operator reads (graph outputs stay).
+    if (op->inputs())
+      for (int32_t t : *op->inputs())
+        if (t >= 0 && last_use_[t] == op_index && !tensors_[t].is_const &&
+            std::find(outputs_.begin(), outputs_.end(), t) == outputs_.end())
+          values[t] = EvalTensor{};
+    ++op_index;
   }
   std::vector<EvalTensor> out;
   for (int t : outputs_) {

@@ -68,6 +68,7 @@ class Evaluator {
   const ::tflite::SubGraph* subgraph_ = nullptr;
   std::vector<EvalTensor> tensors_;  // constants filled; activations: type/shape/params only
   std::vector<int> inputs_, outputs_;
+  std::vector<int> last_use_;  // per tensor: index of the last operator reading it (-1: none)
 };
 
 // Affine int8 helpers shared by the pass and the evaluator.
