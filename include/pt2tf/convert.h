@@ -35,6 +35,11 @@ struct ConvertOptions {
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
   tf::TfWriterOptions tf;                 // .pb, SavedModel and .tflite outputs (lowering)
   tflite::Precision tflite_precision = tflite::Precision::kFp32;  // .tflite weights
+  // --quantize / --io-dtype of .tflite outputs, and --calibration (with --mean/--std): the
+  // samples int8 calibrates on (and either mode reports its accuracy on).
+  tflite::QuantMode quantize = tflite::QuantMode::kNone;
+  tflite::IoType quant_io = tflite::IoType::kFloat32;
+  std::optional<calib::DataOptions> calibration;
   // Told, while an output's weights are written, how many of `total` weight bytes are done
   // (`total` is the graph's weight bytes before TF lowering, so `done` may end below it).
   std::function<void(const std::string& path, uint64_t done, uint64_t total)> on_progress;
@@ -44,6 +49,7 @@ struct ConvertedOutput {
   std::string path;
   std::string kind;    // "onnx", "tf-graphdef", "tf-savedmodel", "tflite"
   uint64_t bytes = 0;  // size on disk (a SavedModel: every file under the directory)
+  std::optional<tflite::QuantReport> quantization;  // quantized .tflite outputs
 };
 
 // A graph input or output as the summary shows it: dims of -1 are unknown; no shape at all

@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/convert_summary.h"
+#include "cli/model_flags.h"
 #include "cli/progress_bar.h"
 #include "cli/text_format.h"
 #include "pt2tf/convert.h"
@@ -23,6 +24,11 @@ struct ConvertFlags {
   int opset = 17;
   std::string input_layout = "nchw";
   std::string precision = "fp32";
+  std::string quantize = "none";
+  std::string io_dtype = "float32";
+  std::string calibration;
+  std::string mean, std;
+  int64_t max_samples = 0;
   bool non_strict = false;
   bool external_data = false;
   std::vector<std::string> outputs;
@@ -88,6 +94,32 @@ int Run(const ConvertFlags& flags) {
       flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
   options.tflite_precision =
       flags.precision == "fp16" ? tflite::Precision::kFp16 : tflite::Precision::kFp32;
+  if (flags.quantize == "fp16") {  // another name for --precision fp16
+    options.tflite_precision = tflite::Precision::kFp16;
+  } else if (flags.quantize == "dynamic-int8") {
+    options.quantize = tflite::QuantMode::kDynamicInt8;
+  } else if (flags.quantize == "int8") {
+    options.quantize = tflite::QuantMode::kInt8;
+  }
+  if (flags.io_dtype == "int8") {
+    if (options.quantize != tflite::QuantMode::kInt8)
+      return ReportError(UsageError("--io-dtype int8 needs --quantize int8"));
+    options.quant_io = tflite::IoType::kInt8;
+  }
+  if (!flags.calibration.empty()) {
+    calib::DataOptions data;
+    data.path = flags.calibration;
+    data.max_samples = flags.max_samples;
+    if (!flags.mean.empty()) {
+      PT2TF_CLI_ASSIGN_OR_REPORT(data.mean, ParseFloatList("--mean", flags.mean));
+    }
+    if (!flags.std.empty()) {
+      PT2TF_CLI_ASSIGN_OR_REPORT(data.std, ParseFloatList("--std", flags.std));
+    }
+    options.calibration = std::move(data);
+  } else if (!flags.mean.empty() || !flags.std.empty() || flags.max_samples != 0) {
+    return ReportError(UsageError("--mean, --std and --max-samples need --calibration"));
+  }
   for (const std::string& text : flags.input_shapes) {
     Status s = AddInputShape(text, options);
     if (!s.ok()) return ReportError(s);
@@ -166,6 +198,28 @@ Command AddConvertCommand(CLI::App& parent) {
                   "to float32 in the graph: half the file)")
       ->check(CLI::IsMember({"fp32", "fp16"}))
       ->capture_default_str();
+  app->add_option("--quantize", flags->quantize,
+                  "quantize .tflite outputs: dynamic-int8 (int8 weights, float activations), "
+                  "int8 (full integer; needs --calibration), fp16 (= --precision fp16)")
+      ->check(CLI::IsMember({"none", "dynamic-int8", "int8", "fp16"}))
+      ->capture_default_str();
+  app->add_option("--io-dtype", flags->io_dtype,
+                  "interface of an int8 .tflite: float32 (QUANTIZE/DEQUANTIZE at the edges) or "
+                  "int8 (integer-only)")
+      ->check(CLI::IsMember({"float32", "int8"}))
+      ->capture_default_str();
+  app->add_option("--calibration", flags->calibration,
+                  "samples for --quantize: .npy/.npz (N x input shape) or an image folder; int8 "
+                  "calibrates on them, and 20% are held back for the accuracy report");
+  app->add_option("--mean", flags->mean,
+                  "calibration images/uint8: per-channel mean subtracted after x/255 (e.g. "
+                  "0.485,0.456,0.406)");
+  app->add_option("--std", flags->std,
+                  "calibration images/uint8: per-channel std divided by after that (e.g. "
+                  "0.229,0.224,0.225)");
+  app->add_option("--max-samples", flags->max_samples,
+                  "use at most this many calibration samples (0 = all)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
   app->add_flag("--non-strict", flags->non_strict,
                 "warn about unexpected checkpoint keys instead of failing");
   app->add_flag("-q,--quiet", flags->quiet, "print nothing on success (errors still go to stderr)");

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/model_flags.h"
+#include "cli/run_tflite.h"
 #include "pt2tf/calib/model.h"
 #include "pt2tf/io/npy.h"
 #include "pt2tf/ir/runner.h"
@@ -59,6 +60,8 @@ Result<std::vector<ir::run::RunTensor>> ReadInputs(const ir::Graph& graph,
 }
 
 int Run(const RunFlags& flags) {
+  if (EndsWith(flags.model.input, ".tflite"))
+    return RunTflite(flags.model.input, flags.inputs, flags.output, flags.json);
   PT2TF_CLI_ASSIGN_OR_REPORT(calib::ModelSource source, flags.model.Source());
   PT2TF_CLI_ASSIGN_OR_REPORT(std::unique_ptr<ir::Graph> graph, calib::LoadModel(source));
   PT2TF_CLI_ASSIGN_OR_REPORT(std::vector<ir::run::RunTensor> inputs,
@@ -100,6 +103,8 @@ Command AddRunCommand(CLI::App& parent) {
       "Run a model on inputs with pt2tf's float32 reference runner; save its outputs.\n"
       "Example:\n"
       "  pt2tf run -i model.onnx --inputs x.npz -o y.npz\n"
+      "  pt2tf run -i model.tflite --inputs x.npy -o y.npz   (pt2tf's TFLite evaluator,\n"
+      "      integer arithmetic for int8 models as described in docs/QUANTIZATION.md)\n"
       "--inputs: an .npz with one array per graph input name (a .npy for one-input models).\n"
       "The output .npz holds one array per graph output name.");
   flags->model.Add(*app);

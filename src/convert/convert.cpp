@@ -52,6 +52,10 @@ class WriteContext {
   WriteContext(const ir::Graph& graph, const ConvertOptions& options,
                const onnx::DimNames& dim_names)
       : graph_(graph), options_(options), dim_names_(dim_names) {}
+  // Calibration samples (--calibration), read once for every quantized output.
+  std::vector<calib::Sample> samples;
+  // The quantization report of the output just written (reset before each writer).
+  std::optional<tflite::QuantReport> quant_report;
   const ir::Graph& graph() const { return graph_; }
   const ConvertOptions& options() const { return options_; }
   // The ONNX dim_param names of dynamic input/output dims.
@@ -97,8 +101,15 @@ Status WriteTfliteOutput(WriteContext& ctx, const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
   tflite::TfliteWriterOptions write;
   write.precision = ctx.options().tflite_precision;
+  tflite::QuantReport report;
+  write.quantize.mode = ctx.options().quantize;
+  write.quantize.io = ctx.options().quant_io;
+  write.quantize.samples = ctx.samples;
+  write.quant_report = &report;
   write.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
-  return tflite::WriteTflite(*lowered, path, write);
+  PT2TF_RETURN_IF_ERROR(tflite::WriteTflite(*lowered, path, write));
+  if (write.quantize.mode != tflite::QuantMode::kNone) ctx.quant_report = std::move(report);
+  return OkStatus();
 }
 
 // The one table of output kinds, tried in order: the first whose `matches` accepts the path
@@ -189,14 +200,29 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
   for (const ir::Value* v : graph.inputs()) report.graph_inputs.push_back(IoInfo(*v));
   for (const ir::Value* v : graph.outputs()) report.graph_outputs.push_back(IoInfo(*v));
   WriteContext ctx(graph, options, loaded.dim_names);
+  if (options.quantize != tflite::QuantMode::kNone || options.calibration) {
+    bool any_tflite = false;
+    for (const OutputWriter* w : writers) any_tflite |= std::string(w->kind) == "tflite";
+    if (!any_tflite) return UsageError("--quantize and --calibration apply to .tflite outputs");
+    if (options.quantize == tflite::QuantMode::kNone)
+      return UsageError("--calibration needs --quantize");
+    if (options.tflite_precision != tflite::Precision::kFp32)
+      return UsageError("--quantize and --precision fp16 cannot be combined");
+    if (options.quantize == tflite::QuantMode::kInt8 && !options.calibration)
+      return UsageError("--quantize int8 needs --calibration PATH (.npy, .npz or an image folder)");
+    if (options.calibration) {
+      PT2TF_ASSIGN_OR_RETURN(ctx.samples, calib::LoadSamples(graph, *options.calibration));
+    }
+  }
   for (size_t i = 0; i < writers.size(); ++i) {
     const std::string& path = options.output_paths[i];
+    ctx.quant_report.reset();
     Status s = writers[i]->write(ctx, path);
     if (!s.ok()) {
       if (s.message().rfind(path, 0) == 0) return s;
       return s.WithContext(path);
     }
-    report.outputs.push_back({path, writers[i]->kind, DiskBytes(path)});
+    report.outputs.push_back({path, writers[i]->kind, DiskBytes(path), ctx.quant_report});
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

@@ -85,10 +85,53 @@ bool ModelBuilder::IsInterface(int tensor) const {
   return false;
 }
 
-Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_field_pos) const {
+std::vector<bool> ModelBuilder::UsedTensors() const {
+  std::vector<bool> used(tensors_.size(), false);
+  for (const OpSpec& op : ops_)
+    for (const auto* list : {&op.inputs, &op.outputs})
+      for (int32_t t : *list)
+        if (t >= 0 && static_cast<size_t>(t) < tensors_.size()) used[t] = true;
+  for (const Endpoint& e : inputs_) used[e.tensor] = true;
+  for (const Endpoint& e : outputs_) used[e.tensor] = true;
+  return used;
+}
+
+std::vector<const BufferSpec*> ModelBuilder::LiveBuffers(std::vector<uint32_t>& file_index) const {
+  // Only buffers some tensor refers to are written (a rewrite pass may have replaced a
+  // weight, e.g. float32 by int8), numbered in order of their first creation.
+  std::vector<bool> used(buffers_.size() + 1, false);
+  const std::vector<bool> live_tensors = UsedTensors();
+  for (size_t i = 0; i < tensors_.size(); ++i)
+    if (live_tensors[i] && tensors_[i].buffer != 0 && tensors_[i].buffer <= buffers_.size())
+      used[tensors_[i].buffer] = true;
+  file_index.assign(buffers_.size() + 1, 0);
+  std::vector<const BufferSpec*> live;
+  for (size_t i = 1; i <= buffers_.size(); ++i)
+    if (used[i]) {
+      live.push_back(&buffers_[i - 1]);
+      file_index[i] = static_cast<uint32_t>(live.size());
+    }
+  return live;
+}
+
+Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_field_pos,
+                                                  std::vector<int32_t>* file_tensor) const {
   auto& b = fbb_;
+  // Everything built from here on is popped again after copying the bytes out, so the
+  // builder can be finished more than once (the quantization pass serializes the float
+  // model, rewrites it with new option tables, then serializes again).
+  const size_t keep = b.GetSize();
+  std::vector<uint32_t> file_index;
+  const size_t live_count = LiveBuffers(file_index).size();
+  // Tensors no operator or interface entry refers to (weights a rewrite replaced) are left
+  // out; tensor_index[i] is tensor i's number in the file.
+  const std::vector<bool> used = UsedTensors();
+  std::vector<int32_t> tensor_index(tensors_.size(), -1);
   std::vector<flatbuffers::Offset<::tflite::Tensor>> tensors;
-  for (const TensorSpec& t : tensors_) {
+  for (size_t ti = 0; ti < tensors_.size(); ++ti) {
+    if (!used[ti]) continue;
+    tensor_index[ti] = static_cast<int32_t>(tensors.size());
+    const TensorSpec& t = tensors_[ti];
     // A dim known only at run time (kDynamicDim) is 1 in `shape` and -1 in `shape_signature`,
     // as TFLite's converter writes it; the kernel producing the tensor resizes it.
     std::vector<int32_t> shape, signature;
@@ -104,11 +147,16 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
     auto shape_off = b.CreateVector(shape);
     auto signature_off = dynamic ? b.CreateVector(signature) : 0;
     auto name_off = b.CreateString(t.name);
+    flatbuffers::Offset<::tflite::QuantizationParameters> quant = 0;
+    if (!t.scale.empty())
+      quant = ::tflite::CreateQuantizationParameters(
+          b, 0, 0, b.CreateVector(t.scale), b.CreateVector(t.zero_point), t.quantized_dimension);
     ::tflite::TensorBuilder tb(b);
+    if (!t.scale.empty()) tb.add_quantization(quant);
     tb.add_shape(shape_off);
     if (dynamic) tb.add_shape_signature(signature_off);
     tb.add_type(t.type);
-    tb.add_buffer(t.buffer);
+    tb.add_buffer(t.buffer <= buffers_.size() ? file_index[t.buffer] : 0);
     tb.add_name(name_off);
     tb.add_has_rank(true);
     tensors.push_back(tb.Finish());
@@ -123,26 +171,32 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
       codes.push_back(::tflite::CreateOperatorCode(
           b, static_cast<int8_t>(std::min<int32_t>(code, 127)), 0, OpVersion(op.op), op.op));
     }
-    auto in = b.CreateVector(op.inputs);
-    auto out = b.CreateVector(op.outputs);
+    auto remap = [&](const std::vector<int32_t>& ids) {
+      std::vector<int32_t> r;
+      for (int32_t t : ids) r.push_back(t < 0 ? t : tensor_index[t]);
+      return r;
+    };
+    auto in = b.CreateVector(remap(op.inputs));
+    auto out = b.CreateVector(remap(op.outputs));
     ops.push_back(::tflite::CreateOperator(b, it->second, in, out, op.options_type, op.options));
   }
   std::vector<int32_t> in_ids, out_ids;
   std::vector<flatbuffers::Offset<::tflite::TensorMap>> in_maps, out_maps;
   for (const Endpoint& e : inputs_) {
-    in_ids.push_back(e.tensor);
-    in_maps.push_back(::tflite::CreateTensorMap(b, b.CreateString(e.name), e.tensor));
+    in_ids.push_back(tensor_index[e.tensor]);
+    in_maps.push_back(::tflite::CreateTensorMap(b, b.CreateString(e.name), tensor_index[e.tensor]));
   }
   for (const Endpoint& e : outputs_) {
-    out_ids.push_back(e.tensor);
-    out_maps.push_back(::tflite::CreateTensorMap(b, b.CreateString(e.name), e.tensor));
+    out_ids.push_back(tensor_index[e.tensor]);
+    out_maps.push_back(
+        ::tflite::CreateTensorMap(b, b.CreateString(e.name), tensor_index[e.tensor]));
   }
   auto subgraph = ::tflite::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(in_ids),
                                            b.CreateVector(out_ids), b.CreateVector(ops),
                                            b.CreateString("main"));
   std::vector<flatbuffers::Offset<::tflite::Buffer>> buffers;
   buffers.push_back(::tflite::CreateBuffer(b));  // buffer 0: the empty sentinel
-  for (size_t i = 0; i < buffers_.size(); ++i) {
+  for (size_t i = 0; i < live_count; ++i) {
     // A placeholder empty vector: the field is re-pointed at the streamed data below.
     auto data = b.CreateVector(static_cast<const uint8_t*>(nullptr), 0);
     buffers.push_back(::tflite::CreateBuffer(b, data));
@@ -154,6 +208,8 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
                                      b.CreateVector(buffers), 0, 0, b.CreateVector(&signature, 1));
   b.Finish(model, ::tflite::ModelIdentifier());
   std::vector<uint8_t> bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+  b.PopBytes(b.GetSize() - keep);
+  if (file_tensor) *file_tensor = std::move(tensor_index);
 
   const ::tflite::Model* m = ::tflite::GetModel(bytes.data());
   data_field_pos.clear();
@@ -166,40 +222,47 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   return bytes;
 }
 
-Status ModelBuilder::Write(const std::string& path,
-                           const std::function<void(uint64_t)>& on_bytes) const {
+Result<uint64_t> ModelBuilder::Emit(const std::function<Status(ByteSpan)>& sink,
+                                    const std::function<void(uint64_t)>& on_bytes,
+                                    std::vector<int32_t>* file_tensor) const {
   std::vector<uint64_t> field_pos;
-  PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> meta, Finish(field_pos));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> meta, Finish(field_pos, file_tensor));
+  std::vector<uint32_t> file_index;
+  const std::vector<const BufferSpec*> live = LiveBuffers(file_index);
   // Lay the data out after the metadata and point each Buffer.data at its bytes.
-  std::vector<uint64_t> prefix_pos(buffers_.size());
+  std::vector<uint64_t> prefix_pos(live.size());
   uint64_t end = meta.size();
-  for (size_t i = 0; i < buffers_.size(); ++i) {
+  for (size_t i = 0; i < live.size(); ++i) {
     prefix_pos[i] = PrefixPos(end);
-    end = prefix_pos[i] + 4 + buffers_[i].size();
+    end = prefix_pos[i] + 4 + live[i]->size();
     if (end > kMaxFileBytes)
-      return Unsupported(path +
-                         ": the model with its weights would take over 2 GiB; TFLite "
-                         "files with weights outside the FlatBuffer are not supported yet");
+      return Unsupported(
+          "the model with its weights would take over 2 GiB; TFLite "
+          "files with weights outside the FlatBuffer are not supported yet");
     const uint32_t rel = static_cast<uint32_t>(prefix_pos[i] - field_pos[i]);
     std::memcpy(meta.data() + field_pos[i], &rel, 4);
   }
 
-  PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
+  uint64_t written = 0;
+  auto put = [&](ByteSpan bytes) {
+    written += bytes.size();
+    return sink(bytes);
+  };
   PT2TF_RETURN_IF_ERROR(
-      file->Write(ByteSpan(reinterpret_cast<const std::byte*>(meta.data()), meta.size())));
+      put(ByteSpan(reinterpret_cast<const std::byte*>(meta.data()), meta.size())));
   const std::string zeros(kDataAlignment, '\0');
   std::vector<uint16_t> half;
-  for (size_t i = 0; i < buffers_.size(); ++i) {
-    const BufferSpec& buf = buffers_[i];
+  for (size_t i = 0; i < live.size(); ++i) {
+    const BufferSpec& buf = *live[i];
     PT2TF_RETURN_IF_ERROR(
-        file->Write(std::string_view(zeros.data(), prefix_pos[i] - file->bytes_written())));
+        put(ByteSpan(reinterpret_cast<const std::byte*>(zeros.data()), prefix_pos[i] - written)));
     const uint32_t len = static_cast<uint32_t>(buf.size());
-    PT2TF_RETURN_IF_ERROR(file->Write(std::string_view(reinterpret_cast<const char*>(&len), 4)));
+    PT2TF_RETURN_IF_ERROR(put(ByteSpan(reinterpret_cast<const std::byte*>(&len), 4)));
     Status status = OkStatus();
     buf.data.ForEachChunk([&](ByteSpan chunk) {
       if (!status.ok()) return;
       if (!buf.to_fp16) {
-        status = file->Write(chunk);
+        status = put(chunk);
       } else {
         half.resize(chunk.size() / 4);
         for (size_t k = 0; k < half.size(); ++k) {
@@ -207,17 +270,37 @@ Status ModelBuilder::Write(const std::string& path,
           std::memcpy(&f, chunk.data() + 4 * k, 4);
           half[k] = FloatToHalf(f);
         }
-        status =
-            file->Write(ByteSpan(reinterpret_cast<const std::byte*>(half.data()), half.size() * 2));
+        status = put(ByteSpan(reinterpret_cast<const std::byte*>(half.data()), half.size() * 2));
       }
       if (status.ok() && on_bytes) on_bytes(chunk.size());
     });
     PT2TF_RETURN_IF_ERROR(status);
   }
-  if (file->bytes_written() != end)
-    return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +
-                         " bytes, expected " + std::to_string(end));
+  if (written != end)
+    return InternalError("wrote " + std::to_string(written) + " bytes, expected " +
+                         std::to_string(end));
+  return written;
+}
+
+Status ModelBuilder::Write(const std::string& path,
+                           const std::function<void(uint64_t)>& on_bytes) const {
+  PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
+  Result<uint64_t> n = Emit([&](ByteSpan bytes) { return file->Write(bytes); }, on_bytes);
+  if (!n.ok()) return n.status().WithContext(path);
   return file->Commit();
+}
+
+Result<std::vector<uint8_t>> ModelBuilder::Serialize(std::vector<int32_t>* file_tensor) const {
+  std::vector<uint8_t> out;
+  PT2TF_RETURN_IF_ERROR(Emit(
+                            [&](ByteSpan bytes) {
+                              const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+                              out.insert(out.end(), p, p + bytes.size());
+                              return OkStatus();
+                            },
+                            {}, file_tensor)
+                            .status());
+  return out;
 }
 
 }  // namespace pt2tf::tflite

@@ -31,6 +31,11 @@ struct TensorSpec {
   TensorType type = TensorType::TensorType_FLOAT32;
   ir::Dims shape;
   uint32_t buffer = 0;  // 0: no data (activations)
+  // Quantization (empty scale: none): real = scale[c] * (q - zero_point[c]), one entry per
+  // tensor or per slice along quantized_dimension.
+  std::vector<float> scale;
+  std::vector<int64_t> zero_point;
+  int32_t quantized_dimension = 0;
 };
 
 // A constant's bytes: `data` in C order, optionally written as float16 (from float32).
@@ -42,6 +47,17 @@ struct BufferSpec {
 
 class ModelBuilder {
  public:
+  struct OpSpec {
+    BuiltinOperator op;
+    std::vector<int32_t> inputs, outputs;
+    ::tflite::BuiltinOptions options_type;
+    flatbuffers::Offset<void> options;
+  };
+  struct Endpoint {
+    int tensor;
+    std::string name;
+  };
+
   ModelBuilder();
   // Builder for operator option tables (create them before Write; never nested).
   flatbuffers::FlatBufferBuilder& fbb() { return fbb_; }
@@ -59,25 +75,35 @@ class ModelBuilder {
   const TensorSpec& tensor(int index) const { return tensors_[index]; }
   TensorSpec& mutable_tensor(int index) { return tensors_[index]; }
   size_t op_count() const { return ops_.size(); }
+  size_t tensor_count() const { return tensors_.size(); }
   bool IsInterface(int tensor) const;
+  // For rewrite passes over the finished translation (quantization): the operators in
+  // execution order, the interface, and a buffer's source data (index as TensorSpec::buffer).
+  std::vector<OpSpec>& mutable_ops() { return ops_; }
+  const std::vector<OpSpec>& ops() const { return ops_; }
+  std::vector<Endpoint>& mutable_inputs() { return inputs_; }
+  std::vector<Endpoint>& mutable_outputs() { return outputs_; }
+  const BufferSpec& buffer(uint32_t index) const { return buffers_[index - 1]; }
 
   // Serializes the model into `path` atomically; `on_bytes` hears each weight chunk.
   Status Write(const std::string& path, const std::function<void(uint64_t)>& on_bytes) const;
+  // The same bytes in memory (for pt2tf's own evaluation of the model being written);
+  // `file_tensor[i]`: the file's number of tensor i (-1: left out, nothing refers to it).
+  Result<std::vector<uint8_t>> Serialize(std::vector<int32_t>* file_tensor = nullptr) const;
 
  private:
-  struct OpSpec {
-    BuiltinOperator op;
-    std::vector<int32_t> inputs, outputs;
-    ::tflite::BuiltinOptions options_type;
-    flatbuffers::Offset<void> options;
-  };
-  struct Endpoint {
-    int tensor;
-    std::string name;
-  };
+  // Tensors some operator or interface entry refers to.
+  std::vector<bool> UsedTensors() const;
+  // The buffers used tensors refer to, in order; file_index[i] = file buffer number of buffer i.
+  std::vector<const BufferSpec*> LiveBuffers(std::vector<uint32_t>& file_index) const;
+  // Streams the file through `sink`; returns the byte count.
+  Result<uint64_t> Emit(const std::function<Status(ByteSpan)>& sink,
+                        const std::function<void(uint64_t)>& on_bytes,
+                        std::vector<int32_t>* file_tensor = nullptr) const;
   // The metadata FlatBuffer (weights not included) and, per buffer, the file position of its
   // `data` offset field.
-  Result<std::vector<uint8_t>> Finish(std::vector<uint64_t>& data_field_pos) const;
+  Result<std::vector<uint8_t>> Finish(std::vector<uint64_t>& data_field_pos,
+                                      std::vector<int32_t>* file_tensor = nullptr) const;
 
   mutable flatbuffers::FlatBufferBuilder fbb_;
   std::vector<TensorSpec> tensors_;

@@ -2,6 +2,7 @@
 
 #include "tf/lower.h"
 #include "tflite/model_builder.h"
+#include "tflite/quant/quantize.h"
 #include "tflite/translator.h"
 
 namespace pt2tf::tflite {
@@ -12,6 +13,14 @@ Status WriteTflite(const tf::TfGraph& lowered, const std::string& path,
   Translator translator(lowered, options.precision, model);
   Status s = translator.Run();
   if (!s.ok()) return s.WithContext(path);
+  if (options.quantize.mode != QuantMode::kNone) {
+    if (options.precision != Precision::kFp32)
+      return UsageError(path + ": --quantize and --precision fp16 cannot be combined");
+    QuantReport report;
+    s = QuantizeModel(model, options.quantize, report);
+    if (!s.ok()) return s.WithContext(path);
+    if (options.quant_report) *options.quant_report = std::move(report);
+  }
   return model.Write(path, options.on_weight_bytes);
 }
 

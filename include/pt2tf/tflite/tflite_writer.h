@@ -14,6 +14,7 @@
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
 #include "pt2tf/tf/tf_writer.h"
+#include "pt2tf/tflite/quantize.h"
 
 namespace pt2tf::tflite {
 
@@ -26,6 +27,10 @@ enum class Precision {
 
 struct TfliteWriterOptions {
   Precision precision = Precision::kFp32;
+  // --quantize (pt2tf/tflite/quantize.h); with kNone the model stays float.
+  QuantizeOptions quantize;
+  // Filled when quantizing: op counts and the accuracy report.
+  QuantReport* quant_report = nullptr;
   // Called with the byte count of each weight chunk as it is written (progress display).
   std::function<void(uint64_t bytes)> on_weight_bytes;
 };

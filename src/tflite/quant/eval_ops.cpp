@@ -1,0 +1,411 @@
+// Elementwise, reduction, softmax, data-movement and QUANTIZE/DEQUANTIZE kernels of the
+// TFLite evaluator, and the one kernel table. int8 arithmetic ops here are fake-quantized
+// (dequantize → float → requantize, round half away from zero); data movement copies the
+// integers and QUANTIZE/DEQUANTIZE follow TFLite's reference arithmetic.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "tflite/quant/eval_kernels.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+using Op = ::tflite::BuiltinOperator;
+
+// Index into `in` (shape `in_shape`) of each element of an `out`-shaped broadcast.
+std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& out) {
+  const size_t rank = out.size();
+  std::vector<int64_t> stride(rank, 0);
+  int64_t s = 1;
+  for (size_t k = 0; k < in_shape.size(); ++k) {
+    const size_t d = in_shape.size() - 1 - k;
+    const size_t o = rank - 1 - k;
+    stride[o] = in_shape[d] == 1 ? 0 : s;
+    s *= in_shape[d];
+  }
+  int64_t total = 1;
+  for (int64_t d : out) total *= d;
+  std::vector<int64_t> index(total), pos(rank, 0);
+  int64_t at = 0;
+  for (int64_t i = 0; i < total; ++i) {
+    index[i] = at;
+    for (size_t k = rank; k-- > 0;) {
+      ++pos[k];
+      at += stride[k];
+      if (pos[k] < out[k]) break;
+      at -= stride[k] * pos[k];
+      pos[k] = 0;
+    }
+  }
+  return index;
+}
+
+::tflite::ActivationFunctionType FusedActivation(const OpContext& ctx) {
+  if (const auto* o = ctx.op.builtin_options_as_AddOptions()) return o->fused_activation_function();
+  if (const auto* o = ctx.op.builtin_options_as_SubOptions()) return o->fused_activation_function();
+  if (const auto* o = ctx.op.builtin_options_as_MulOptions()) return o->fused_activation_function();
+  return ::tflite::ActivationFunctionType_NONE;
+}
+
+Status EvalBinary(OpContext& ctx) {
+  if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs 2 inputs");
+  EvalTensor& y = *ctx.out[0];
+  const std::vector<float> a = FloatValues(*ctx.in[0]), b = FloatValues(*ctx.in[1]);
+  const auto ia = BroadcastIndex(ctx.in[0]->shape, y.shape);
+  const auto ib = BroadcastIndex(ctx.in[1]->shape, y.shape);
+  std::vector<float> out(y.numel());
+  for (size_t i = 0; i < out.size(); ++i) {
+    const float u = a[ia[i]], v = b[ib[i]];
+    out[i] = ctx.code == Op::BuiltinOperator_ADD   ? u + v
+             : ctx.code == Op::BuiltinOperator_SUB ? u - v
+                                                   : u * v;
+  }
+  const auto act = FusedActivation(ctx);
+  ApplyActivation(act, out);
+  int32_t lo = -128, hi = 127;
+  if (y.quantized()) ActivationRange(act, y, &lo, &hi);
+  StoreFloat(y, out, lo, hi);
+  return OkStatus();
+}
+
+Status EvalUnary(OpContext& ctx) {
+  if (ctx.in.empty() || !ctx.in[0]) return OpError(ctx, "needs an input");
+  std::vector<float> v = FloatValues(*ctx.in[0]);
+  float alpha = 0.2f;
+  if (const auto* o = ctx.op.builtin_options_as_LeakyReluOptions()) alpha = o->alpha();
+  for (float& x : v) {
+    switch (ctx.code) {
+      case Op::BuiltinOperator_RELU:
+        x = std::max(x, 0.0f);
+        break;
+      case Op::BuiltinOperator_RELU6:
+        x = std::clamp(x, 0.0f, 6.0f);
+        break;
+      case Op::BuiltinOperator_LOGISTIC:
+        x = 1.0f / (1.0f + std::exp(-x));
+        break;
+      case Op::BuiltinOperator_TANH:
+        x = std::tanh(x);
+        break;
+      case Op::BuiltinOperator_HARD_SWISH:
+        x = x * std::clamp(x + 3.0f, 0.0f, 6.0f) / 6.0f;
+        break;
+      case Op::BuiltinOperator_LEAKY_RELU:
+        x = x >= 0 ? x : alpha * x;
+        break;
+      default:
+        return OpError(ctx, "not a unary op");
+    }
+  }
+  StoreFloat(*ctx.out[0], v);
+  return OkStatus();
+}
+
+Status EvalSoftmax(OpContext& ctx) {
+  if (ctx.in.empty() || !ctx.in[0] || ctx.in[0]->shape.empty()) return OpError(ctx, "bad input");
+  const auto* o = ctx.op.builtin_options_as_SoftmaxOptions();
+  const float beta = o ? o->beta() : 1.0f;
+  std::vector<float> v = FloatValues(*ctx.in[0]);
+  const int64_t d = ctx.in[0]->shape.back();
+  for (size_t r = 0; d > 0 && r < v.size() / d; ++r) {
+    float* p = v.data() + r * d;
+    const float m = *std::max_element(p, p + d);
+    double sum = 0;
+    for (int64_t k = 0; k < d; ++k) sum += (p[k] = std::exp(beta * (p[k] - m)));
+    for (int64_t k = 0; k < d; ++k) p[k] = static_cast<float>(p[k] / sum);
+  }
+  StoreFloat(*ctx.out[0], v);
+  return OkStatus();
+}
+
+Status EvalMean(OpContext& ctx) {
+  if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs data and axes");
+  const EvalTensor& x = *ctx.in[0];
+  const size_t rank = x.shape.size();
+  std::vector<bool> reduce(rank, false);
+  for (int32_t a : ctx.in[1]->q) {
+    const int64_t axis = a < 0 ? a + static_cast<int64_t>(rank) : a;
+    if (axis < 0 || axis >= static_cast<int64_t>(rank)) return OpError(ctx, "axis out of range");
+    reduce[axis] = true;
+  }
+  ir::Dims kept(rank);
+  int64_t count = 1;
+  for (size_t k = 0; k < rank; ++k) {
+    kept[k] = reduce[k] ? 1 : x.shape[k];
+    if (reduce[k]) count *= x.shape[k];
+  }
+  const std::vector<float> v = FloatValues(x);
+  std::vector<double> sum(ctx.out[0]->numel(), 0.0);
+  // Each input element adds into the kept-shape cell it broadcasts from.
+  const auto idx = BroadcastIndex(kept, x.shape);
+  if (static_cast<int64_t>(sum.size()) * count != x.numel()) return OpError(ctx, "shape mismatch");
+  for (size_t i = 0; i < v.size(); ++i) sum[idx[i]] += v[i];
+  std::vector<float> out(sum.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(sum[i] / count);
+  StoreFloat(*ctx.out[0], out);
+  return OkStatus();
+}
+
+// Copies element `src[i]` of the input to output position i (f or q, as the type holds).
+void Gather(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src) {
+  if (x.is_float()) {
+    y.f.resize(src.size());
+    for (size_t i = 0; i < src.size(); ++i) y.f[i] = x.f[src[i]];
+  } else {
+    y.q.resize(src.size());
+    for (size_t i = 0; i < src.size(); ++i) y.q[i] = x.q[src[i]];
+  }
+}
+
+Status EvalReshape(OpContext& ctx) {
+  const EvalTensor& x = *ctx.in[0];
+  EvalTensor& y = *ctx.out[0];
+  if (x.numel() != y.numel()) return OpError(ctx, "element count changes");
+  y.f = x.f;
+  y.q = x.q;
+  return OkStatus();
+}
+
+Status EvalTranspose(OpContext& ctx) {
+  if (ctx.in.size() != 2 || !ctx.in[1]) return OpError(ctx, "needs a permutation");
+  const EvalTensor& x = *ctx.in[0];
+  EvalTensor& y = *ctx.out[0];
+  const std::vector<int32_t>& perm = ctx.in[1]->q;
+  const size_t rank = x.shape.size();
+  if (perm.size() != rank || y.shape.size() != rank) return OpError(ctx, "bad permutation");
+  std::vector<int64_t> in_stride(rank, 1);
+  for (size_t k = rank; k-- > 1;) in_stride[k - 1] = in_stride[k] * x.shape[k];
+  ir::Dims out_stride(rank);
+  for (size_t k = 0; k < rank; ++k) {
+    if (perm[k] < 0 || perm[k] >= static_cast<int32_t>(rank)) return OpError(ctx, "bad perm");
+    out_stride[k] = in_stride[perm[k]];
+  }
+  std::vector<int64_t> src(y.numel()), pos(rank, 0);
+  int64_t at = 0;
+  for (size_t i = 0; i < src.size(); ++i) {
+    src[i] = at;
+    for (size_t k = rank; k-- > 0;) {
+      ++pos[k];
+      at += out_stride[k];
+      if (pos[k] < y.shape[k]) break;
+      at -= out_stride[k] * pos[k];
+      pos[k] = 0;
+    }
+  }
+  Gather(x, y, src);
+  return OkStatus();
+}
+
+Status EvalConcat(OpContext& ctx) {
+  const auto* o = ctx.op.builtin_options_as_ConcatenationOptions();
+  EvalTensor& y = *ctx.out[0];
+  const int64_t rank = static_cast<int64_t>(y.shape.size());
+  int64_t axis = o ? o->axis() : 0;
+  if (axis < 0) axis += rank;
+  if (axis < 0 || axis >= rank) return OpError(ctx, "axis out of range");
+  int64_t outer = 1, inner = 1;
+  for (int64_t k = 0; k < axis; ++k) outer *= y.shape[k];
+  for (int64_t k = axis + 1; k < rank; ++k) inner *= y.shape[k];
+  const bool f = y.is_float();
+  for (const EvalTensor* t : ctx.in)
+    if (!t || t->is_float() != f ||
+        (y.quantized() &&
+         (!t->quantized() || t->scale[0] != y.scale[0] || t->zero_point[0] != y.zero_point[0])))
+      return OpError(ctx, "inputs must share the output's type and quantization");
+  f ? y.f.clear() : y.q.clear();
+  for (int64_t r = 0; r < outer; ++r)
+    for (const EvalTensor* t : ctx.in) {
+      const int64_t len = t->shape[axis] * inner;
+      if (f)
+        y.f.insert(y.f.end(), t->f.begin() + r * len, t->f.begin() + (r + 1) * len);
+      else
+        y.q.insert(y.q.end(), t->q.begin() + r * len, t->q.begin() + (r + 1) * len);
+    }
+  if ((f ? y.f.size() : y.q.size()) != static_cast<size_t>(y.numel()))
+    return OpError(ctx, "sizes do not add up");
+  return OkStatus();
+}
+
+Status EvalPad(OpContext& ctx) {
+  if (ctx.in.size() < 2 || !ctx.in[1]) return OpError(ctx, "needs paddings");
+  const EvalTensor& x = *ctx.in[0];
+  EvalTensor& y = *ctx.out[0];
+  const size_t rank = x.shape.size();
+  const std::vector<int32_t>& pads = ctx.in[1]->q;
+  if (pads.size() != 2 * rank || y.shape.size() != rank) return OpError(ctx, "bad paddings");
+  float fill = 0;
+  int32_t qfill = x.quantized() ? static_cast<int32_t>(x.zero_point[0]) : 0;
+  if (ctx.in.size() > 2 && ctx.in[2]) {
+    if (x.is_float())
+      fill = ctx.in[2]->f.at(0);
+    else
+      qfill = ctx.in[2]->q.at(0);
+  }
+  std::vector<int64_t> in_stride(rank, 1);
+  for (size_t k = rank; k-- > 1;) in_stride[k - 1] = in_stride[k] * x.shape[k];
+  const int64_t n = y.numel();
+  x.is_float() ? y.f.assign(n, fill) : y.q.assign(n, qfill);
+  std::vector<int64_t> pos(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t src = 0;
+    bool inside = true;
+    for (size_t k = 0; k < rank && inside; ++k) {
+      const int64_t p = pos[k] - pads[2 * k];
+      inside = p >= 0 && p < x.shape[k];
+      src += p * in_stride[k];
+    }
+    if (inside) x.is_float() ? (void)(y.f[i] = x.f[src]) : (void)(y.q[i] = x.q[src]);
+    for (size_t k = rank; k-- > 0;) {
+      if (++pos[k] < y.shape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  return OkStatus();
+}
+
+Status EvalQuantize(OpContext& ctx) {
+  const EvalTensor& x = *ctx.in[0];
+  EvalTensor& y = *ctx.out[0];
+  if (!y.quantized() || y.type != ::tflite::TensorType_INT8)
+    return OpError(ctx, "QUANTIZE to a non-int8 tensor");
+  if (x.is_float()) {
+    StoreFloat(y, x.f);
+    return OkStatus();
+  }
+  if (!x.quantized()) return OpError(ctx, "QUANTIZE from an unquantized integer tensor");
+  // int8 → int8: TFLite's Requantize (fixed-point multiplier on q − zero_point).
+  int32_t mult;
+  int shift;
+  QuantizeMultiplier(static_cast<double>(x.scale[0]) / y.scale[0], &mult, &shift);
+  y.q.resize(x.q.size());
+  for (size_t i = 0; i < x.q.size(); ++i) {
+    const int32_t v =
+        MultiplyByQuantizedMultiplier(x.q[i] - static_cast<int32_t>(x.zero_point[0]), mult, shift) +
+        static_cast<int32_t>(y.zero_point[0]);
+    y.q[i] = std::clamp(v, -128, 127);
+  }
+  return OkStatus();
+}
+
+Status EvalDequantize(OpContext& ctx) {
+  ctx.out[0]->f = FloatValues(*ctx.in[0]);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status OpError(const OpContext& ctx, const std::string& message) {
+  return Unsupported(std::string("evaluating TFLite ") +
+                     ::tflite::EnumNameBuiltinOperator(ctx.code) + ": " + message);
+}
+
+std::vector<float> FloatValues(const EvalTensor& t) {
+  if (t.is_float()) return t.f;
+  std::vector<float> v(t.q.size());
+  if (!t.quantized()) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(t.q[i]);
+    return v;
+  }
+  int64_t inner = 1, channels = static_cast<int64_t>(t.scale.size());
+  for (size_t k = t.qdim + 1; k < t.shape.size(); ++k) inner *= t.shape[k];
+  for (size_t i = 0; i < v.size(); ++i) {
+    const int64_t c = channels > 1 ? (static_cast<int64_t>(i) / inner) % channels : 0;
+    v[i] = t.scale[c] * static_cast<float>(t.q[i] - t.zero_point[c]);
+  }
+  return v;
+}
+
+void StoreFloat(EvalTensor& out, const std::vector<float>& values, int32_t lo, int32_t hi) {
+  if (out.is_float()) {
+    out.f = values;
+    return;
+  }
+  out.q.resize(values.size());
+  const float s = out.quantized() ? out.scale[0] : 1.0f;
+  const int64_t zp = out.quantized() ? out.zero_point[0] : 0;
+  for (size_t i = 0; i < values.size(); ++i) out.q[i] = QuantizeValue(values[i], s, zp, lo, hi);
+}
+
+void ActivationRange(::tflite::ActivationFunctionType act, const EvalTensor& out, int32_t* lo,
+                     int32_t* hi) {
+  *lo = -128, *hi = 127;
+  if (!out.quantized()) return;
+  const float s = out.scale[0];
+  const int64_t zp = out.zero_point[0];
+  if (act == ::tflite::ActivationFunctionType_RELU) {
+    *lo = std::max(*lo, QuantizeValue(0, s, zp));
+  } else if (act == ::tflite::ActivationFunctionType_RELU6) {
+    *lo = std::max(*lo, QuantizeValue(0, s, zp));
+    *hi = std::min(*hi, QuantizeValue(6, s, zp));
+  } else if (act == ::tflite::ActivationFunctionType_RELU_N1_TO_1) {
+    *lo = std::max(*lo, QuantizeValue(-1, s, zp));
+    *hi = std::min(*hi, QuantizeValue(1, s, zp));
+  }
+}
+
+void ApplyActivation(::tflite::ActivationFunctionType act, std::vector<float>& values) {
+  switch (act) {
+    case ::tflite::ActivationFunctionType_RELU:
+      for (float& v : values) v = std::max(v, 0.0f);
+      break;
+    case ::tflite::ActivationFunctionType_RELU6:
+      for (float& v : values) v = std::clamp(v, 0.0f, 6.0f);
+      break;
+    case ::tflite::ActivationFunctionType_RELU_N1_TO_1:
+      for (float& v : values) v = std::clamp(v, -1.0f, 1.0f);
+      break;
+    case ::tflite::ActivationFunctionType_TANH:
+      for (float& v : values) v = std::tanh(v);
+      break;
+    default:
+      break;
+  }
+}
+
+EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
+  switch (op) {
+    case Op::BuiltinOperator_CONV_2D:
+    case Op::BuiltinOperator_DEPTHWISE_CONV_2D:
+      return EvalConv;
+    case Op::BuiltinOperator_FULLY_CONNECTED:
+      return EvalFullyConnected;
+    case Op::BuiltinOperator_MAX_POOL_2D:
+    case Op::BuiltinOperator_AVERAGE_POOL_2D:
+      return EvalPool;
+    case Op::BuiltinOperator_ADD:
+    case Op::BuiltinOperator_SUB:
+    case Op::BuiltinOperator_MUL:
+      return EvalBinary;
+    case Op::BuiltinOperator_RELU:
+    case Op::BuiltinOperator_RELU6:
+    case Op::BuiltinOperator_LOGISTIC:
+    case Op::BuiltinOperator_TANH:
+    case Op::BuiltinOperator_HARD_SWISH:
+    case Op::BuiltinOperator_LEAKY_RELU:
+      return EvalUnary;
+    case Op::BuiltinOperator_SOFTMAX:
+      return EvalSoftmax;
+    case Op::BuiltinOperator_MEAN:
+      return EvalMean;
+    case Op::BuiltinOperator_RESHAPE:
+    case Op::BuiltinOperator_SQUEEZE:
+    case Op::BuiltinOperator_EXPAND_DIMS:
+      return EvalReshape;
+    case Op::BuiltinOperator_TRANSPOSE:
+      return EvalTranspose;
+    case Op::BuiltinOperator_CONCATENATION:
+      return EvalConcat;
+    case Op::BuiltinOperator_PAD:
+    case Op::BuiltinOperator_PADV2:
+      return EvalPad;
+    case Op::BuiltinOperator_QUANTIZE:
+      return EvalQuantize;
+    case Op::BuiltinOperator_DEQUANTIZE:
+      return EvalDequantize;
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace pt2tf::tflite

@@ -1,0 +1,276 @@
+#include "tflite/quant/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "tflite/quant/eval_kernels.h"
+
+namespace pt2tf::tflite {
+namespace {
+
+// Largest tensor the evaluator allocates (elements): a file's claims are checked first.
+constexpr int64_t kMaxEvalElements = int64_t{1} << 31;
+
+float HalfToFloat(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16;
+  uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
+  if (e == 0x1f) {
+    bits = sign | 0x7f800000u | (m << 13);
+  } else if (e == 0) {
+    if (m == 0) {
+      bits = sign;
+    } else {  // subnormal: normalise
+      int shift = 0;
+      while (!(m & 0x400)) m <<= 1, ++shift;
+      bits = sign | ((113 - shift) << 23) | ((m & 0x3ff) << 13);
+    }
+  } else {
+    bits = sign | ((e + 112) << 23) | (m << 13);
+  }
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+int ElementBytes(::tflite::TensorType t) {
+  switch (t) {
+    case ::tflite::TensorType_FLOAT32:
+    case ::tflite::TensorType_INT32:
+      return 4;
+    case ::tflite::TensorType_FLOAT16:
+    case ::tflite::TensorType_INT16:
+      return 2;
+    case ::tflite::TensorType_INT64:
+      return 8;
+    case ::tflite::TensorType_INT8:
+    case ::tflite::TensorType_UINT8:
+    case ::tflite::TensorType_BOOL:
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace
+
+int64_t EvalTensor::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+bool EvalTensor::is_float() const {
+  return type == ::tflite::TensorType_FLOAT32 || type == ::tflite::TensorType_FLOAT16;
+}
+
+int32_t QuantizeValue(float x, float scale, int64_t zero_point, int32_t lo, int32_t hi) {
+  const double v = std::round(static_cast<double>(x) / scale) + static_cast<double>(zero_point);
+  if (!(v >= lo)) return lo;  // NaN included
+  if (v > hi) return hi;
+  return static_cast<int32_t>(v);
+}
+
+void QuantizeMultiplier(double m, int32_t* multiplier, int* shift) {
+  if (m == 0) {
+    *multiplier = 0, *shift = 0;
+    return;
+  }
+  const double q = std::frexp(m, shift);
+  int64_t fixed = static_cast<int64_t>(std::round(q * (int64_t{1} << 31)));
+  if (fixed == (int64_t{1} << 31)) fixed /= 2, ++*shift;
+  if (*shift < -31) *shift = 0, fixed = 0;
+  *multiplier = static_cast<int32_t>(fixed);
+}
+
+int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) {
+  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  const int64_t a = static_cast<int64_t>(x) * (int64_t{1} << left);
+  // Saturating rounding doubling high multiply (a fits int32 for TFLite's shifts).
+  const int32_t a32 = static_cast<int32_t>(std::clamp<int64_t>(a, INT32_MIN, INT32_MAX));
+  int32_t high;
+  if (a32 == INT32_MIN && multiplier == INT32_MIN) {
+    high = INT32_MAX;
+  } else {
+    const int64_t ab = static_cast<int64_t>(a32) * multiplier;
+    const int64_t nudge = ab >= 0 ? (int64_t{1} << 30) : (1 - (int64_t{1} << 30));
+    high = static_cast<int32_t>((ab + nudge) / (int64_t{1} << 31));
+  }
+  // Rounding divide by 2^right (ties away from zero).
+  const int32_t mask = static_cast<int32_t>((int64_t{1} << right) - 1);
+  const int32_t remainder = high & mask;
+  const int32_t threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+  return (high >> right) + (remainder > threshold ? 1 : 0);
+}
+
+std::string Evaluator::output_name(size_t i) const {
+  const auto* t = subgraph_->tensors()->Get(outputs_[i]);
+  return t->name() ? t->name()->str() : "output" + std::to_string(i);
+}
+
+Result<std::unique_ptr<Evaluator>> Evaluator::Create(std::vector<uint8_t> bytes) {
+  std::unique_ptr<Evaluator> e(new Evaluator());
+  e->bytes_ = std::move(bytes);
+  flatbuffers::Verifier verifier(e->bytes_.data(), e->bytes_.size());
+  if (!::tflite::VerifyModelBuffer(verifier)) return InvalidInput("not a valid TFLite FlatBuffer");
+  e->model_ = ::tflite::GetModel(e->bytes_.data());
+  if (!e->model_->subgraphs() || e->model_->subgraphs()->size() != 1)
+    return Unsupported("the evaluator runs single-subgraph models only");
+  e->subgraph_ = e->model_->subgraphs()->Get(0);
+  PT2TF_RETURN_IF_ERROR(e->Prepare());
+  return e;
+}
+
+Status Evaluator::Prepare() {
+  const auto* tensors = subgraph_->tensors();
+  if (!tensors || !subgraph_->operators() || !subgraph_->inputs() || !subgraph_->outputs())
+    return InvalidInput("the subgraph lacks tensors, operators or its interface");
+  const auto* buffers = model_->buffers();
+  tensors_.resize(tensors->size());
+  for (size_t i = 0; i < tensors->size(); ++i) {
+    const ::tflite::Tensor* t = tensors->Get(i);
+    EvalTensor& e = tensors_[i];
+    e.type = t->type();
+    if (t->shape())
+      for (int32_t d : *t->shape()) {
+        if (d < 0) return Unsupported("tensor " + std::to_string(i) + " has a dynamic dim");
+        e.shape.push_back(d);
+      }
+    if (e.numel() > kMaxEvalElements)
+      return Unsupported("tensor " + std::to_string(i) + " is too large to evaluate");
+    if (const auto* q = t->quantization(); q && q->scale() && q->scale()->size() > 0) {
+      e.scale.assign(q->scale()->begin(), q->scale()->end());
+      if (q->zero_point()) e.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
+      e.zero_point.resize(e.scale.size(), 0);
+      e.qdim = q->quantized_dimension();
+    }
+    const uint32_t b = t->buffer();
+    if (b == 0 || !buffers || b >= buffers->size()) continue;
+    const auto* data = buffers->Get(b)->data();
+    if (!data || data->size() == 0) continue;
+    const int eb = ElementBytes(e.type);
+    if (eb == 0 || static_cast<int64_t>(data->size()) != e.numel() * eb)
+      return InvalidInput("tensor " + std::to_string(i) + ": buffer size does not match");
+    e.is_const = true;
+    const uint8_t* p = data->data();
+    const int64_t n = e.numel();
+    switch (e.type) {
+      case ::tflite::TensorType_FLOAT32:
+        e.f.resize(n);
+        std::memcpy(e.f.data(), p, n * 4);
+        break;
+      case ::tflite::TensorType_FLOAT16:
+        e.f.resize(n);
+        for (int64_t k = 0; k < n; ++k) {
+          uint16_t h;
+          std::memcpy(&h, p + 2 * k, 2);
+          e.f[k] = HalfToFloat(h);
+        }
+        break;
+      case ::tflite::TensorType_INT32:
+        e.q.resize(n);
+        std::memcpy(e.q.data(), p, n * 4);
+        break;
+      case ::tflite::TensorType_INT64:
+        e.q.resize(n);
+        for (int64_t k = 0; k < n; ++k) {
+          int64_t v;
+          std::memcpy(&v, p + 8 * k, 8);
+          e.q[k] = static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX));
+        }
+        break;
+      case ::tflite::TensorType_INT8:
+        e.q.resize(n);
+        for (int64_t k = 0; k < n; ++k) e.q[k] = static_cast<int8_t>(p[k]);
+        break;
+      default:
+        e.q.resize(n);
+        for (int64_t k = 0; k < n; ++k) e.q[k] = p[k];
+    }
+  }
+  inputs_.assign(subgraph_->inputs()->begin(), subgraph_->inputs()->end());
+  outputs_.assign(subgraph_->outputs()->begin(), subgraph_->outputs()->end());
+  for (int t : inputs_)
+    if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) return InvalidInput("bad input");
+  for (int t : outputs_)
+    if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) return InvalidInput("bad output");
+  const auto* codes = model_->operator_codes();
+  last_use_.assign(tensors_.size(), -1);
+  int index = 0;
+  for (const ::tflite::Operator* op : *subgraph_->operators()) {
+    if (op->inputs())
+      for (int32_t t : *op->inputs())
+        if (t >= 0 && static_cast<size_t>(t) < tensors_.size()) last_use_[t] = index;
+    ++index;
+    if (!codes || op->opcode_index() >= codes->size())
+      return InvalidInput("operator with a bad opcode index");
+    const auto code = codes->Get(op->opcode_index())->builtin_code();
+    if (!EvalKernelFor(code))
+      return Unsupported(std::string("pt2tf's evaluator has no kernel for TFLite ") +
+                         ::tflite::EnumNameBuiltinOperator(code));
+    for (const auto* list : {op->inputs(), op->outputs()})
+      if (list)
+        for (int32_t t : *list)
+          if (t >= static_cast<int32_t>(tensors_.size()))
+            return InvalidInput("operator refers to a missing tensor");
+  }
+  return OkStatus();
+}
+
+Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<float>>& inputs,
+                                               const EvalObserver& observer) const {
+  if (inputs.size() != inputs_.size())
+    return InvalidInput("the model has " + std::to_string(inputs_.size()) + " inputs, got " +
+                        std::to_string(inputs.size()));
+  // Activations live in `values`; constants are read in place.
+  std::vector<EvalTensor> values(tensors_.size());
+  auto value = [&](int t) -> const EvalTensor& {
+    return tensors_[t].is_const ? tensors_[t] : values[t];
+  };
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    EvalTensor& v = values[inputs_[i]];
+    v = tensors_[inputs_[i]];
+    if (static_cast<int64_t>(inputs[i].size()) != v.numel())
+      return InvalidInput("input " + std::to_string(i) + " has " +
+                          std::to_string(inputs[i].size()) + " values, the model wants " +
+                          std::to_string(v.numel()));
+    StoreFloat(v, inputs[i]);
+    if (observer) observer(inputs_[i], v);
+  }
+  const auto* codes = model_->operator_codes();
+  int op_index = 0;
+  for (const ::tflite::Operator* op : *subgraph_->operators()) {
+    OpContext ctx{*op, codes->Get(op->opcode_index())->builtin_code(), {}, {}};
+    if (op->inputs())
+      for (int32_t t : *op->inputs()) ctx.in.push_back(t < 0 ? nullptr : &value(t));
+    if (op->outputs())
+      for (int32_t t : *op->outputs()) {
+        if (t < 0) return InvalidInput("an operator output is -1");
+        values[t] = tensors_[t];
+        ctx.out.push_back(&values[t]);
+      }
+    PT2TF_RETURN_IF_ERROR(EvalKernelFor(ctx.code)(ctx));
+    if (observer && op->outputs())
+      for (int32_t t : *op->outputs()) observer(t, values[t]);
+    // Free what no later operator reads (graph outputs stay).
+    if (op->inputs())
+      for (int32_t t : *op->inputs())
+        if (t >= 0 && last_use_[t] == op_index && !tensors_[t].is_const &&
+            std::find(outputs_.begin(), outputs_.end(), t) == outputs_.end())
+          values[t] = EvalTensor{};
+    ++op_index;
+  }
+  std::vector<EvalTensor> out;
+  for (int t : outputs_) {
+    EvalTensor v = value(t);
+    if (!v.is_float()) {
+      if (!v.quantized()) return Unsupported("only float and int8 outputs are evaluated");
+      v.f = FloatValues(v);
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace pt2tf::tflite
