@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import zoo_harness as zh
-from conftest import run_pt2tf
+from conftest import run_pt2tf, run_pt2tf_json
 from tf_runner import tf_runner  # noqa: F401 (fixture)
 
 nn = torch.nn
@@ -116,6 +116,10 @@ def test_zoo_resnet18_in_variables_matches_pytorch(tmp_path, tf_runner):
     assert (out / "saved_model.pb").stat().st_size < 200_000
     got = tf_runner.run_saved(out, {"input": x})["output"]
     zh.assert_close(got, ref, "resnet18 SavedModel (variables)")
+    # `pt2tf inspect` counts the variables the graph declares as its weights.
+    info = run_pt2tf_json("inspect", out, "--json")
+    assert info["ops"]["VarHandleOp"] > 20 and info["ops"]["RestoreV2"] == 1, info["ops"]
+    assert info["weight_bytes"] >= data.stat().st_size, (info["weight_bytes"], data.stat())
     cache.forget("resnet18")
 
 
