@@ -31,6 +31,7 @@ struct ConvertFlags {
   int64_t max_samples = 0;
   bool non_strict = false;
   bool external_data = false;
+  std::string saved_model_weights = "auto";
   std::vector<std::string> outputs;
   bool quiet = false;
   bool json = false;
@@ -92,6 +93,10 @@ int Run(const ConvertFlags& flags) {
   options.output_paths = flags.outputs;
   options.tf.input_layout =
       flags.input_layout == "nhwc" ? tf::InputLayout::kNhwc : tf::InputLayout::kNchw;
+  options.tf.saved_model_weights =
+      flags.saved_model_weights == "variables" ? tf::SavedModelWeights::kVariables
+      : flags.saved_model_weights == "inline"  ? tf::SavedModelWeights::kInline
+                                               : tf::SavedModelWeights::kAuto;
   options.tflite_precision =
       flags.precision == "fp16" ? tflite::Precision::kFp16 : tflite::Precision::kFp32;
   if (flags.quantize == "fp16") {  // another name for --precision fp16
@@ -188,6 +193,12 @@ Command AddConvertCommand(CLI::App& parent) {
       ->capture_default_str();
   app->add_flag("--external-data", flags->external_data,
                 "store .onnx weights in <output>.data beside the model (automatic at 2 GiB)");
+  app->add_option("--saved-model-weights", flags->saved_model_weights,
+                  "where a SavedModel keeps its weights: inline (Consts in saved_model.pb, "
+                  "under 2 GiB), variables (a tensor bundle in variables/, any size), or auto "
+                  "(inline unless saved_model.pb would near 2 GiB)")
+      ->check(CLI::IsMember({"auto", "inline", "variables"}))
+      ->capture_default_str();
   app->add_option("--input-layout", flags->input_layout,
                   "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "
                   "Transpose inside the graph) or nhwc (TensorFlow-native, no Transpose)")

@@ -130,8 +130,17 @@ std::optional<std::vector<int64_t>> TfShape(const ::tensorflow::TensorShapeProto
 
 std::string TfDType(int t) { return DTypeText(DTypeFromTf(t), t, "tf"); }
 
-// Fills the histogram, weights and (for frozen graphs) Placeholder inputs and unconsumed
-// outputs of a GraphDef.
+void CountWeight(::tensorflow::DataType type, const ::tensorflow::TensorShapeProto& shape,
+                 GraphSummary& s) {
+  const std::optional<DType> dt = DTypeFromTf(type);
+  std::vector<int64_t> dims;
+  for (const auto& d : shape.dim()) dims.push_back(d.size());
+  ++s.weight_count;
+  s.weight_bytes = SaturatingAdd(s.weight_bytes, TensorBytes(dims, dt ? ElementSize(*dt) : 0));
+}
+
+// Fills the histogram, weights (Consts, and the variables a SavedModel restores) and (for frozen
+// graphs) Placeholder inputs and unconsumed outputs of a GraphDef.
 void SummarizeGraphDef(const ::tensorflow::GraphDef& graph, bool io_from_graph, GraphSummary& s) {
   std::set<std::string> consumed;
   for (const auto& n : graph.node())
@@ -144,15 +153,13 @@ void SummarizeGraphDef(const ::tensorflow::GraphDef& graph, bool io_from_graph, 
     ++s.node_count;
     if (n.op() == "Const") {
       const auto it = n.attr().find("value");
-      if (it != n.attr().end() && it->second.has_tensor()) {
-        const auto& t = it->second.tensor();
-        const std::optional<DType> dt = DTypeFromTf(t.dtype());
-        std::vector<int64_t> dims;
-        for (const auto& d : t.tensor_shape().dim()) dims.push_back(d.size());
-        ++s.weight_count;
-        s.weight_bytes =
-            SaturatingAdd(s.weight_bytes, TensorBytes(dims, dt ? ElementSize(*dt) : 0));
-      }
+      if (it != n.attr().end() && it->second.has_tensor())
+        CountWeight(it->second.tensor().dtype(), it->second.tensor().tensor_shape(), s);
+    } else if (n.op() == "VarHandleOp") {  // a weight kept in a SavedModel's variables/
+      const auto type = n.attr().find("dtype");
+      const auto shape = n.attr().find("shape");
+      if (type != n.attr().end() && shape != n.attr().end() && shape->second.has_shape())
+        CountWeight(type->second.type(), shape->second.shape(), s);
     }
     if (!io_from_graph) continue;
     if (n.op() == "Placeholder") {

@@ -39,8 +39,10 @@ class GraphDefStream {
   uint64_t size_ = 0;
 };
 
-// Refuses outputs over `options.max_graph_bytes` (protobuf's 2 GiB limit), naming `path`.
-Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_bytes);
+// Refuses outputs over `max_bytes` (protobuf's 2 GiB limit), naming `path` and ending with
+// `hint` (what to do instead; may be empty).
+Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_bytes,
+                      const std::string& hint = "");
 
 // Protobuf wire helpers shared by the writers.
 void AppendVarint(std::string& out, uint64_t v);

@@ -6,11 +6,12 @@
 
 namespace pt2tf::tf {
 
-Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_bytes) {
+Status CheckGraphSize(const std::string& path, uint64_t bytes, uint64_t max_bytes,
+                      const std::string& hint) {
   if (bytes <= max_bytes) return OkStatus();
-  return Unsupported(path + ": the graph with its weights would take " + std::to_string(bytes) +
-                     " bytes, over protobuf's 2 GiB message limit; weights in a variables/ "
-                     "bundle are not supported yet");
+  return Unsupported(path + ": the graph would take " + std::to_string(bytes) +
+                     " bytes, over protobuf's 2 GiB message limit" +
+                     (hint.empty() ? "" : "; " + hint));
 }
 
 Status WriteFrozenGraph(const ir::Graph& graph, const std::string& path,
@@ -24,7 +25,9 @@ Status WriteFrozenGraph(const TfGraph& lowered, const std::string& path,
                         const TfWriterOptions& options) {
   auto stream = GraphDefStream::Build(lowered);
   if (!stream.ok()) return stream.status().WithContext(path);
-  PT2TF_RETURN_IF_ERROR(CheckGraphSize(path, stream->size(), options.max_graph_bytes));
+  PT2TF_RETURN_IF_ERROR(CheckGraphSize(path, stream->size(), options.max_graph_bytes,
+                                       "write a SavedModel instead (-o DIR/), which keeps the "
+                                       "weights in variables/"));
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
   PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file, options.on_weight_bytes));
   if (file->bytes_written() != stream->size())

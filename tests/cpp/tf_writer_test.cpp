@@ -208,7 +208,47 @@ TEST(TfWriter, OversizedGraphIsRefusedAndNothingWritten) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("2 GiB"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("big.pb"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("SavedModel"), std::string::npos) << s.message();
   EXPECT_TRUE(dir.Entries().empty());
+}
+
+// A Gemm with 10 KB of weights: over the 1 KiB a Const needs to become a variable.
+std::unique_ptr<ir::Graph> WideFc() {
+  auto g = std::make_unique<ir::Graph>();
+  ir::Value* x = g->AddInput("input", DType::kFloat32, {1, 512});
+  ir::Value* w = g->AddInitializer("fc.weight", Iota({5, 512}, 0.01f));
+  ir::Value* b = g->AddInitializer("fc.bias", Iota({5}));
+  ir::Value* y = Add(*g, "Gemm", {x, w, b}, {1, 5}, {{"transB", ir::Attribute::Int(1)}}, "fc");
+  y->name = "output";
+  g->AddOutput(y);
+  return g;
+}
+
+TEST(TfWriter, SavedModelOverTheLimitMovesWeightsToVariablesUnlessInline) {
+  TempDir dir;
+  auto g = WideFc();
+  tf::TfWriterOptions options;
+  options.max_graph_bytes = 4096;  // the graph fits, its 10 KB of weights do not
+  options.saved_model_weights = tf::SavedModelWeights::kInline;
+  Status s = tf::WriteSavedModel(*g, (dir.path() / "inl").string() + "/", options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("--saved-model-weights variables"), std::string::npos) << s.message();
+  EXPECT_TRUE(dir.Entries().empty());
+
+  // Auto: over the limit inline, so the weights go to variables/.
+  options.saved_model_weights = tf::SavedModelWeights::kAuto;
+  ASSERT_TRUE(tf::WriteSavedModel(*g, (dir.path() / "auto").string(), options).ok());
+  EXPECT_TRUE(fs::exists(dir.path() / "auto/variables/variables.index"));
+  EXPECT_TRUE(fs::exists(dir.path() / "auto/variables/variables.data-00000-of-00001"));
+  tensorflow::SavedModel sm;
+  std::ifstream in(dir.path() / "auto/saved_model.pb", std::ios::binary);
+  ASSERT_TRUE(sm.ParseFromIstream(&in));
+  const auto& meta = sm.meta_graphs(0);
+  EXPECT_EQ(meta.saver_def().restore_op_name(), "save/restore_all");
+  EXPECT_GT(meta.collection_def().at("variables").bytes_list().value_size(), 0);
+  for (const auto& node : meta.graph_def().node())
+    if (node.op() == "Const")
+      EXPECT_LT(node.attr().at("value").tensor().tensor_content().size(), 1024u) << node.name();
 }
 
 TEST(TfWriter, UnsupportedOpNamesNodeAndLeavesNothing) {

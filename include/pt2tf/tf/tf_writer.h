@@ -1,4 +1,5 @@
-// TensorFlow writers: a frozen GraphDef (.pb) or a graph-only SavedModel directory.
+// TensorFlow writers: a frozen GraphDef (.pb) or a SavedModel directory (weights inline as
+// Consts, or in variables/ as a tensor bundle the graph restores into resource variables).
 //
 // Both lower the IR to TensorFlow ops in channels-last layout for the whole graph (one
 // Transpose at most, at an NCHW input), with only ops and attributes TensorFlow's CPU kernels
@@ -21,10 +22,18 @@ enum class InputLayout {
   kNhwc,  // TensorFlow-native placeholders: [N, H, W, C], no Transpose
 };
 
+// Where a SavedModel keeps its weights.
+enum class SavedModelWeights {
+  kAuto,       // inline while saved_model.pb stays well under protobuf's limit, else variables
+  kInline,     // Consts inside saved_model.pb (one file; limited to 2 GiB)
+  kVariables,  // variables/variables.{index,data-00000-of-00001}, read by RestoreV2
+};
+
 struct TfWriterOptions {
   InputLayout input_layout = InputLayout::kNchw;
   // Protobuf cannot parse messages of 2 GiB or more; bigger graphs are refused.
   uint64_t max_graph_bytes = (uint64_t{1} << 31) - 1;
+  SavedModelWeights saved_model_weights = SavedModelWeights::kAuto;
   // Called with the byte count of each weight chunk as it is written (for progress display).
   std::function<void(uint64_t bytes)> on_weight_bytes;
 };
@@ -35,9 +44,10 @@ struct TfWriterOptions {
 Status WriteFrozenGraph(const ir::Graph& graph, const std::string& path,
                         const TfWriterOptions& options);
 
-// Writes `graph` as a SavedModel directory `dir` (saved_model.pb with tag "serve" and a
-// "serving_default" predict signature, plus an empty variables/). `dir` may exist only if it
-// is empty or holds a previous SavedModel, which is then replaced.
+// Writes `graph` as a SavedModel directory `dir`: saved_model.pb with tag "serve" and a
+// "serving_default" predict signature, and variables/ (empty when the weights are inline;
+// see SavedModelWeights). `dir` may exist only if it is empty or holds a previous
+// SavedModel, which is then replaced.
 Status WriteSavedModel(const ir::Graph& graph, const std::string& dir,
                        const TfWriterOptions& options);
 
