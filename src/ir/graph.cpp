@@ -81,6 +81,32 @@ std::vector<float> Node::GetFloats(const std::string& attr_name,
 }
 std::string Node::Describe() const { return op_type + " '" + name + "'"; }
 
+Graph* Node::FindSubgraph(const std::string& attr_name) const {
+  auto it = subgraphs.find(attr_name);
+  return it == subgraphs.end() ? nullptr : it->second.get();
+}
+
+std::vector<Value*> Node::CapturedValues() const {
+  std::vector<Value*> result;
+  for (const auto& [attr_name, body] : subgraphs)
+    for (const Capture& c : body->captures())
+      if (std::find(result.begin(), result.end(), c.outer) == result.end())
+        result.push_back(c.outer);
+  return result;
+}
+
+namespace {
+
+// Node inputs plus the values its subgraphs capture: everything the node reads.
+std::vector<Value*> ReadsOf(const Node& n) {
+  std::vector<Value*> reads = n.inputs;
+  if (!n.subgraphs.empty())
+    for (Value* v : n.CapturedValues()) reads.push_back(v);
+  return reads;
+}
+
+}  // namespace
+
 Value* Graph::NewValue(const std::string& name) {
   values_.push_back(std::make_unique<Value>());
   Value* v = values_.back().get();
@@ -88,7 +114,10 @@ Value* Graph::NewValue(const std::string& name) {
   return v;
 }
 
-std::unique_ptr<Graph> Graph::Clone() const {
+std::unique_ptr<Graph> Graph::Clone() const { return CloneWith(nullptr); }
+
+std::unique_ptr<Graph> Graph::CloneWith(
+    const std::unordered_map<const Value*, Value*>* outer_map) const {
   auto g = std::make_unique<Graph>();
   g->name_ = name_;
   g->opset_ = opset_;
@@ -101,7 +130,14 @@ std::unique_ptr<Graph> Graph::Clone() const {
     value_map[v.get()] = g->values_.back().get();
   }
   for (const auto& n : nodes_) {
-    g->nodes_.push_back(std::make_unique<Node>(*n));
+    auto copy = std::make_unique<Node>();
+    copy->op_type = n->op_type;
+    copy->domain = n->domain;
+    copy->name = n->name;
+    copy->inputs = n->inputs;
+    copy->outputs = n->outputs;
+    copy->attrs = n->attrs;
+    g->nodes_.push_back(std::move(copy));
     node_map[n.get()] = g->nodes_.back().get();
   }
   for (auto& v : g->values_) {
@@ -120,6 +156,15 @@ std::unique_ptr<Graph> Graph::Clone() const {
   }
   for (const Value* v : inputs_) g->inputs_.push_back(map_value(v));
   for (const Value* v : outputs_) g->outputs_.push_back(map_value(v));
+  for (const Capture& c : captures_) {
+    Value* outer = c.outer;
+    if (outer_map)
+      if (auto it = outer_map->find(c.outer); it != outer_map->end()) outer = it->second;
+    g->captures_.push_back(Capture{map_value(c.inner), outer});
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (const auto& [attr_name, body] : nodes_[i]->subgraphs)
+      g->nodes_[i]->subgraphs[attr_name] = body->CloneWith(&value_map);
   return g;
 }
 
@@ -147,6 +192,39 @@ Value* Graph::AddInitializer(const std::string& name, Tensor tensor) {
 }
 
 Value* Graph::AddValue(const std::string& name) { return NewValue(name); }
+
+Value* Graph::AddCapture(Value* outer) {
+  for (const Capture& c : captures_)
+    if (c.outer == outer) return c.inner;
+  Value* v = NewValue(outer->name);
+  v->dtype = outer->dtype;
+  v->shape = outer->shape;
+  captures_.push_back(Capture{v, outer});
+  return v;
+}
+
+bool Graph::IsCapture(const Value* value) const {
+  return std::any_of(captures_.begin(), captures_.end(),
+                     [&](const Capture& c) { return c.inner == value; });
+}
+
+Node* Graph::AdoptNode(Graph& from, Node* node) {
+  auto it = std::find_if(from.nodes_.begin(), from.nodes_.end(),
+                         [&](const std::unique_ptr<Node>& n) { return n.get() == node; });
+  if (it == from.nodes_.end()) return nullptr;
+  nodes_.push_back(std::move(*it));
+  from.nodes_.erase(it);
+  node->name = UniqueName(node->name);
+  for (Value* out : node->outputs) {
+    auto vit = std::find_if(from.values_.begin(), from.values_.end(),
+                            [&](const std::unique_ptr<Value>& v) { return v.get() == out; });
+    if (vit == from.values_.end()) continue;
+    values_.push_back(std::move(*vit));
+    from.values_.erase(vit);
+    out->name = UniqueName(out->name);
+  }
+  return node;
+}
 
 Node* Graph::AddNode(const std::string& op_type, std::vector<Value*> inputs, AttributeMap attrs,
                      size_t num_outputs, const std::string& name) {
@@ -179,18 +257,23 @@ Value* Graph::FindValue(const std::string& name) const {
 }
 
 void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
-  for (auto& n : nodes_)
+  for (auto& n : nodes_) {
     for (auto& in : n->inputs)
       if (in == from) in = to;
+    for (auto& [attr_name, body] : n->subgraphs)
+      for (Capture& c : body->captures_)
+        if (c.outer == from) c.outer = to;
+  }
   for (auto& out : outputs_)
     if (out == from) out = to;
 }
 
 std::vector<Node*> Graph::Users(const Value* value) const {
   std::vector<Node*> users;
-  for (const auto& n : nodes_)
-    if (std::find(n->inputs.begin(), n->inputs.end(), value) != n->inputs.end())
-      users.push_back(n.get());
+  for (const auto& n : nodes_) {
+    const std::vector<Value*> reads = ReadsOf(*n);
+    if (std::find(reads.begin(), reads.end(), value) != reads.end()) users.push_back(n.get());
+  }
   return users;
 }
 
@@ -218,7 +301,7 @@ size_t Graph::RemoveDeadNodes() {
     for (const Value* out : n->outputs)
       if (live.count(out)) keep[i] = true;
     if (keep[i])
-      for (const Value* in : n->inputs)
+      for (const Value* in : ReadsOf(*n))
         if (in) live.insert(in);
   }
   size_t removed = 0;
@@ -239,9 +322,13 @@ void Graph::RemoveUnusedValues() {
   std::unordered_set<const Value*> used(outputs_.begin(), outputs_.end());
   used.insert(inputs_.begin(), inputs_.end());
   for (const auto& n : nodes_) {
-    used.insert(n->inputs.begin(), n->inputs.end());
+    for (Value* v : ReadsOf(*n)) used.insert(v);
     used.insert(n->outputs.begin(), n->outputs.end());
   }
+  // A capture nothing in the body reads is dropped (the enclosing node then reads less).
+  captures_.erase(std::remove_if(captures_.begin(), captures_.end(),
+                                 [&](const Capture& c) { return !used.count(c.inner); }),
+                  captures_.end());
   std::vector<std::unique_ptr<Value>> kept;
   for (auto& v : values_) {
     if (used.count(v.get())) {
@@ -258,7 +345,7 @@ Status Graph::TopologicalSort() {
   std::unordered_map<const Value*, std::vector<Node*>> consumers;
   for (const auto& n : nodes_) {
     size_t count = 0;
-    for (const Value* in : n->inputs) {
+    for (const Value* in : ReadsOf(*n)) {
       if (in && in->producer) {
         ++count;
         consumers[in].push_back(n.get());

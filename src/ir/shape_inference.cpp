@@ -283,6 +283,10 @@ constexpr ShapeRule kShapeRules[] = {
     {"CastLike", InferCastLike},
     {"QuantizeLinear", InferQuantizeLinear},
     {"DequantizeLinear", InferDequantizeLinear},
+    // control_flow.cpp
+    {"If", InferIf},
+    {"Loop", InferLoop},
+    {"Scan", InferScan},
     // recurrent.cpp
     {"LSTM", InferRecurrent},
     {"GRU", InferRecurrent},

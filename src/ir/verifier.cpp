@@ -176,8 +176,6 @@ const char* AttrTypeName(AttrType t) {
       return "string";
     case AttrType::kTensor:
       return "tensor";
-    case AttrType::kGraph:
-      return "graph";
     case AttrType::kFloats:
       return "floats";
     case AttrType::kInts:
@@ -251,9 +249,34 @@ Status CheckNodeAttrs(const Node& node) {
   return OkStatus();
 }
 
-}  // namespace
+// The subgraphs each control-flow op must carry, by attribute name.
+std::vector<std::string_view> RequiredSubgraphs(const Node& node) {
+  if (node.op_type == "If") return {"then_branch", "else_branch"};
+  if (node.op_type == "Loop" || node.op_type == "Scan") return {"body"};
+  return {};
+}
 
-Status VerifyGraph(const Graph& graph) {
+Status VerifyScope(const Graph& graph, bool is_subgraph);
+
+Status CheckSubgraphs(const Node& node, const std::unordered_set<const Value*>& defined) {
+  for (std::string_view name : RequiredSubgraphs(node))
+    if (!node.FindSubgraph(std::string(name)))
+      return InvalidInput(node.Describe() + ": missing subgraph '" + std::string(name) + "'");
+  for (const auto& [name, body] : node.subgraphs) {
+    for (const Capture& c : body->captures()) {
+      if (!c.inner || !c.outer)
+        return InvalidInput(node.Describe() + ": subgraph '" + name + "' has a null capture");
+      if (!defined.count(c.outer))
+        return InvalidInput(node.Describe() + ": subgraph '" + name + "' reads '" + c.outer->name +
+                            "', which is not defined before the node");
+    }
+    Status status = VerifyScope(*body, /*is_subgraph=*/true);
+    if (!status.ok()) return status.WithContext(node.Describe() + " subgraph '" + name + "'");
+  }
+  return OkStatus();
+}
+
+Status VerifyScope(const Graph& graph, bool is_subgraph) {
   std::unordered_set<const Value*> defined;
   std::unordered_map<std::string, const Value*> by_name;
   auto claim_name = [&](const Value* v) -> Status {
@@ -269,6 +292,13 @@ Status VerifyGraph(const Graph& graph) {
     PT2TF_RETURN_IF_ERROR(CheckShape(*in));
     PT2TF_RETURN_IF_ERROR(claim_name(in));
     defined.insert(in);
+  }
+  for (const Capture& c : graph.captures()) {
+    if (!is_subgraph) return InvalidInput("the main graph has a capture '" + c.inner->name + "'");
+    if (c.inner->producer || c.inner->constant)
+      return InvalidInput("captured value '" + c.inner->name + "' is also defined in the body");
+    PT2TF_RETURN_IF_ERROR(claim_name(c.inner));
+    defined.insert(c.inner);
   }
   for (const Value* c : graph.Initializers()) {
     if (c->producer)
@@ -317,5 +347,9 @@ Status VerifyGraph(const Graph& graph) {
   }
   return OkStatus();
 }
+
+}  // namespace
+
+Status VerifyGraph(const Graph& graph) { return VerifyScope(graph, /*is_subgraph=*/false); }
 
 }  // namespace pt2tf::ir

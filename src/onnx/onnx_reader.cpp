@@ -23,17 +23,26 @@ std::string DescribeNode(const pb::NodeProto& n) {
          "'";
 }
 
+// Subgraphs nest at most this deep (a hostile file could nest thousands of bodies).
+constexpr int kMaxSubgraphDepth = 32;
+
 // Builds the IR graph from a parsed GraphProto. Values are created before nodes so that
 // every value keeps its exact ONNX name (node names may get a suffix; they live in the same
-// namespace in the IR but not in ONNX).
+// namespace in the IR but not in ONNX). A subgraph (If branch, Loop/Scan body) is imported by
+// a child Importer whose `parent` resolves the names the body does not define: each becomes
+// a capture of the body (and, for nested bodies, of every graph in between).
 class Importer {
  public:
   Importer(const pb::GraphProto& proto, TensorDecoder& decoder,
-           std::vector<std::optional<ByteSpan>> initializer_bytes)
+           std::vector<std::optional<ByteSpan>> initializer_bytes, Importer* parent = nullptr)
       : proto_(proto),
         decoder_(decoder),
         initializer_bytes_(std::move(initializer_bytes)),
-        graph_(std::make_unique<ir::Graph>()) {}
+        graph_(std::make_unique<ir::Graph>()),
+        parent_(parent),
+        depth_(parent ? parent->depth_ + 1 : 0) {
+    initializer_bytes_.resize(proto_.initializer_size());
+  }
 
   Result<std::unique_ptr<ir::Graph>> Run(UpgradeOptions& upgrade) {
     if (!proto_.name().empty()) graph_->set_name(proto_.name());
@@ -51,19 +60,38 @@ class Importer {
     }
     for (const pb::ValueInfoProto& vi : proto_.output()) {
       auto it = values_.find(vi.name());
-      if (it == values_.end())
+      if (it == values_.end()) {
+        if (parent_) continue;  // an outer-scope value, resolved after the nodes
         return InvalidInput("graph output '" + vi.name() + "' is not produced by the graph");
+      }
       if (!it->second->is_constant()) {
         PT2TF_RETURN_IF_ERROR(ApplyType(vi, it->second, /*required=*/false));
         upgrade.typed_values.insert(it->second);
       }
     }
-    for (const pb::NodeProto& n : proto_.node()) PT2TF_RETURN_IF_ERROR(AddNode(n));
-    for (const pb::ValueInfoProto& vi : proto_.output()) graph_->AddOutput(values_[vi.name()]);
+    for (const pb::NodeProto& n : proto_.node()) PT2TF_RETURN_IF_ERROR(AddNode(n, upgrade));
+    for (const pb::ValueInfoProto& vi : proto_.output()) {
+      // A body may return an outer-scope value as it is.
+      ir::Value* v = Lookup(vi.name());
+      if (!v) return InvalidInput("graph output '" + vi.name() + "' is not produced by the graph");
+      graph_->AddOutput(v);
+    }
     return std::move(graph_);
   }
 
  private:
+  // The value `name` denotes here: defined in this graph, or captured from an enclosing one.
+  ir::Value* Lookup(const std::string& name) {
+    auto it = values_.find(name);
+    if (it != values_.end()) return it->second;
+    if (!parent_) return nullptr;
+    ir::Value* outer = parent_->Lookup(name);
+    if (!outer) return nullptr;
+    ir::Value* inner = graph_->AddCapture(outer);
+    values_.emplace(name, inner);
+    return inner;
+  }
+
   Status DefineValue(const std::string& name, ir::Value* v) {
     if (name.empty()) return InvalidInput("a value has an empty name");
     if (v->name != name || !values_.emplace(name, v).second)
@@ -112,6 +140,11 @@ class Importer {
       if (it != inits.end()) continue;
       ir::Value* v = graph_->AddInput(vi.name(), DType::kFloat32, {});
       PT2TF_RETURN_IF_ERROR(DefineValue(vi.name(), v));
+      // Body inputs may be untyped: shape inference types them from the node's inputs.
+      if (parent_ && !vi.has_type()) {
+        v->shape.reset();
+        continue;
+      }
       PT2TF_RETURN_IF_ERROR(ApplyType(vi, v, /*required=*/true));
       upgrade.typed_values.insert(v);
     }
@@ -202,14 +235,36 @@ class Importer {
       case pb::AttributeProto::STRINGS:
         return ir::Attribute::Strings({a.strings().begin(), a.strings().end()});
       case pb::AttributeProto::GRAPH:
+        return InternalError(what + ": a subgraph reached ConvertAttribute");
       case pb::AttributeProto::GRAPHS:
-        return Unsupported(what + ": subgraphs (If/Loop/Scan bodies) are not supported");
+        return Unsupported(what + ": lists of subgraphs are not supported");
       default:
         return Unsupported(what + ": attribute type " + std::to_string(type) + " is not supported");
     }
   }
 
-  Status AddNode(const pb::NodeProto& n) {
+  // Imports a GRAPH attribute as a subgraph owned by `node`.
+  Status AddSubgraph(const pb::NodeProto& n, const pb::AttributeProto& a, ir::Node& node,
+                     UpgradeOptions& upgrade) {
+    const std::string what = DescribeNode(n) + " attribute '" + a.name() + "'";
+    if (depth_ + 1 > kMaxSubgraphDepth)
+      return Unsupported(what + ": subgraphs nest deeper than " +
+                         std::to_string(kMaxSubgraphDepth) + " levels");
+    if (a.g().sparse_initializer_size() > 0)
+      return Unsupported(what + ": sparse initializers are not supported");
+    Importer child(a.g(), decoder_, {}, this);
+    Result<std::unique_ptr<ir::Graph>> body = child.Run(upgrade);
+    if (!body.ok()) return body.status().WithContext(what);
+    node.subgraphs[a.name()] = std::move(body).value();
+    return OkStatus();
+  }
+
+  static bool IsGraphAttribute(const pb::AttributeProto& a) {
+    return a.type() == pb::AttributeProto::GRAPH ||
+           (a.type() == pb::AttributeProto::UNDEFINED && a.has_g());
+  }
+
+  Status AddNode(const pb::NodeProto& n, UpgradeOptions& upgrade) {
     if (!IsDefaultDomain(n.domain()))
       return Unsupported(DescribeNode(n) + ": domain '" + n.domain() +
                          "' is not supported (only the default ONNX domain)");
@@ -220,15 +275,16 @@ class Importer {
         inputs.push_back(nullptr);
         continue;
       }
-      auto it = values_.find(in);
-      if (it == values_.end())
+      ir::Value* v = Lookup(in);
+      if (!v)
         return InvalidInput(DescribeNode(n) + ": input '" + in +
                             "' is not a graph input, initializer or node output");
-      inputs.push_back(it->second);
+      inputs.push_back(v);
     }
     while (!inputs.empty() && inputs.back() == nullptr) inputs.pop_back();
     ir::AttributeMap attrs;
     for (const pb::AttributeProto& a : n.attribute()) {
+      if (IsGraphAttribute(a)) continue;  // below, once the node exists
       PT2TF_ASSIGN_OR_RETURN(ir::Attribute attr, ConvertAttribute(n, a));
       attrs[a.name()] = std::move(attr);
     }
@@ -244,6 +300,8 @@ class Importer {
       v->producer = node;
       node->outputs.push_back(v);
     }
+    for (const pb::AttributeProto& a : n.attribute())
+      if (IsGraphAttribute(a)) PT2TF_RETURN_IF_ERROR(AddSubgraph(n, a, *node, upgrade));
     return OkStatus();
   }
 
@@ -252,6 +310,8 @@ class Importer {
   std::vector<std::optional<ByteSpan>> initializer_bytes_;  // raw_data in the mapped file
   std::unique_ptr<ir::Graph> graph_;
   std::unordered_map<std::string, ir::Value*> values_;
+  Importer* parent_;  // the importer of the enclosing graph; nullptr for the main graph
+  int depth_;
 };
 
 // The dim_param names of the unknown dims of `infos` (only values naming at least one).

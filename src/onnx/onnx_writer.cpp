@@ -93,9 +93,6 @@ Status FillAttribute(const std::string& name, const ir::Attribute& a, const OutN
       out->set_type(pb::AttributeProto::TENSOR);
       return FillSmallTensor(a.t, node.op_type + " '" + node.name + "' attribute " + name,
                              out->mutable_t());
-    case ir::AttrType::kGraph:
-      return Unsupported(node.op_type + " '" + node.name + "': subgraph attribute '" + name +
-                         "' cannot be written");
     case ir::AttrType::kFloats:
       out->set_type(pb::AttributeProto::FLOATS);
       for (float f : a.floats) out->add_floats(f);
@@ -156,8 +153,53 @@ Result<Initializer> MakeInitializer(const std::string& name, const Tensor& tenso
   return init;
 }
 
-Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::GraphProto* g,
-                       std::vector<Initializer>& initializers, const DimNames& dim_names) {
+// Where a graph's values go: the main graph's initializers are spliced in after the
+// metadata (`spliced`); a subgraph's travel inside its GraphProto (bodies are small).
+struct GraphSink {
+  pb::GraphProto* proto;
+  std::vector<Initializer>* spliced;  // nullptr: write initializers into `proto`
+};
+
+// Name of a value as the file spells it: a captured value is the outer value's name.
+using Renames = std::unordered_map<std::string, std::string>;
+const std::string& FileName(const Renames& renames, const std::string& name) {
+  auto it = renames.find(name);
+  return it == renames.end() ? name : it->second;
+}
+
+Status AddInitializer(const std::string& name, const Tensor& tensor, const GraphSink& sink) {
+  if (sink.spliced) {
+    PT2TF_ASSIGN_OR_RETURN(Initializer init, MakeInitializer(name, tensor));
+    sink.spliced->push_back(std::move(init));
+    return OkStatus();
+  }
+  pb::TensorProto* tp = sink.proto->add_initializer();
+  tp->set_name(name);
+  return FillSmallTensor(tensor, "initializer '" + name + "'", tp);
+}
+
+Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
+                       const DimNames& dim_names, const Renames& outer);
+
+// Writes each subgraph of `source` as a GRAPH attribute of `np`.
+Status AddSubgraphs(const ir::Node& source, int opset, pb::NodeProto* np, const Renames& renames) {
+  for (const auto& [name, body] : source.subgraphs) {
+    pb::AttributeProto* a = np->add_attribute();
+    a->set_name(name);
+    a->set_type(pb::AttributeProto::GRAPH);
+    Renames inner;
+    for (const ir::Capture& c : body->captures())
+      inner[c.inner->name] = FileName(renames, c.outer->name);
+    Status status = BuildGraphProto(*body, opset, GraphSink{a->mutable_g(), nullptr}, {}, inner);
+    if (!status.ok()) return status.WithContext(source.Describe() + " " + name);
+  }
+  return OkStatus();
+}
+
+Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
+                       const DimNames& dim_names, const Renames& renames) {
+  PT2TF_ASSIGN_OR_RETURN(LoweredGraph lowered, LowerToOpset(graph, opset));
+  pb::GraphProto* g = sink.proto;
   g->set_name(graph.name());
   std::unordered_map<std::string, const ir::Value*> values;
   for (const ir::Value* v : graph.inputs()) values[v->name] = v;
@@ -172,7 +214,7 @@ Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::
   for (const OutNode& n : lowered.nodes) {
     pb::NodeProto* np = g->add_node();
     for (const std::string& in : n.inputs) {
-      np->add_input(in);
+      np->add_input(FileName(renames, in));
       referenced.insert(in);
     }
     for (const std::string& out : n.outputs) {
@@ -184,6 +226,7 @@ Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::
     if (!n.domain.empty()) np->set_domain(n.domain);
     for (const auto& [name, attr] : n.attrs)
       PT2TF_RETURN_IF_ERROR(FillAttribute(name, attr, n, np->add_attribute()));
+    if (n.source) PT2TF_RETURN_IF_ERROR(AddSubgraphs(*n.source, opset, np, renames));
   }
   for (const ir::Value* v : graph.outputs()) referenced.insert(v->name);
 
@@ -192,20 +235,30 @@ Status BuildGraphProto(const ir::Graph& graph, const LoweredGraph& lowered, pb::
     PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_input(), &dim_names));
     declared.insert(v->name);
   }
-  for (const ir::Value* v : graph.outputs())
+  for (const ir::Value* v : graph.outputs()) {
+    if (graph.IsCapture(v)) {
+      // A body returning an outer value as it is: an Identity gives the output its own name.
+      pb::NodeProto* np = g->add_node();
+      np->set_op_type("Identity");
+      np->add_input(FileName(renames, v->name));
+      np->add_output(v->name + "__out");
+      np->set_name(v->name + "__out");
+      ir::Value copy = *v;
+      copy.name = v->name + "__out";
+      PT2TF_RETURN_IF_ERROR(FillValueInfo(copy, g->add_output(), &dim_names));
+      continue;
+    }
     PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_output(), &dim_names));
+  }
   for (const ir::Value* v : graph.outputs()) declared.insert(v->name);
 
   for (const ir::Value* v : graph.Initializers()) {
     if (!referenced.count(v->name)) continue;  // e.g. axes that lowering turned into attributes
-    PT2TF_ASSIGN_OR_RETURN(Initializer init, MakeInitializer(v->name, *v->constant));
-    initializers.push_back(std::move(init));
+    PT2TF_RETURN_IF_ERROR(AddInitializer(v->name, *v->constant, sink));
     declared.insert(v->name);
   }
-  for (const auto& [name, tensor] : lowered.constants) {
-    PT2TF_ASSIGN_OR_RETURN(Initializer init, MakeInitializer(name, tensor));
-    initializers.push_back(std::move(init));
-  }
+  for (const auto& [name, tensor] : lowered.constants)
+    PT2TF_RETURN_IF_ERROR(AddInitializer(name, tensor, sink));
   // Inferred shapes of intermediate values, in node order for a readable file.
   for (const OutNode& n : lowered.nodes) {
     for (const std::string& out : n.outputs) {
@@ -281,8 +334,6 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
   if (options.opset < kMinWriteOpset || options.opset > kMaxWriteOpset)
     return UsageError("ONNX opset " + std::to_string(options.opset) + " is not supported (" +
                       std::to_string(kMinWriteOpset) + ".." + std::to_string(kMaxWriteOpset) + ")");
-  PT2TF_ASSIGN_OR_RETURN(LoweredGraph lowered, LowerToOpset(graph, options.opset));
-
   pb::ModelProto model;
   model.set_ir_version(IrVersionForOpset(options.opset));
   model.set_producer_name("pt2tf");
@@ -293,8 +344,8 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
 
   pb::GraphProto graph_meta;
   std::vector<Initializer> initializers;
-  PT2TF_RETURN_IF_ERROR(
-      BuildGraphProto(graph, lowered, &graph_meta, initializers, options.dim_names));
+  PT2TF_RETURN_IF_ERROR(BuildGraphProto(graph, options.opset, GraphSink{&graph_meta, &initializers},
+                                        options.dim_names, Renames{}));
 
   std::string header, graph_bytes;
   if (!model.SerializeToString(&header) || !graph_meta.SerializeToString(&graph_bytes))

@@ -48,7 +48,7 @@ class Lowerer {
   int opset() const { return opset_; }
 
   OutNode& EmitCopy(const ir::Node& node) {
-    OutNode out{node.op_type, node.domain, node.name, {}, {}, node.attrs};
+    OutNode out{node.op_type, node.domain, node.name, {}, {}, node.attrs, &node};
     for (const ir::Value* v : node.inputs) out.inputs.push_back(NameOf(v));
     for (const ir::Value* v : node.outputs) out.outputs.push_back(NameOf(v));
     result_.nodes.push_back(std::move(out));

@@ -24,6 +24,8 @@ struct OutNode {
   std::vector<std::string> inputs;  // "" = omitted optional input
   std::vector<std::string> outputs;
   ir::AttributeMap attrs;
+  // The IR node copied as is (nullptr for rewritten nodes): its subgraphs are written too.
+  const ir::Node* source = nullptr;
 };
 
 struct LoweredGraph {

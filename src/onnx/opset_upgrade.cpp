@@ -519,6 +519,15 @@ Status UpgradeToCanonical(ir::Graph& graph, const UpgradeOptions& options) {
   std::vector<ir::Node*> nodes;
   for (const auto& n : graph.nodes()) nodes.push_back(n.get());
   for (ir::Node* node : nodes) {
+    // Bodies share the model's opset; their rewrites add constants to the body itself.
+    for (auto& [name, body] : node->subgraphs) {
+      Status status = UpgradeToCanonical(*body, options);
+      if (!status.ok()) return status.WithContext(node->Describe() + " " + name);
+    }
+    if (node->op_type == "Scan" && source < 9)
+      return Unsupported(node->Describe() +
+                         ": Scan-8 (batched, with sequence_lens) is not supported; "
+                         "re-export at opset 9 or later");
     const UpgradeRule* rule = nullptr;
     for (const UpgradeRule& r : kRules)
       if (node->op_type == r.op_type) rule = &r;

@@ -8,6 +8,9 @@
 //   before:  Constant(value=T) ─► v          after:  initializer v = T
 //   before:  W ─► Transpose(perm) ─► Wt      after:  initializer Wt = permuted copy of W
 //   before:  x[?,3,8] ─► Shape ─► Gather(1)  after:  const [3]   (known dims of dynamic x)
+//
+// Bodies of If/Loop/Scan are folded too: first a small constant the body captures becomes a
+// constant of the body itself (so body arithmetic on it folds), then the body's nodes.
 #include <algorithm>
 
 #include "ir/eval/evaluator.h"
@@ -226,6 +229,28 @@ Result<std::vector<Tensor>> FoldNode(const Node& node, const FoldOptions& option
   return tensors;
 }
 
+// Turns captures of small outer constants into constants of `body`; returns how many.
+size_t LocalizeConstantCaptures(Graph& body, const FoldOptions& options) {
+  std::vector<Capture>& captures = body.mutable_captures();
+  size_t moved = 0;
+  for (auto it = captures.begin(); it != captures.end();) {
+    const Value* outer = it->outer;
+    if (!outer->is_constant() || outer->constant->numel() > options.max_elements) {
+      ++it;
+      continue;
+    }
+    Value* inner = it->inner;
+    inner->constant = *outer->constant;
+    inner->dtype = outer->constant->dtype();
+    inner->shape = outer->constant->shape();
+    // Its own name: written as a body initializer, it must not shadow the outer value.
+    inner->name = body.UniqueName(outer->name + "_local");
+    it = captures.erase(it);
+    ++moved;
+  }
+  return moved;
+}
+
 }  // namespace
 
 Result<size_t> FoldConstants(Graph& graph, const FoldOptions& options) {
@@ -234,6 +259,13 @@ Result<size_t> FoldConstants(Graph& graph, const FoldOptions& options) {
   size_t folded = 0;
   for (Node* node : order) {
     if (!node->domain.empty() && node->domain != "ai.onnx") continue;
+    for (auto& [name, body] : node->subgraphs) {
+      folded += LocalizeConstantCaptures(*body, options);
+      Result<size_t> inner = FoldConstants(*body, options);
+      if (!inner.ok()) return inner.status().WithContext(node->Describe() + " " + name);
+      folded += *inner;
+    }
+    if (!node->subgraphs.empty()) continue;  // control flow is not evaluated here
     PT2TF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, FoldNode(*node, options));
     if (outputs.empty()) continue;
     if (outputs.size() < node->outputs.size()) continue;  // partial results: keep the node

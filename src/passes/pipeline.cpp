@@ -14,7 +14,8 @@ Status RunPasses(Graph& graph, const PassOptions& options) {
   if (options.fold_constants) {
     for (int round = 0; round < options.max_fold_rounds; ++round) {
       PT2TF_ASSIGN_OR_RETURN(size_t folded, FoldConstants(graph, options.fold));
-      if (folded == 0) break;
+      PT2TF_ASSIGN_OR_RETURN(size_t inlined, InlineConstantIf(graph));
+      if (folded + inlined == 0) break;
       PT2TF_RETURN_IF_ERROR(InferShapes(graph));
     }
   }

@@ -83,14 +83,38 @@ Status NodeUnsupported(const ir::Node& node, const std::string& message) {
   return Unsupported(node.Describe() + ": " + message);
 }
 
-EmitContext::EmitContext(const ir::Graph& graph, TfGraph& out) : out_(out) {
-  for (const auto& node : graph.nodes())
+EmitContext::EmitContext(const ir::Graph& graph, TfGraph& out)
+    : out_(out), function_names_(std::make_shared<std::unordered_set<std::string>>()) {
+  for (const auto& node : graph.nodes()) {
     for (const ir::Value* in : node->inputs)
       if (in) {
         users_[in].push_back(node.get());
         ++use_count_[in];
       }
+    // What a node's bodies capture is read by the node too.
+    if (!node->subgraphs.empty())
+      for (const ir::Value* in : node->CapturedValues()) {
+        users_[in].push_back(node.get());
+        ++use_count_[in];
+      }
+  }
   for (const ir::Value* v : graph.outputs()) ++use_count_[v];
+}
+
+EmitContext::EmitContext(const ir::Graph& body, TfGraph& out, const EmitContext& parent)
+    : EmitContext(body, out) {
+  function_names_ = parent.function_names_;
+}
+
+std::string EmitContext::NewFunctionName(const std::string& hint) {
+  std::string base;
+  for (char c : hint)
+    base += ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) ? c : '_';
+  if (base.empty() || (base[0] >= '0' && base[0] <= '9')) base = "f_" + base;
+  std::string name = base;
+  for (int i = 1; function_names_->count(name); ++i) name = base + "_" + std::to_string(i);
+  function_names_->insert(name);
+  return name;
 }
 
 std::vector<const ir::Node*> EmitContext::Users(const ir::Value* value) const {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -61,6 +62,11 @@ class EmitContext {
   std::string NewName(const std::string& hint);
   // TF's node-name rules applied to `name` (not made unique).
   static std::string Sanitize(const std::string& name);
+  // A library function name made from `hint`, unique across the whole lowering (every
+  // function-body context shares the set with the main graph's context).
+  std::string NewFunctionName(const std::string& hint);
+  // A context for a function body over `body`, writing to `out`, sharing the function names.
+  EmitContext(const ir::Graph& body, TfGraph& out, const EmitContext& parent);
 
   // --- nodes -------------------------------------------------------------------------
   // Adds node `op` named NewName(hint) with the given inputs; returns its NodeDef.
@@ -125,6 +131,7 @@ class EmitContext {
   std::unordered_map<const ir::Value*, std::vector<const ir::Node*>> users_;
   std::unordered_map<const ir::Value*, int> use_count_;
   std::unordered_set<std::string> names_;
+  std::shared_ptr<std::unordered_set<std::string>> function_names_;
   std::unordered_map<const ir::Value*, TfValue> values_;
   // (value, perm) -> converted tensor, so a layout change is emitted once per value.
   std::map<std::pair<const ir::Value*, Perm>, std::string> converted_;

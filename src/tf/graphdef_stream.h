@@ -1,4 +1,5 @@
-// The wire form of a TfGraph's GraphDef, laid out before writing: NodeDef metadata is
+// The wire form of a TfGraph's GraphDef (nodes, then the function library, then versions),
+// laid out before writing: NodeDef metadata is
 // serialised with libprotobuf; each Const's tensor_content is spliced in by hand as
 // length-prefixed raw bytes streamed from the source tensor (protobuf accepts fields in any
 // order, so the "value" attr entry simply follows the serialised NodeDef fields).
@@ -35,6 +36,10 @@ class GraphDefStream {
     std::string head;  // tag, lengths, metadata; payload bytes follow
     const Tensor* payload = nullptr;
   };
+  // Appends one NodeDef (as field `field` of the enclosing message); returns its bytes.
+  Result<uint64_t> AddNode(const TfNode& node, int field);
+  Status AddLibrary(const std::vector<TfFunction>& functions);
+
   std::vector<Piece> pieces_;
   uint64_t size_ = 0;
 };

@@ -43,6 +43,25 @@ void Prune(TfGraph& g) {
 
 }  // namespace
 
+Status EmitNodes(const ir::Graph& graph, EmitContext& ctx) {
+  for (const auto& node : graph.nodes()) {
+    if (!node->domain.empty() && node->domain != "ai.onnx")
+      return NodeUnsupported(
+          *node, "domain '" + node->domain + "' is not supported by the TensorFlow writer");
+    Emitter emit = FindEmitter(node->op_type);
+    if (!emit)
+      return NodeUnsupported(*node,
+                             "op " + node->op_type + " is not supported by the TensorFlow writer");
+    Status status = emit(*node, ctx);
+    if (!status.ok()) {
+      const std::string prefix = node->Describe();
+      if (status.message().compare(0, prefix.size(), prefix) == 0) return status;
+      return status.WithContext(prefix);
+    }
+  }
+  return OkStatus();
+}
+
 std::string SignatureKey(const std::string& name) {
   std::string key;
   for (char c : name)
@@ -84,21 +103,7 @@ Result<TfGraph> LowerToTf(const ir::Graph& source, const TfWriterOptions& option
   std::vector<std::string> output_names;
   for (ir::Value* v : graph.outputs()) output_names.push_back(ctx.NewName(v->name));
 
-  for (const auto& node : graph.nodes()) {
-    if (!node->domain.empty() && node->domain != "ai.onnx")
-      return NodeUnsupported(
-          *node, "domain '" + node->domain + "' is not supported by the TensorFlow writer");
-    Emitter emit = FindEmitter(node->op_type);
-    if (!emit)
-      return NodeUnsupported(*node,
-                             "op " + node->op_type + " is not supported by the TensorFlow writer");
-    Status status = emit(*node, ctx);
-    if (!status.ok()) {
-      const std::string prefix = node->Describe();
-      if (status.message().compare(0, prefix.size(), prefix) == 0) return status;
-      return status.WithContext(prefix);
-    }
-  }
+  PT2TF_RETURN_IF_ERROR(EmitNodes(graph, ctx));
 
   for (size_t i = 0; i < graph.outputs().size(); ++i) {
     const ir::Value* v = graph.outputs()[i];

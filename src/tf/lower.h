@@ -5,6 +5,7 @@
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
 #include "pt2tf/tf/tf_writer.h"
+#include "tf/emit_context.h"
 #include "tf/tf_graph.h"
 
 namespace pt2tf::tf {
@@ -15,6 +16,10 @@ namespace pt2tf::tf {
 // ask), an Identity named after each output, and only the TF nodes the outputs need. The
 // result owns or shares every weight it refers to; it does not refer to `graph`.
 Result<TfGraph> LowerToTf(const ir::Graph& graph, const TfWriterOptions& options);
+
+// Emits every node of `graph` (in its order) through the emitter registry into `ctx`; errors
+// name the node. Shared by the main graph and function bodies (FunctionBuilder).
+Status EmitNodes(const ir::Graph& graph, EmitContext& ctx);
 
 // Serializers of a lowered graph (the public WriteFrozenGraph / WriteSavedModel lower first).
 Status WriteFrozenGraph(const TfGraph& lowered, const std::string& path,

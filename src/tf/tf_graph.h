@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deque>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/tensor.h"
 #include "tensorflow/node_def.pb.h"
+#include "tensorflow/op_def.pb.h"
 
 namespace pt2tf::tf {
 
@@ -34,10 +36,22 @@ struct TfEndpoint {
   std::optional<ir::Dims> shape;  // TF-side shape; -1 = unknown dim; nullopt = unknown rank
 };
 
+// A function of the GraphDef's library (an If branch, a While cond or body). Its nodes are
+// in function form: inputs read "node:output_arg:index" or an input arg's name.
+struct TfFunction {
+  tensorflow::OpDef signature;
+  std::deque<TfNode> nodes;
+  std::map<std::string, std::string> ret;  // output arg -> tensor in function form
+};
+
 struct TfGraph {
   std::deque<TfNode> nodes;  // deque: NodeDef references stay valid while appending
   std::vector<TfEndpoint> inputs;
   std::vector<TfEndpoint> outputs;
+  // Every function any node (or function) calls, callees of nested bodies included.
+  std::vector<TfFunction> functions;
+  // "If 'name'" for each IR control-flow node lowered to a functional op (TFLite refuses).
+  std::vector<std::string> control_flow;
 };
 
 }  // namespace pt2tf::tf

@@ -8,6 +8,15 @@
 // Ownership: the Graph owns its Values and Nodes (unique_ptr). Everything else holds raw,
 // non-owning pointers that stay valid until the Graph is destroyed; passes detach nodes with
 // Graph::RemoveNode / RemoveDeadNodes and never delete them themselves.
+//
+// Control flow (If, Loop, Scan): a node owns its subgraphs (Node::subgraphs, keyed by the
+// ONNX attribute name: then_branch / else_branch / body). A subgraph is a Graph whose nodes
+// refer only to its own Values. An outer-scope value the body reads (ONNX resolves it by
+// name) is a *capture*: a Value owned by the body, standing for `outer`, a Value of the
+// enclosing graph (for a nested body, itself a capture of the graph in between). So every
+// pointer stays inside one graph except Capture::outer, which points one level up; the
+// enclosing graph counts the outer values of its nodes' captures as inputs of those nodes
+// (Users, ReplaceAllUsesWith, dead-code and topological order all see them).
 #pragma once
 
 #include <cstdint>
@@ -15,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -42,7 +52,8 @@ struct Value {
   bool has_static_shape() const;
 };
 
-enum class AttrType { kFloat, kInt, kString, kTensor, kGraph, kFloats, kInts, kStrings };
+// Subgraph-valued attributes are not Attributes: they live in Node::subgraphs.
+enum class AttrType { kFloat, kInt, kString, kTensor, kFloats, kInts, kStrings };
 
 struct Attribute {
   AttrType type = AttrType::kInt;
@@ -50,7 +61,6 @@ struct Attribute {
   int64_t i = 0;
   std::string s;
   Tensor t;
-  std::shared_ptr<Graph> g;  // subgraphs (If/Loop bodies); rarely used
   std::vector<float> floats;
   std::vector<int64_t> ints;
   std::vector<std::string> strings;
@@ -73,7 +83,14 @@ struct Node {
   std::vector<Value*> inputs;  // nullptr marks an omitted optional input
   std::vector<Value*> outputs;
   AttributeMap attrs;
+  // If: then_branch, else_branch; Loop, Scan: body. Owned by the node (see the top comment).
+  std::map<std::string, std::unique_ptr<Graph>> subgraphs;
 
+  // The subgraph named `attr_name`, or nullptr.
+  Graph* FindSubgraph(const std::string& attr_name) const;
+  // The enclosing-graph values its subgraphs capture (each once, in first-capture order):
+  // implicit inputs of this node.
+  std::vector<Value*> CapturedValues() const;
   const Attribute* FindAttr(const std::string& attr_name) const;
   int64_t GetInt(const std::string& attr_name, int64_t fallback) const;
   float GetFloat(const std::string& attr_name, float fallback) const;
@@ -88,6 +105,13 @@ struct Node {
   std::string Describe() const;
 };
 
+// An outer-scope value read inside a subgraph: `inner` (owned by the subgraph, no producer,
+// named like the outer value) stands for `outer` (a value of the enclosing graph).
+struct Capture {
+  Value* inner = nullptr;
+  Value* outer = nullptr;
+};
+
 class Graph {
  public:
   Graph() = default;
@@ -97,6 +121,7 @@ class Graph {
   // A deep copy of the structure (values, nodes, interface, names) sharing the weight
   // bytes: constants and tensor attributes are views, so no tensor data is copied. Writers
   // that rewrite the graph for their format work on a clone and take the source as const.
+  // Subgraphs are cloned too; a clone's captures refer to the cloned enclosing values.
   std::unique_ptr<Graph> Clone() const;
 
   // Builders. Names are made unique if taken (a suffix is added).
@@ -109,6 +134,16 @@ class Graph {
   void AddOutput(Value* value) { outputs_.push_back(value); }
   // A fresh value with no producer yet (for importers that wire nodes by name).
   Value* AddValue(const std::string& name);
+  // For a subgraph: the value standing for `outer` of the enclosing graph (made on first use,
+  // with outer's name, dtype and shape).
+  Value* AddCapture(Value* outer);
+  const std::vector<Capture>& captures() const { return captures_; }
+  std::vector<Capture>& mutable_captures() { return captures_; }
+  // True when `value` is one of this graph's captures.
+  bool IsCapture(const Value* value) const;
+  // Moves `node` (with its outputs' Values) out of `from` and appends it here; the caller
+  // rewires its inputs to values of this graph. Used to splice an If branch into its parent.
+  Node* AdoptNode(Graph& from, Node* node);
 
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
   const std::vector<Value*>& inputs() const { return inputs_; }
@@ -120,7 +155,8 @@ class Graph {
   Value* FindValue(const std::string& name) const;
 
   // Rewiring for passes.
-  void ReplaceAllUsesWith(Value* from, Value* to);  // node inputs and graph outputs
+  // Node inputs, graph outputs and the captures of subgraphs of this graph's nodes.
+  void ReplaceAllUsesWith(Value* from, Value* to);
   std::vector<Node*> Users(const Value* value) const;
   bool IsOutput(const Value* value) const;
   bool IsInput(const Value* value) const;
@@ -141,6 +177,8 @@ class Graph {
 
  private:
   Value* NewValue(const std::string& name);
+  // Clone with captures' outer values looked up in `outer_map` (the enclosing clone's).
+  std::unique_ptr<Graph> CloneWith(const std::unordered_map<const Value*, Value*>* outer_map) const;
 
   std::string name_ = "pt2tf";
   int opset_ = 21;
@@ -148,6 +186,7 @@ class Graph {
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<Value*> inputs_;
   std::vector<Value*> outputs_;
+  std::vector<Capture> captures_;
   std::unordered_set<std::string> names_;
 };
 

@@ -44,6 +44,10 @@ struct FoldOptions {
 // initializers. Needs shapes inferred first. Returns how many nodes were folded.
 Result<size_t> FoldConstants(Graph& graph, const FoldOptions& options = {});
 
+// Replaces each If whose condition is a constant by the nodes of the branch it takes (in
+// bodies too). Returns how many were inlined.
+Result<size_t> InlineConstantIf(Graph& graph);
+
 // Bypasses Identity nodes and inference-mode Dropout nodes. Returns how many were removed.
 Result<size_t> RemoveIdentityNodes(Graph& graph);
 

@@ -59,6 +59,11 @@ int64_t DimProduct(const Dims& dims, size_t begin = 0, size_t end = SIZE_MAX);
 // "1x3x?x224": unknown dims as '?'.
 std::string DimsToString(const Dims& dims);
 
+// ---- control_flow.cpp (bodies are inferred too) ----
+Status InferIf(InferContext& ctx);
+Status InferLoop(InferContext& ctx);
+Status InferScan(InferContext& ctx);
+
 // ---- elementwise.cpp ----
 Status InferUnary(InferContext& ctx);        // same dtype and shape as input 0
 Status InferUnaryToBool(InferContext& ctx);  // IsNaN, IsInf: bool, same shape

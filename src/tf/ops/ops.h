@@ -82,6 +82,10 @@ Status EmitGatherElements(const ir::Node& node, EmitContext& ctx);
 Status EmitOneHot(const ir::Node& node, EmitContext& ctx);
 Status EmitEyeLike(const ir::Node& node, EmitContext& ctx);
 // reduce.cpp
+// control_flow.cpp: StatelessIf / StatelessWhile with library functions
+Status EmitIf(const ir::Node& node, EmitContext& ctx);
+Status EmitLoop(const ir::Node& node, EmitContext& ctx);
+Status EmitScan(const ir::Node& node, EmitContext& ctx);
 Status EmitRecurrent(const ir::Node& node, EmitContext& ctx);  // LSTM, GRU, RNN (recurrent.cpp)
 Status EmitReduce(const ir::Node& node, EmitContext& ctx);
 Status EmitArgMinMax(const ir::Node& node, EmitContext& ctx);

@@ -123,6 +123,10 @@ constexpr Entry kEmitters[] = {
     {"Gather", EmitGather},
     {"Pad", EmitPad},
     // recurrent.cpp
+    // control_flow.cpp
+    {"If", EmitIf},
+    {"Loop", EmitLoop},
+    {"Scan", EmitScan},
     {"LSTM", EmitRecurrent},
     {"GRU", EmitRecurrent},
     {"RNN", EmitRecurrent},
