@@ -76,6 +76,10 @@ Result<VariablesGraph> MoveWeightsToVariables(const TfGraph& lowered) {
   VariablesGraph out;
   out.graph.inputs = lowered.inputs;
   out.graph.outputs = lowered.outputs;
+  // Function bodies (If/While) keep their constants inline: only the main graph's weights
+  // become variables, and a function cannot read the main graph's variables anyway.
+  out.graph.functions = lowered.functions;
+  out.graph.control_flow = lowered.control_flow;
   Names names(lowered);
   std::unordered_map<std::string, std::string> renamed;  // Const name -> its read
   std::vector<tensorflow::DataType> dtypes;
