@@ -132,12 +132,14 @@ Status FillValueInfo(const ir::Value& v, pb::ValueInfoProto* out,
   return OkStatus();
 }
 
-// One initializer: its serialized metadata and the tensor whose bytes follow it.
+// One initializer: its serialized metadata and the tensor whose bytes follow it. The tensor
+// is held by value (a view sharing its storage): constants made by opset lowering live in a
+// LoweredGraph that is gone before the bytes are written.
 struct Initializer {
   std::string meta;  // TensorProto without raw_data
-  const Tensor* tensor;
+  Tensor tensor;
   uint64_t field_length() const {  // TensorProto length including raw_data
-    return meta.size() + 1 + VarintSize(tensor->nbytes()) + tensor->nbytes();
+    return meta.size() + 1 + VarintSize(tensor.nbytes()) + tensor.nbytes();
   }
 };
 
@@ -147,7 +149,7 @@ Result<Initializer> MakeInitializer(const std::string& name, const Tensor& tenso
   PT2TF_ASSIGN_OR_RETURN(int type, OnnxType(tensor.dtype(), "initializer '" + name + "'"));
   tp.set_data_type(type);
   for (int64_t d : tensor.shape()) tp.add_dims(d);
-  Initializer init{"", &tensor};
+  Initializer init{"", tensor};
   if (!tp.SerializeToString(&init.meta))
     return InternalError("initializer '" + name + "': cannot serialize");
   return init;
@@ -291,7 +293,7 @@ Status WriteWithExternalData(const std::string& path, pb::ModelProto& model,
     PT2TF_RETURN_IF_ERROR(data->Write(ByteSpan(zeros.data(), pad)));
     const uint64_t offset = data->bytes_written();
     Status status;
-    init.tensor->ForEachChunk([&](ByteSpan chunk) {
+    init.tensor.ForEachChunk([&](ByteSpan chunk) {
       if (status.ok()) status = data->Write(chunk);
       if (options.on_weight_bytes) options.on_weight_bytes(chunk.size());
     });
@@ -302,7 +304,7 @@ Status WriteWithExternalData(const std::string& path, pb::ModelProto& model,
     const std::pair<const char*, std::string> entries[] = {
         {"location", location},
         {"offset", std::to_string(offset)},
-        {"length", std::to_string(init.tensor->nbytes())}};
+        {"length", std::to_string(init.tensor.nbytes())}};
     for (const auto& [key, value] : entries) {
       pb::StringStringEntryProto* e = tp->add_external_data();
       e->set_key(key);
@@ -369,9 +371,9 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
   for (const Initializer& init : initializers) {
     PT2TF_RETURN_IF_ERROR(file->Write(FieldHeader(kGraphInitializerField, init.field_length())));
     PT2TF_RETURN_IF_ERROR(file->Write(init.meta));
-    PT2TF_RETURN_IF_ERROR(file->Write(FieldHeader(kTensorRawDataField, init.tensor->nbytes())));
+    PT2TF_RETURN_IF_ERROR(file->Write(FieldHeader(kTensorRawDataField, init.tensor.nbytes())));
     Status status;
-    init.tensor->ForEachChunk([&](ByteSpan chunk) {
+    init.tensor.ForEachChunk([&](ByteSpan chunk) {
       if (status.ok()) status = file->Write(chunk);
       if (options.on_weight_bytes) options.on_weight_bytes(chunk.size());
     });

@@ -280,20 +280,32 @@ def test_unwritable_op_leaves_no_file(pt2tf_bin, sources, tmp_path):
     np.testing.assert_array_equal(ort_run(out, {"input": x})[0], ort_run(src, {"input": x})[0])
 
 
-def test_subgraph_is_refused_naming_the_node(pt2tf_bin, tmp_path):
+def test_if_with_a_runtime_condition_is_kept(pt2tf_bin, tmp_path):
+    """An If whose condition is a graph input stays an If with both branches in the ONNX
+    written, and runs like the original in ONNX Runtime for either condition."""
     then = oh.make_graph([oh.make_node("Identity", ["input"], ["t"])], "then", [],
                          [oh.make_tensor_value_info("t", onnx.TensorProto.FLOAT, [2])])
+    other = oh.make_graph([oh.make_node("Neg", ["input"], ["e"])], "else", [],
+                          [oh.make_tensor_value_info("e", onnx.TensorProto.FLOAT, [2])])
     graph = oh.make_graph(
         [oh.make_node("If", ["cond"], ["output"], name="my_if", then_branch=then,
-                      else_branch=then)], "g",
+                      else_branch=other)], "g",
         [oh.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [2]),
          oh.make_tensor_value_info("cond", onnx.TensorProto.BOOL, [])],
         [oh.make_tensor_value_info("output", onnx.TensorProto.FLOAT, [2])])
     src = tmp_path / "if.onnx"
     onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 17)]), str(src))
     out = tmp_path / "out.onnx"
-    proc = run_pt2tf("convert", "-i", src, "-o", out, check=False)
-    assert_refused(proc, out, mentions=[src, "If 'my_if'", "subgraph"])
+    run_pt2tf("convert", "-i", src, "-o", out)
+    written = onnx.load(str(out))
+    assert [n.op_type for n in written.graph.node] == ["If"]
+    x = np.array([1.5, -2.0], dtype=np.float32)
+    for cond in (True, False):
+        feeds = {"input": x, "cond": np.array(cond)}
+        ref = ort.InferenceSession(str(src), providers=["CPUExecutionProvider"]).run(None, feeds)
+        got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, feeds)
+        np.testing.assert_array_equal(got[0], ref[0])
+        np.testing.assert_array_equal(got[0], x if cond else -x)
 
 
 # --- old op forms, upgraded on read (each compared with ONNX Runtime on the original) -----
