@@ -41,7 +41,7 @@ test: setup-venv build
 
 # Hardening (tests/fuzz/README.md, docs/SECURITY.md). clang-14 + libFuzzer from Debian.
 #   make test-asan          ctest, then every Python test, against an ASan+UBSan build
-#   make fuzz               every fuzz target for FUZZ_SECONDS each (FUZZ_TARGETS to pick)
+#   make fuzz               every fuzz target for FUZZ_SECONDS of CPU each (FUZZ_TARGETS to pick)
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60

@@ -290,8 +290,8 @@ def chart(data, path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--models", nargs="+", default=list(models.MODELS),
-                    choices=list(models.MODELS))
+    ap.add_argument("--models", nargs="+", default=models.ZOO_MODELS,
+                    choices=models.ZOO_MODELS)
     ap.add_argument("--tools", nargs="+", default=TOOLS, choices=TOOLS)
     ap.add_argument("--repeat", type=int, default=3, help="fresh runs per conversion")
     ap.add_argument("--budget", type=float, default=240,
@@ -360,7 +360,7 @@ def main():
         if meta["sessions"] > 1:
             meta["notes"].append(f"Measured in {meta['sessions']} invocations (`--resume` "
                                  "after an interruption), all with the same settings.")
-        if set(data["rows"]) != set(models.MODELS) or args.tools != TOOLS:
+        if set(data["rows"]) != set(models.ZOO_MODELS) or args.tools != TOOLS:
             meta["notes"].append(f"Partial run: models {list(data['rows'])}, tools "
                                  f"{args.tools}.")
         json_path.write_text(json.dumps(data, indent=1, default=str))

@@ -41,7 +41,7 @@ ROOT = models.ROOT
 PEERS = ROOT / "bench" / "peers"
 VENV_LITERT = ROOT / ".venv-litert" / "bin"
 TOOLS = ["pt2tf", "pt2tf-nhwc", "litert-torch", "onnx2tf", "tfliteconverter"]
-DEFAULT_MODELS = ["efficientnet-b3", "resnet50", "mobilenet_v3_large"]
+DEFAULT_MODELS = ["efficientnet-b3", "resnet50", "mobilenet_v3_large", "yolov8n"]
 
 
 def onnx2tf_venv():
@@ -62,7 +62,9 @@ def convert_all(name, args):
     """{tool: (Run or error text, .tflite path)} for one model."""
     mdir = models.prepare(name, args.results)
     pth, onnx_file = mdir / f"{name}.pth", mdir / "torch.onnx"
-    measure.warm_cache(pth)
+    zoo = models.MODELS[name].zoo
+    src, zoo_name = (pth, name) if zoo else (onnx_file, None)  # what pt2tf reads
+    measure.warm_cache(src)
     out = pathlib.Path(args.results) / "tflite" / name
     out.mkdir(parents=True, exist_ok=True)
     pt2tf = tools.pt2tf_binary(args.build)
@@ -81,11 +83,13 @@ def convert_all(name, args):
 
     if "pt2tf" in args.tools:
         f = out / "pt2tf.tflite"
-        attempt("pt2tf", lambda: conv(tools.pt2tf_cmd(pt2tf, pth, [f], model=name), [f]), f)
+        attempt("pt2tf", lambda: conv(tools.pt2tf_cmd(pt2tf, src, [f], model=zoo_name), [f]),
+                f)
     if "pt2tf-nhwc" in args.tools:
         f = out / "pt2tf_nhwc.tflite"
         attempt("pt2tf-nhwc", lambda: conv(
-            tools.pt2tf_cmd(pt2tf, pth, [f], model=name) + ["--input-layout", "nhwc"], [f]), f)
+            tools.pt2tf_cmd(pt2tf, src, [f], model=zoo_name) + ["--input-layout", "nhwc"],
+            [f]), f)
     if "litert-torch" in args.tools:
         f = out / "litert_torch.tflite"
         attempt("litert-torch", lambda: conv(
@@ -93,16 +97,23 @@ def convert_all(name, args):
              "-i", pth, "-o", f], [f]), f)
     if "onnx2tf" in args.tools:
         exported, d = out / "export.onnx", out / "onnx2tf"
-        f = d / "export_float32.tflite"
+        # onnx2tf names its file after the ONNX file's stem.
+        f = d / f"{(exported if zoo else onnx_file).stem}_float32.tflite"
         venv = onnx2tf_venv()
-        attempt("onnx2tf", lambda: chain(
-            conv(tools.classic_cmd(tools.VENV / "python", name, pth, exported), [exported]),
-            conv([venv / "onnx2tf", "-i", exported, "-o", d, "-n"], [f],
-                 cwd=tools.onnx2tf_workdir(args.results))), f)
+
+        def onnx2tf(onnx_in):
+            return conv([venv / "onnx2tf", "-i", onnx_in, "-o", d, "-n"], [f],
+                        cwd=tools.onnx2tf_workdir(args.results))
+        if zoo:
+            attempt("onnx2tf", lambda: chain(
+                conv(tools.classic_cmd(tools.VENV / "python", name, pth, exported), [exported]),
+                onnx2tf(exported)), f)
+        else:
+            attempt("onnx2tf", lambda: onnx2tf(onnx_file), f)
     if "tfliteconverter" in args.tools:
         saved, f = out / "pt2tf_saved", out / "tfliteconverter.tflite"
         attempt("tfliteconverter", lambda: chain(
-            conv(tools.pt2tf_cmd(pt2tf, pth, [f"{saved}/"], model=name), [saved]),
+            conv(tools.pt2tf_cmd(pt2tf, src, [f"{saved}/"], model=zoo_name), [saved]),
             conv([tools.VENV / "python", PEERS / "tflite_converter.py", "-i", saved, "-o", f],
                  [f])), f)
     return res
@@ -157,8 +168,8 @@ def render(data, args):
          "docstring of bench/bench_tflite.py.", ""]
     L += data["machine"] + [f"- load average at end: {data['load_end']}"] + data["versions"]
     L += ["", "## Conversion: wall time (CPU time) / peak RSS", "",
-          "| model | checkpoint | " + " | ".join(data["tools"]) + " | onnx2tf ÷ pt2tf | "
-          "pt2tf RSS ÷ checkpoint |", "|---|---:|" + "---:|" * (len(data["tools"]) + 2)]
+          "| model | pt2tf input | " + " | ".join(data["tools"]) + " | onnx2tf ÷ pt2tf | "
+          "pt2tf RSS ÷ input |", "|---|---:|" + "---:|" * (len(data["tools"]) + 2)]
     for name, m in data["models"].items():
         c = m["convert"]
         p, o = c.get("pt2tf", {}), c.get("onnx2tf", {})
@@ -262,7 +273,8 @@ def main():
             files = {t: p for t, (r, p) in conv.items() if not isinstance(r, str)}
             data["models"][name] = {
                 "checkpoint_mb": (models.model_dir(name, args.results) /
-                                  f"{name}.pth").stat().st_size / 2**20,
+                                  (f"{name}.pth" if models.MODELS[name].zoo else "torch.onnx")
+                                  ).stat().st_size / 2**20,
                 "convert": {t: as_json(r) for t, (r, _) in conv.items()},
                 "sizes_mb": {t: pathlib.Path(p).stat().st_size / 2**20
                              for t, p in files.items()},

@@ -35,6 +35,8 @@ class Spec:
     input_shape: tuple        # NCHW, batch 1
     keras: str | None         # tf.keras.applications class of the same architecture
     source: str               # where the PyTorch definition comes from
+    zoo: bool = True          # pt2tf has it in its zoo, so the `.pth` route works; if not
+                              # (YOLO), pt2tf starts from the same torch.onnx as ONNX peers
 
 
 MODELS = {
@@ -45,8 +47,43 @@ MODELS = {
         Spec("resnet50", (1, 3, 224, 224), "ResNet50", "torchvision"),
         Spec("mobilenet_v3_large", (1, 3, 224, 224), "MobileNetV3Large", "torchvision"),
         Spec("vgg16", (1, 3, 224, 224), "VGG16", "torchvision"),
+        Spec("yolov8n", (1, 3, 640, 640), None, "ultralytics (yolov8n.yaml)", zoo=False),
     ]
 }
+ZOO_MODELS = [n for n, s in MODELS.items() if s.zoo]
+
+
+def build_yolo(yaml):
+    """An Ultralytics detector from its yaml, no weights file. Ultralytics' own init leaves a
+    random-weight detector's output almost independent of the image; a variance-preserving
+    normal init of the conv weights keeps the comparison with PyTorch meaningful."""
+    import os
+    import tempfile
+    import torch
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_CONFIG_DIR", os.path.join(tempfile.gettempdir(),
+                                                          "pt2tf_ultralytics"))
+    from ultralytics.nn.tasks import DetectionModel
+    detector = DetectionModel(yaml, nc=80, verbose=False)
+    g = torch.Generator().manual_seed(SEED)
+    with torch.no_grad():
+        for conv in detector.modules():
+            if isinstance(conv, torch.nn.Conv2d):
+                conv.weight.normal_(0.0, 1.3 / conv.weight[0].numel() ** 0.5, generator=g)
+                if conv.bias is not None:
+                    conv.bias.zero_()
+
+    class FirstOutput(torch.nn.Module):
+        """In eval mode the detector returns (predictions, raw head outputs): keep the
+        decoded predictions [batch, 4 + classes, anchors]."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.model = inner
+
+        def forward(self, x):
+            return self.model(x)[0]
+    return FirstOutput(detector).eval()
 
 
 def model_dir(name, results=RESULTS):
@@ -59,6 +96,8 @@ def build_torch(name):
         sys.path.insert(0, str(ROOT / "examples"))
         import civilnet
         return civilnet.CivilNet().eval()
+    if name == "yolov8n":
+        return build_yolo("yolov8n.yaml")
     if name.startswith("efficientnet-"):
         from efficientnet_pytorch import EfficientNet
         model = EfficientNet.from_name(name)

@@ -11,7 +11,7 @@ from tools import Unavailable
 def parse_args(description, doc_name):
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--models", nargs="+", default=["efficientnet-b3", "resnet50"],
-                    choices=list(models.MODELS))
+                    choices=models.ZOO_MODELS)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--build", default=str(models.ROOT / "build"))
     ap.add_argument("--results", default=str(models.RESULTS))

@@ -6,7 +6,8 @@
 Every tool's file runs here, in the main venv's ai-edge-litert with XNNPACK (the interpreter's
 default CPU delegate) and the same thread count, so the latencies compare the files. The input
 is bench/results/models/NAME/input.npy (NCHW); a file whose input is NHWC (onnx2tf's) gets it
-transposed. The output is compared with reference.npy (PyTorch eval). Prints one JSON line:
+transposed (and a channel-last 3-D output transposed back). The output is compared with
+reference.npy (PyTorch eval). Prints one JSON line:
 latency_ms (median), latency_min_ms, max_abs_diff, max_abs_ref, litert_version, threads.
 """
 import argparse
@@ -59,6 +60,8 @@ def main():
         run()
         times.append((time.perf_counter() - t) * 1e3)
     y = interp.get_tensor(out["index"]).astype(np.float32)
+    if y.shape != ref.shape and y.ndim == 3 and y.transpose(0, 2, 1).shape == ref.shape:
+        y = y.transpose(0, 2, 1)  # onnx2tf makes a 3-D output channel-last
     if y.shape != ref.shape:
         raise SystemExit(f"{args.path}: output shape {y.shape}, PyTorch gives {ref.shape}")
     print(json.dumps({"latency_ms": statistics.median(times), "latency_min_ms": min(times),

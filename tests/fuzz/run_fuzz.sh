@@ -4,7 +4,10 @@
 # Each target starts from the committed seeds (tests/fuzz/corpus/NAME, read-only) and its
 # crash regressions, and grows its working corpus in BUILD_DIR/fuzz-corpus/NAME. A finding
 # is written to BUILD_DIR/fuzz-findings/NAME/ and makes the script exit 1 after all targets.
-# One line per target: execs, coverage (cov = edges, ft = features), corpus size.
+# One line per target: CPU seconds, execs, coverage (cov = edges, ft = features), corpus size.
+# The budget is CPU time (user + system of the fuzzer), not wall time, so a loaded machine
+# does not shorten a run: libFuzzer only knows wall time, so the target runs again for the
+# CPU time still missing until the budget is spent (the working corpus carries over).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:?build dir}
@@ -31,14 +34,22 @@ for t in "${targets[@]}"; do
   [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="tests/fuzz/dict/$t.dict")
   seeds=("tests/fuzz/corpus/$t")
   [ -d "tests/fuzz/regressions/$t" ] && seeds+=("tests/fuzz/regressions/$t")
-  # -rss_limit_mb: the resource bound under ASan's own overhead; -timeout: a hang is a bug.
-  "$bin" "$work" "${seeds[@]}" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
-    -artifact_prefix="$findings/" >"$log" 2>&1
-  rc=$?
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
+  : >"$log"
+  cpu=0 execs=0 rc=0
+  while [ $rc -eq 0 ] && [ "$cpu" -lt "$seconds" ]; do
+    left=$((seconds - cpu))
+    # -rss_limit_mb: the resource bound under ASan's own overhead; -timeout: a hang is a bug.
+    /usr/bin/time -f '%U %S' -o "$log.time" "$bin" "$work" "${seeds[@]}" "${dict[@]}" \
+      -max_total_time="$left" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 -artifact_prefix="$findings/" >>"$log" 2>&1
+    rc=$?
+    used=$(awk 'END { printf "%d", $1 + $2 + 0.999 }' "$log.time")
+    cpu=$((cpu + (used > 0 ? used : 1)))
+    n=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$')
+    execs=$((execs + ${n:-0}))
+  done
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
-  echo "fuzz_$t: ${seconds}s, ${execs:-?} execs, ${cov:-no stats}, rc=$rc (log: $log)"
+  echo "fuzz_$t: ${cpu} CPU-s, ${execs} execs, ${cov:-no stats}, rc=$rc (log: $log)"
   if [ $rc -ne 0 ] || [ -n "$(ls -A "$findings")" ]; then
     echo "fuzz_$t: FINDING in $findings"; status=1
   fi
