@@ -14,11 +14,11 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 
 from conftest import run_pt2tf
 from zoo_harness import RTOL, assert_close
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
 F = nn.functional
 

@@ -8,12 +8,12 @@ max|diff| <= 1e-4 * max(1, max|ref|).
 """
 import numpy as np
 import pytest
+import torch
 
 from conftest import run_pt2tf
 from test_dynamic import run_batches
 from zoo_harness import RTOL, assert_close
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
 
 SEQ, FEATURES, HIDDEN = 7, 5, 6
