@@ -24,11 +24,45 @@ from conftest import run_pt2tf, run_pt2tf_json
 CALIB = 200  # calibration samples (the last 20% are held back for the accuracy report)
 
 
+def _mobile_cnn():
+    """The layers mobilenet_v3 / efficientnet / YOLO add over the plain CNN: HardSwish, a
+    squeeze-excite block (global mean, 1x1 convs, HardSigmoid, broadcast MUL), a channel
+    split, nearest upsampling and concatenation, SiLU, a depthwise conv with ReLU6."""
+    import torch
+    import torch.nn as nn
+
+    class MobileCnn(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16),
+                                      nn.Hardswish())
+            self.se = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(16, 8, 1), nn.ReLU(),
+                                    nn.Conv2d(8, 16, 1), nn.Hardsigmoid())
+            self.body = nn.Sequential(nn.Conv2d(16, 32, 3, stride=2, padding=1),
+                                      nn.BatchNorm2d(32), nn.SiLU(),
+                                      nn.Conv2d(32, 32, 3, padding=1, groups=32), nn.ReLU6())
+            self.head = nn.Sequential(nn.Flatten(), nn.Linear(512, 64), nn.Hardswish(),
+                                      nn.Linear(64, 10))
+
+        def forward(self, x):
+            x = self.stem(x)
+            x = x * self.se(x)
+            a, b = x.chunk(2, dim=1)
+            b = nn.functional.interpolate(nn.functional.max_pool2d(b, 2), scale_factor=2.0,
+                                          mode="nearest")
+            return self.head(self.body(torch.cat([a, b], 1)))
+
+    return MobileCnn()
+
+
 def _train(kind, x, y):
     import torch
     import torch.nn as nn
     torch.manual_seed(0)
-    if kind == "cnn":
+    if kind == "mobile":
+        model = _mobile_cnn()
+        xt = torch.from_numpy(x)
+    elif kind == "cnn":
         model = nn.Sequential(
             nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
@@ -67,7 +101,7 @@ def models(digits, tmp_path_factory):
     calib = root / "calib.npy"
     np.save(calib, xtr[:CALIB])
     out = {}
-    for kind in ("cnn", "mlp"):
+    for kind in ("cnn", "mlp", "mobile"):
         start = time.time()
         model = _train(kind, xtr, ytr)
         print(f"trained {kind} in {time.time() - start:.1f} s")
@@ -133,7 +167,7 @@ def _convert(onnx, out, *flags):
     return run_pt2tf_json("convert", "-i", onnx, "-o", out, "--json", *flags)["outputs"][0]
 
 
-@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+@pytest.mark.parametrize("kind", ["cnn", "mlp", "mobile"])
 def test_int8_and_dynamic_accuracy(kind, models, digits, tmp_path):
     onnx, _, float_acc, calib = models[kind]
     _, _, xte, yte = digits
@@ -165,7 +199,7 @@ def test_int8_and_dynamic_accuracy(kind, models, digits, tmp_path):
         assert report["quantized_weights"] == len(weighted)
 
 
-@pytest.mark.parametrize("kind", ["cnn", "mlp"])
+@pytest.mark.parametrize("kind", ["cnn", "mlp", "mobile"])
 def test_simulation_matches_litert(kind, models, digits, tmp_path):
     """pt2tf's integer simulation against LiteRT's builtin int8 kernels, element by element."""
     _, onnx64, _, calib = models[kind]
@@ -186,7 +220,10 @@ def test_simulation_matches_litert(kind, models, digits, tmp_path):
     ref_q = _litert(q, x, delegates=False, raw=True).astype(np.int32)
     diff = np.abs(sim_q - ref_q)
     print(f"{kind}: max step difference {diff.max()}, equal {np.mean(diff == 0):.4f}")
-    assert diff.max() <= 1 and np.mean(diff == 0) >= 0.99, (diff.max(), np.mean(diff == 0))
+    # The mobile CNN's MEAN and int8->int8 requantization are not yet bit-exact (see
+    # test_int8_op_simulation_exact): its elements may differ by one step more often.
+    exact = 0.9 if kind == "mobile" else 0.99
+    assert diff.max() <= 1 and np.mean(diff == 0) >= exact, (diff.max(), np.mean(diff == 0))
 
 
 @pytest.mark.parametrize("mode", ["int8", "dynamic-int8"])
@@ -289,3 +326,75 @@ def test_zoo_int8_loads_runs_and_reports_litert_snr(name, tmp_path):
     reported = report["quantization"]["accuracy"][0]["snr_db"]
     print(f"{name}: pt2tf SNR {reported:.2f} dB, LiteRT {snr:.2f} dB")
     assert abs(reported - snr) <= 1.0, (reported, snr)
+
+
+def _op_model(op):
+    """One int8 op between QUANTIZE/DEQUANTIZE-free int8 edges (`--io-dtype int8`)."""
+    import torch
+    import torch.nn as nn
+
+    class One(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(torch.linspace(-1.5, 2.0, 8).reshape(1, 8, 1, 1))
+
+        def forward(self, x):
+            if op == "hardswish":
+                return nn.functional.hardswish(x * 3.0)
+            if op == "sigmoid":
+                return torch.sigmoid(x * 3.0)
+            if op == "tanh":
+                return torch.tanh(x * 2.0)
+            if op == "mul_broadcast":
+                return x * torch.relu(x.mean((2, 3), keepdim=True) * 4.0)
+            if op == "add":
+                return x + torch.relu(x * 2.0)
+            if op == "sub_broadcast":
+                return x - self.w
+            if op == "mean":
+                return x.mean((2, 3), keepdim=True)
+            if op == "upsample_concat":
+                y = nn.functional.interpolate(nn.functional.max_pool2d(x, 2), scale_factor=2.0,
+                                              mode="nearest")
+                return torch.cat([x[:, :4], y[:, 4:] * 3.0], 1)
+            raise ValueError(op)
+
+    return One().eval()
+
+
+INT8_OPS = ["hardswish", "sigmoid", "tanh", "mul_broadcast", "add", "sub_broadcast", "mean",
+            "upsample_concat"]
+# Simulated by fake quantization, not yet bit-exact: MEAN (in mul_broadcast's squeeze too)
+# and the int8->int8 QUANTIZE that aligns CONCATENATION inputs. Within one step.
+ONE_STEP_OPS = {"mean", "mul_broadcast", "upsample_concat"}
+
+
+@pytest.mark.parametrize("op", INT8_OPS)
+def test_int8_op_simulation_exact(op, tmp_path):
+    """Each int8 kernel pt2tf simulates, alone: its int8 outputs equal LiteRT's builtin
+    kernel's on every element (integer I/O, so nothing but the op itself is compared)."""
+    import torch
+    model = _op_model(op)
+    onnx = tmp_path / "m.onnx"
+    torch.onnx.export(model, (torch.zeros(4, 8, 6, 6),), str(onnx), input_names=["x"],
+                      output_names=["y"], dynamo=False)
+    rng = np.random.default_rng(1)
+    calib = tmp_path / "calib.npy"
+    np.save(calib, (rng.standard_normal((40, 8, 6, 6)) * np.linspace(0.2, 2, 8)[:, None, None])
+            .astype(np.float32))
+    q = tmp_path / "q.tflite"
+    _convert(onnx, q, "--quantize", "int8", "--calibration", calib, "--io-dtype", "int8")
+    x = np.load(calib)[:4]
+    np.save(tmp_path / "x.npy", x)
+    run_pt2tf("run", "-i", q, "--inputs", tmp_path / "x.npy", "-o", tmp_path / "sim.npz")
+    sim = np.load(tmp_path / "sim.npz")
+    (sim,) = [sim[k] for k in sim.files]
+    out = _interp(q, delegates=False).get_output_details()[0]
+    s, z = out["quantization"]
+    sim_q = _round_away(sim / s + z).astype(np.int32)
+    ref_q = _litert(q, x, delegates=False, raw=True).astype(np.int32)
+    diff = np.abs(sim_q - ref_q)
+    print(f"{op}: max step difference {diff.max()}, equal {np.mean(diff == 0):.4f}, "
+          f"output levels {len(np.unique(ref_q))}")
+    assert len(np.unique(ref_q)) > 8, "degenerate test: the output has few levels"
+    assert diff.max() <= (1 if op in ONE_STEP_OPS else 0), (diff.max(), np.mean(diff == 0))

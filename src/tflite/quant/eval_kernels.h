@@ -32,6 +32,12 @@ Status EvalStridedSlice(OpContext& ctx);
 Status EvalSlice(OpContext& ctx);
 Status EvalResizeNearest(OpContext& ctx);  // RESIZE_NEAREST_NEIGHBOR
 
+// eval_int8.cpp: the integer-exact int8 forms of ADD / SUB / MUL and of HARD_SWISH /
+// LOGISTIC / TANH. Return false when `ctx` is not that case (the float or fake-quantized
+// kernel runs instead); otherwise `status` is the kernel's result.
+bool EvalInt8Binary(OpContext& ctx, Status& status);
+bool EvalInt8Unary(OpContext& ctx, Status& status);
+
 // Helpers shared by the kernel files.
 // Float values of `t` (dequantized when quantized, per channel along qdim).
 std::vector<float> FloatValues(const EvalTensor& t);

@@ -52,6 +52,7 @@ std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& ou
 
 Status EvalBinary(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs 2 inputs");
+  if (Status st; EvalInt8Binary(ctx, st)) return st;
   EvalTensor& y = *ctx.out[0];
   const std::vector<float> a = FloatValues(*ctx.in[0]), b = FloatValues(*ctx.in[1]);
   const auto ia = BroadcastIndex(ctx.in[0]->shape, y.shape);
@@ -90,6 +91,7 @@ Status EvalBinary(OpContext& ctx) {
 
 Status EvalUnary(OpContext& ctx) {
   if (ctx.in.empty() || !ctx.in[0]) return OpError(ctx, "needs an input");
+  if (Status st; EvalInt8Unary(ctx, st)) return st;
   std::vector<float> v = FloatValues(*ctx.in[0]);
   float alpha = 0.2f;
   if (const auto* o = ctx.op.builtin_options_as_LeakyReluOptions()) alpha = o->alpha();
