@@ -1,7 +1,8 @@
 // Elementwise, reduction, softmax, data-movement and QUANTIZE/DEQUANTIZE kernels of the
-// TFLite evaluator, and the one kernel table. int8 arithmetic ops here are fake-quantized
-// (dequantize → float → requantize, round half away from zero); data movement copies the
-// integers and QUANTIZE/DEQUANTIZE follow TFLite's reference arithmetic.
+// TFLite evaluator, and the one kernel table. int8 ADD/SUB/MUL, HARD_SWISH, LOGISTIC and
+// TANH go to the integer-exact kernels of eval_int8.cpp; the other int8 arithmetic here is
+// fake-quantized (dequantize → float → requantize, round half away from zero); data
+// movement copies the integers and QUANTIZE/DEQUANTIZE follow TFLite's reference arithmetic.
 #include <algorithm>
 #include <cmath>
 #include <functional>
