@@ -214,7 +214,8 @@ def render(data):
             if r is None:
                 continue
             if "error" in r:
-                L.append(f"| {name} | {tool} | failed: {r['error']} |||||||||")
+                what = "not measured" if r["error"].startswith("not finished") else "failed"
+                L.append(f"| {name} | {tool} | {what}: {r['error']} |||||||||")
                 continue
             ratio = f"{r['cpu_seconds'] / base:.1f}×" if base else "—"
             if r.get("note"):
@@ -223,13 +224,14 @@ def render(data):
                      f"| {ratio} | {fmt(r['snr_db'])} | {fmt(r['cosine'], 4)} | "
                      f"{fmt(r['top1_agreement'])} | {r['int8_conv_fc']}/{r['conv_fc']} | "
                      f"{r['float_ops']} | {fmt(r['size_mb'])} |")
-        f = res["fp32"]
-        L.append(f"| {name} | (pt2tf fp32 file) | | | | {fmt(f['snr_db'])} | "
-                 f"{fmt(f['cosine'], 4)} | {fmt(f['top1_agreement'])} | | | "
-                 f"{fmt(f['size_mb'])} |")
+        f = res.get("fp32")  # absent when a run was cut short (rows rebuilt from its log)
+        if f:
+            L.append(f"| {name} | (pt2tf fp32 file) | | | | {fmt(f['snr_db'])} | "
+                     f"{fmt(f['cosine'], 4)} | {fmt(f['top1_agreement'])} | | | "
+                     f"{fmt(f['size_mb'])} |")
     L += ["", "Goal (issue #11): at least as accurate (SNR) as each peer on every model and "
           "≥ 20× faster. *float ops*: operators other than QUANTIZE/DEQUANTIZE whose first "
-          "input is float32 in the file.", "", *notes, ""]
+          "input is float32 in the file.", "", *notes, *data.get("notes", []), ""]
     return "\n".join(L) + "\n"
 
 
