@@ -252,6 +252,7 @@ OTHER_BENCHMARKS = """## Other benchmarks
 - [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)
 - [Graph size scaling](benchmarks/graph_scale.md): synthetic ONNX graphs of 10k–100k nodes through the whole pipeline (`bench/bench_graph_scale.py`)
 - [SavedModel with `variables/`](benchmarks/saved_model_variables.md) (`bench/bench_saved_model_variables.py`)"""
+- [int8 quantization](benchmarks/quantize.md): pt2tf `--quantize int8` vs onnx2tf `-oiqt` and TFLiteConverter with a representative dataset — conversion time and SNR in LiteRT (`bench/bench_quantize.py`)"""
 
 
 def chart(data, path):

@@ -1,5 +1,6 @@
 // Kernels of the TFLite evaluator (evaluator.h), by family: eval_conv.cpp (CONV_2D,
-// DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools) and eval_ops.cpp (elementwise, shape ops,
+// DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools), eval_movement.cpp (slices, nearest resize)
+// and eval_ops.cpp (elementwise, shape ops,
 // QUANTIZE/DEQUANTIZE). The one table is EvalKernelFor in eval_ops.cpp.
 #pragma once
 
@@ -25,6 +26,17 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op);
 Status EvalConv(OpContext& ctx);  // CONV_2D, DEPTHWISE_CONV_2D
 Status EvalFullyConnected(OpContext& ctx);
 Status EvalPool(OpContext& ctx);  // MAX_POOL_2D, AVERAGE_POOL_2D
+
+// eval_movement.cpp
+Status EvalStridedSlice(OpContext& ctx);
+Status EvalSlice(OpContext& ctx);
+Status EvalResizeNearest(OpContext& ctx);  // RESIZE_NEAREST_NEIGHBOR
+
+// eval_int8.cpp: the integer-exact int8 forms of ADD / SUB / MUL and of HARD_SWISH /
+// LOGISTIC / TANH. Return false when `ctx` is not that case (the float or fake-quantized
+// kernel runs instead); otherwise `status` is the kernel's result.
+bool EvalInt8Binary(OpContext& ctx, Status& status);
+bool EvalInt8Unary(OpContext& ctx, Status& status);
 
 // Helpers shared by the kernel files.
 // Float values of `t` (dequantized when quantized, per channel along qdim).

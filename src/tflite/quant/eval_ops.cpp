@@ -1,10 +1,12 @@
 // Elementwise, reduction, softmax, data-movement and QUANTIZE/DEQUANTIZE kernels of the
-// TFLite evaluator, and the one kernel table. int8 arithmetic ops here are fake-quantized
-// (dequantize → float → requantize, round half away from zero); data movement copies the
-// integers and QUANTIZE/DEQUANTIZE follow TFLite's reference arithmetic.
+// TFLite evaluator, and the one kernel table. int8 ADD/SUB/MUL, HARD_SWISH, LOGISTIC and
+// TANH go to the integer-exact kernels of eval_int8.cpp; the other int8 arithmetic here is
+// fake-quantized (dequantize → float → requantize, round half away from zero); data
+// movement copies the integers and QUANTIZE/DEQUANTIZE follow TFLite's reference arithmetic.
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 
 #include "tflite/quant/eval_kernels.h"
 
@@ -45,11 +47,13 @@ std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& ou
   if (const auto* o = ctx.op.builtin_options_as_AddOptions()) return o->fused_activation_function();
   if (const auto* o = ctx.op.builtin_options_as_SubOptions()) return o->fused_activation_function();
   if (const auto* o = ctx.op.builtin_options_as_MulOptions()) return o->fused_activation_function();
+  if (const auto* o = ctx.op.builtin_options_as_DivOptions()) return o->fused_activation_function();
   return ::tflite::ActivationFunctionType_NONE;
 }
 
 Status EvalBinary(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs 2 inputs");
+  if (Status st; EvalInt8Binary(ctx, st)) return st;
   EvalTensor& y = *ctx.out[0];
   const std::vector<float> a = FloatValues(*ctx.in[0]), b = FloatValues(*ctx.in[1]);
   const auto ia = BroadcastIndex(ctx.in[0]->shape, y.shape);
@@ -57,9 +61,26 @@ Status EvalBinary(OpContext& ctx) {
   std::vector<float> out(y.numel());
   for (size_t i = 0; i < out.size(); ++i) {
     const float u = a[ia[i]], v = b[ib[i]];
-    out[i] = ctx.code == Op::BuiltinOperator_ADD   ? u + v
-             : ctx.code == Op::BuiltinOperator_SUB ? u - v
-                                                   : u * v;
+    switch (ctx.code) {
+      case Op::BuiltinOperator_ADD:
+        out[i] = u + v;
+        break;
+      case Op::BuiltinOperator_SUB:
+        out[i] = u - v;
+        break;
+      case Op::BuiltinOperator_MUL:
+        out[i] = u * v;
+        break;
+      case Op::BuiltinOperator_DIV:
+        out[i] = u / v;
+        break;
+      case Op::BuiltinOperator_MAXIMUM:
+        out[i] = std::max(u, v);
+        break;
+      default:  // MINIMUM
+        out[i] = std::min(u, v);
+        break;
+    }
   }
   const auto act = FusedActivation(ctx);
   ApplyActivation(act, out);
@@ -71,6 +92,7 @@ Status EvalBinary(OpContext& ctx) {
 
 Status EvalUnary(OpContext& ctx) {
   if (ctx.in.empty() || !ctx.in[0]) return OpError(ctx, "needs an input");
+  if (Status st; EvalInt8Unary(ctx, st)) return st;
   std::vector<float> v = FloatValues(*ctx.in[0]);
   float alpha = 0.2f;
   if (const auto* o = ctx.op.builtin_options_as_LeakyReluOptions()) alpha = o->alpha();
@@ -93,6 +115,9 @@ Status EvalUnary(OpContext& ctx) {
         break;
       case Op::BuiltinOperator_LEAKY_RELU:
         x = x >= 0 ? x : alpha * x;
+        break;
+      case Op::BuiltinOperator_EXP:
+        x = std::exp(x);
         break;
       default:
         return OpError(ctx, "not a unary op");
@@ -119,7 +144,9 @@ Status EvalSoftmax(OpContext& ctx) {
   return OkStatus();
 }
 
-Status EvalMean(OpContext& ctx) {
+// MEAN, SUM and REDUCE_MAX over the axes of input 1 (the output shape, kept dims or not,
+// comes from the file).
+Status EvalReduce(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs data and axes");
   const EvalTensor& x = *ctx.in[0];
   const size_t rank = x.shape.size();
@@ -135,15 +162,30 @@ Status EvalMean(OpContext& ctx) {
     kept[k] = reduce[k] ? 1 : x.shape[k];
     if (reduce[k]) count *= x.shape[k];
   }
-  const std::vector<float> v = FloatValues(x);
-  std::vector<double> sum(ctx.out[0]->numel(), 0.0);
-  // Each input element adds into the kept-shape cell it broadcasts from.
+  // Each input element goes into the kept-shape cell it broadcasts from.
   const auto idx = BroadcastIndex(kept, x.shape);
-  if (static_cast<int64_t>(sum.size()) * count != x.numel()) return OpError(ctx, "shape mismatch");
+  EvalTensor& y = *ctx.out[0];
+  if (y.numel() * count != x.numel()) return OpError(ctx, "shape mismatch");
+  if (ctx.code == Op::BuiltinOperator_REDUCE_MAX) {
+    // Max of the stored values: for int8 that is TFLite's kernel (the output shares the
+    // input's scale and zero point).
+    if (count == 0) return OpError(ctx, "max over an empty axis");
+    if (x.is_float()) {
+      y.f.assign(y.numel(), -std::numeric_limits<float>::infinity());
+      for (size_t i = 0; i < x.f.size(); ++i) y.f[idx[i]] = std::max(y.f[idx[i]], x.f[i]);
+    } else {
+      y.q.assign(y.numel(), std::numeric_limits<int32_t>::min());
+      for (size_t i = 0; i < x.q.size(); ++i) y.q[idx[i]] = std::max(y.q[idx[i]], x.q[i]);
+    }
+    return OkStatus();
+  }
+  const std::vector<float> v = FloatValues(x);
+  std::vector<double> sum(y.numel(), 0.0);
   for (size_t i = 0; i < v.size(); ++i) sum[idx[i]] += v[i];
+  const double divisor = ctx.code == Op::BuiltinOperator_MEAN ? static_cast<double>(count) : 1.0;
   std::vector<float> out(sum.size());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(sum[i] / count);
-  StoreFloat(*ctx.out[0], out);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(sum[i] / divisor);
+  StoreFloat(y, out);
   return OkStatus();
 }
 
@@ -376,6 +418,9 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
     case Op::BuiltinOperator_ADD:
     case Op::BuiltinOperator_SUB:
     case Op::BuiltinOperator_MUL:
+    case Op::BuiltinOperator_DIV:
+    case Op::BuiltinOperator_MAXIMUM:
+    case Op::BuiltinOperator_MINIMUM:
       return EvalBinary;
     case Op::BuiltinOperator_RELU:
     case Op::BuiltinOperator_RELU6:
@@ -383,11 +428,20 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
     case Op::BuiltinOperator_TANH:
     case Op::BuiltinOperator_HARD_SWISH:
     case Op::BuiltinOperator_LEAKY_RELU:
+    case Op::BuiltinOperator_EXP:
       return EvalUnary;
     case Op::BuiltinOperator_SOFTMAX:
       return EvalSoftmax;
     case Op::BuiltinOperator_MEAN:
-      return EvalMean;
+    case Op::BuiltinOperator_SUM:
+    case Op::BuiltinOperator_REDUCE_MAX:
+      return EvalReduce;
+    case Op::BuiltinOperator_STRIDED_SLICE:
+      return EvalStridedSlice;
+    case Op::BuiltinOperator_SLICE:
+      return EvalSlice;
+    case Op::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR:
+      return EvalResizeNearest;
     case Op::BuiltinOperator_RESHAPE:
     case Op::BuiltinOperator_SQUEEZE:
     case Op::BuiltinOperator_EXPAND_DIMS:

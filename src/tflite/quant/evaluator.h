@@ -3,12 +3,13 @@
 // report (quantized model, simulated).
 //
 // Arithmetic: float32 ops in float32 (GEMMs on OpenBLAS). int8 CONV_2D, DEPTHWISE_CONV_2D,
-// FULLY_CONNECTED, pools, QUANTIZE (incl. int8→int8), DEQUANTIZE and data movement are
-// computed in integers as TFLite's reference kernels do (int32 accumulators, the
-// fixed-point output multiplier with its rounding). Other int8 ops (ADD, MUL, MEAN, SOFTMAX,
-// LOGISTIC, ...) are simulated by fake quantization: dequantize, compute in float,
-// requantize with round-half-away-from-zero. Hybrid (int8-weight, float-activation) ops
-// quantize their input per batch row symmetrically as LiteRT's hybrid kernels do.
+// FULLY_CONNECTED, pools, ADD, SUB, MUL, HARD_SWISH, LOGISTIC, TANH, QUANTIZE (incl.
+// int8→int8), DEQUANTIZE and data movement are computed in integers as LiteRT's int8
+// kernels do (int32 accumulators, the fixed-point output multipliers with their rounding,
+// lookup tables). Other int8 ops (MEAN, SOFTMAX, ...) are simulated by fake quantization:
+// dequantize, compute in float, requantize with round-half-away-from-zero. Hybrid (int8-weight,
+// float-activation) ops quantize their input per batch row symmetrically as LiteRT's hybrid kernels
+// do.
 #pragma once
 
 #include <cstdint>

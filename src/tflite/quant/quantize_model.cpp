@@ -137,9 +137,10 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
     return OkStatus();
   }
   report.simulation = options.mode == QuantMode::kInt8
-                          ? "integer arithmetic as TFLite's reference kernels for CONV_2D, "
-                            "DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, QUANTIZE and data "
-                            "movement; fake-quantized float for the other int8 ops"
+                          ? "integer arithmetic as LiteRT's int8 kernels for CONV_2D, "
+                            "DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools, ADD, SUB, MUL, "
+                            "HARD_SWISH, LOGISTIC, TANH, QUANTIZE and data movement; "
+                            "fake-quantized float for the other int8 ops (MEAN, SOFTMAX, ...)"
                           : "LiteRT's builtin hybrid kernels simulated: int8 weights, input "
                             "quantized per batch row (asymmetric for convolutions, symmetric "
                             "for FULLY_CONNECTED), integer products, float rescale";

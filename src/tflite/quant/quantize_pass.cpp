@@ -11,6 +11,7 @@
 // inputs are requantized (QUANTIZE int8→int8) to the output's parameters.
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <type_traits>
 #include <unordered_map>
@@ -94,11 +95,29 @@ bool KeepsInputParams(Op op) {
     case Op::BuiltinOperator_TRANSPOSE:
     case Op::BuiltinOperator_PAD:
     case Op::BuiltinOperator_PADV2:
+    case Op::BuiltinOperator_STRIDED_SLICE:
+    case Op::BuiltinOperator_SLICE:
+    case Op::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR:
+    case Op::BuiltinOperator_REDUCE_MAX:
+    case Op::BuiltinOperator_MAXIMUM:
+    case Op::BuiltinOperator_MINIMUM:
       return true;
     default:
       return false;
   }
 }
+
+// LiteRT's int8 MAXIMUM / MINIMUM compare the stored integers: both operands need the
+// output's (= the first input's) scale and zero point.
+bool SharesInputParams(Op op) {
+  return op == Op::BuiltinOperator_MAXIMUM || op == Op::BuiltinOperator_MINIMUM;
+}
+
+// A CONCATENATION whose inputs' ranges are this far apart stays float: on the shared output
+// scale the narrow input would keep fewer than 2 of its 8 bits (a detector's class scores
+// in [0, 1] beside box coordinates in pixels would all become 0).
+constexpr double kMaxConcatRangeRatio = 64.0;
+const char* const kWideConcat = "CONCATENATION (input ranges > 64x apart)";
 
 // The builtins computed in int8 (each has a LiteRT int8 kernel and an evaluator kernel).
 bool HasInt8Kernel(Op op) {
@@ -199,7 +218,13 @@ class Int8Rewriter {
       }
     }
     for (ModelBuilder::OpSpec& op : ops) {
-      if (Quantizable(op)) {
+      if (Quantizable(op) && WideConcat(op)) {
+        ++report_.float_ops;
+        ++report_.float_op_types[kWideConcat];
+        for (int32_t& in : op.inputs)
+          if (in >= 0 && int8_.count(in)) in = FloatOf(in);
+        m_.mutable_ops().push_back(op);
+      } else if (Quantizable(op)) {
         PT2TF_RETURN_IF_ERROR(RewriteInt8(op));
         ++report_.int8_ops;
       } else {
@@ -246,7 +271,8 @@ class Int8Rewriter {
         const bool operand =
             (op.op == Op::BuiltinOperator_ADD || op.op == Op::BuiltinOperator_SUB ||
              op.op == Op::BuiltinOperator_MUL) ||
-            (op.op == Op::BuiltinOperator_PADV2 && i == 2);
+            (op.op == Op::BuiltinOperator_PADV2 && i == 2) ||
+            (SharesInputParams(op.op) && i == 1 && IsActivation(op.inputs[0]));
         if ((!weight && !operand) || !ConstFloats(m_, s)) return false;
         if (weight && i == 1 && s.shape.size() <= static_cast<size_t>(WeightDim(op.op)))
           return false;
@@ -255,6 +281,35 @@ class Int8Rewriter {
       }
     }
     return !HasWeights(op.op) || (op.inputs.size() >= 2 && !IsActivation(op.inputs[1]));
+  }
+
+  // The observed range width of activation `t` (its int8 parameters' when already int8).
+  double RangeWidth(int t) const {
+    if (int8_.count(t)) return 255.0 * m_.tensor(t).scale.at(0);
+    return static_cast<double>(std::max(ranges_[t].max, 0.0f)) - std::min(ranges_[t].min, 0.0f);
+  }
+
+  bool WideConcat(const ModelBuilder::OpSpec& op) const {
+    if (op.op != Op::BuiltinOperator_CONCATENATION) return false;
+    double lo = std::numeric_limits<double>::infinity(), hi = 0;
+    for (int32_t in : op.inputs) {
+      if (in < 0 || !IsActivation(in)) continue;
+      const double w = RangeWidth(in);
+      lo = std::min(lo, w), hi = std::max(hi, w);
+    }
+    return hi > 0 && hi > kMaxConcatRangeRatio * lo;
+  }
+
+  // `in` (int8) with parameters `p`: itself, or a QUANTIZE int8→int8 requantizing it.
+  int Requantized(int in, const QParams& p) {
+    const QParams ip = ParamsOf(m_.tensor(in));
+    if (ip.scale == p.scale && ip.zero_point == p.zero_point) return in;
+    TensorSpec r = m_.tensor(in);
+    r.name += "/requantized";
+    SetParams(r, p);
+    const int rt = m_.AddTensor(std::move(r));
+    m_.AddOp(Op::BuiltinOperator_QUANTIZE, {in}, {rt});
+    return rt;
   }
 
   // The int8 twin of float activation `t` (QUANTIZE emitted on first use).
@@ -360,23 +415,15 @@ class Int8Rewriter {
       for (size_t i = 0; i < op.inputs.size(); ++i) {
         const int t = op.inputs[i];
         if (t < 0 || !IsFloat(m_.tensor(t)) || m_.tensor(t).buffer == 0) continue;
-        // PADV2's fill takes the input's parameters; elementwise operands their own.
-        op.inputs[i] = op.op == Op::BuiltinOperator_PADV2
+        // PADV2's fill and a MAXIMUM/MINIMUM bound take the input's parameters (clamped
+        // to its range, which leaves the result unchanged); elementwise operands their own.
+        op.inputs[i] = op.op == Op::BuiltinOperator_PADV2 || SharesInputParams(op.op)
                            ? QuantizeConst(t, ParamsOf(m_.tensor(op.inputs[0])))
                            : QuantizeConst(t);
       }
     }
-    if (op.op == Op::BuiltinOperator_CONCATENATION) {
-      for (int32_t& in : op.inputs) {
-        const QParams ip = ParamsOf(m_.tensor(in));
-        if (ip.scale == p.scale && ip.zero_point == p.zero_point) continue;
-        TensorSpec r = m_.tensor(in);
-        r.name += "/requantized";
-        SetParams(r, p);
-        const int rt = m_.AddTensor(std::move(r));
-        m_.AddOp(Op::BuiltinOperator_QUANTIZE, {in}, {rt});
-        in = rt;
-      }
+    if (op.op == Op::BuiltinOperator_CONCATENATION || SharesInputParams(op.op)) {
+      for (int32_t& in : op.inputs) in = Requantized(in, p);
     }
     SetParams(m_.mutable_tensor(out), p);
     int8_.insert(out);
