@@ -249,7 +249,8 @@ def render(data, chart_name):
 OTHER_BENCHMARKS = """## Other benchmarks
 
 - [`.pth` → `.tflite`](benchmarks/tflite.md): pt2tf vs litert-torch, torch.onnx.export + onnx2tf and TFLiteConverter, and LiteRT latency of their files (`bench/bench_tflite.py`)
-- [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)"""
+- [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)
+- [Streaming weights](benchmarks/streaming.md): peak RSS and wall time of `.pth` → `.onnx` + `.pb` + SavedModel and `.pth` → `.tflite` (fp32, fp16) against the checkpoint size and `cat ckpt > out` per output, every zoo model with `--all` (`bench/bench_streaming.py`)"""
 
 
 def chart(data, path):
