@@ -150,8 +150,8 @@ TEST(Deferred, ChunksAreBoundedAndNeedNotFallOnRows) {
 TEST(Deferred, SourcesWithOffsetsStridesAndFoldsOfFolds) {
   // A source that is a view at an offset into a bigger storage (a checkpoint entry).
   Case big = RandomCase({10, 4, 3, 3}, 9);
-  auto part = Tensor::Make(DType::kFloat32, {4, 4, 3, 3}, {36, 9, 3, 1}, 3 * 36,
-                           big.source.storage());
+  auto part =
+      Tensor::Make(DType::kFloat32, {4, 4, 3, 3}, {36, 9, 3, 1}, 3 * 36, big.source.storage());
   ASSERT_TRUE(part.ok());
   std::vector<double> scale = {0.5, -1.25, 3.0, 1e-3};
   ExpectViewMatches(Permuted(ScaleRows(*part, scale).value(), {2, 3, 1, 0}),
