@@ -253,6 +253,7 @@ OTHER_BENCHMARKS = """## Other benchmarks
 - [Graph size scaling](benchmarks/graph_scale.md): synthetic ONNX graphs of 10k–100k nodes through the whole pipeline (`bench/bench_graph_scale.py`)
 - [SavedModel with `variables/`](benchmarks/saved_model_variables.md) (`bench/bench_saved_model_variables.py`)"""
 - [int8 quantization](benchmarks/quantize.md): pt2tf `--quantize int8` vs onnx2tf `-oiqt` and TFLiteConverter with a representative dataset — conversion time and SNR in LiteRT (`bench/bench_quantize.py`)"""
+- [Streaming weights](benchmarks/streaming.md): peak RSS and wall time of `.pth` → `.onnx` + `.pb` + SavedModel and `.pth` → `.tflite` (fp32, fp16) against the checkpoint size and `cat ckpt > out` per output, every zoo model with `--all` (`bench/bench_streaming.py`)"""
 
 
 def chart(data, path):

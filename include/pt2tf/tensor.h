@@ -15,10 +15,17 @@
 
 namespace pt2tf {
 
-// A flat run of bytes plus whatever keeps it alive (a MappedFile, a std::vector ...).
+struct RowScale;  // pt2tf/deferred.h
+
+// A flat run of bytes plus whatever keeps it alive (a MappedFile, a std::vector ...), or, when
+// `deferred` is set, bytes computed from another tensor as they are read (a BatchNorm-folded
+// weight): then `bytes` is empty and only Tensor's accessors can read the storage.
 struct Storage {
   std::shared_ptr<const void> owner;
   ByteSpan bytes;
+  std::shared_ptr<const RowScale> deferred;
+
+  uint64_t size() const;
 
   static std::shared_ptr<const Storage> View(std::shared_ptr<const void> owner, ByteSpan bytes);
   static std::shared_ptr<const Storage> Own(std::vector<std::byte> bytes);
@@ -48,13 +55,18 @@ class Tensor {
   uint64_t nbytes() const { return static_cast<uint64_t>(numel()) * ElementSize(dtype_); }
   bool is_contiguous() const;
   const std::shared_ptr<const Storage>& storage() const { return storage_; }
+  // True when the bytes are computed as they are read (see pt2tf/deferred.h).
+  bool is_deferred() const { return storage_ && storage_->deferred; }
 
-  // The element bytes when the tensor is C-contiguous (zero-copy); empty span otherwise.
+  // The element bytes when the tensor is C-contiguous and not deferred (zero-copy); empty
+  // span otherwise.
   ByteSpan contiguous_bytes() const;
   // Calls `sink` with the tensor's bytes in C order, in as few chunks as the layout allows
-  // (one chunk, zero-copy, when contiguous). Little-endian, as stored.
+  // (one chunk, zero-copy, when contiguous). Little-endian, as stored. A deferred tensor's
+  // bytes are computed chunk by chunk (each at most a few MiB) from its source.
   void ForEachChunk(const std::function<void(ByteSpan)>& sink) const;
-  // A C-contiguous copy (or this tensor itself when already contiguous).
+  // A C-contiguous copy that owns its bytes, or this tensor itself when already contiguous
+  // and not deferred (a deferred tensor is materialised: use it for small or bounded data).
   Tensor ToContiguous() const;
   // Element i (C order) converted to double / int64 (for small constants, not bulk data).
   double ElementAsDouble(int64_t flat_index) const;

@@ -1,5 +1,7 @@
 #include "pt2tf/tensor.h"
 
+#include "pt2tf/deferred.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +41,8 @@ T Load(const std::byte* p) {
 }
 
 }  // namespace
+
+uint64_t Storage::size() const { return deferred ? deferred->source.nbytes() : bytes.size(); }
 
 std::shared_ptr<const Storage> Storage::View(std::shared_ptr<const void> owner, ByteSpan bytes) {
   return std::make_shared<const Storage>(Storage{std::move(owner), bytes});
@@ -93,10 +97,10 @@ Result<Tensor> Tensor::Make(DType dtype, std::vector<int64_t> shape, std::vector
     if (__builtin_add_overflow(last, 1, &end_bytes) ||
         __builtin_mul_overflow(end_bytes, esize, &end_bytes))
       return InvalidInput("tensor extent overflows (shape " + ShapeToString(shape) + ")");
-    if (static_cast<uint64_t>(end_bytes) > storage->bytes.size())
+    if (static_cast<uint64_t>(end_bytes) > storage->size())
       return InvalidInput("tensor of shape " + ShapeToString(shape) + " at offset " +
                           std::to_string(offset) + " needs " + std::to_string(end_bytes) +
-                          " bytes but its storage has " + std::to_string(storage->bytes.size()));
+                          " bytes but its storage has " + std::to_string(storage->size()));
   }
   Tensor t;
   t.dtype_ = dtype;
@@ -148,7 +152,7 @@ bool Tensor::is_contiguous() const {
 }
 
 ByteSpan Tensor::contiguous_bytes() const {
-  if (!storage_ || !is_contiguous()) return {};
+  if (!storage_ || storage_->deferred || !is_contiguous()) return {};
   const size_t esize = ElementSize(dtype_);
   return storage_->bytes.subspan(static_cast<size_t>(offset_) * esize, nbytes());
 }
@@ -279,6 +283,10 @@ void GatherInBlocks(const std::vector<int64_t>& shape, const std::vector<int64_t
 
 void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
   if (numel() == 0) return;
+  if (storage_->deferred) {
+    deferred::ForEachChunk(*this, sink);
+    return;
+  }
   if (is_contiguous()) {
     sink(contiguous_bytes());
     return;
@@ -313,7 +321,7 @@ void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
 }
 
 Tensor Tensor::ToContiguous() const {
-  if (is_contiguous() && offset_ == 0) return *this;
+  if (is_contiguous() && offset_ == 0 && !is_deferred()) return *this;
   std::vector<std::byte> bytes;
   bytes.reserve(nbytes());
   ForEachChunk([&](ByteSpan c) { bytes.insert(bytes.end(), c.begin(), c.end()); });
@@ -378,11 +386,16 @@ T LoadElementAs(const std::byte* p, DType dtype) {
 }  // namespace
 
 double Tensor::ElementAsDouble(int64_t flat_index) const {
+  if (storage_->deferred)
+    return deferred::Element(*storage_->deferred, FlatToStorageIndex(*this, flat_index));
   return LoadElementAs<double>(
       storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_), dtype_);
 }
 
 int64_t Tensor::ElementAsInt(int64_t flat_index) const {
+  if (storage_->deferred)
+    return static_cast<int64_t>(
+        deferred::Element(*storage_->deferred, FlatToStorageIndex(*this, flat_index)));
   return LoadElementAs<int64_t>(
       storage_->bytes.data() + FlatToStorageIndex(*this, flat_index) * ElementSize(dtype_), dtype_);
 }

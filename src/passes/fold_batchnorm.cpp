@@ -1,5 +1,7 @@
 #include "pt2tf/passes/fold_batchnorm.h"
 
+#include "pt2tf/deferred.h"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -47,9 +49,8 @@ Result<size_t> FoldBatchNorm(ir::Graph& graph) {
   for (ir::Node* bn : bns) {
     ir::Node* conv = FoldableConv(graph, *bn);
     if (!conv) continue;
-    const Tensor w = conv->input(1)->constant->ToContiguous();
+    const Tensor& w = *conv->input(1)->constant;
     const int64_t channels = w.shape()[0];
-    const int64_t per_channel = channels ? w.numel() / channels : 0;
     std::vector<double> gamma = Values(*bn->inputs[1]->constant);
     std::vector<double> beta = Values(*bn->inputs[2]->constant);
     std::vector<double> mean = Values(*bn->inputs[3]->constant);
@@ -58,19 +59,16 @@ Result<size_t> FoldBatchNorm(ir::Graph& graph) {
     if (const ir::Value* b = conv->input(2)) bias = Values(*b->constant);
     const double eps = bn->GetFloat("epsilon", 1e-5f);
 
-    // The source may be unaligned (a view into the checkpoint): copy it, then scale in place.
-    std::vector<std::byte> w_bytes(w.contiguous_bytes().begin(), w.contiguous_bytes().end());
+    // The weight is not computed here: ScaleRows defers w[c] * scale[c] to whoever streams
+    // it (a writer), so no folded copy of the checkpoint's conv weights is ever held.
+    std::vector<double> scale(channels);
     std::vector<std::byte> b_bytes(channels * sizeof(float));
-    float* weights = reinterpret_cast<float*>(w_bytes.data());
     for (int64_t c = 0; c < channels; ++c) {
-      const double s = gamma[c] / std::sqrt(var[c] + eps);
-      float* row = weights + c * per_channel;
-      for (int64_t k = 0; k < per_channel; ++k) row[k] = static_cast<float>(row[k] * s);
-      const float b = static_cast<float>((bias[c] - mean[c]) * s + beta[c]);
+      scale[c] = gamma[c] / std::sqrt(var[c] + eps);
+      const float b = static_cast<float>((bias[c] - mean[c]) * scale[c] + beta[c]);
       std::memcpy(b_bytes.data() + c * sizeof(float), &b, sizeof b);
     }
-    PT2TF_ASSIGN_OR_RETURN(Tensor new_w,
-                           Tensor::FromBytes(DType::kFloat32, w.shape(), std::move(w_bytes)));
+    PT2TF_ASSIGN_OR_RETURN(Tensor new_w, ScaleRows(w, std::move(scale)));
     PT2TF_ASSIGN_OR_RETURN(Tensor new_b,
                            Tensor::FromBytes(DType::kFloat32, {channels}, std::move(b_bytes)));
     ir::Value* wv = graph.AddInitializer(conv->input(1)->name + "_bn_folded", std::move(new_w));

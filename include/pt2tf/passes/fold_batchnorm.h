@@ -5,7 +5,8 @@
 //
 // Applies when y has no other consumer and is not a graph output, the BN is in inference
 // mode with only its first output used, and W, b, γ, β, μ, σ² are float32 constants. The
-// folded weights are new owned tensors; the Conv takes over the BN's output value (so its
+// folded weight is deferred (ScaleRows, pt2tf/deferred.h: computed while a writer streams
+// it), the folded bias a new owned tensor; the Conv takes over the BN's output value (so its
 // name survives). Returns the number of folds.
 #pragma once
 
