@@ -249,6 +249,7 @@ def render(data, chart_name):
 OTHER_BENCHMARKS = """## Other benchmarks
 
 - [`.pth` → `.tflite`](benchmarks/tflite.md): pt2tf vs litert-torch, torch.onnx.export + onnx2tf and TFLiteConverter, and LiteRT latency of their files (`bench/bench_tflite.py`)
+- [live module → `.tflite` from Python](benchmarks/pt2.md): `pt2tf.convert(module)` (torch.export capture included) vs litert-torch vs torch.onnx.export + onnx2tf (`bench/bench_pt2.py`)
 - [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)"""
 
 
