@@ -100,7 +100,7 @@ def render(data):
                               f"{a['cpu_seconds'] / b['cpu_seconds']:.1f}×")
         L.append(f"| {name} | " + " | ".join(cells + ratios) + " |")
     L += ["", "Goal (issue 12): pt2tf.convert ≥ 10× faster than litert-torch end to end, "
-          "capture included. Most of pt2tf's time here is Python's: importing torch, building "
+          "capture included: **not met** on this run (the ratios above). Most of pt2tf's time here is Python's: importing torch, building "
           "the model and torch.export's capture; the native conversion itself is a small part "
           "(`pt2tf convert -i m.pt2` prints its own time).", "",
           "Versions: " + data["versions"], ""]
@@ -134,7 +134,7 @@ def main():
         data["models"][name] = row
     data["load_after"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     try:
-        data["versions"] = " ".join(tools.versions_text(ROOT / "build").split())
+        data["versions"] = "; ".join(tools.versions_text(ROOT / "build"))
     except Exception as e:  # versions are informative only
         data["versions"] = f"(unavailable: {e})"
     OUT_JSON.write_text(json.dumps(data, indent=1) + "\n")
