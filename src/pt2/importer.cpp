@@ -3,6 +3,8 @@
 // the user outputs. Only what the signature declares is read; the archive's pickled sample
 // inputs are never opened.
 #include <algorithm>
+#include <cctype>
+#include <set>
 
 #include "pt2/archive.h"
 #include "pt2/ops/ops.h"
@@ -105,6 +107,16 @@ Status ImportOutputs(const Program& program, ImportContext& ctx) {
     graph.AddOutput(v);
   }
   if (graph.outputs().empty()) return Unsupported("the program has no tensor outputs");
+  // TensorFlow uniquifies op names case-insensitively when it loads a SavedModel: an op
+  // named "Sub" beside the output "sub" would rename the output away from its signature.
+  auto lower = [](std::string s) {
+    for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+  };
+  std::set<std::string> outs;
+  for (const ir::Value* v : graph.outputs()) outs.insert(lower(v->name));
+  for (const auto& node : graph.nodes())
+    if (outs.count(lower(node->name))) node->name = graph.UniqueName(node->name + "_op");
   return OkStatus();
 }
 

@@ -1,5 +1,6 @@
-// The one table of supported ATen targets: `aten.<op>.<overload>` → builder. In-place
-// variants (relu_, add_) appear because torch.export keeps them in inference graphs; on
+// The one table of supported targets: `aten.<op>.<overload>` → builder, plus the Python
+// SymInt operators (`_operator.mul`, `torch.sym_max`) torch.export records for dynamic shapes.
+// In-place variants (relu_, add_) appear because torch.export keeps them in inference graphs; on
 // values nobody else reads they equal the functional op.
 #include <algorithm>
 #include <map>
@@ -143,6 +144,8 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.squeeze.default", Squeeze},
       {"aten.expand.default", Expand},
       {"aten.repeat.default", Repeat},
+      {"aten.meshgrid.indexing", Meshgrid},
+      {"aten.meshgrid.default", Meshgrid},
       {"aten.cat.default", Cat},
       {"aten.concat.default", Cat},
       {"aten.stack.default", Stack},
@@ -198,6 +201,27 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.scalar_tensor.default", ScalarTensor},
       {"aten.pad.default", Pad},
       {"aten.constant_pad_nd.default", Pad},
+      {"aten.new_full.default", NewFull},
+      // resize.cpp
+      {"aten.upsample_nearest2d.vec", UpsampleNearest},
+      {"aten.upsample_nearest2d.default", UpsampleNearest},
+      {"aten._upsample_nearest_exact2d.vec", UpsampleNearestExact},
+      {"aten._upsample_nearest_exact2d.default", UpsampleNearestExact},
+      {"aten.upsample_bilinear2d.vec", UpsampleBilinear},
+      {"aten.upsample_bilinear2d.default", UpsampleBilinear},
+      // sym.cpp
+      {"aten.item.default", Item},
+      {"aten._local_scalar_dense.default", Item},
+      {"_operator.add", SymAdd},
+      {"_operator.sub", SymSub},
+      {"_operator.mul", SymMul},
+      {"_operator.floordiv", SymFloorDiv},
+      {"_operator.mod", SymMod},
+      {"_operator.truediv", SymTrueDiv},
+      {"_operator.neg", SymNeg},
+      {"torch.sym_max", SymMax},
+      {"torch.sym_min", SymMin},
+      {"torch.sym_float", SymFloat},
   };
   return kTable;
 }

@@ -1,11 +1,12 @@
 """The PyTorch models the .pt2 importer tests export: name -> (module, example inputs).
 
 Every model is built with random weights (BatchNorm statistics randomised too) in eval mode;
-Hugging Face models use small random configs so an export takes seconds.
+Hugging Face models use small random configs so an export takes seconds; the YOLO is
+Ultralytics' yolov8n built from its yaml (zoo_harness.make_yolo).
 """
 import torch
 
-from zoo_harness import make_torch_model, randomize
+from zoo_harness import make_torch_model, make_yolo, randomize
 
 IMAGE = (1, 3, 224, 224)
 
@@ -93,6 +94,28 @@ def _hf_vit():
     return model.eval(), _image((1, 3, 32, 32))
 
 
+def _whisper_encoder():
+    from transformers import WhisperConfig
+    from transformers.models.whisper.modeling_whisper import WhisperEncoder
+    torch.manual_seed(0)
+    config = WhisperConfig(d_model=64, encoder_layers=2, encoder_attention_heads=2,
+                           encoder_ffn_dim=128, num_mel_bins=16, max_source_positions=32,
+                           decoder_layers=1, decoder_attention_heads=2, decoder_ffn_dim=128,
+                           vocab_size=100)
+    model = _FirstOutput(WhisperEncoder(config).eval(), "last_hidden_state")
+    # The encoder takes exactly 2 * max_source_positions frames of log-mel features.
+    return model.eval(), _image((1, config.num_mel_bins, 2 * config.max_source_positions))
+
+
+def _yolov8n():
+    torch.manual_seed(0)
+    model, shape = make_yolo("yolov8n.yaml", 1.3)
+    # Detect caches its anchors per input shape; under torch.export the cache would keep the
+    # export's fake tensors and break the eager run after it: recompute them every call.
+    model.model.model[-1].dynamic = True
+    return randomize(model.eval()).eval(), _image(shape)
+
+
 MODELS = {
     "resnet18": _zoo("resnet18"),
     "resnet50": _zoo("resnet50"),
@@ -116,6 +139,8 @@ MODELS = {
     "hf_bert": _bert,
     "hf_gpt2": _gpt2,
     "hf_vit": _hf_vit,
+    "hf_whisper_encoder": _whisper_encoder,
+    "yolov8n": _yolov8n,
 }
 
 

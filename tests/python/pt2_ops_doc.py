@@ -23,7 +23,7 @@ def table_entries():
         m = re.match(r"\s*// (\w+\.cpp)", line)
         if m:
             family = m.group(1)
-        m = re.match(r'\s*\{"(aten\.[^"]+)", (\w+)\},', line)
+        m = re.match(r'\s*\{"((?:aten|_operator|torch)\.[^"]+)", (\w+)\},', line)
         if m:
             entries.append((m.group(1), family))
     return entries
@@ -41,6 +41,9 @@ def section():
         "`torch.export.export` writes, and their `run_decompositions()` core-ATen forms for the",
         "listed ops); any other op is a one-line error naming the op and its node, and",
         "`pt2tf inspect model.pt2` marks it *(unsupported)* before converting.",
+        "The `_operator.*` and `torch.sym_*` targets are the SymInt arithmetic torch.export",
+        "records under `dynamic_shapes` (e.g. `2 * batch` in a reshape); they import as int64",
+        "scalar ops on `Shape`, so the converted graph follows the input's run-time sizes.",
         "",
         f"Total: {sum(len(v) for v in by_family.values())} targets.",
         "",

@@ -1,10 +1,11 @@
 """torch.export (.pt2) archives through the native importer, against PyTorch eager.
 
 Each model is exported with torch.export (random weights, eval mode) and saved with
-torch.export.save; build/pt2tf converts the archive to .onnx, .pb and a SavedModel with an
-environment whose PATH holds no Python; ONNX Runtime and TensorFlow run the results, against the
-eager module within 1e-4 x max(1, max|ref|). A representative set runs by default;
-PT2TF_PT2_ALL=1 runs every model in pt2_models.MODELS.
+torch.export.save; build/pt2tf converts the archive to .onnx, .pb, a SavedModel and .tflite
+with an environment whose PATH holds no Python; ONNX Runtime, TensorFlow and the LiteRT
+interpreter (ai-edge-litert, XNNPACK applied) run the results, against the eager module within
+1e-4 x max(1, max|ref|). A representative set runs by default; PT2TF_PT2_ALL=1 runs every model
+in pt2_models.MODELS.
 """
 import json
 import os
@@ -15,12 +16,13 @@ import onnxruntime as ort
 import pytest
 import torch
 
+import tflite_runner as tfl
 from conftest import PT2TF
 from pt2_models import MODELS, export
 from tf_runner import tf_runner  # noqa: F401  (fixture)
 
 DEFAULT = ["resnet18", "mobilenet_v3_small", "efficientnet-b0", "squeezenet1_1",
-           "timm_vit_tiny", "hf_bert", "hf_gpt2"]
+           "timm_vit_tiny", "hf_bert", "hf_gpt2", "hf_whisper_encoder", "yolov8n"]
 SELECTED = list(MODELS) if os.environ.get("PT2TF_PT2_ALL") else DEFAULT
 
 
@@ -47,13 +49,14 @@ def test_pt2_model_matches_eager(name, tmp_path, tf_runner):  # noqa: F811
     with torch.no_grad():
         ref = model(*inputs).numpy()
     onnx_path, pb = tmp_path / f"{name}.onnx", tmp_path / f"{name}.pb"
-    saved = tmp_path / f"{name}_saved"
+    saved, tflite = tmp_path / f"{name}_saved", tmp_path / f"{name}.tflite"
     proc = convert_without_python(tmp_path, "convert", "-i", pt2, "-o", onnx_path, "-o", pb,
-                                  "-o", f"{saved}/", "--json")
+                                  "-o", f"{saved}/", "-o", tflite, "--json")
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["input_kind"] == "pt2"
-    assert [o["kind"] for o in summary["outputs"]] == ["onnx", "tf-graphdef", "tf-savedmodel"]
+    assert [o["kind"] for o in summary["outputs"]] == ["onnx", "tf-graphdef", "tf-savedmodel",
+                                                       "tflite"]
     in_names = [i["name"] for i in summary["inputs"]]
     out_name = summary["graph_outputs"][0]["name"]
     feeds = {n: t.numpy() for n, t in zip(in_names, inputs)}
@@ -67,6 +70,9 @@ def test_pt2_model_matches_eager(name, tmp_path, tf_runner):  # noqa: F811
     got_saved = list(tf_runner.run_saved(saved, feeds).values())
     assert len(got_saved) == 1
     assert_close(got_saved[0], ref, f"{name} savedmodel")
+    got_lite = list(tfl.run(tflite, feeds).values())
+    assert len(got_lite) == 1
+    assert_close(got_lite[0], ref, f"{name} tflite")
     # The comparison can fail: a different input gives a different answer.
     other = {n: (np.flip(v, -1).copy()) for n, v in feeds.items()}
     assert np.abs(sess.run(None, other)[0] - ref).max() > 1e-6

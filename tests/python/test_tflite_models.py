@@ -15,7 +15,6 @@ downloaded: Ultralytics and Hugging Face run offline and build from configs.
 import os
 import pickle
 import re
-import tempfile
 
 import numpy as np
 import pytest
@@ -52,17 +51,6 @@ class LastHidden(torch.nn.Module):
         return self.model(x).last_hidden_state
 
 
-class FirstOutput(torch.nn.Module):
-    """Ultralytics detectors in eval mode return (predictions, raw head outputs)."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x):
-        return self.model(x)[0]
-
-
 def _bert():
     from transformers import BertConfig, BertModel
 
@@ -86,27 +74,6 @@ def _hf_vit():
     return LastHidden(ViTModel(config, add_pooling_layer=False)), (1, 3, 32, 32)
 
 
-def _yolo(yaml, gain):
-    """An Ultralytics detector from its yaml (no weights file); the output compared is the
-    decoded prediction tensor [batch, 4 + classes, anchors] that eval mode returns first.
-    Ultralytics' own init (and its class-score bias of about -10) leaves a random-weight
-    detector's output nearly independent of the image, which would make the comparison
-    vacuous: conv weights get a variance-preserving normal init (`gain` per model, chosen so
-    class scores stay mostly inside (0.01, 0.99)) and zero biases."""
-    os.environ.setdefault("YOLO_CONFIG_DIR", os.path.join(tempfile.gettempdir(),
-                                                          "pt2tf_ultralytics"))
-    from ultralytics.nn.tasks import DetectionModel
-
-    detector = DetectionModel(yaml, nc=80, verbose=False)
-    with torch.no_grad():
-        for conv in detector.modules():
-            if isinstance(conv, torch.nn.Conv2d):
-                conv.weight.normal_(0.0, gain / conv.weight[0].numel() ** 0.5)
-                if conv.bias is not None:
-                    conv.bias.zero_()
-    return FirstOutput(detector), (1, 3, 128, 128)
-
-
 MODELS = {
     "timm_convnext_atto": lambda: _timm("convnext_atto", 64),
     "timm_resnet18d": lambda: _timm("resnet18d", 64),
@@ -121,8 +88,8 @@ MODELS = {
     "hf_bert": _bert,
     "hf_gpt2": _gpt2,
     "hf_vit": _hf_vit,
-    "yolov8n": lambda: _yolo("yolov8n.yaml", 1.3),
-    "yolo11n": lambda: _yolo("yolo11n.yaml", 1.35),
+    "yolov8n": lambda: zh.make_yolo("yolov8n.yaml", 1.3),
+    "yolo11n": lambda: zh.make_yolo("yolo11n.yaml", 1.35),
 }
 # Deep random-weight nets whose output saturates with randomized BatchNorm statistics: their
 # BatchNorm statistics are measured on a batch of other random inputs instead.

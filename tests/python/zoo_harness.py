@@ -13,8 +13,10 @@ The flow every zoo test follows (`verify_model` does all of it):
 """
 import gc
 import importlib.util
+import os
 import pathlib
 import sys
+import tempfile
 
 import numpy as np
 import pytest
@@ -105,6 +107,40 @@ def randomize(model, seed=0):
                     m.running_mean.copy_(torch.empty(n).normal_(0.0, 0.1, generator=g))
                     m.running_var.copy_(torch.empty(n).uniform_(0.5, 1.5, generator=g))
     return model
+
+
+class FirstOutput(torch.nn.Module):
+    """Ultralytics detectors in eval mode return (predictions, raw head outputs)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)[0]
+
+
+def make_yolo(yaml, gain):
+    """An Ultralytics detector from its yaml (no weights file) -> (module, input shape); the
+    output compared is the decoded prediction tensor [batch, 4 + classes, anchors] that eval
+    mode returns first. Ultralytics' own init (and its class-score bias of about -10) leaves a
+    random-weight detector's output nearly independent of the image, which would make the
+    comparison vacuous: conv weights get a variance-preserving normal init (`gain` per model,
+    chosen so class scores stay mostly inside (0.01, 0.99)) and zero biases. Runs offline,
+    with its settings file in a temp dir, not $HOME."""
+    os.environ.setdefault("YOLO_OFFLINE", "1")
+    os.environ.setdefault("YOLO_CONFIG_DIR", os.path.join(tempfile.gettempdir(),
+                                                          "pt2tf_ultralytics"))
+    from ultralytics.nn.tasks import DetectionModel
+
+    detector = DetectionModel(yaml, nc=80, verbose=False)
+    with torch.no_grad():
+        for conv in detector.modules():
+            if isinstance(conv, torch.nn.Conv2d):
+                conv.weight.normal_(0.0, gain / conv.weight[0].numel() ** 0.5)
+                if conv.bias is not None:
+                    conv.bias.zero_()
+    return FirstOutput(detector), (1, 3, 128, 128)
 
 
 def parameter_count(name):

@@ -1,4 +1,4 @@
-// Tensor creation: aten.arange, full / zeros / ones (and their _like / new_ forms),
+// Tensor creation: aten.arange, full / zeros / ones (and their _like / new_ forms, new_full),
 // scalar_tensor, and aten.pad (constant mode). Sizes may be symbolic (IntList), so
 // ConstantOfShape is used rather than materialising a constant here; constant folding
 // turns small static ones into initializers.
@@ -55,6 +55,20 @@ Status OnesLike(OpCall& c) { return FillLike(c, 1.0); }
 Status FullLike(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(double value, c.Float("fill_value"));
   return FillLike(c, value);
+}
+
+// new_full(self, size, fill_value): the fill value may be a SymFloat (YOLO's anchors fill with
+// a stride read by aten.item), so it is a run-time scalar expanded to the size.
+Status NewFull(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType out = c.OutputDType();
+  if (c.IsScalar("fill_value")) {
+    PT2TF_ASSIGN_OR_RETURN(double value, c.Float("fill_value"));
+    return FillSized(c, "size", value);
+  }
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * shape, c.IntList("size"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * value, c.ScalarOrTensor("fill_value", out));
+  return c.SetOutput(ctx.Op("Expand", {value, shape}));
 }
 
 Status ScalarTensor(OpCall& c) {

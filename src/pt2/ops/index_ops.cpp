@@ -22,6 +22,11 @@ Result<ir::Value*> Bound(OpCall& c, const std::string& name, int64_t fallback) {
   return ctx.ConstInts({v});
 }
 
+bool IsSymbolic(OpCall& c, const std::string& name) {
+  const Arg* a = c.Find(name);
+  return a != nullptr && a->kind == ArgKind::kSymInt && !a->sym_ints[0].name.empty();
+}
+
 }  // namespace
 
 Status Slice(OpCall& c) {
@@ -34,8 +39,27 @@ Status Slice(OpCall& c) {
   if (step <= 0) return c.Error("non-positive step");
   PT2TF_ASSIGN_OR_RETURN(ir::Value * start, Bound(c, "start", 0));
   PT2TF_ASSIGN_OR_RETURN(ir::Value * end, Bound(c, "end", std::numeric_limits<int64_t>::max()));
-  return c.SetOutput(
-      ctx.Op("Slice", {x, start, end, ctx.ConstInts({axis}), ctx.ConstInts({step})}));
+  if (!IsSymbolic(c, "start") && !IsSymbolic(c, "end"))
+    return c.SetOutput(
+        ctx.Op("Slice", {x, start, end, ctx.ConstInts({axis}), ctx.ConstInts({step})}));
+  // Bounds known only at run time (x[:, :seq] under dynamic_shapes): a Gather of the
+  // Range(start, end, step) of indices, end clamped to the dim as torch does, since writers
+  // (TensorFlow's StridedSlice masks) need constant Slice bounds.
+  ir::Value* shape = ctx.Op("Shape", {x});
+  shape->dtype = DType::kInt64;
+  ir::Value* size = ctx.Op("Gather", {shape, ctx.ConstInt(axis)}, {{"axis", Attribute::Int(0)}});
+  auto scalar = [&](ir::Value* v) { return ctx.Op("Reshape", {v, ctx.ConstInts({})}); };
+  auto clamp = [&](ir::Value* v) {
+    ir::Value* zero = ctx.ConstInt(0);
+    // A negative bound counts from the end.
+    ir::Value* neg = ctx.Op("Less", {v, zero});
+    neg->dtype = DType::kBool;
+    v = ctx.Op("Where", {neg, ctx.Op("Add", {v, size}), v});
+    return ctx.Op("Min", {ctx.Op("Max", {v, zero}), size});
+  };
+  ir::Value* indices =
+      ctx.Op("Range", {clamp(scalar(start)), clamp(scalar(end)), ctx.ConstInt(step)});
+  return c.SetOutput(ctx.Op("Gather", {x, indices}, {{"axis", Attribute::Int(axis)}}));
 }
 
 Status Select(OpCall& c) {

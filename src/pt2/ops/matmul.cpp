@@ -100,13 +100,19 @@ Status ScaledDotProductAttention(OpCall& c) {
   scores = ctx.Op("Mul", {scores, ctx.ConstScalar(scale, t)});
   const double neg_inf = -std::numeric_limits<double>::infinity();
   if (causal) {
-    const int64_t l = qs[rank - 2], s = ks[rank - 2];
-    if (l <= 0 || s <= 0) return c.Error("is_causal with a dynamic sequence length");
-    // Row i may attend to columns j <= i (torch's tril(ones(L, S))).
+    // Row i may attend to columns j <= i (torch's tril(ones(L, S))); L and S from Shape when
+    // the sequence length is dynamic.
+    auto length = [&](ir::Value* x, int64_t static_len) {
+      if (static_len > 0) return ctx.ConstInt(static_len);
+      ir::Value* shape = ctx.Op("Shape", {x});
+      shape->dtype = DType::kInt64;
+      return ctx.Op("Gather", {shape, ctx.ConstInt(rank - 2)}, {{"axis", Attribute::Int(0)}});
+    };
+    ir::Value* l = length(q, qs[rank - 2]);
+    ir::Value* s = length(k, ks[rank - 2]);
     ir::Value* rows = ctx.Op(
-        "Unsqueeze",
-        {ctx.Op("Range", {ctx.ConstInt(0), ctx.ConstInt(l), ctx.ConstInt(1)}), ctx.ConstInts({1})});
-    ir::Value* cols = ctx.Op("Range", {ctx.ConstInt(0), ctx.ConstInt(s), ctx.ConstInt(1)});
+        "Unsqueeze", {ctx.Op("Range", {ctx.ConstInt(0), l, ctx.ConstInt(1)}), ctx.ConstInts({1})});
+    ir::Value* cols = ctx.Op("Range", {ctx.ConstInt(0), s, ctx.ConstInt(1)});
     ir::Value* allowed = ctx.Op("GreaterOrEqual", {rows, cols});
     allowed->dtype = DType::kBool;
     scores = ctx.Op("Where", {allowed, scores, ctx.ConstScalar(neg_inf, t)});

@@ -109,6 +109,7 @@ Status NoOp(OpCall& c);
 Status ToDType(OpCall& c);
 Status SymSize(OpCall& c);
 Status Repeat(OpCall& c);
+Status Meshgrid(OpCall& c);
 // index_ops.cpp
 Status Slice(OpCall& c);
 Status Select(OpCall& c);
@@ -134,6 +135,23 @@ Status NewZeros(OpCall& c);
 Status NewOnes(OpCall& c);
 Status ScalarTensor(OpCall& c);
 Status Pad(OpCall& c);
+Status NewFull(OpCall& c);
+// resize.cpp
+Status UpsampleNearest(OpCall& c);
+Status UpsampleNearestExact(OpCall& c);
+Status UpsampleBilinear(OpCall& c);
+// sym.cpp
+Status Item(OpCall& c);
+Status SymAdd(OpCall& c);
+Status SymSub(OpCall& c);
+Status SymMul(OpCall& c);
+Status SymFloorDiv(OpCall& c);
+Status SymMod(OpCall& c);
+Status SymTrueDiv(OpCall& c);
+Status SymMax(OpCall& c);
+Status SymMin(OpCall& c);
+Status SymNeg(OpCall& c);
+Status SymFloat(OpCall& c);
 }  // namespace ops
 
 }  // namespace pt2tf::pt2

@@ -1,6 +1,6 @@
 // Shape and layout: view / reshape, flatten, permute, transpose, (un)squeeze, expand, cat,
-// stack, split / chunk / unbind, the no-op aliases (clone, dropout, contiguous ...), dtype
-// conversions and sym_size (a dynamic dim as an int64 scalar).
+// stack, split / chunk / unbind, meshgrid, the no-op aliases (clone, dropout, contiguous ...),
+// dtype conversions and sym_size (a dynamic dim as an int64 scalar).
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -177,6 +177,39 @@ Status Repeat(OpCall& c) {
     x = ctx.Op("Unsqueeze", {x, ctx.ConstInts(axes)});
   }
   return c.SetOutput(ctx.Op("Tile", {x, ctx.ConstInts(repeats)}));
+}
+
+// meshgrid of 1-D tensors t_0..t_{n-1}: output i is t_i reshaped to lie along axis i (axis
+// 1 - i for the first two with "xy" indexing) and expanded to the common grid shape.
+Status Meshgrid(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(std::vector<ir::Value*> parts, c.Tensors("tensors"));
+  PT2TF_ASSIGN_OR_RETURN(std::string indexing, c.String("indexing", "ij"));
+  if (indexing != "ij" && indexing != "xy") return c.Error("indexing '" + indexing + "'");
+  const int64_t n = static_cast<int64_t>(parts.size());
+  const Arg* list = c.Find("tensors");
+  std::vector<ir::Value*> lengths;
+  for (int64_t i = 0; i < n; ++i) {
+    const TensorMeta* m = parts[i] ? ctx.Meta(list->names[i]) : nullptr;
+    if (m == nullptr || m->sizes.size() > 1) return c.Error("inputs must be 0-D or 1-D tensors");
+    parts[i] = ctx.Op("Reshape", {parts[i], ctx.ConstInts({-1})});
+    ir::Value* len = ctx.Op("Shape", {parts[i]});
+    len->dtype = DType::kInt64;
+    lengths.push_back(len);
+  }
+  std::vector<int64_t> axis_of(n);
+  for (int64_t i = 0; i < n; ++i) axis_of[i] = i;
+  if (indexing == "xy" && n >= 2) std::swap(axis_of[0], axis_of[1]);
+  std::vector<ir::Value*> grid(n);
+  for (int64_t i = 0; i < n; ++i) grid[axis_of[i]] = lengths[i];
+  ir::Value* grid_shape = ctx.Op("Concat", grid, {{"axis", Attribute::Int(0)}});
+  for (int64_t i = 0; i < n; ++i) {
+    std::vector<int64_t> along(n, 1);
+    along[axis_of[i]] = -1;
+    ir::Value* shaped = ctx.Op("Reshape", {parts[i], ctx.ConstInts(along)});
+    PT2TF_RETURN_IF_ERROR(c.SetOutput(ctx.Op("Expand", {shaped, grid_shape}), i));
+  }
+  return OkStatus();
 }
 
 Status Cat(OpCall& c) {

@@ -62,8 +62,11 @@ int64_t TfNearest(const Axis& a, int64_t x, bool align_corners, bool half_pixel)
 }  // namespace
 
 Status EmitResize(const ir::Node& node, EmitContext& ctx) {
-  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.StaticShape(node.input(0)));
+  // The batch may be dynamic (it is never resized); channels and the image size must not.
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   if (xs.size() != 4) return NodeUnsupported(node, "only 4-D (NCHW) Resize");
+  if (xs[1] < 0 || xs[2] < 0 || xs[3] < 0)
+    return NodeUnsupported(node, "a dynamic channel or image size");
   const std::string mode = node.GetString("mode", "nearest");
   const std::string coord = node.GetString("coordinate_transformation_mode", "half_pixel");
   const std::string rounding = node.GetString("nearest_mode", "round_prefer_floor");
