@@ -249,13 +249,12 @@ def render(data, chart_name):
 OTHER_BENCHMARKS = """## Other benchmarks
 
 - [`.pth` → `.tflite`](benchmarks/tflite.md): pt2tf vs litert-torch, torch.onnx.export + onnx2tf and TFLiteConverter, and LiteRT latency of their files (`bench/bench_tflite.py`)
+- [live module → `.tflite` from Python](benchmarks/pt2.md): `pt2tf.convert(module)` (torch.export capture included) vs litert-torch vs torch.onnx.export + onnx2tf (`bench/bench_pt2.py`)
 - [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)
 - [Graph size scaling](benchmarks/graph_scale.md): synthetic ONNX graphs of 10k–100k nodes through the whole pipeline (`bench/bench_graph_scale.py`)
-- [SavedModel with `variables/`](benchmarks/saved_model_variables.md) (`bench/bench_saved_model_variables.py`)"""
-- [int8 quantization](benchmarks/quantize.md): pt2tf `--quantize int8` vs onnx2tf `-oiqt` and TFLiteConverter with a representative dataset — conversion time and SNR in LiteRT (`bench/bench_quantize.py`)"""
+- [SavedModel with `variables/`](benchmarks/saved_model_variables.md) (`bench/bench_saved_model_variables.py`)
+- [int8 quantization](benchmarks/quantize.md): pt2tf `--quantize int8` vs onnx2tf `-oiqt` and TFLiteConverter with a representative dataset — conversion time and SNR in LiteRT (`bench/bench_quantize.py`)
 - [Streaming weights](benchmarks/streaming.md): peak RSS and wall time of `.pth` → `.onnx` + `.pb` + SavedModel and `.pth` → `.tflite` (fp32, fp16) against the checkpoint size and `cat ckpt > out` per output, every zoo model with `--all` (`bench/bench_streaming.py`)"""
-- [live module → `.tflite` from Python](benchmarks/pt2.md): `pt2tf.convert(module)` (torch.export capture included) vs litert-torch vs torch.onnx.export + onnx2tf (`bench/bench_pt2.py`)
-- [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)"""
 
 
 def chart(data, path):
