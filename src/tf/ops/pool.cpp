@@ -40,10 +40,7 @@ Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
   }
   const bool ceil_mode = node.GetInt("ceil_mode", 0) != 0;
   if (g.win.dynamic_same) {  // TF's SAME padding decides the sizes at run time
-    if (ceil_mode)
-      return NodeUnsupported(node,
-                             "ceil_mode pooling needs static spatial dims (pin them "
-                             "with --input-shape)");
+    if (ceil_mode) return NeedsStaticSpatial(node, "ceil_mode pooling");
     g.out.assign(2, ir::kUnknownDim);
     g.extra.assign(2, 0);
     return g;
@@ -54,10 +51,7 @@ Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
     if (in < 0) {
       // Floor-mode windows over a dynamic dim: TF's VALID/EXPLICIT padding computes the same
       // output size at run time, with no extra end padding.
-      if (ceil_mode)
-        return NodeUnsupported(node,
-                               "ceil_mode pooling needs static spatial dims (pin them "
-                               "with --input-shape)");
+      if (ceil_mode) return NeedsStaticSpatial(node, "ceil_mode pooling");
       g.out.push_back(ir::kUnknownDim);
       g.extra.push_back(0);
       continue;
@@ -165,9 +159,7 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
   const bool include_pad = node.GetInt("count_include_pad", 0) != 0;
   if (g.win.dynamic_same && include_pad)
-    return NodeUnsupported(node,
-                           "auto_pad SAME with count_include_pad needs static spatial dims "
-                           "(pin them with --input-shape)");
+    return NeedsStaticSpatial(node, "auto_pad SAME with count_include_pad");
   PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
   if (IsZero(g.win) || (!include_pad && IsSame(g.win, g.in))) {
     tensorflow::NodeDef& def = ctx.AddOp("AvgPool", node.name, {x});
@@ -190,9 +182,7 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   if (g.out[0] < 0 || g.out[1] < 0) {
     // With count_include_pad every floor-mode window divides by the full kernel.
     if (!include_pad)
-      return NodeUnsupported(node,
-                             "padded AveragePool without count_include_pad needs static "
-                             "spatial dims (pin them with --input-shape)");
+      return NeedsStaticSpatial(node, "padded AveragePool without count_include_pad");
     return Publish(node, ctx, y, rank, t);
   }
   // Rescale where ONNX divides by something other than the full window.
