@@ -267,6 +267,16 @@ class PoolPad(nn.Module):
         return F.pad(y, (1, 2, 0, 1), mode="reflect")
 
 
+class CeilPools(nn.Module):
+    """ceil_mode max pooling over run-time H, W: a partial last window (k3 s2 at even sizes)
+    and ONNX's rule dropping a last window that starts in the padding (k2 s3 p1 at 5)."""
+
+    def forward(self, x):
+        a = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+        b = F.max_pool2d(x, 2, stride=3, padding=1, ceil_mode=True)
+        return torch.cat([a.flatten(1), b.flatten(1)], 1)
+
+
 class TinyBert(nn.Module):
     """Token ids + attention mask: the position table sliced to the run-time sequence length
     (Slice with a run-time end), hand-written multi-head attention, GELU MLP, LayerNorm."""
@@ -289,6 +299,17 @@ class TinyBert(nn.Module):
         y = (torch.softmax(att, -1) @ v).transpose(1, 2).reshape(b, s, -1)
         x = self.ln1(x + self.o(y))
         return self.ln2(x + self.ff(x))
+
+
+class LastToken(nn.Module):
+    """Gathers at negative and Shape-computed indices along a run-time sequence dim."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc(x[:, -1]) + x[:, x.shape[1] // 2, :4]
 
 
 class TorchEncoder(nn.Module):
@@ -319,9 +340,12 @@ SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, tw
     "pixel_attention": (PixelAttention, _images(), ({0: "N", 2: "H", 3: "W"},),
                         [(1, 8, 8), (2, 5, 11)]),
     "pool_pad": (PoolPad, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 7, 12)]),
+    "ceil_pools": (CeilPools, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 12, 5), (2, 9, 14)]),
     "bert": (TinyBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}), [(1, 7), (3, 12)]),
     "encoder_seq": (Encoder, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
                     ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
+    "last_token": (LastToken, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
+                   ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
     "transformer_encoder": (TorchEncoder,
                             lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
                             ({0: "N", 1: "S"},), [(1, 7), (3, 12)]),
@@ -332,7 +356,8 @@ DYNAMO_ONLY = {"encoder_seq", "transformer_encoder"}
 
 
 # The default CI subset: every op family above once, both exporters represented.
-DEFAULT_SPATIAL = [("bert", False), ("cnn", True), ("pixel_attention", True), ("pool_pad", False),
+DEFAULT_SPATIAL = [("bert", False), ("ceil_pools", False), ("cnn", True),
+                   ("last_token", True), ("pool_pad", False),
                    ("transformer_encoder", True), ("unet", True), ("upsample", False)]
 
 
@@ -386,20 +411,21 @@ def test_onnx_dynamic_spatial_and_sequence(name, dynamo, pt2tf_bin, tmp_path):
 
 
 def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
-    """ceil_mode pooling over a run-time H: the error names the node, the dim and the flag;
-    pinning the shape converts it."""
-    model = nn.MaxPool2d(3, stride=2, ceil_mode=True).eval()
-    x = np.random.default_rng(0).standard_normal((1, 3, 9, 12)).astype(np.float32)
+    """ceil_mode average pooling over a run-time H (its divisors depend on the size): the
+    error names the node, the dim and the flag; pinning the shape converts it."""
+    model = nn.AvgPool2d(3, stride=2, ceil_mode=True).eval()
+    x = np.random.default_rng(0).standard_normal((1, 3, 10, 12)).astype(np.float32)
     export_dynamic(model, (x,), ({2: "H", 3: "W"},), tmp_path / "m.onnx", dynamo=False)
     out = tmp_path / "m.pb"
     proc = run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, check=False)
     assert proc.returncode != 0 and not out.exists()
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert "MaxPool" in lines[0] and "dim 2 of 'in0'" in lines[0] and "--input-shape" in lines[0]
+    assert "AveragePool" in lines[0] and "dim 2 of 'in0'" in lines[0], lines[0]
+    assert "--input-shape" in lines[0], lines[0]
     saved = tmp_path / "m_saved"
     run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-o", f"{saved}/", "-q",
-              "--input-shape", "in0:1x3x9x12")
+              "--input-shape", "in0:1x3x10x12")
     with torch.no_grad():
         ref = model(torch.from_numpy(x)).numpy()
     _, frozen, served = run_batches(out, ["y"], saved, [{"in0": x}])

@@ -316,30 +316,51 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
     return InvalidInput(node.Describe() + ": indices must be integers");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
-  // TF rejects negative indices; ONNX counts them from the end.
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(data, ctx));
+  // TF rejects negative indices; ONNX counts them from the end: FloorMod by the dim, which
+  // comes from Shape(data) when it is only known at run time.
+  auto dim_tensor = [&](DType idx_type) -> Result<std::string> {
+    if (dim >= 0) return ctx.ConstScalar(idx_type, static_cast<double>(dim), node.name + "/dim");
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tt, TfType(idx_type));
+    tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/data_shape", {tv.tensor});
+    SetAttrType(shape, "T", t);
+    SetAttrType(shape, "out_type", tt);
+    const std::string sh = shape.name();
+    const int64_t a = TfAxis(tv.perm, axis);
+    tensorflow::NodeDef& d = ctx.AddOp(
+        "StridedSlice", node.name + "/dim",
+        {sh, ctx.ConstI32({a}, node.name + "/dim_b"), ctx.ConstI32({a + 1}, node.name + "/dim_e"),
+         ctx.ConstI32({1}, node.name + "/dim_s")});
+    SetAttrType(d, "T", tt);
+    SetAttrType(d, "Index", tensorflow::DT_INT32);
+    for (const char* m : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask"})
+      SetAttrInt(d, m, 0);
+    SetAttrInt(d, "shrink_axis_mask", 1);
+    return d.name();
+  };
   std::string idx;
   if (const Tensor* c = EmitContext::ConstantOf(indices)) {
     std::vector<int64_t> v(c->numel());
+    bool wrap = false;  // a negative index into a dim known only at run time
     for (int64_t i = 0; i < c->numel(); ++i) {
       int64_t x = c->ElementAsInt(i);
       if (dim >= 0 && (x < -dim || x >= dim))
         return InvalidInput(node.Describe() + ": index " + std::to_string(x) + " out of range");
-      if (x < 0) {
-        if (dim < 0) return NodeUnsupported(node, "negative index into an unknown dim");
-        x += dim;
-      }
+      if (x < 0 && dim >= 0) x += dim;
+      wrap |= x < 0;
       v[i] = x;
     }
     idx = ctx.ConstI64(v, indices->name, is);
     ti = tensorflow::DT_INT64;
+    if (wrap) {
+      PT2TF_ASSIGN_OR_RETURN(std::string d, dim_tensor(DType::kInt64));
+      idx = ctx.Binary("FloorMod", idx, d, ti, node.name + "/wrap");
+    }
   } else {
-    if (dim < 0) return NodeUnsupported(node, "computed indices into an unknown dim");
     PT2TF_ASSIGN_OR_RETURN(idx, ctx.GetAs(indices, {}));
-    PT2TF_ASSIGN_OR_RETURN(std::string d, ctx.ConstScalar(indices->dtype, static_cast<double>(dim),
-                                                          node.name + "/dim"));
+    PT2TF_ASSIGN_OR_RETURN(std::string d, dim_tensor(indices->dtype));
     idx = ctx.Binary("FloorMod", idx, d, ti, node.name + "/wrap");
   }
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(data, ctx));
   Perm out_perm;
   if (is.size() == 0) {
     std::vector<bool> removed(rank, false);
