@@ -4,9 +4,12 @@ Models are built in PyTorch with random weights and exported with torch.onnx.exp
 (dynamic_axes on the batch), or taken from the zoo with --dynamic-batch; each is converted to
 a frozen graph and a SavedModel and run at batch 1, 3 and 8 through ONE loaded signature /
 session (tf_batches.py) against PyTorch eager: max|diff| <= 1e-4 * max(1, max|ref|).
+Dynamic spatial and sequence dims (dynamic_axes / dynamic_shapes on H, W or the sequence
+length) run at two sizes of every dynamic dim through one loaded graph the same way.
 Pinning (--input-shape NAME:SHAPE, --batch) must give static Placeholders, and a pin
 contradicting the file a one-line error with no output left behind.
 """
+import math
 import os
 import pathlib
 import subprocess
@@ -210,6 +213,224 @@ def test_contradicting_static_batch(pt2tf_bin, tmp_path):
                      check=False)
     assert proc.returncode != 0
     assert "dim 0 of input 'x' is 2 in the file" in proc.stderr and str(onnx_path) in proc.stderr
+
+
+class UNetish(nn.Module):
+    """Down/up path: bilinear upsampling to the skip's size (Resize sizes from Shape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1, self.c2 = nn.Conv2d(3, 8, 3, padding=1), nn.Conv2d(8, 8, 3, stride=2, padding=1)
+        self.c3 = nn.Conv2d(16, 4, 3, padding=1)
+
+    def forward(self, x):
+        a = F.relu(self.c1(x))
+        b = F.relu(self.c2(a))
+        u = F.interpolate(b, size=a.shape[-2:], mode="bilinear", align_corners=False)
+        return self.c3(torch.cat([a, u], 1))
+
+
+class Upsample2x(nn.Module):
+    """Nearest upsampling by a constant scale over run-time H, W."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return F.interpolate(self.c(x), scale_factor=2, mode="nearest")
+
+
+class PixelAttention(nn.Module):
+    """[N, C, H, W] -> [N, C, H*W] attention over pixels and back (Shape-driven Reshape)."""
+
+    def __init__(self):
+        super().__init__()
+        self.q, self.k, self.v = nn.Conv2d(3, 8, 1), nn.Conv2d(3, 8, 1), nn.Conv2d(3, 8, 1)
+
+    def forward(self, x):
+        n, _, h, w = x.shape
+        q, k, v = self.q(x).flatten(2), self.k(x).flatten(2), self.v(x).flatten(2)
+        a = torch.softmax(q.transpose(1, 2) @ k / math.sqrt(8), -1)
+        return (v @ a.transpose(1, 2)).reshape(n, 8, h, w)
+
+
+class PoolPad(nn.Module):
+    """Padded average and max pooling, then a reflect Pad, over run-time H, W."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 6, 3, padding=1)
+
+    def forward(self, x):
+        y = F.max_pool2d(F.avg_pool2d(self.c(x), 3, stride=2, padding=1), 3, stride=1, padding=1)
+        return F.pad(y, (1, 2, 0, 1), mode="reflect")
+
+
+class CeilPools(nn.Module):
+    """ceil_mode max pooling over run-time H, W: a partial last window (k3 s2 at even sizes)
+    and ONNX's rule dropping a last window that starts in the padding (k2 s3 p1 at 5)."""
+
+    def forward(self, x):
+        a = F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+        b = F.max_pool2d(x, 2, stride=3, padding=1, ceil_mode=True)
+        return torch.cat([a.flatten(1), b.flatten(1)], 1)
+
+
+class TinyBert(nn.Module):
+    """Token ids + attention mask: the position table sliced to the run-time sequence length
+    (Slice with a run-time end), hand-written multi-head attention, GELU MLP, LayerNorm."""
+
+    def __init__(self, vocab=50, d=16, heads=2, maxlen=32):
+        super().__init__()
+        self.tok, self.pos = nn.Embedding(vocab, d), nn.Parameter(torch.randn(maxlen, d) * 0.1)
+        self.qkv, self.o = nn.Linear(d, 3 * d), nn.Linear(d, d)
+        self.ln1, self.ln2 = nn.LayerNorm(d), nn.LayerNorm(d)
+        self.ff = nn.Sequential(nn.Linear(d, 32), nn.GELU(), nn.Linear(32, d))
+        self.heads = heads
+
+    def forward(self, ids, mask):
+        b, s = ids.shape
+        x = self.tok(ids) + self.pos[:s]
+        q, k, v = (t.reshape(b, s, self.heads, -1).transpose(1, 2)
+                   for t in self.qkv(x).chunk(3, -1))
+        att = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
+        att = att + (1.0 - mask[:, None, None, :].to(att.dtype)) * -1e4
+        y = (torch.softmax(att, -1) @ v).transpose(1, 2).reshape(b, s, -1)
+        x = self.ln1(x + self.o(y))
+        return self.ln2(x + self.ff(x))
+
+
+class LastToken(nn.Module):
+    """Gathers at negative and Shape-computed indices along a run-time sequence dim."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc(x[:, -1]) + x[:, x.shape[1] // 2, :4]
+
+
+class TorchEncoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        layer = nn.TransformerEncoderLayer(16, 2, 32, dropout=0.0, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.fc = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.fc(self.enc(x))
+
+
+def _images(c=3):
+    return lambda rng, size: (rng.standard_normal((size[0], c, *size[1:])).astype(np.float32),)
+
+
+def _tokens(rng, size):
+    b, s = size
+    return rng.integers(0, 50, (b, s)), (rng.random((b, s)) > 0.3).astype(np.int64)
+
+
+SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, two sizes)
+    "cnn": (SmallCnn, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 16, 16), (3, 23, 31)]),
+    "same_pad": (SamePad, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 15, 17), (2, 20, 33)]),
+    "unet": (UNetish, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 16, 16), (2, 21, 30)]),
+    "upsample": (Upsample2x, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 5, 11)]),
+    "pixel_attention": (PixelAttention, _images(), ({0: "N", 2: "H", 3: "W"},),
+                        [(1, 8, 8), (2, 5, 11)]),
+    "pool_pad": (PoolPad, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 7, 12)]),
+    "ceil_pools": (CeilPools, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 12, 5), (2, 9, 14)]),
+    "bert": (TinyBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}), [(1, 7), (3, 12)]),
+    "encoder_seq": (Encoder, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
+                    ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
+    "last_token": (LastToken, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
+                   ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
+    "transformer_encoder": (TorchEncoder,
+                            lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
+                            ({0: "N", 1: "S"},), [(1, 7), (3, 12)]),
+}
+# nn.MultiheadAttention traced by the TorchScript exporter bakes the example's sequence length
+# into a Reshape (ONNX Runtime fails on other lengths too): those go through dynamo only.
+DYNAMO_ONLY = {"encoder_seq", "transformer_encoder"}
+
+
+# The default CI subset: every op family above once, both exporters represented.
+DEFAULT_SPATIAL = [("bert", False), ("ceil_pools", False), ("cnn", True),
+                   ("last_token", True), ("pool_pad", False),
+                   ("transformer_encoder", True), ("unet", True), ("upsample", False)]
+
+
+def spatial_cases():
+    """DEFAULT_SPATIAL; every model through both exporters with PT2TF_DYNAMIC_ALL=1."""
+    if os.environ.get("PT2TF_DYNAMIC_ALL") != "1":
+        return DEFAULT_SPATIAL
+    return [(name, dynamo) for name in sorted(SPATIAL) for dynamo in (False, True)
+            if dynamo or name not in DYNAMO_ONLY]
+
+
+def export_dynamic(model, inputs, axes, path, dynamo):
+    names = [f"in{i}" for i in range(len(inputs))]
+    example = tuple(torch.from_numpy(np.ascontiguousarray(v)) for v in inputs)
+    if dynamo:
+        dims = {}
+        shapes = tuple({i: dims.setdefault(n, torch.export.Dim(n, min=2, max=64))
+                        for i, n in ax.items()} for ax in axes)
+        torch.onnx.export(model, example, str(path), dynamo=True, dynamic_shapes=shapes,
+                          input_names=names, output_names=["y"])
+    else:
+        torch.onnx.export(model, example, str(path), dynamo=False, opset_version=17,
+                          input_names=names, output_names=["y"],
+                          dynamic_axes={n: dict(ax) for n, ax in zip(names, axes)})
+    return names
+
+
+@pytest.mark.parametrize("name,dynamo", spatial_cases())
+def test_onnx_dynamic_spatial_and_sequence(name, dynamo, pt2tf_bin, tmp_path):
+    """Every dynamic dim (batch, H, W or sequence) at two values through one loaded frozen
+    graph and SavedModel, against PyTorch eager; Placeholders keep -1 for those dims."""
+    torch.manual_seed(0)
+    cls, make_inputs, axes, sizes = SPATIAL[name]
+    model = cls().eval()
+    rng = np.random.default_rng(0)
+    # the example's dims must differ from 1 and from each other (the exporters specialise)
+    names = export_dynamic(model, make_inputs(rng, (2, *[s + 1 for s in sizes[0][1:]])), axes,
+                           tmp_path / "m.onnx", dynamo)
+    pb, saved = tmp_path / "m.pb", tmp_path / "m_saved"
+    run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", pb, "-o", f"{saved}/", "-q")
+    feeds = [dict(zip(names, make_inputs(rng, size))) for size in sizes]
+    with torch.no_grad():
+        refs = [model(*[torch.from_numpy(v) for v in f.values()]).numpy() for f in feeds]
+    assert refs[0].shape != refs[1].shape
+    shapes, frozen, served = run_batches(pb, ["y"], saved, feeds)
+    for size, ref, got_f, got_s in zip(sizes, refs, frozen, served):
+        assert_close(got_f["y"], ref, f"frozen graph, size {size}")
+        assert_close(got_s["y"], ref, f"SavedModel, size {size}")
+    for n, ax in zip(names, axes):
+        assert all(shapes[n][i] == -1 for i in ax), shapes
+
+
+def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
+    """ceil_mode average pooling over a run-time H (its divisors depend on the size): the
+    error names the node, the dim and the flag; pinning the shape converts it."""
+    model = nn.AvgPool2d(3, stride=2, ceil_mode=True).eval()
+    x = np.random.default_rng(0).standard_normal((1, 3, 10, 12)).astype(np.float32)
+    export_dynamic(model, (x,), ({2: "H", 3: "W"},), tmp_path / "m.onnx", dynamo=False)
+    out = tmp_path / "m.pb"
+    proc = run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, check=False)
+    assert proc.returncode != 0 and not out.exists()
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "AveragePool" in lines[0] and "dim 2 of 'in0'" in lines[0], lines[0]
+    assert "--input-shape" in lines[0], lines[0]
+    saved = tmp_path / "m_saved"
+    run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-o", f"{saved}/", "-q",
+              "--input-shape", "in0:1x3x10x12")
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x)).numpy()
+    _, frozen, served = run_batches(out, ["y"], saved, [{"in0": x}])
+    assert_close(frozen[0]["y"], ref, "frozen graph, pinned")
+    assert_close(served[0]["y"], ref, "SavedModel, pinned")
 
 
 def zoo_names():

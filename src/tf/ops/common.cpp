@@ -79,6 +79,20 @@ Result<std::vector<int64_t>> NormalizeAxes(const ir::Node& node, std::vector<int
   return axes;
 }
 
+Status NeedsStaticSpatial(const ir::Node& node, const std::string& what) {
+  std::string dim = "a spatial dim";
+  const ir::Value* x = node.input(0);
+  if (x && x->shape)
+    for (size_t i = 2; i < x->shape->size(); ++i)
+      if ((*x->shape)[i] < 0) {
+        dim = "dim " + std::to_string(i);
+        break;
+      }
+  return NodeUnsupported(node, what + " needs static spatial dims (" + dim + " of '" +
+                                   (x ? x->name : std::string("?")) +
+                                   "' is dynamic; pin it with --input-shape)");
+}
+
 std::vector<int64_t> TfAxes(const Perm& perm, const std::vector<int64_t>& axes) {
   std::vector<int64_t> out;
   for (int64_t a : axes) out.push_back(TfAxis(perm, a));
@@ -126,9 +140,7 @@ Result<WindowSpec> ResolveWindow(const ir::Node& node, const ir::Dims& spatial_i
       w.dynamic_same = true;  // TF's SAME is SAME_UPPER for every size
       continue;
     }
-    if (!same)
-      return NodeUnsupported(node, "auto_pad=" + auto_pad +
-                                       " needs static spatial dims (pin them with --input-shape)");
+    if (!same) return NeedsStaticSpatial(node, "auto_pad=" + auto_pad);
     w.pads_begin[i] = auto_pad == "SAME_UPPER" ? same->first : same->second;
     w.pads_end[i] = auto_pad == "SAME_UPPER" ? same->second : same->first;
   }

@@ -32,6 +32,11 @@ Perm PermAfterRemoving(const Perm& perm, int64_t rank, const std::vector<bool>& 
 Result<std::vector<int64_t>> NormalizeAxes(const ir::Node& node, std::vector<int64_t> axes,
                                            int64_t rank);
 
+// "<node>: <what> needs static spatial dims (dim 2 of 'x' is dynamic; pin it with
+// --input-shape)": the refusal for a window or resize over dims known only at run time,
+// naming input 0's first dynamic spatial dim.
+Status NeedsStaticSpatial(const ir::Node& node, const std::string& what);
+
 // TF axes for IR axes under `perm`.
 std::vector<int64_t> TfAxes(const Perm& perm, const std::vector<int64_t>& axes);
 

@@ -3,7 +3,8 @@
 // TF's pools know VALID and SAME (MaxPool also EXPLICIT); ONNX pads, ceil_mode and
 // count_include_pad are mapped exactly:
 //   MaxPool: SAME when the pads equal TF's, else EXPLICIT (padding never wins a max);
-//            ceil_mode adds end padding for the partial last window.
+//            ceil_mode adds end padding for the partial last window (over run-time
+//            dims: a PadV2 sized in the graph from Shape(x)).
 //   AveragePool: VALID/SAME when they match; otherwise zero-Pad + VALID AvgPool, then a
 //            constant [1, OH, OW, 1] map rescales each output to ONNX's divisor.
 #include <algorithm>
@@ -20,6 +21,7 @@ struct PoolGeometry {
   WindowSpec win;              // 2-D (1-D lifted); pads_end includes the ceil_mode extra
   ir::Dims in, out;            // spatial sizes
   std::vector<int64_t> extra;  // ceil_mode padding added at the end
+  bool dynamic_ceil = false;   // ceil_mode over a run-time dim: the extra is sized in the graph
 };
 
 Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
@@ -40,10 +42,7 @@ Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
   }
   const bool ceil_mode = node.GetInt("ceil_mode", 0) != 0;
   if (g.win.dynamic_same) {  // TF's SAME padding decides the sizes at run time
-    if (ceil_mode)
-      return NodeUnsupported(node,
-                             "ceil_mode pooling needs static spatial dims (pin them "
-                             "with --input-shape)");
+    if (ceil_mode) return NeedsStaticSpatial(node, "ceil_mode pooling");
     g.out.assign(2, ir::kUnknownDim);
     g.extra.assign(2, 0);
     return g;
@@ -54,10 +53,8 @@ Result<PoolGeometry> Geometry(const ir::Node& node, const ir::Dims& xs) {
     if (in < 0) {
       // Floor-mode windows over a dynamic dim: TF's VALID/EXPLICIT padding computes the same
       // output size at run time, with no extra end padding.
-      if (ceil_mode)
-        return NodeUnsupported(node,
-                               "ceil_mode pooling needs static spatial dims (pin them "
-                               "with --input-shape)");
+      // ceil_mode: the end padding for the partial last window is computed in the graph.
+      g.dynamic_ceil |= ceil_mode;
       g.out.push_back(ir::kUnknownDim);
       g.extra.push_back(0);
       continue;
@@ -117,6 +114,75 @@ int64_t Divisor(const PoolGeometry& g, size_t dim, int64_t o, bool count_include
   return std::min(end, in) - std::max<int64_t>(start, 0);
 }
 
+// The [4, 2] int32 NHWC paddings of a ceil_mode pool over run-time dims: the declared pads
+// plus, at the end, the extra rows/columns the partial last window needs (Geometry's rule,
+// computed in the graph from Shape(x)).
+std::string DynamicCeilPaddings(const ir::Node& node, EmitContext& ctx, const std::string& x,
+                                tensorflow::DataType t, const PoolGeometry& g) {
+  const WindowSpec& w = g.win;
+  const std::string n = node.name + "/ceil";
+  auto c = [&](int64_t a, int64_t b, const char* what) {
+    return ctx.ConstI32({a, b}, n + "/" + what);
+  };
+  auto bin = [&](const char* op, const std::string& a, const std::string& b) {
+    return ctx.Binary(op, a, b, tensorflow::DT_INT32, n + "/" + op);
+  };
+  tensorflow::NodeDef& shape = ctx.AddOp("Shape", n + "/shape", {x});
+  SetAttrType(shape, "T", t);
+  SetAttrType(shape, "out_type", tensorflow::DT_INT32);
+  const std::string sh = shape.name();
+  tensorflow::NodeDef& hw = ctx.AddOp(
+      "StridedSlice", n + "/in",
+      {sh, ctx.ConstI32({1}, n + "/b"), ctx.ConstI32({3}, n + "/e"), ctx.ConstI32({1}, n + "/s")});
+  SetAttrType(hw, "T", tensorflow::DT_INT32);
+  SetAttrType(hw, "Index", tensorflow::DT_INT32);
+  for (const char* m :
+       {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"})
+    SetAttrInt(hw, m, 0);
+  const std::string in = hw.name();
+  const int64_t k0 = w.kernel[0], k1 = w.kernel[1], s0 = w.strides[0], s1 = w.strides[1];
+  const std::string padded =
+      bin("AddV2", in, c(w.pads_begin[0] + w.pads_end[0], w.pads_begin[1] + w.pads_end[1], "pads"));
+  // (out - 1) * s with out = (padded - k + s - 1) / s + 1; one window less when the last one
+  // would start in the end padding.
+  std::string last_start =
+      bin("Mul",
+          bin("FloorDiv", bin("AddV2", padded, c(s0 - 1 - k0, s1 - 1 - k1, "round")),
+              c(s0, s1, "strides")),
+          c(s0, s1, "strides2"));
+  const std::string drop = bin("GreaterEqual", last_start,
+                               bin("AddV2", in, c(w.pads_begin[0], w.pads_begin[1], "begin")));
+  tensorflow::NodeDef& cast = ctx.AddOp("Cast", n + "/drop", {drop});
+  SetAttrType(cast, "SrcT", tensorflow::DT_BOOL);
+  SetAttrType(cast, "DstT", tensorflow::DT_INT32);
+  const std::string dropped = cast.name();
+  last_start = bin("Sub", last_start, bin("Mul", dropped, c(s0, s1, "strides3")));
+  const std::string extra =
+      bin("Maximum", bin("Sub", bin("AddV2", last_start, c(k0, k1, "kernel")), padded),
+          c(0, 0, "zero"));
+  tensorflow::NodeDef& cat =
+      ctx.AddOp("ConcatV2", n + "/extra0",
+                {extra, ctx.ConstI32({0}, n + "/z"), ctx.ConstI32({0}, n + "/ax", ir::Dims{})});
+  SetAttrType(cat, "T", tensorflow::DT_INT32);
+  SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
+  SetAttrInt(cat, "N", 2);
+  const std::string extra0 = cat.name();
+  tensorflow::NodeDef& gather =
+      ctx.AddOp("GatherV2", n + "/extra_pads",
+                {extra0, ctx.ConstI32({2, 2, 2, 0, 2, 1, 2, 2}, n + "/slots"),
+                 ctx.ConstI32({0}, n + "/ax0", ir::Dims{})});
+  SetAttrType(gather, "Tparams", tensorflow::DT_INT32);
+  SetAttrType(gather, "Tindices", tensorflow::DT_INT32);
+  SetAttrType(gather, "Taxis", tensorflow::DT_INT32);
+  SetAttrInt(gather, "batch_dims", 0);
+  const std::string extra_pads = gather.name();
+  const std::string declared =
+      ctx.ConstI32({0, 0, w.pads_begin[0], w.pads_end[0], w.pads_begin[1], w.pads_end[1], 0, 0},
+                   n + "/declared");
+  return ctx.Reshape(bin("AddV2", declared, extra_pads), {4, 2}, tensorflow::DT_INT32,
+                     n + "/paddings");
+}
+
 }  // namespace
 
 Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
@@ -127,6 +193,21 @@ Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
   PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
+  if (g.dynamic_ceil) {  // -inf end padding sized in the graph, then a VALID pool
+    if (!IsFloatingPoint(node.input(0)->dtype))
+      return NeedsStaticSpatial(node, "non-float ceil_mode pooling");
+    PT2TF_ASSIGN_OR_RETURN(std::string lowest,
+                           ctx.ConstScalar(node.input(0)->dtype, -INFINITY, node.name + "/lowest"));
+    const std::string paddings = DynamicCeilPaddings(node, ctx, x, t, g);
+    tensorflow::NodeDef& pad = ctx.AddOp("PadV2", node.name + "/pad", {x, paddings, lowest});
+    SetAttrType(pad, "T", t);
+    SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
+    const std::string padded = pad.name();
+    tensorflow::NodeDef& def = ctx.AddOp("MaxPool", node.name, {padded});
+    SetWindowAttrs(def, g.win, t);
+    SetAttrString(def, "padding", "VALID");
+    return Publish(node, ctx, def.name(), rank, t);
+  }
   const bool same = !IsZero(g.win) && IsSame(g.win, g.in);
   const bool pad_first = !IsZero(g.win) && !same && IsFloatingPoint(node.input(0)->dtype);
   if (pad_first) {
@@ -164,10 +245,9 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
   const bool include_pad = node.GetInt("count_include_pad", 0) != 0;
+  if (g.dynamic_ceil) return NeedsStaticSpatial(node, "ceil_mode average pooling");
   if (g.win.dynamic_same && include_pad)
-    return NodeUnsupported(node,
-                           "auto_pad SAME with count_include_pad needs static spatial dims "
-                           "(pin them with --input-shape)");
+    return NeedsStaticSpatial(node, "auto_pad SAME with count_include_pad");
   PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
   if (IsZero(g.win) || (!include_pad && IsSame(g.win, g.in))) {
     tensorflow::NodeDef& def = ctx.AddOp("AvgPool", node.name, {x});
@@ -190,9 +270,7 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   if (g.out[0] < 0 || g.out[1] < 0) {
     // With count_include_pad every floor-mode window divides by the full kernel.
     if (!include_pad)
-      return NodeUnsupported(node,
-                             "padded AveragePool without count_include_pad needs static "
-                             "spatial dims (pin them with --input-shape)");
+      return NeedsStaticSpatial(node, "padded AveragePool without count_include_pad");
     return Publish(node, ctx, y, rank, t);
   }
   // Rescale where ONNX divides by something other than the full window.

@@ -8,6 +8,12 @@
 //   nearest: the source index ONNX picks for every output row and column is computed here
 //            and compared with each TF convention; the first that agrees everywhere is used.
 // Anything else (cubic, tf_crop_and_resize, antialiased downsampling ...) is refused.
+//
+// Spatial dims known only at run time: the TF size becomes Shape(x)[1:3] * scale (integer
+// scales) or the run-time sizes' H and W entries. Then only mappings that agree for every
+// size are accepted: linear half_pixel/align_corners/asymmetric (TF's formulas are ONNX's
+// when the scale is out/in), nearest with integer scales checked for every input size up to
+// kCheckedSizes, nearest with sizes as asymmetric+floor or align_corners+round_prefer_ceil.
 #include <cmath>
 
 #include "tf/ops/common.h"
@@ -59,14 +65,138 @@ int64_t TfNearest(const Axis& a, int64_t x, bool align_corners, bool half_pixel)
   return i;
 }
 
+// Input sizes for which a nearest mapping with an integer scale is checked when the spatial
+// dims are only known at run time.
+constexpr int64_t kCheckedSizes = 512;
+
+bool Integral(double v) { return v >= 1 && std::floor(v) == v && v <= 64; }
+
+// The TF [out_h, out_w] int32 size tensor for spatial dims known only at run time.
+Result<std::string> DynamicSize(const ir::Node& node, EmitContext& ctx, const std::string& x,
+                                tensorflow::DataType t, const Axis& h, const Axis& w,
+                                bool from_scales, const std::vector<int64_t>& axes) {
+  if (h.out >= 0 && w.out >= 0) return ctx.ConstI32({h.out, w.out}, node.name + "/size");
+  if (from_scales) {  // NHWC: H and W are dims 1 and 2
+    tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/in_shape", {x});
+    SetAttrType(shape, "T", t);
+    SetAttrType(shape, "out_type", tensorflow::DT_INT32);
+    const std::string sh = shape.name();
+    tensorflow::NodeDef& hw =
+        ctx.AddOp("StridedSlice", node.name + "/in_hw",
+                  {sh, ctx.ConstI32({1}, node.name + "/b"), ctx.ConstI32({3}, node.name + "/e"),
+                   ctx.ConstI32({1}, node.name + "/s")});
+    SetAttrType(hw, "T", tensorflow::DT_INT32);
+    SetAttrType(hw, "Index", tensorflow::DT_INT32);
+    for (const char* m :
+         {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"})
+      SetAttrInt(hw, m, 0);
+    const std::string in_hw = hw.name();
+    const std::string scale = ctx.ConstI32(
+        {static_cast<int64_t>(h.scale), static_cast<int64_t>(w.scale)}, node.name + "/scale");
+    return ctx.Binary("Mul", in_hw, scale, tensorflow::DT_INT32, node.name + "/size");
+  }
+  // Run-time sizes: their H and W entries (the batch and channel entries are the input's,
+  // as every exporter writes them: Concat(Shape(x)[:2], hw)).
+  std::vector<int64_t> slots;
+  for (int64_t a : {2, 3})
+    for (size_t k = 0; k < axes.size(); ++k)
+      if (axes[k] == a) slots.push_back(static_cast<int64_t>(k));
+  if (slots.size() != 2) return NodeUnsupported(node, "run-time sizes without H and W");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ts, InputType(node, 3));
+  PT2TF_ASSIGN_OR_RETURN(std::string sizes, RuntimeInput(node, ctx, 3, false));
+  tensorflow::NodeDef& g = ctx.AddOp("GatherV2", node.name + "/hw",
+                                     {sizes, ctx.ConstI32(slots, node.name + "/hw_slots"),
+                                      ctx.ConstI32({0}, node.name + "/axis0", ir::Dims{})});
+  SetAttrType(g, "Tparams", ts);
+  SetAttrType(g, "Tindices", tensorflow::DT_INT32);
+  SetAttrType(g, "Taxis", tensorflow::DT_INT32);
+  SetAttrInt(g, "batch_dims", 0);
+  std::string hw = g.name();
+  if (ts == tensorflow::DT_INT32) return hw;
+  tensorflow::NodeDef& cast = ctx.AddOp("Cast", node.name + "/size", {hw});
+  SetAttrType(cast, "SrcT", ts);
+  SetAttrType(cast, "DstT", tensorflow::DT_INT32);
+  return cast.name();
+}
+
+// Resize whose input or output spatial size is only known at run time (see the top comment).
+Status EmitDynamicResize(const ir::Node& node, EmitContext& ctx, const Axis& h, const Axis& w,
+                         bool from_scales, const std::vector<int64_t>& axes) {
+  const std::string mode = node.GetString("mode", "nearest");
+  const std::string coord = node.GetString("coordinate_transformation_mode", "half_pixel");
+  const std::string rounding = node.GetString("nearest_mode", "round_prefer_floor");
+  if (node.GetInt("antialias", 0) != 0) return NeedsStaticSpatial(node, "antialias=1");
+  if (from_scales && !(Integral(h.scale) && Integral(w.scale)))
+    return NeedsStaticSpatial(node, "a non-integer scale");
+  bool align_corners = false, half_pixel = false;
+  std::string op;
+  if (mode == "linear") {
+    op = "ResizeBilinear";
+    if (node.input(0)->dtype != DType::kFloat32)
+      return NodeUnsupported(node, "linear Resize of non-float32 input");
+    // pytorch_half_pixel is half_pixel except where an output dim is 1.
+    const bool outs_above_one =
+        (h.out > 1 || (from_scales && h.scale > 1)) && (w.out > 1 || (from_scales && w.scale > 1));
+    if (coord == "align_corners") {
+      align_corners = true;
+    } else if (coord == "half_pixel" || (coord == "pytorch_half_pixel" && outs_above_one)) {
+      half_pixel = true;
+    } else if (coord != "asymmetric") {
+      return NeedsStaticSpatial(node,
+                                "linear mode with coordinate_transformation_mode='" + coord + "'");
+    }
+  } else if (mode == "nearest") {
+    op = "ResizeNearestNeighbor";
+    if (from_scales) {
+      auto agrees = [&](bool ac, bool hp) {
+        for (const Axis* a : {&h, &w})
+          for (int64_t in = 1; in <= kCheckedSizes; ++in) {
+            const Axis s{in, in * static_cast<int64_t>(a->scale), a->scale};
+            for (int64_t x = 0; x < s.out; ++x) {
+              int64_t want = OnnxNearest(rounding, OnnxCoordinate(coord, s, x));
+              want = std::clamp<int64_t>(want, 0, s.in - 1);
+              if (TfNearest(s, x, ac, hp) != want) return false;
+            }
+          }
+        return true;
+      };
+      if (coord == "tf_crop_and_resize" || coord == "half_pixel_symmetric") {
+        return NeedsStaticSpatial(node, "coordinate_transformation_mode='" + coord + "'");
+      } else if (agrees(false, false)) {
+      } else if (agrees(false, true)) {
+        half_pixel = true;
+      } else if (agrees(true, false)) {
+        align_corners = true;
+      } else {
+        return NeedsStaticSpatial(node, "nearest mode with coordinate_transformation_mode='" +
+                                            coord + "' and nearest_mode='" + rounding + "'");
+      }
+    } else if (coord == "asymmetric" && rounding == "floor") {
+    } else if (coord == "align_corners" && rounding == "round_prefer_ceil") {
+      align_corners = true;
+    } else {
+      return NeedsStaticSpatial(node, "nearest mode with coordinate_transformation_mode='" + coord +
+                                          "' and nearest_mode='" + rounding + "'");
+    }
+  } else {
+    return NodeUnsupported(node, "attribute mode='" + mode + "'");
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), ChannelsLast(4)));
+  PT2TF_ASSIGN_OR_RETURN(std::string size, DynamicSize(node, ctx, x, t, h, w, from_scales, axes));
+  tensorflow::NodeDef& def = ctx.AddOp(op, node.name, {x, size});
+  SetAttrType(def, "T", t);
+  SetAttrBool(def, "align_corners", align_corners);
+  SetAttrBool(def, "half_pixel_centers", half_pixel);
+  ctx.Set(node.outputs[0], TfValue{def.name(), ChannelsLast(4), std::nullopt});
+  return OkStatus();
+}
+
 }  // namespace
 
 Status EmitResize(const ir::Node& node, EmitContext& ctx) {
-  // The batch may be dynamic (it is never resized); channels and the image size must not.
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   if (xs.size() != 4) return NodeUnsupported(node, "only 4-D (NCHW) Resize");
-  if (xs[1] < 0 || xs[2] < 0 || xs[3] < 0)
-    return NodeUnsupported(node, "a dynamic channel or image size");
   const std::string mode = node.GetString("mode", "nearest");
   const std::string coord = node.GetString("coordinate_transformation_mode", "half_pixel");
   const std::string rounding = node.GetString("nearest_mode", "round_prefer_floor");
@@ -83,9 +213,12 @@ Status EmitResize(const ir::Node& node, EmitContext& ctx) {
   } else {
     PT2TF_ASSIGN_OR_RETURN(scales_in, ConstDoublesInput(node, 2));
   }
-  if (IsRuntimeInput(node, 3)) {
-    // Sizes computed at run time: the output shape still tells them.
-    PT2TF_ASSIGN_OR_RETURN(ir::Dims out, ctx.StaticShape(node.outputs[0]));
+  const bool runtime_sizes = IsRuntimeInput(node, 3);
+  if (runtime_sizes) {
+    // Sizes computed at run time: the output shape tells them where it is known.
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims out, ctx.Shape(node.outputs[0]));
+    if (out.size() != 4) return InvalidInput(node.Describe() + ": output is not 4-D");
+    out[0] = xs[0], out[1] = xs[1];  // the batch and channel entries are the input's
     std::vector<int64_t> axes_attr = node.GetInts("axes");
     sizes_in = std::vector<int64_t>();
     if (axes_attr.empty()) {
@@ -111,16 +244,22 @@ Status EmitResize(const ir::Node& node, EmitContext& ctx) {
     if (scales_in) {
       a.scale = (*scales_in)[k];
       if (!(a.scale > 0)) return InvalidInput(node.Describe() + ": non-positive scale");
-      a.out = static_cast<int64_t>(std::floor(static_cast<double>(a.in) * a.scale));
+      a.out = a.in < 0 ? ir::kUnknownDim
+                       : static_cast<int64_t>(std::floor(static_cast<double>(a.in) * a.scale));
     } else {
       a.out = (*sizes_in)[k];
-      if (a.out <= 0) return InvalidInput(node.Describe() + ": non-positive size");
-      a.scale = static_cast<double>(a.out) / static_cast<double>(a.in);
+      if (a.out <= 0 && !(runtime_sizes && a.out == ir::kUnknownDim))
+        return InvalidInput(node.Describe() + ": non-positive size");
+      a.scale = a.in > 0 && a.out > 0 ? static_cast<double>(a.out) / static_cast<double>(a.in) : 0;
     }
   }
+  if (scales_in && (dims[0].scale != 1 || dims[1].scale != 1))
+    return NodeUnsupported(node, "resizing the batch or channel dim");
   if (dims[0].out != dims[0].in || dims[1].out != dims[1].in)
     return NodeUnsupported(node, "resizing the batch or channel dim");
   const Axis h = dims[2], w = dims[3];
+  if (h.in < 0 || w.in < 0 || h.out < 0 || w.out < 0)
+    return EmitDynamicResize(node, ctx, h, w, scales_in.has_value(), axes);
   const bool downsample = h.out < h.in || w.out < w.in;
   if (node.GetInt("antialias", 0) != 0 && downsample)
     return NodeUnsupported(node, "attribute antialias=1 when downsampling");

@@ -168,8 +168,38 @@ Status EmitFlatten(const ir::Node& node, EmitContext& ctx) {
   if (axis < 0) axis += rank;
   if (axis < 0 || axis > rank) return InvalidInput(node.Describe() + ": axis out of range");
   int64_t outer = Product(xs, 0, axis), inner = Product(xs, axis, xs.size());
-  if (outer < 0 && inner < 0) return NodeUnsupported(node, "flattening two unknown dims groups");
-  return ReshapeTo(node, ctx, {outer, inner});
+  if (outer >= 0 || inner >= 0) return ReshapeTo(node, ctx, {outer, inner});
+  // Both groups hold run-time dims: the target is [prod(shape[:axis]), -1], computed in the graph.
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
+  SetAttrType(sx, "T", t);
+  SetAttrType(sx, "out_type", tensorflow::DT_INT64);
+  const std::string input_dims = sx.name();
+  tensorflow::NodeDef& head = ctx.AddOp("Slice", node.name + "/outer_dims",
+                                        {input_dims, ctx.ConstI64({0}, node.name + "/begin"),
+                                         ctx.ConstI64({axis}, node.name + "/size")});
+  SetAttrType(head, "T", tensorflow::DT_INT64);
+  SetAttrType(head, "Index", tensorflow::DT_INT64);
+  const std::string outer_dims = head.name();
+  tensorflow::NodeDef& prod = ctx.AddOp("Prod", node.name + "/outer",
+                                        {outer_dims, ctx.ConstI32({0}, node.name + "/prod_axis")});
+  SetAttrType(prod, "T", tensorflow::DT_INT64);
+  SetAttrType(prod, "Tidx", tensorflow::DT_INT32);
+  SetAttrBool(prod, "keep_dims", true);
+  const std::string outer_t = prod.name();
+  tensorflow::NodeDef& cat = ctx.AddOp("ConcatV2", node.name + "/target",
+                                       {outer_t, ctx.ConstI64({-1}, node.name + "/rest"),
+                                        ctx.ConstI32({0}, node.name + "/axis", ir::Dims{})});
+  SetAttrType(cat, "T", tensorflow::DT_INT64);
+  SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
+  SetAttrInt(cat, "N", 2);
+  const std::string target = cat.name();
+  tensorflow::NodeDef& def = ctx.AddOp("Reshape", node.name, {x, target});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tshape", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
 }
 
 Status EmitTranspose(const ir::Node& node, EmitContext& ctx) {

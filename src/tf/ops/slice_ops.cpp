@@ -115,16 +115,134 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
                     tensorflow::DT_INT32);
 }
 
+namespace {
+
+// The number of entries of Slice input `i` (starts or ends): its constant's length, or the
+// static length of the 1-D tensor computed at run time.
+Result<size_t> SliceBoundCount(const ir::Node& node, EmitContext& ctx, size_t i) {
+  const ir::Value* v = node.input(i);
+  if (!v) return InvalidInput(node.Describe() + ": starts and ends are required");
+  if (const Tensor* c = EmitContext::ConstantOf(v)) return static_cast<size_t>(c->numel());
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims s, ctx.Shape(v));
+  if (s.size() != 1 || s[0] < 0)
+    return NodeUnsupported(node,
+                           "input '" + v->name + "' computed at run time needs a static 1-D shape");
+  return static_cast<size_t>(s[0]);
+}
+
+// Slice input `i` (k entries, for IR axes `axes`) as an int64 [rank] tensor in TF dim order
+// `p`; dims not sliced get 0 (masked by the caller). A constant becomes a Const; a run-time
+// tensor is gathered: Gather(Concat(bounds, [0]), slot of each TF dim).
+Result<std::string> SliceBoundsTensor(const ir::Node& node, EmitContext& ctx, size_t i,
+                                      const std::vector<int64_t>& axes, const Perm& p,
+                                      const std::vector<int64_t>& const_values) {
+  const int64_t rank = static_cast<int64_t>(p.size());
+  const int64_t k = static_cast<int64_t>(axes.size());
+  std::vector<int64_t> slot(rank, k);  // k: the appended zero
+  for (int64_t d = 0; d < rank; ++d)
+    for (int64_t j = 0; j < k; ++j)
+      if (axes[j] == p[d]) slot[d] = j;
+  const std::string hint = node.name + (i == 1 ? "/begin" : "/end");
+  if (!IsRuntimeInput(node, i)) {
+    std::vector<int64_t> out(rank, 0);
+    for (int64_t d = 0; d < rank; ++d)
+      if (slot[d] < k) out[d] = const_values[slot[d]];
+    return ctx.ConstI64(out, hint);
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, i));
+  PT2TF_ASSIGN_OR_RETURN(std::string v, RuntimeInput(node, ctx, i, false));
+  if (ti != tensorflow::DT_INT64) {
+    tensorflow::NodeDef& cast = ctx.AddOp("Cast", hint + "64", {v});
+    SetAttrType(cast, "SrcT", ti);
+    SetAttrType(cast, "DstT", tensorflow::DT_INT64);
+    v = cast.name();
+  }
+  PT2TF_ASSIGN_OR_RETURN(std::string axis0, AxisConst(ctx, 0, hint + "/axis"));
+  tensorflow::NodeDef& cat =
+      ctx.AddOp("ConcatV2", hint + "/padded", {v, ctx.ConstI64({0}, hint + "/zero"), axis0});
+  SetAttrType(cat, "T", tensorflow::DT_INT64);
+  SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
+  SetAttrInt(cat, "N", 2);
+  const std::string padded = cat.name();
+  tensorflow::NodeDef& g =
+      ctx.AddOp("GatherV2", hint, {padded, ctx.ConstI32(slot, hint + "/slots"), axis0});
+  SetAttrType(g, "Tparams", tensorflow::DT_INT64);
+  SetAttrType(g, "Tindices", tensorflow::DT_INT32);
+  SetAttrType(g, "Taxis", tensorflow::DT_INT32);
+  SetAttrInt(g, "batch_dims", 0);
+  return g.name();
+}
+
+// A Slice with starts/ends computed at run time or over a dim of unknown size. TF's
+// StridedSlice counts negative bounds from the end and clamps them as ONNX does, except for
+// a negative step with a start below -dim (ONNX clamps it to 0, TF to "before the first"),
+// so such starts must be constants that can be resolved here.
+Status EmitDynamicSlice(const ir::Node& node, EmitContext& ctx, const ir::Dims& xs,
+                        std::vector<int64_t> axes, const std::vector<int64_t>& steps,
+                        std::optional<std::vector<int64_t>> starts,
+                        const std::optional<std::vector<int64_t>>& ends) {
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  const size_t k = axes.size();
+  for (size_t i = 0; i < k; ++i) {
+    if (steps[i] == 0) return InvalidInput(node.Describe() + ": step 0");
+    if (steps[i] > 0) continue;
+    if (!starts) return NodeUnsupported(node, "a negative step with starts computed at run time");
+    int64_t& s = (*starts)[i];
+    const int64_t dim = xs[axes[i]];
+    if (dim >= 0) {
+      s = std::clamp<int64_t>(s < 0 ? s + dim : s, 0, std::max<int64_t>(dim - 1, 0));
+    } else if (s < -1) {
+      return NodeUnsupported(node, "a negative step from start " + std::to_string(s) +
+                                       " over dim " + std::to_string(axes[i]) +
+                                       " of unknown size (pin it with --input-shape)");
+    }
+  }
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(node.input(0), ctx));
+  const Perm p = Normalize(tv.perm, rank);
+  PT2TF_ASSIGN_OR_RETURN(
+      std::string bc,
+      SliceBoundsTensor(node, ctx, 1, axes, p, starts.value_or(std::vector<int64_t>())));
+  PT2TF_ASSIGN_OR_RETURN(std::string ec, SliceBoundsTensor(node, ctx, 2, axes, p,
+                                                           ends.value_or(std::vector<int64_t>())));
+  std::vector<int64_t> strides(rank, 1);
+  int64_t mask = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool sliced = false;
+    for (size_t j = 0; j < k; ++j)
+      if (axes[j] == p[d]) strides[d] = steps[j], sliced = true;
+    if (!sliced) mask |= int64_t{1} << d;
+  }
+  std::string sc = ctx.ConstI64(strides, node.name + "/strides");
+  tensorflow::NodeDef& def = ctx.AddOp("StridedSlice", node.name, {tv.tensor, bc, ec, sc});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Index", tensorflow::DT_INT64);
+  SetAttrInt(def, "begin_mask", mask);
+  SetAttrInt(def, "end_mask", mask);
+  SetAttrInt(def, "ellipsis_mask", 0);
+  SetAttrInt(def, "new_axis_mask", 0);
+  SetAttrInt(def, "shrink_axis_mask", 0);
+  ctx.Set(node.outputs[0], TfValue{def.name(), tv.perm, std::nullopt});
+  return OkStatus();
+}
+
+}  // namespace
+
 Status EmitSlice(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
-  PT2TF_ASSIGN_OR_RETURN(auto starts, ConstIntsInput(node, 1));
-  PT2TF_ASSIGN_OR_RETURN(auto ends, ConstIntsInput(node, 2));
+  PT2TF_ASSIGN_OR_RETURN(size_t k, SliceBoundCount(node, ctx, 1));
+  PT2TF_ASSIGN_OR_RETURN(size_t k_end, SliceBoundCount(node, ctx, 2));
+  if (k != k_end) return InvalidInput(node.Describe() + ": starts and ends must have equal length");
+  std::optional<std::vector<int64_t>> starts, ends;
+  if (!IsRuntimeInput(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(starts, ConstIntsInput(node, 1));
+  }
+  if (!IsRuntimeInput(node, 2)) {
+    PT2TF_ASSIGN_OR_RETURN(ends, ConstIntsInput(node, 2));
+  }
   PT2TF_ASSIGN_OR_RETURN(auto axes_in, ConstIntsInput(node, 3));
   PT2TF_ASSIGN_OR_RETURN(auto steps_in, ConstIntsInput(node, 4));
-  if (!starts || !ends || starts->size() != ends->size())
-    return InvalidInput(node.Describe() + ": starts and ends must have equal length");
-  const size_t k = starts->size();
   std::vector<int64_t> axes = axes_in ? *axes_in : std::vector<int64_t>();
   if (!axes_in)
     for (size_t i = 0; i < k; ++i) axes.push_back(static_cast<int64_t>(i));
@@ -132,13 +250,15 @@ Status EmitSlice(const ir::Node& node, EmitContext& ctx) {
   if (axes.size() != k || steps.size() != k)
     return InvalidInput(node.Describe() + ": axes/steps length differ from starts");
   PT2TF_ASSIGN_OR_RETURN(axes, NormalizeAxes(node, axes, rank));
+  bool dynamic = !starts || !ends;
+  for (int64_t a : axes) dynamic |= xs[a] < 0;
+  if (dynamic) return EmitDynamicSlice(node, ctx, xs, axes, steps, starts, ends);
   // Per IR axis: begin, end, stride; masks mark "to the end".
   std::vector<int64_t> begin(rank, 0), end(rank, 0), stride(rank, 1);
   std::vector<bool> begin_full(rank, true), end_full(rank, true);
   for (size_t i = 0; i < k; ++i) {
     const int64_t a = axes[i], dim = xs[a], step = steps[i];
     if (step == 0) return InvalidInput(node.Describe() + ": step 0");
-    if (dim < 0) return NodeUnsupported(node, "slicing an unknown dim");
     int64_t s = (*starts)[i], e = (*ends)[i];
     if (s < 0) s += dim;
     if (e < 0) e += dim;
@@ -196,30 +316,51 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
     return InvalidInput(node.Describe() + ": indices must be integers");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
-  // TF rejects negative indices; ONNX counts them from the end.
+  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(data, ctx));
+  // TF rejects negative indices; ONNX counts them from the end: FloorMod by the dim, which
+  // comes from Shape(data) when it is only known at run time.
+  auto dim_tensor = [&](DType idx_type) -> Result<std::string> {
+    if (dim >= 0) return ctx.ConstScalar(idx_type, static_cast<double>(dim), node.name + "/dim");
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tt, TfType(idx_type));
+    tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/data_shape", {tv.tensor});
+    SetAttrType(shape, "T", t);
+    SetAttrType(shape, "out_type", tt);
+    const std::string sh = shape.name();
+    const int64_t a = TfAxis(tv.perm, axis);
+    tensorflow::NodeDef& d = ctx.AddOp(
+        "StridedSlice", node.name + "/dim",
+        {sh, ctx.ConstI32({a}, node.name + "/dim_b"), ctx.ConstI32({a + 1}, node.name + "/dim_e"),
+         ctx.ConstI32({1}, node.name + "/dim_s")});
+    SetAttrType(d, "T", tt);
+    SetAttrType(d, "Index", tensorflow::DT_INT32);
+    for (const char* m : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask"})
+      SetAttrInt(d, m, 0);
+    SetAttrInt(d, "shrink_axis_mask", 1);
+    return d.name();
+  };
   std::string idx;
   if (const Tensor* c = EmitContext::ConstantOf(indices)) {
     std::vector<int64_t> v(c->numel());
+    bool wrap = false;  // a negative index into a dim known only at run time
     for (int64_t i = 0; i < c->numel(); ++i) {
       int64_t x = c->ElementAsInt(i);
       if (dim >= 0 && (x < -dim || x >= dim))
         return InvalidInput(node.Describe() + ": index " + std::to_string(x) + " out of range");
-      if (x < 0) {
-        if (dim < 0) return NodeUnsupported(node, "negative index into an unknown dim");
-        x += dim;
-      }
+      if (x < 0 && dim >= 0) x += dim;
+      wrap |= x < 0;
       v[i] = x;
     }
     idx = ctx.ConstI64(v, indices->name, is);
     ti = tensorflow::DT_INT64;
+    if (wrap) {
+      PT2TF_ASSIGN_OR_RETURN(std::string d, dim_tensor(DType::kInt64));
+      idx = ctx.Binary("FloorMod", idx, d, ti, node.name + "/wrap");
+    }
   } else {
-    if (dim < 0) return NodeUnsupported(node, "computed indices into an unknown dim");
     PT2TF_ASSIGN_OR_RETURN(idx, ctx.GetAs(indices, {}));
-    PT2TF_ASSIGN_OR_RETURN(std::string d, ctx.ConstScalar(indices->dtype, static_cast<double>(dim),
-                                                          node.name + "/dim"));
+    PT2TF_ASSIGN_OR_RETURN(std::string d, dim_tensor(indices->dtype));
     idx = ctx.Binary("FloorMod", idx, d, ti, node.name + "/wrap");
   }
-  PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(data, ctx));
   Perm out_perm;
   if (is.size() == 0) {
     std::vector<bool> removed(rank, false);
@@ -325,7 +466,9 @@ Status EmitPad(const ir::Node& node, EmitContext& ctx) {
   } else if (mode == "reflect" || mode == "edge") {
     bool small = true;
     for (int64_t a = 0; a < rank; ++a) {
-      if (mode == "reflect" && (before[a] >= xs[a] || after[a] >= xs[a]) && (before[a] || after[a]))
+      // A dim known only at run time is checked by MirrorPad itself.
+      if (mode == "reflect" && xs[a] >= 0 && (before[a] >= xs[a] || after[a] >= xs[a]) &&
+          (before[a] || after[a]))
         return NodeUnsupported(node, "reflect pads must be smaller than the dim");
       small &= before[a] <= 1 && after[a] <= 1;
     }

@@ -295,6 +295,10 @@ Status ConvertStridedSlice(const tf::TfNode& node, Translator& t) {
     }
     const int64_t s = strides[i];
     if (s == 0) return NodeError(node, "stride 0");
+    if (dim < 0) {  // a run-time dim (shape_signature -1): the kernel clamps at run time
+      if (!((sm >> i) & 1)) ys.push_back(-1);
+      continue;
+    }
     auto norm = [&](int64_t v, bool masked, bool is_begin) {
       if (masked) return is_begin ? (s > 0 ? int64_t{0} : dim - 1) : (s > 0 ? dim : int64_t{-1});
       if (v < 0) v += dim;
