@@ -69,32 +69,6 @@ int16_t DownScaleToInt16(int32_t m) {
   return ::tflite::ActivationFunctionType_NONE;
 }
 
-// Row-major index into `in` for each element of the `out`-shaped broadcast.
-std::vector<int64_t> Broadcast(const ir::Dims& in, const ir::Dims& out) {
-  const size_t rank = out.size();
-  std::vector<int64_t> stride(rank, 0);
-  int64_t s = 1;
-  for (size_t k = 0; k < in.size(); ++k) {
-    const size_t d = in.size() - 1 - k, o = rank - 1 - k;
-    stride[o] = in[d] == 1 ? 0 : s;
-    s *= in[d];
-  }
-  int64_t total = 1;
-  for (int64_t d : out) total *= d;
-  std::vector<int64_t> index(total), pos(rank, 0);
-  int64_t at = 0;
-  for (int64_t i = 0; i < total; ++i) {
-    index[i] = at;
-    for (size_t k = rank; k-- > 0;) {
-      at += stride[k];
-      if (++pos[k] < out[k]) break;
-      at -= stride[k] * pos[k];
-      pos[k] = 0;
-    }
-  }
-  return index;
-}
-
 }  // namespace
 
 bool EvalInt8Binary(OpContext& ctx, Status& status) {
@@ -108,7 +82,7 @@ bool EvalInt8Binary(OpContext& ctx, Status& status) {
   EvalTensor& y = *ctx.out[0];
   int32_t lo, hi;
   ActivationRange(Fused(ctx), y, &lo, &hi);
-  const auto ia = Broadcast(a.shape, y.shape), ib = Broadcast(b.shape, y.shape);
+  const auto ia = BroadcastIndex(a.shape, y.shape), ib = BroadcastIndex(b.shape, y.shape);
   y.q.resize(ia.size());
   const int32_t za = Zp(a), zb = Zp(b), zy = Zp(y);
   if (ctx.code == Op::BuiltinOperator_MUL) {

@@ -51,5 +51,9 @@ void ActivationRange(::tflite::ActivationFunctionType act, const EvalTensor& out
 // Applies a fused activation to float values.
 void ApplyActivation(::tflite::ActivationFunctionType act, std::vector<float>& values);
 Status OpError(const OpContext& ctx, const std::string& message);
+// Index into `in` (shape `in_shape`) of each element of an `out`-shaped broadcast.
+std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& out);
+// Copies element `src[i]` of `x` to position i of `y` (f or q, as the type holds).
+void PickElements(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src);
 
 }  // namespace pt2tf::tflite

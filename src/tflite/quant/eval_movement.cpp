@@ -10,17 +10,6 @@
 namespace pt2tf::tflite {
 namespace {
 
-// Copies element `src[i]` of `x` to position i of `y` (f or q, as the type holds).
-void Pick(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src) {
-  if (x.is_float()) {
-    y.f.resize(src.size());
-    for (size_t i = 0; i < src.size(); ++i) y.f[i] = x.f[src[i]];
-  } else {
-    y.q.resize(src.size());
-    for (size_t i = 0; i < src.size(); ++i) y.q[i] = x.q[src[i]];
-  }
-}
-
 std::vector<int64_t> Strides(const ir::Dims& shape) {
   std::vector<int64_t> s(shape.size(), 1);
   for (size_t k = shape.size(); k-- > 1;) s[k - 1] = s[k] * shape[k];
@@ -96,7 +85,7 @@ Status EvalStridedSlice(OpContext& ctx) {
   }
   std::vector<int64_t> src;
   PT2TF_RETURN_IF_ERROR(BoxIndices(ctx, x, begin, step, count, ctx.out[0]->numel(), src));
-  Pick(x, *ctx.out[0], src);
+  PickElements(x, *ctx.out[0], src);
   return OkStatus();
 }
 
@@ -114,7 +103,7 @@ Status EvalSlice(OpContext& ctx) {
   }
   std::vector<int64_t> src;
   PT2TF_RETURN_IF_ERROR(BoxIndices(ctx, x, begin, step, count, ctx.out[0]->numel(), src));
-  Pick(x, *ctx.out[0], src);
+  PickElements(x, *ctx.out[0], src);
   return OkStatus();
 }
 
@@ -157,7 +146,7 @@ Status EvalResizeNearest(OpContext& ctx) {
         for (int64_t ch = 0; ch < c; ++ch) src[i++] = ((b * ih + sr) * iw + sq) * c + ch;
       }
     }
-  Pick(x, y, src);
+  PickElements(x, y, src);
   return OkStatus();
 }
 

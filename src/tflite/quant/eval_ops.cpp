@@ -15,6 +15,8 @@ namespace {
 
 using Op = ::tflite::BuiltinOperator;
 
+}  // namespace
+
 // Index into `in` (shape `in_shape`) of each element of an `out`-shaped broadcast.
 std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& out) {
   const size_t rank = out.size();
@@ -42,6 +44,8 @@ std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& ou
   }
   return index;
 }
+
+namespace {
 
 ::tflite::ActivationFunctionType FusedActivation(const OpContext& ctx) {
   if (const auto* o = ctx.op.builtin_options_as_AddOptions()) return o->fused_activation_function();
@@ -189,8 +193,10 @@ Status EvalReduce(OpContext& ctx) {
   return OkStatus();
 }
 
+}  // namespace
+
 // Copies element `src[i]` of the input to output position i (f or q, as the type holds).
-void Gather(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src) {
+void PickElements(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src) {
   if (x.is_float()) {
     y.f.resize(src.size());
     for (size_t i = 0; i < src.size(); ++i) y.f[i] = x.f[src[i]];
@@ -199,6 +205,8 @@ void Gather(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src)
     for (size_t i = 0; i < src.size(); ++i) y.q[i] = x.q[src[i]];
   }
 }
+
+namespace {
 
 Status EvalReshape(OpContext& ctx) {
   const EvalTensor& x = *ctx.in[0];
@@ -235,7 +243,7 @@ Status EvalTranspose(OpContext& ctx) {
       pos[k] = 0;
     }
   }
-  Gather(x, y, src);
+  PickElements(x, y, src);
   return OkStatus();
 }
 
