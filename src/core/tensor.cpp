@@ -224,12 +224,17 @@ void GatherInBlocks(const std::vector<int64_t>& shape, const std::vector<int64_t
   const size_t b = inner - 1;  // the output's fastest dim
   size_t block_bytes = run_bytes;
   for (size_t d = a; d < inner; ++d) block_bytes *= static_cast<size_t>(shape[d]);
+  // Never more buffer than the tensor needs: zeroing 1 MiB per small permuted weight
+  // dominated writing graphs of many small convolutions.
+  size_t total_bytes = run_bytes;
+  for (size_t d = 0; d < inner; ++d) total_bytes *= static_cast<size_t>(shape[d]);
+  const size_t buffer_bytes = std::min(kBufferBytes, total_bytes);
   if (a == b || block_bytes > kMaxBlockBytes) {
-    std::vector<std::byte> buffer(kBufferBytes);
+    std::vector<std::byte> buffer(std::max(buffer_bytes, run_bytes));
     GatherInOutputOrder(shape, strides, inner, base, esize, run_bytes, buffer, sink);
     return;
   }
-  std::vector<std::byte> buffer(std::max(kBufferBytes, block_bytes));
+  std::vector<std::byte> buffer(std::max(buffer_bytes, block_bytes));
   const int64_t es = static_cast<int64_t>(esize);
   std::vector<int64_t> dst_step(inner, 0);  // bytes, within a block
   dst_step[b] = static_cast<int64_t>(run_bytes);

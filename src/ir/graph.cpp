@@ -124,6 +124,10 @@ std::unique_ptr<Graph> Graph::CloneWith(
   g->names_ = names_;
   std::unordered_map<const Value*, Value*> value_map;
   std::unordered_map<const Node*, Node*> node_map;
+  value_map.reserve(values_.size() + 1);
+  node_map.reserve(nodes_.size());
+  g->values_.reserve(values_.size());
+  g->nodes_.reserve(nodes_.size());
   value_map[nullptr] = nullptr;  // omitted optional inputs
   for (const auto& v : values_) {
     g->values_.push_back(std::make_unique<Value>(*v));
@@ -295,6 +299,7 @@ void Graph::RemoveNode(Node* node) {
 
 size_t Graph::RemoveDeadNodes() {
   std::unordered_set<const Value*> live(outputs_.begin(), outputs_.end());
+  live.reserve(values_.size());
   std::vector<bool> keep(nodes_.size(), false);
   for (size_t i = nodes_.size(); i-- > 0;) {
     const Node* n = nodes_[i].get();
@@ -320,6 +325,7 @@ size_t Graph::RemoveDeadNodes() {
 
 void Graph::RemoveUnusedValues() {
   std::unordered_set<const Value*> used(outputs_.begin(), outputs_.end());
+  used.reserve(values_.size());
   used.insert(inputs_.begin(), inputs_.end());
   for (const auto& n : nodes_) {
     for (Value* v : ReadsOf(*n)) used.insert(v);
@@ -340,9 +346,33 @@ void Graph::RemoveUnusedValues() {
   values_ = std::move(kept);
 }
 
+namespace {
+
+// True when every node already comes after the producers of what it reads: the usual case
+// (importers and passes append in order), checked in one pass so that sorting is free then.
+bool IsTopologicallySorted(const std::vector<std::unique_ptr<Node>>& nodes) {
+  std::unordered_set<const Value*> defined;
+  defined.reserve(nodes.size() * 2);
+  for (const auto& n : nodes) {
+    for (const Value* in : n->inputs)
+      if (in && in->producer && !defined.count(in)) return false;
+    if (!n->subgraphs.empty())
+      for (const Value* in : n->CapturedValues())
+        if (in && in->producer && !defined.count(in)) return false;
+    defined.insert(n->outputs.begin(), n->outputs.end());
+  }
+  return true;
+}
+
+}  // namespace
+
 Status Graph::TopologicalSort() {
+  // The sort below keeps the original order where it can, so an ordered graph stays as it is.
+  if (IsTopologicallySorted(nodes_)) return OkStatus();
   std::unordered_map<const Node*, size_t> pending;
   std::unordered_map<const Value*, std::vector<Node*>> consumers;
+  pending.reserve(nodes_.size());
+  consumers.reserve(values_.size());
   for (const auto& n : nodes_) {
     size_t count = 0;
     for (const Value* in : ReadsOf(*n)) {

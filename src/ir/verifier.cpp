@@ -1,7 +1,6 @@
 // VerifyGraph: structural invariants of the IR, checked between passes and before writers.
 // It checks what every consumer relies on (order, naming, producers, constants, attribute
 // types); semantic checks (shapes fit) belong to shape inference.
-#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -161,9 +160,14 @@ const std::vector<OpSpec>& OpSpecs() {
 }
 
 const OpSpec* FindSpec(const std::string& op_type) {
-  for (const auto& spec : OpSpecs())
-    if (spec.op_type == op_type) return &spec;
-  return nullptr;
+  // Looked up once per node: a hash index instead of a scan of the table.
+  static const std::unordered_map<std::string_view, const OpSpec*> index = [] {
+    std::unordered_map<std::string_view, const OpSpec*> m;
+    for (const auto& spec : OpSpecs()) m.emplace(spec.op_type, &spec);
+    return m;
+  }();
+  auto it = index.find(op_type);
+  return it == index.end() ? nullptr : it->second;
 }
 
 const char* AttrTypeName(AttrType t) {
@@ -277,8 +281,14 @@ Status CheckSubgraphs(const Node& node, const std::unordered_set<const Value*>& 
 }
 
 Status VerifyScope(const Graph& graph, bool is_subgraph) {
+  // Keys are views of the names the graph owns (it outlives this function); sized up front,
+  // since graphs of 100k nodes made rehashing a visible cost.
   std::unordered_set<const Value*> defined;
-  std::unordered_map<std::string, const Value*> by_name;
+  std::unordered_map<std::string_view, const Value*> by_name;
+  const size_t value_count =
+      graph.inputs().size() + graph.captures().size() + graph.nodes().size() * 2 + 16;
+  defined.reserve(value_count);
+  by_name.reserve(value_count);
   auto claim_name = [&](const Value* v) -> Status {
     auto [it, fresh] = by_name.emplace(v->name, v);
     if (!fresh && it->second != v) return InvalidInput("two values are named '" + v->name + "'");
@@ -308,7 +318,8 @@ Status VerifyScope(const Graph& graph, bool is_subgraph) {
     PT2TF_RETURN_IF_ERROR(claim_name(c));
     defined.insert(c);
   }
-  std::set<std::string> node_names;
+  std::unordered_set<std::string_view> node_names;
+  node_names.reserve(graph.nodes().size());
   for (const auto& node_ptr : graph.nodes()) {
     const Node& node = *node_ptr;
     if (node.op_type.empty()) return InvalidInput("node '" + node.name + "' has no op type");

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -203,7 +204,9 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
   PT2TF_ASSIGN_OR_RETURN(LoweredGraph lowered, LowerToOpset(graph, opset));
   pb::GraphProto* g = sink.proto;
   g->set_name(graph.name());
-  std::unordered_map<std::string, const ir::Value*> values;
+  // Keys are views of names owned by `graph` and `lowered`, which outlive these tables.
+  std::unordered_map<std::string_view, const ir::Value*> values;
+  values.reserve(graph.nodes().size() * 2 + graph.inputs().size());
   for (const ir::Value* v : graph.inputs()) values[v->name] = v;
   for (const auto& n : graph.nodes()) {
     for (const ir::Value* v : n->inputs)
@@ -212,7 +215,8 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
   }
   for (const ir::Value* v : graph.outputs()) values[v->name] = v;
 
-  std::unordered_set<std::string> referenced;
+  std::unordered_set<std::string_view> referenced;
+  referenced.reserve(lowered.nodes.size() * 2);
   for (const OutNode& n : lowered.nodes) {
     pb::NodeProto* np = g->add_node();
     for (const std::string& in : n.inputs) {
@@ -232,7 +236,8 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
   }
   for (const ir::Value* v : graph.outputs()) referenced.insert(v->name);
 
-  std::unordered_set<std::string> declared;
+  std::unordered_set<std::string_view> declared;
+  declared.reserve(lowered.nodes.size() * 2);
   for (const ir::Value* v : graph.inputs()) {
     PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_input(), &dim_names));
     declared.insert(v->name);

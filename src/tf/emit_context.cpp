@@ -85,6 +85,13 @@ Status NodeUnsupported(const ir::Node& node, const std::string& message) {
 
 EmitContext::EmitContext(const ir::Graph& graph, TfGraph& out)
     : out_(out), function_names_(std::make_shared<std::unordered_set<std::string>>()) {
+  // Sized for the graph up front (about two values and a few TF nodes per IR node):
+  // rehashing these tables showed up on graphs of 100k nodes.
+  const size_t n = graph.nodes().size();
+  users_.reserve(2 * n);
+  use_count_.reserve(2 * n);
+  values_.reserve(2 * n);
+  names_.reserve(4 * n);
   for (const auto& node : graph.nodes()) {
     for (const ir::Value* in : node->inputs)
       if (in) {

@@ -1,7 +1,8 @@
 #include "tf/lower.h"
 
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
+#include <vector>
 
 #include "pt2tf/ir/passes.h"
 #include "pt2tf/passes/fold_batchnorm.h"
@@ -13,31 +14,41 @@ namespace pt2tf::tf {
 namespace {
 
 // "node:1" / "^node" -> "node"
-std::string NodeOf(const std::string& input) {
-  std::string s = input[0] == '^' ? input.substr(1) : input;
-  return s.substr(0, s.find(':'));
+std::string_view NodeOf(std::string_view input) {
+  if (!input.empty() && input[0] == '^') input.remove_prefix(1);
+  return input.substr(0, input.find(':'));
 }
 
 // Drops TF nodes no output depends on (layout conversions or constants an emitter made
-// and then did not use).
+// and then did not use). Nodes are walked by index with names as views into the NodeDefs:
+// one hash lookup per edge and no string copies, and nothing moves when all are live.
 void Prune(TfGraph& g) {
-  std::unordered_map<std::string, const TfNode*> by_name;
-  for (const TfNode& n : g.nodes) by_name[n.def.name()] = &n;
-  std::unordered_set<std::string> live;
-  std::vector<std::string> stack;
+  std::unordered_map<std::string_view, size_t> by_name;
+  by_name.reserve(g.nodes.size());
+  for (size_t i = 0; i < g.nodes.size(); ++i) by_name[g.nodes[i].def.name()] = i;
+  std::vector<bool> live(g.nodes.size(), false);
+  std::vector<std::string_view> stack;
   for (const TfEndpoint& e : g.outputs) stack.push_back(e.node);
   for (const TfEndpoint& e : g.inputs) stack.push_back(e.node);  // signature inputs stay
   while (!stack.empty()) {
-    std::string name = stack.back();
+    const std::string_view name = stack.back();
     stack.pop_back();
-    if (!live.insert(name).second) continue;
     auto it = by_name.find(name);
-    if (it == by_name.end()) continue;
-    for (const std::string& in : it->second->def.input()) stack.push_back(NodeOf(in));
+    if (it == by_name.end() || live[it->second]) continue;
+    live[it->second] = true;
+    for (const std::string& in : g.nodes[it->second].def.input()) stack.push_back(NodeOf(in));
   }
+  // A node is kept when its name is live (a duplicate name shares the last node's fate).
+  std::vector<bool> keep(g.nodes.size());
+  bool all = true;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    keep[i] = live[by_name.at(g.nodes[i].def.name())];
+    all = all && keep[i];
+  }
+  if (all) return;
   std::deque<TfNode> kept;
-  for (TfNode& n : g.nodes)
-    if (live.count(n.def.name())) kept.push_back(std::move(n));
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (keep[i]) kept.push_back(std::move(g.nodes[i]));
   g.nodes = std::move(kept);
 }
 

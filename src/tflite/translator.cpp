@@ -202,15 +202,18 @@ Result<std::string> Translator::InputKey(const tf::TfNode& node, size_t i) const
 }
 
 const tf::TfNode* Translator::Producer(const tf::TfNode& node, size_t i) const {
-  auto key = InputKey(node, i);
-  if (!key.ok()) return nullptr;
-  auto it = nodes_.find(key->substr(0, key->rfind(':')));
+  if (i >= static_cast<size_t>(node.def.input_size()) || IsControl(node.def.input(i)))
+    return nullptr;
+  // "node:k" or "node" -> "node", as a view: this runs for every input of every node.
+  const std::string_view in = node.def.input(i);
+  auto it = nodes_.find(in.substr(0, in.rfind(':')));
   return it == nodes_.end() ? nullptr : it->second;
 }
 
 std::optional<ConstView> Translator::Const(const tf::TfNode& node, size_t i) const {
-  if (auto key = InputKey(node, i); key.ok())
-    if (auto it = folded_.find(*key); it != folded_.end()) return it->second;
+  if (!folded_.empty())
+    if (auto key = InputKey(node, i); key.ok())
+      if (auto it = folded_.find(*key); it != folded_.end()) return it->second;
   const tf::TfNode* p = Producer(node, i);
   if (!p || p->def.op() != "Const" || !p->payload) return std::nullopt;
   return ConstView{*p->payload, p->payload_shape ? *p->payload_shape : p->payload->shape()};
@@ -401,6 +404,10 @@ Status Translator::Finish() {
 }
 
 Status Translator::Run() {
+  // Sized up front: rehashing these showed up on graphs of 100k nodes.
+  nodes_.reserve(graph_.nodes.size());
+  consumers_.reserve(graph_.nodes.size());
+  tensors_.reserve(graph_.nodes.size());
   for (const tf::TfNode& n : graph_.nodes) nodes_[n.def.name()] = &n;
   for (const tf::TfNode& n : graph_.nodes)
     for (const std::string& in : n.def.input())

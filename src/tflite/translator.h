@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -87,9 +88,9 @@ class Translator {
   const tf::TfGraph& graph_;
   Precision precision_;
   ModelBuilder& model_;
-  std::unordered_map<std::string, const tf::TfNode*> nodes_;  // by name
-  std::unordered_map<std::string, int> tensors_;              // "node:k" → TFLite tensor
-  std::unordered_map<std::string, ConstView> folded_;         // "node:k" → value known now
+  std::unordered_map<std::string_view, const tf::TfNode*> nodes_;  // by name (graph_'s)
+  std::unordered_map<std::string, int> tensors_;                   // "node:k" → TFLite tensor
+  std::unordered_map<std::string, ConstView> folded_;              // "node:k" → value known now
   std::unordered_map<int, ConstView> dequantized_;  // fp16: DEQUANTIZE output → its constant
   std::unordered_map<std::string, std::vector<const tf::TfNode*>> consumers_;  // by "node:k"
   std::unordered_set<std::string> output_keys_;  // tensors the graph outputs read
