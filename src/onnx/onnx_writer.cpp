@@ -13,7 +13,6 @@
 #include <limits>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "onnx/onnx.pb.h"
 #include "onnx/opset_lowering.h"
@@ -204,28 +203,33 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
   PT2TF_ASSIGN_OR_RETURN(LoweredGraph lowered, LowerToOpset(graph, opset));
   pb::GraphProto* g = sink.proto;
   g->set_name(graph.name());
-  // Keys are views of names owned by `graph` and `lowered`, which outlive these tables.
-  std::unordered_map<std::string_view, const ir::Value*> values;
-  values.reserve(graph.nodes().size() * 2 + graph.inputs().size());
-  for (const ir::Value* v : graph.inputs()) values[v->name] = v;
+  // One table for every name: the IR value it denotes (for value_info), whether a node or
+  // output reads or writes it, and whether the file declares it already. Keys are views of
+  // names owned by `graph` and `lowered`, which outlive it.
+  struct NameInfo {
+    const ir::Value* value = nullptr;
+    bool referenced = false;
+    bool declared = false;
+  };
+  std::unordered_map<std::string_view, NameInfo> names;
+  names.reserve(lowered.nodes.size() * 3 + graph.inputs().size() + graph.outputs().size());
+  for (const ir::Value* v : graph.inputs()) names[v->name].value = v;
   for (const auto& n : graph.nodes()) {
     for (const ir::Value* v : n->inputs)
-      if (v) values[v->name] = v;
-    for (const ir::Value* v : n->outputs) values[v->name] = v;
+      if (v) names[v->name].value = v;
+    for (const ir::Value* v : n->outputs) names[v->name].value = v;
   }
-  for (const ir::Value* v : graph.outputs()) values[v->name] = v;
+  for (const ir::Value* v : graph.outputs()) names[v->name].value = v;
 
-  std::unordered_set<std::string_view> referenced;
-  referenced.reserve(lowered.nodes.size() * 2);
   for (const OutNode& n : lowered.nodes) {
     pb::NodeProto* np = g->add_node();
     for (const std::string& in : n.inputs) {
       np->add_input(FileName(renames, in));
-      referenced.insert(in);
+      names[in].referenced = true;
     }
     for (const std::string& out : n.outputs) {
       np->add_output(out);
-      referenced.insert(out);
+      names[out].referenced = true;
     }
     np->set_name(n.name);
     np->set_op_type(n.op_type);
@@ -234,13 +238,11 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
       PT2TF_RETURN_IF_ERROR(FillAttribute(name, attr, n, np->add_attribute()));
     if (n.source) PT2TF_RETURN_IF_ERROR(AddSubgraphs(*n.source, opset, np, renames));
   }
-  for (const ir::Value* v : graph.outputs()) referenced.insert(v->name);
+  for (const ir::Value* v : graph.outputs()) names[v->name].referenced = true;
 
-  std::unordered_set<std::string_view> declared;
-  declared.reserve(lowered.nodes.size() * 2);
   for (const ir::Value* v : graph.inputs()) {
     PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_input(), &dim_names));
-    declared.insert(v->name);
+    names[v->name].declared = true;
   }
   for (const ir::Value* v : graph.outputs()) {
     if (graph.IsCapture(v)) {
@@ -257,22 +259,25 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
     }
     PT2TF_RETURN_IF_ERROR(FillValueInfo(*v, g->add_output(), &dim_names));
   }
-  for (const ir::Value* v : graph.outputs()) declared.insert(v->name);
+  for (const ir::Value* v : graph.outputs()) names[v->name].declared = true;
 
   for (const ir::Value* v : graph.Initializers()) {
-    if (!referenced.count(v->name)) continue;  // e.g. axes that lowering turned into attributes
+    NameInfo& info = names[v->name];
+    if (!info.referenced) continue;  // e.g. axes that lowering turned into attributes
     PT2TF_RETURN_IF_ERROR(AddInitializer(v->name, *v->constant, sink));
-    declared.insert(v->name);
+    info.declared = true;
   }
   for (const auto& [name, tensor] : lowered.constants)
     PT2TF_RETURN_IF_ERROR(AddInitializer(name, tensor, sink));
   // Inferred shapes of intermediate values, in node order for a readable file.
   for (const OutNode& n : lowered.nodes) {
     for (const std::string& out : n.outputs) {
-      auto it = values.find(out);
-      if (out.empty() || it == values.end() || declared.count(out) || !it->second->shape) continue;
-      PT2TF_RETURN_IF_ERROR(FillValueInfo(*it->second, g->add_value_info()));
-      declared.insert(out);
+      if (out.empty()) continue;
+      auto it = names.find(out);
+      if (it == names.end() || !it->second.value || it->second.declared || !it->second.value->shape)
+        continue;
+      PT2TF_RETURN_IF_ERROR(FillValueInfo(*it->second.value, g->add_value_info()));
+      it->second.declared = true;
     }
   }
   return OkStatus();
@@ -349,7 +354,10 @@ Status WriteOnnx(const ir::Graph& graph, const std::string& path, const OnnxWrit
   opset->set_domain("");
   opset->set_version(options.opset);
 
-  pb::GraphProto graph_meta;
+  // The graph's metadata lives on an arena: one NodeProto, ValueInfoProto and string per
+  // name would otherwise be allocated and freed one by one.
+  google::protobuf::Arena arena;
+  pb::GraphProto& graph_meta = *google::protobuf::Arena::CreateMessage<pb::GraphProto>(&arena);
   std::vector<Initializer> initializers;
   PT2TF_RETURN_IF_ERROR(BuildGraphProto(graph, options.opset, GraphSink{&graph_meta, &initializers},
                                         options.dim_names, Renames{}));

@@ -34,16 +34,7 @@ Result<Tensor> FloatScalar(DType dtype, double value) {
 
 class Lowerer {
  public:
-  Lowerer(const ir::Graph& graph, int opset) : graph_(graph), opset_(opset) {
-    for (const auto& node : graph.nodes()) {
-      for (const ir::Value* v : node->inputs)
-        if (v) used_names_.insert(v->name);
-      for (const ir::Value* v : node->outputs) used_names_.insert(v->name);
-    }
-    for (const ir::Value* v : graph.inputs()) used_names_.insert(v->name);
-    for (const ir::Value* v : graph.outputs()) used_names_.insert(v->name);
-    for (const ir::Value* v : graph.Initializers()) used_names_.insert(v->name);
-  }
+  Lowerer(const ir::Graph& graph, int opset) : graph_(graph), opset_(opset) {}
 
   int opset() const { return opset_; }
 
@@ -72,6 +63,7 @@ class Lowerer {
   }
 
   std::string NewName(const std::string& base) {
+    if (!names_collected_) CollectNames();
     std::string name = base;
     for (int i = 1; used_names_.count(name); ++i) name = base + "_" + std::to_string(i);
     used_names_.insert(name);
@@ -105,6 +97,20 @@ class Lowerer {
  private:
   const ir::Graph& graph_;
   int opset_;
+  // The graph's names, collected on the first NewName: most graphs need no rewrite, and
+  // copying every name of a 100k-node graph cost more than the lowering itself.
+  void CollectNames() {
+    names_collected_ = true;
+    for (const auto& node : graph_.nodes()) {
+      for (const ir::Value* v : node->inputs)
+        if (v) used_names_.insert(v->name);
+      for (const ir::Value* v : node->outputs) used_names_.insert(v->name);
+    }
+    for (const ir::Value* v : graph_.inputs()) used_names_.insert(v->name);
+    for (const ir::Value* v : graph_.outputs()) used_names_.insert(v->name);
+    for (const ir::Value* v : graph_.Initializers()) used_names_.insert(v->name);
+  }
+  bool names_collected_ = false;
   std::unordered_set<std::string> used_names_;
   LoweredGraph result_;
 };
