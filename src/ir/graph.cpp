@@ -105,6 +105,14 @@ std::vector<Value*> ReadsOf(const Node& n) {
   return reads;
 }
 
+// Calls f on each value ReadsOf(n) lists, in the same order, without building the list.
+template <typename F>
+void ForEachRead(const Node& n, F&& f) {
+  for (Value* v : n.inputs) f(v);
+  if (!n.subgraphs.empty())
+    for (Value* v : n.CapturedValues()) f(v);
+}
+
 }  // namespace
 
 Value* Graph::NewValue(const std::string& name) {
@@ -173,10 +181,11 @@ std::unique_ptr<Graph> Graph::CloneWith(
 }
 
 std::string Graph::UniqueName(const std::string& base) {
-  std::string name = base;
-  for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);
-  names_.insert(name);
-  return name;
+  if (names_.insert(base).second) return base;  // the usual case: one hash lookup
+  for (int i = 1;; ++i) {
+    std::string name = base + "_" + std::to_string(i);
+    if (names_.insert(name).second) return name;
+  }
 }
 
 Value* Graph::AddInput(const std::string& name, DType dtype, Dims shape) {
@@ -306,11 +315,13 @@ size_t Graph::RemoveDeadNodes() {
     for (const Value* out : n->outputs)
       if (live.count(out)) keep[i] = true;
     if (keep[i])
-      for (const Value* in : ReadsOf(*n))
+      ForEachRead(*n, [&](const Value* in) {
         if (in) live.insert(in);
+      });
   }
   size_t removed = 0;
   std::vector<std::unique_ptr<Node>> kept;
+  kept.reserve(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (keep[i]) {
       kept.push_back(std::move(nodes_[i]));
@@ -328,7 +339,7 @@ void Graph::RemoveUnusedValues() {
   used.reserve(values_.size());
   used.insert(inputs_.begin(), inputs_.end());
   for (const auto& n : nodes_) {
-    for (Value* v : ReadsOf(*n)) used.insert(v);
+    ForEachRead(*n, [&](const Value* v) { used.insert(v); });
     used.insert(n->outputs.begin(), n->outputs.end());
   }
   // A capture nothing in the body reads is dropped (the enclosing node then reads less).
@@ -336,6 +347,7 @@ void Graph::RemoveUnusedValues() {
                                  [&](const Capture& c) { return !used.count(c.inner); }),
                   captures_.end());
   std::vector<std::unique_ptr<Value>> kept;
+  kept.reserve(values_.size());
   for (auto& v : values_) {
     if (used.count(v.get())) {
       kept.push_back(std::move(v));

@@ -3,6 +3,7 @@
 #include <climits>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <unordered_map>
 
 #include "onnx/onnx.pb.h"
@@ -129,7 +130,9 @@ class Importer {
   }
 
   Status AddInitializersAndInputs(UpgradeOptions& upgrade) {
-    std::unordered_map<std::string, const pb::TensorProto*> inits;
+    std::unordered_map<std::string_view, const pb::TensorProto*> inits;
+    inits.reserve(proto_.initializer_size());
+    values_.reserve(proto_.initializer_size() + proto_.input_size() + proto_.node_size() * 2);
     for (const pb::TensorProto& t : proto_.initializer()) {
       if (!inits.emplace(t.name(), &t).second)
         return InvalidInput("initializer '" + t.name() + "' is defined more than once");
@@ -309,7 +312,8 @@ class Importer {
   TensorDecoder& decoder_;
   std::vector<std::optional<ByteSpan>> initializer_bytes_;  // raw_data in the mapped file
   std::unique_ptr<ir::Graph> graph_;
-  std::unordered_map<std::string, ir::Value*> values_;
+  // Keyed by views of the names in the model proto, which outlives every importer.
+  std::unordered_map<std::string_view, ir::Value*> values_;
   Importer* parent_;  // the importer of the enclosing graph; nullptr for the main graph
   int depth_;
 };

@@ -140,11 +140,12 @@ std::string EmitContext::Sanitize(const std::string& name) {
 }
 
 std::string EmitContext::NewName(const std::string& hint) {
-  const std::string base = Sanitize(hint);
-  std::string name = base;
-  for (int i = 1; names_.count(name); ++i) name = base + "_" + std::to_string(i);
-  names_.insert(name);
-  return name;
+  std::string base = Sanitize(hint);
+  if (names_.insert(base).second) return base;  // the usual case: one hash lookup
+  for (int i = 1;; ++i) {
+    std::string name = base + "_" + std::to_string(i);
+    if (names_.insert(name).second) return name;
+  }
 }
 
 tensorflow::NodeDef& EmitContext::AddOp(const std::string& op, const std::string& hint,
