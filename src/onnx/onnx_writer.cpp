@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <memory_resource>
 #include <string_view>
 #include <unordered_map>
 
@@ -211,7 +212,8 @@ Status BuildGraphProto(const ir::Graph& graph, int opset, const GraphSink& sink,
     bool referenced = false;
     bool declared = false;
   };
-  std::unordered_map<std::string_view, NameInfo> names;
+  std::pmr::monotonic_buffer_resource arena;  // entries freed at once, not one by one
+  std::pmr::unordered_map<std::string_view, NameInfo> names(&arena);
   names.reserve(lowered.nodes.size() * 3 + graph.inputs().size() + graph.outputs().size());
   for (const ir::Value* v : graph.inputs()) names[v->name].value = v;
   for (const auto& n : graph.nodes()) {

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -128,11 +129,14 @@ class EmitContext {
   TfGraph& out_;
   std::string Checked(Result<Tensor> t, const std::string& hint);
   Status deferred_error_;
-  std::unordered_map<const ir::Value*, std::vector<const ir::Node*>> users_;
-  std::unordered_map<const ir::Value*, int> use_count_;
-  std::unordered_set<std::string> names_;
+  // The per-value tables' entries live in one arena, freed at once with the context
+  // (freeing them one by one showed up on graphs of 100k nodes). Declared before them.
+  std::pmr::monotonic_buffer_resource arena_;
+  std::pmr::unordered_map<const ir::Value*, std::vector<const ir::Node*>> users_{&arena_};
+  std::pmr::unordered_map<const ir::Value*, int> use_count_{&arena_};
+  std::pmr::unordered_set<std::string> names_{&arena_};
   std::shared_ptr<std::unordered_set<std::string>> function_names_;
-  std::unordered_map<const ir::Value*, TfValue> values_;
+  std::pmr::unordered_map<const ir::Value*, TfValue> values_{&arena_};
   // (value, perm) -> converted tensor, so a layout change is emitted once per value.
   std::map<std::pair<const ir::Value*, Perm>, std::string> converted_;
 };

@@ -1,5 +1,6 @@
 #include "tf/lower.h"
 
+#include <memory_resource>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -23,7 +24,8 @@ std::string_view NodeOf(std::string_view input) {
 // and then did not use). Nodes are walked by index with names as views into the NodeDefs:
 // one hash lookup per edge and no string copies, and nothing moves when all are live.
 void Prune(TfGraph& g) {
-  std::unordered_map<std::string_view, size_t> by_name;
+  std::pmr::monotonic_buffer_resource arena;  // entries freed at once, not one by one
+  std::pmr::unordered_map<std::string_view, size_t> by_name(&arena);
   by_name.reserve(g.nodes.size());
   for (size_t i = 0; i < g.nodes.size(); ++i) by_name[g.nodes[i].def.name()] = i;
   std::vector<bool> live(g.nodes.size(), false);

@@ -4,6 +4,7 @@
 // values, and the consumers of a tensor (for fusing BiasAdd/Relu into the op before them).
 #pragma once
 
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -88,13 +89,17 @@ class Translator {
   const tf::TfGraph& graph_;
   Precision precision_;
   ModelBuilder& model_;
-  std::unordered_map<std::string_view, const tf::TfNode*> nodes_;  // by name (graph_'s)
-  std::unordered_map<std::string, int> tensors_;                   // "node:k" → TFLite tensor
-  std::unordered_map<std::string, ConstView> folded_;              // "node:k" → value known now
+  // The per-node tables' entries live in one arena, freed at once with the translator
+  // (freeing them one by one showed up on graphs of 100k nodes). Declared before them.
+  std::pmr::monotonic_buffer_resource arena_;
+  std::pmr::unordered_map<std::string_view, const tf::TfNode*> nodes_{&arena_};  // by name
+  std::pmr::unordered_map<std::string, int> tensors_{&arena_};  // "node:k" → TFLite tensor
+  std::unordered_map<std::string, ConstView> folded_;           // "node:k" → value known now
   std::unordered_map<int, ConstView> dequantized_;  // fp16: DEQUANTIZE output → its constant
-  std::unordered_map<std::string, std::vector<const tf::TfNode*>> consumers_;  // by "node:k"
+  // by "node:k"
+  std::pmr::unordered_map<std::string, std::vector<const tf::TfNode*>> consumers_{&arena_};
   std::unordered_set<std::string> output_keys_;  // tensors the graph outputs read
-  std::unordered_set<const tf::TfNode*> done_;
+  std::pmr::unordered_set<const tf::TfNode*> done_{&arena_};
 };
 
 // "node" → "node:0"; "node:k" unchanged.

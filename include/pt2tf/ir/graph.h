@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -178,7 +179,8 @@ class Graph {
  private:
   Value* NewValue(const std::string& name);
   // Clone with captures' outer values looked up in `outer_map` (the enclosing clone's).
-  std::unique_ptr<Graph> CloneWith(const std::unordered_map<const Value*, Value*>* outer_map) const;
+  std::unique_ptr<Graph> CloneWith(
+      const std::pmr::unordered_map<const Value*, Value*>* outer_map) const;
 
   std::string name_ = "pt2tf";
   int opset_ = 21;
