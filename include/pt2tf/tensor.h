@@ -62,8 +62,10 @@ class Tensor {
   // span otherwise.
   ByteSpan contiguous_bytes() const;
   // Calls `sink` with the tensor's bytes in C order, in as few chunks as the layout allows
-  // (one chunk, zero-copy, when contiguous). Little-endian, as stored. A deferred tensor's
-  // bytes are computed chunk by chunk (each at most a few MiB) from its source.
+  // (zero-copy chunks of at most 4 MiB when contiguous). Little-endian, as stored. A deferred
+  // tensor's bytes are computed chunk by chunk (each at most a few MiB) from its source. Bytes
+  // of a mapped input file are mapped in before the sink reads them and dropped from RSS
+  // after (pt2tf/io/mapped_pages.h); a span the sink keeps stays readable.
   void ForEachChunk(const std::function<void(ByteSpan)>& sink) const;
   // A C-contiguous copy that owns its bytes, or this tensor itself when already contiguous
   // and not deferred (a deferred tensor is materialised: use it for small or bounded data).

@@ -8,6 +8,7 @@
 #include "convert/input_shapes.h"
 #include "convert/python_model.h"
 #include "pt2tf/io/checkpoint.h"
+#include "pt2tf/io/mapped_pages.h"
 #include "pt2tf/onnx/onnx_reader.h"
 #include "pt2tf/pt2/pt2_reader.h"
 #include "pt2tf/zoo/registry.h"
@@ -93,6 +94,9 @@ Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport&
   }
   PT2TF_ASSIGN_OR_RETURN(Checkpoint checkpoint, LoadCheckpoint(options.input_path));
   checkpoint.file->WillReadAll();
+  // Parsing mapped in the pickle and the pages around each record it read (the kernel maps
+  // up to 64 KiB around a fault): drop them; the writers stream the weights chunk by chunk.
+  mapped_pages::Release(checkpoint.file->bytes());
   if (!spec) {
     PT2TF_ASSIGN_OR_RETURN(std::string detected, zoo::DetectModel(checkpoint));
     PT2TF_ASSIGN_OR_RETURN(spec, FindModel(detected));

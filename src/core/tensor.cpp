@@ -1,6 +1,7 @@
 #include "pt2tf/tensor.h"
 
 #include "pt2tf/deferred.h"
+#include "pt2tf/io/mapped_pages.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -286,25 +287,35 @@ void GatherInBlocks(const std::vector<int64_t>& shape, const std::vector<int64_t
 
 }  // namespace
 
-void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
-  if (numel() == 0) return;
-  if (storage_->deferred) {
-    deferred::ForEachChunk(*this, sink);
-    return;
-  }
-  if (is_contiguous()) {
-    sink(contiguous_bytes());
-    return;
-  }
+namespace {
+
+// Chunks ForEachChunk hands out of a contiguous tensor are at most this big: small enough to
+// bound the RSS a mapped input adds, large enough that each write() is a big sequential one.
+constexpr size_t kStreamChunkBytes = size_t{4} << 20;
+
+// The bytes of its storage a non-empty, non-deferred view addresses (strides are >= 0).
+ByteSpan StridedExtent(const Tensor& t) {
+  int64_t hi = t.offset();
+  for (size_t i = 0; i < t.shape().size(); ++i) hi += (t.shape()[i] - 1) * t.strides()[i];
+  const size_t esize = ElementSize(t.dtype());
+  return t.storage()->bytes.subspan(static_cast<size_t>(t.offset()) * esize,
+                                    static_cast<size_t>(hi - t.offset() + 1) * esize);
+}
+
+// ForEachChunk of a non-contiguous, non-deferred view: a gather through the strides.
+void GatherChunks(const Tensor& t, const std::function<void(ByteSpan)>& sink) {
+  const std::vector<int64_t>& shape_ = t.shape();
+  const std::vector<int64_t>& strides_ = t.strides();
+  const int64_t offset_ = t.offset();
   // Merge trailing dims that are contiguous among themselves into one run.
-  const size_t esize = ElementSize(dtype_);
+  const size_t esize = ElementSize(t.dtype());
   size_t inner = shape_.size();
   int64_t run = 1;
   while (inner > 0 && (shape_[inner - 1] == 1 || strides_[inner - 1] == run)) {
     run *= shape_[inner - 1];
     --inner;
   }
-  const std::byte* base = storage_->bytes.data();
+  const std::byte* base = t.storage()->bytes.data();
   const size_t run_bytes = static_cast<size_t>(run) * esize;
   const size_t kBufferBytes = 1 << 16;
   if (run_bytes >= kBufferBytes || inner == 0) {  // big runs go to the sink as they are
@@ -323,6 +334,35 @@ void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
     }
   }
   GatherInBlocks(shape_, strides_, inner, base + offset_ * esize, esize, run_bytes, sink);
+}
+
+}  // namespace
+
+void Tensor::ForEachChunk(const std::function<void(ByteSpan)>& sink) const {
+  if (numel() == 0) return;
+  if (storage_->deferred) {
+    deferred::ForEachChunk(*this, sink);
+    return;
+  }
+  if (is_contiguous()) {
+    // Bytes of a mapped input file stream in bounded chunks, each mapped in before the sink
+    // reads it and dropped from RSS after (pt2tf/io/mapped_pages.h; for other memory both
+    // calls do nothing, and a chunk kept by the sink stays readable).
+    const ByteSpan all = contiguous_bytes();
+    for (size_t at = 0; at < all.size(); at += kStreamChunkBytes) {
+      const ByteSpan chunk = all.subspan(at, std::min(kStreamChunkBytes, all.size() - at));
+      mapped_pages::Prefault(chunk);
+      sink(chunk);
+      mapped_pages::Release(chunk);
+    }
+    return;
+  }
+  // A strided view (a permuted weight) reads its extent in no useful order: mapped in whole
+  // before the gather, dropped after.
+  const ByteSpan extent = StridedExtent(*this);
+  mapped_pages::Prefault(extent);
+  GatherChunks(*this, sink);
+  mapped_pages::Release(extent);
 }
 
 Tensor Tensor::ToContiguous() const {

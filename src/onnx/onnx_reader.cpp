@@ -11,6 +11,7 @@
 #include "onnx/tensor_proto.h"
 #include "onnx/wire_strip.h"
 #include "pt2tf/io/mapped_file.h"
+#include "pt2tf/io/mapped_pages.h"
 
 namespace pt2tf::onnx {
 namespace {
@@ -336,7 +337,7 @@ void CollectDimNames(const google::protobuf::RepeatedPtrField<pb::ValueInfoProto
 
 Result<std::unique_ptr<ir::Graph>> Read(const std::string& path, DimNames* dim_names) {
   PT2TF_ASSIGN_OR_RETURN(std::shared_ptr<const MappedFile> file, MappedFile::Open(path));
-  file->WillReadAll();  // the initializers are all copied out
+  file->WillReadAll();  // every initializer is streamed to the outputs
   Result<StrippedModel> stripped = StripInitializerData(file->bytes());
   if (!stripped.ok())
     return InvalidInput("not a valid ONNX model (" + stripped.status().message() + ")");
@@ -371,6 +372,9 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path, DimNames* dim_n
   UpgradeOptions upgrade;
   upgrade.source_opset = static_cast<int>(opset);
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, importer.Run(upgrade));
+  // Reading each initializer's header mapped the pages around it in (the kernel maps up to
+  // 64 KiB around a fault): drop them; the writers stream the weights back chunk by chunk.
+  mapped_pages::Release(file->bytes());
   if (dim_names) {
     CollectDimNames(model->graph().input(), *dim_names);
     CollectDimNames(model->graph().output(), *dim_names);

@@ -26,9 +26,9 @@ class MappedFile {
   uint64_t size() const { return size_; }
   ByteSpan bytes() const { return {data_, static_cast<size_t>(size_)}; }
 
-  // Faults the whole mapping in ahead of use. For callers about to read every byte (convert):
-  // one kernel pass is several times cheaper than a page fault per page during write().
-  // Best effort: a kernel without MADV_POPULATE_READ just gets a read-ahead hint.
+  // Starts reading the whole file into the page cache (MADV_WILLNEED), for callers about to
+  // read every byte (convert). It maps no page, so it adds nothing to RSS: weights are mapped
+  // in and dropped again chunk by chunk as they stream (pt2tf/io/mapped_pages.h).
   void WillReadAll() const;
 
   // The sub-range [offset, offset+length), or an error if it does not lie inside the file.
