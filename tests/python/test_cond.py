@@ -1,19 +1,27 @@
-"""torch.cond through the dynamo ONNX exporter, to TensorFlow (issue 10).
+"""torch.cond to TensorFlow, through ONNX and through .pt2 (issues 10 and 12).
 
-Small modules whose forward calls torch.cond on a data-dependent predicate are exported with
-torch.onnx.export(dynamo=True), which writes an ONNX If whose branches read outer values (the
-operands, the module's parameters, constants hoisted to the main graph). Each file is converted
-to a frozen graph and a SavedModel and run in TensorFlow on inputs that take every branch,
-against PyTorch eager: max|diff| <= 1e-4 * max(1, max|ref|). Each case first checks that the
-exported file really has an If (an export that folded the predicate would pass for nothing)
-and that the feeds really take different paths (each model names its path for an input).
+Small modules whose forward calls torch.cond on a data-dependent predicate are
+- exported with torch.onnx.export(dynamo=True), which writes an ONNX If whose branches read
+  outer values (the operands, the module's parameters, constants hoisted to the main graph);
+- exported with torch.export and saved as .pt2, whose graph has a torch.ops.higher_order.cond
+  node with the branch graphs inline; pt2tf converts it with no Python on PATH.
+Each file is converted to a frozen graph and a SavedModel (the .pt2 also to .onnx, run in ONNX
+Runtime) and run on inputs that take every branch, against PyTorch eager: max|diff| <= 1e-4 *
+max(1, max|ref|). Each case first checks that the exported file really has the If / cond (an
+export that folded the predicate would pass for nothing) and that the feeds really take
+different paths (each model names its path for an input).
 """
+import json
+import zipfile
+
 import numpy as np
+import onnxruntime as ort
 import onnx
 import pytest
 import torch
 
 from conftest import run_pt2tf
+from test_pt2_import import convert_without_python
 from test_control_flow import op_types
 from tf_runner import tf_runner  # noqa: F401  (fixture)
 from zoo_harness import assert_close
@@ -56,7 +64,7 @@ class BoolInputPred(nn.Module):
         self.w = nn.Parameter(torch.randn(4, 4))
 
     def forward(self, flag, x):
-        return torch.cond(flag, lambda x: x @ self.w, lambda x: x.flip(-1) + 0.5, (x,))
+        return torch.cond(flag, lambda x: x @ self.w, lambda x: x.abs() + 0.5, (x,))
 
     @staticmethod
     def path(flag, x):
@@ -215,3 +223,48 @@ def test_cond_matches_pytorch(name, pt2tf_bin, tmp_path, tf_runner):  # noqa: F8
         for out, r in zip(outputs, ref):
             assert_close(frozen[out], r, f"{name} frozen, feed {i}, {out}")
             assert_close(served[out], r, f"{name} SavedModel, feed {i}, {out}")
+
+
+def cond_count(graph):
+    """torch.ops.higher_order.cond nodes in a serialized .pt2 graph, branches included."""
+    count = 0
+    for node in graph["nodes"]:
+        count += node["target"] == "torch.ops.higher_order.cond"
+        for arg in node["inputs"]:
+            if "as_graph" in arg["arg"]:
+                count += cond_count(arg["arg"]["as_graph"]["graph"])
+    return count
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_pt2_cond_matches_pytorch(name, pt2tf_bin, tmp_path, tf_runner):  # noqa: F811
+    cls, names, outputs, feeds = CASES[name]
+    torch.manual_seed(0)
+    model = cls().eval()
+    args = tuple(torch.from_numpy(feeds[0][n]) for n in names)
+    shapes = ({0: torch.export.Dim("batch")},) + (None,) * (len(names) - 1) \
+        if name in DYNAMIC else None
+    pt2 = tmp_path / f"{name}.pt2"
+    torch.export.save(torch.export.export(model, args, dynamic_shapes=shapes), str(pt2))
+    with zipfile.ZipFile(pt2) as z:
+        doc = json.loads(z.read(next(n for n in z.namelist() if n.endswith("models/model.json"))))
+    assert cond_count(doc["graph_module"]["graph"]) >= 1, "the export has no cond"
+    onnx_path, pb, saved = tmp_path / "m.onnx", tmp_path / "m.pb", tmp_path / "m_saved"
+    proc = convert_without_python(tmp_path, "convert", "-i", pt2, "-o", onnx_path, "-o", pb,
+                                  "-o", f"{saved}/", "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert [i["name"] for i in summary["inputs"]] == names
+    tf_outs = [o["name"] for o in summary["graph_outputs"]]
+    assert "If" in op_types(onnx.load(str(onnx_path)).graph)
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    for i, f in enumerate(feeds):
+        ref = eager(model, names, f)
+        got_onnx = sess.run(None, f)
+        frozen = tf_runner.run_frozen(pb, f, tf_outs)
+        served = tf_runner.run_saved(saved, f)
+        assert sorted(served) == sorted(tf_outs)
+        for out, r, o in zip(tf_outs, ref, got_onnx):
+            assert_close(o, r, f"{name} .pt2 -> onnx, feed {i}, {out}")
+            assert_close(frozen[out], r, f"{name} .pt2 -> frozen, feed {i}, {out}")
+            assert_close(served[out], r, f"{name} .pt2 -> SavedModel, feed {i}, {out}")
