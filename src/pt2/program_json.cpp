@@ -11,8 +11,8 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Branches nest (a torch.cond inside a branch is a graph inside a graph); a file cannot make
-// the parser recurse deeper than this.
+// Branches nest (a torch.cond inside a branch is a graph inside a graph); the parser recurses
+// no deeper than this (archive.cpp's JSON depth cap is usually hit first).
 constexpr int kMaxGraphDepth = 16;
 
 Status Bad(const std::string& where, const std::string& what) {
@@ -251,7 +251,8 @@ Result<Arg> ParseArgument(const Json& j, const std::string& where, int depth = 0
     PT2TF_ASSIGN_OR_RETURN(const Json* name, Field(v, "name", w));
     PT2TF_ASSIGN_OR_RETURN(a.name, Str(*name, w + ".name"));
     if (depth >= kMaxGraphDepth)
-      return Unsupported(w + ": graphs nest deeper than " + std::to_string(kMaxGraphDepth));
+      return Unsupported(w + ": graphs nest too deeply (more than " +
+                         std::to_string(kMaxGraphDepth) + " levels)");
     PT2TF_ASSIGN_OR_RETURN(const Json* graph, Field(v, "graph", w));
     PT2TF_ASSIGN_OR_RETURN(GraphBody body, ParseGraph(*graph, w + ".graph", depth + 1));
     a.graph = std::make_shared<const GraphBody>(std::move(body));

@@ -268,3 +268,93 @@ def test_pt2_cond_matches_pytorch(name, pt2tf_bin, tmp_path, tf_runner):  # noqa
             assert_close(o, r, f"{name} .pt2 -> onnx, feed {i}, {out}")
             assert_close(frozen[out], r, f"{name} .pt2 -> frozen, feed {i}, {out}")
             assert_close(served[out], r, f"{name} .pt2 -> SavedModel, feed {i}, {out}")
+
+
+def test_folded_predicate_converts(pt2tf_bin, tmp_path, tf_runner):  # noqa: F811
+    """A predicate on a static dim is a Python bool: the exporters keep only one branch (no If,
+    no cond), and that graph converts like any other."""
+    model = ShapePred().eval()
+    x = feed((4, 3), 22)
+    ref = eager(model, ["x"], {"x": x})[0]
+    onnx_path, pt2 = tmp_path / "folded.onnx", tmp_path / "folded.pt2"
+    export(model, ["x"], ["y"], {"x": x}, onnx_path)
+    assert "If" not in op_types(onnx.load(str(onnx_path)).graph)
+    torch.export.save(torch.export.export(model, (torch.from_numpy(x),)), str(pt2))
+    for src in (onnx_path, pt2):
+        pb, saved = tmp_path / f"{src.stem}{src.suffix[1:]}.pb", tmp_path / f"{src.suffix[1:]}_sm"
+        run_pt2tf("convert", "-i", src, "-o", pb, "-o", f"{saved}/", "-q")
+        out = "y" if src == onnx_path else "mul"
+        assert_close(tf_runner.run_frozen(pb, {"x": x}, [out])[out], ref, f"{src.name} frozen")
+        assert_close(list(tf_runner.run_saved(saved, {"x": x}).values())[0], ref,
+                     f"{src.name} SavedModel")
+
+
+@pytest.fixture(scope="module")
+def cond_pt2(tmp_path_factory):
+    """A .pt2 with one torch.cond (two outputs, a captured parameter), as files by name."""
+    path = tmp_path_factory.mktemp("cond") / "cond.pt2"
+    torch.manual_seed(0)
+    cls, names, _, feeds = CASES["nested_multi"]
+    args = tuple(torch.from_numpy(feeds[0][n]) for n in names)
+    torch.export.save(torch.export.export(cls().eval(), args), str(path))
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def outer_cond(doc):
+    return next(n for n in doc["graph_module"]["graph"]["nodes"]
+                if n["target"] == "torch.ops.higher_order.cond")
+
+
+def branch(node, i):
+    return node["inputs"][i]["arg"]["as_graph"]["graph"]
+
+
+def nest_deep(doc):
+    """Wraps the true branch in 20 levels of cond(pred, inner, inner, operands)."""
+    node = outer_cond(doc)
+    for _ in range(20):
+        body = branch(node, 1)
+        wrapper = json.loads(json.dumps(node))
+        inner = {"inputs": body["inputs"], "outputs": body["outputs"], "tensor_values": {},
+                 "nodes": [wrapper]}
+        node["inputs"][1]["arg"]["as_graph"]["graph"] = inner
+
+
+HOSTILE = {
+    "deep_nesting": (nest_deep, "too deeply"),
+    "arity": (lambda d: branch(outer_cond(d), 1)["inputs"].pop(), "inputs but the op passes"),
+    "output_count": (lambda d: branch(outer_cond(d), 2)["outputs"].pop(),
+                     "the branches return 2 and 1 values"),
+    "undefined_output": (lambda d: branch(outer_cond(d), 2)["outputs"][0]["as_tensor"].update(
+        name="nowhere"), "output 'nowhere' is never computed"),
+    "branch_op": (lambda d: branch(outer_cond(d), 2)["nodes"][0].update(
+        target="torch.ops.aten.not_a_real_op.default"),
+        "unsupported op aten.not_a_real_op.default (node"),
+    "not_a_graph": (lambda d: outer_cond(d)["inputs"][1].update(
+        arg={"as_tensor": {"name": "x"}}), "argument 1 is not a graph"),
+    "graph_not_object": (lambda d: outer_cond(d)["inputs"][2]["arg"]["as_graph"].update(graph=7),
+                         "is not an object"),
+    "undefined_pred": (lambda d: outer_cond(d)["inputs"][0].update(
+        arg={"as_tensor": {"name": "nowhere"}}), "predicate 'nowhere' is used before"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_hostile_cond_pt2_fails_cleanly(case, cond_pt2, pt2tf_bin, tmp_path):
+    change, needle = HOSTILE[case]
+    files = dict(cond_pt2)
+    key = next(n for n in files if n.endswith("models/model.json"))
+    doc = json.loads(files[key])
+    change(doc)
+    files[key] = json.dumps(doc).encode()
+    bad = tmp_path / f"{case}.pt2"
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_STORED) as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+    out, pb = tmp_path / "out.onnx", tmp_path / "out.pb"
+    proc = run_pt2tf("convert", "-i", bad, "-o", out, "-o", pb, check=False)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert str(bad) in lines[0] and needle in lines[0], lines[0]
+    assert not out.exists() and not pb.exists()
