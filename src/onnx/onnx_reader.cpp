@@ -6,6 +6,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "onnx/inline_functions.h"
 #include "onnx/onnx.pb.h"
 #include "onnx/opset_upgrade.h"
 #include "onnx/tensor_proto.h"
@@ -362,9 +363,7 @@ Result<std::unique_ptr<ir::Graph>> Read(const std::string& path, DimNames* dim_n
   if (opset < kMinReadOpset || opset > kMaxReadOpset)
     return Unsupported("ONNX opset " + std::to_string(opset) + " is not supported (" +
                        std::to_string(kMinReadOpset) + ".." + std::to_string(kMaxReadOpset) + ")");
-  if (model->functions_size() > 0)
-    return Unsupported("model-local function '" + model->functions(0).name() +
-                       "' is not supported");
+  PT2TF_RETURN_IF_ERROR(InlineLocalFunctions(*model, opset));
 
   const std::string dir = std::filesystem::path(path).parent_path().string();
   TensorDecoder decoder(model, file, dir);

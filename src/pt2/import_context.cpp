@@ -18,8 +18,8 @@ ir::Value* ImportContext::LookupSym(const std::string& name) const {
 }
 
 const TensorMeta* ImportContext::Meta(const std::string& name) const {
-  auto it = program_.tensor_values.find(name);
-  return it == program_.tensor_values.end() ? nullptr : &it->second;
+  auto it = tensor_values_.find(name);
+  return it == tensor_values_.end() ? nullptr : &it->second;
 }
 
 ir::Value* ImportContext::Op(const std::string& op_type, std::vector<ir::Value*> inputs,

@@ -16,10 +16,12 @@ namespace pt2tf::pt2 {
 
 class ImportContext {
  public:
-  ImportContext(const Program& program, ir::Graph& graph) : program_(program), graph_(graph) {}
+  // `tensor_values`: the metadata of the graph being imported (the program's, or a branch's:
+  // each graph has its own names).
+  ImportContext(const std::map<std::string, TensorMeta>& tensor_values, ir::Graph& graph)
+      : tensor_values_(tensor_values), graph_(graph) {}
 
   ir::Graph& graph() { return graph_; }
-  const Program& program() const { return program_; }
 
   // The IR value bound to a program tensor name, or nullptr.
   ir::Value* Lookup(const std::string& name) const;
@@ -45,7 +47,7 @@ class ImportContext {
   void SetDType(ir::Value* v, DType t) { v->dtype = t; }
 
  private:
-  const Program& program_;
+  const std::map<std::string, TensorMeta>& tensor_values_;
   ir::Graph& graph_;
   std::map<std::string, ir::Value*> values_;
   std::map<std::string, ir::Value*> syms_;

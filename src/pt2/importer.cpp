@@ -77,18 +77,6 @@ Status ImportInputs(const Pt2File& file, ImportContext& ctx) {
   return OkStatus();
 }
 
-Status ImportNodes(const Program& program, ImportContext& ctx) {
-  for (const Node& node : program.nodes) {
-    OpCall call(node, ctx);
-    OpBuilder builder = FindOpBuilder(node.target);
-    if (builder == nullptr)
-      return Unsupported("unsupported op " + Short(node.target) + " (node '" +
-                         (node.name.empty() ? call.OutputName(0) : node.name) + "')");
-    PT2TF_RETURN_IF_ERROR(builder(call));
-  }
-  return OkStatus();
-}
-
 Status ImportOutputs(const Program& program, ImportContext& ctx) {
   ir::Graph& graph = ctx.graph();
   for (const OutputSpec& spec : program.output_specs) {
@@ -120,7 +108,36 @@ Status ImportOutputs(const Program& program, ImportContext& ctx) {
   return OkStatus();
 }
 
+// ONNX wants every value name unique across a graph and its subgraphs (SSA), but each torch.cond
+// branch has names of its own ("mul" in both branches and in the program). Prefixes each
+// branch value (not its captures, which the writers spell as the outer value) with the path
+// to it: "<If's first output>/<then_branch|else_branch>/"; program names never contain '/'.
+void PrefixBranchNames(ir::Graph& graph) {
+  for (const auto& node : graph.nodes()) {
+    if (node->outputs.empty()) continue;
+    for (auto& [attr, body] : node->subgraphs) {
+      const std::string prefix = node->outputs[0]->name + "/" + attr + "/";
+      for (ir::Value* v : body->Initializers()) v->name = prefix + v->name;
+      for (const auto& n : body->nodes())
+        for (ir::Value* v : n->outputs) v->name = prefix + v->name;
+      PrefixBranchNames(*body);
+    }
+  }
+}
+
 }  // namespace
+
+Status ImportNodes(const std::vector<Node>& nodes, ImportContext& ctx) {
+  for (const Node& node : nodes) {
+    OpCall call(node, ctx);
+    OpBuilder builder = FindOpBuilder(node.target);
+    if (builder == nullptr)
+      return Unsupported("unsupported op " + Short(node.target) + " (node '" +
+                         (node.name.empty() ? call.OutputName(0) : node.name) + "')");
+    PT2TF_RETURN_IF_ERROR(builder(call));
+  }
+  return OkStatus();
+}
 
 bool IsPt2Path(const std::string& path) {
   return path.size() >= 4 && path.compare(path.size() - 4, 4, ".pt2") == 0;
@@ -130,11 +147,12 @@ Result<std::unique_ptr<ir::Graph>> ReadPt2(const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(Pt2File file, ReadPt2File(path));
   auto graph = std::make_unique<ir::Graph>();
   graph->set_name(file.model_name);
-  ImportContext ctx(file.program, *graph);
+  ImportContext ctx(file.program.tensor_values, *graph);
   Status s = ImportInputs(file, ctx);
-  if (s.ok()) s = ImportNodes(file.program, ctx);
+  if (s.ok()) s = ImportNodes(file.program.nodes, ctx);
   if (s.ok()) s = ImportOutputs(file.program, ctx);
   if (!s.ok()) return s.WithContext(path);
+  PrefixBranchNames(*graph);
   return graph;
 }
 
@@ -145,10 +163,18 @@ Result<Pt2Summary> SummarizePt2(const std::string& path) {
   s.path = path;
   s.torch_version = p.torch_version;
   s.schema_version = std::to_string(p.schema_major) + "." + std::to_string(p.schema_minor);
-  s.node_count = p.nodes.size();
-  for (const Node& n : p.nodes) {
-    const std::string t = Short(n.target);
-    if (s.ops[t]++ == 0 && FindOpBuilder(n.target) == nullptr) s.unsupported.push_back(t);
+  // Ops of torch.cond branches count too: an unsupported one there stops conversion as well.
+  std::vector<const std::vector<Node>*> graphs = {&p.nodes};
+  while (!graphs.empty()) {
+    const std::vector<Node>* nodes = graphs.back();
+    graphs.pop_back();
+    for (const Node& n : *nodes) {
+      ++s.node_count;
+      const std::string t = Short(n.target);
+      if (s.ops[t]++ == 0 && FindOpBuilder(n.target) == nullptr) s.unsupported.push_back(t);
+      for (const NamedArg& a : n.inputs)
+        if (a.arg.kind == ArgKind::kGraph && a.arg.graph) graphs.push_back(&a.arg.graph->nodes);
+    }
   }
   auto io = [&](const Arg& arg) {
     Pt2Io e;

@@ -1,5 +1,6 @@
 // The one table of supported targets: `aten.<op>.<overload>` → builder, plus the Python
-// SymInt operators (`_operator.mul`, `torch.sym_max`) torch.export records for dynamic shapes.
+// SymInt operators (`_operator.mul`, `torch.sym_max`) torch.export records for dynamic shapes,
+// and the higher-order ops (torch.cond) whose branches import through this same table.
 // In-place variants (relu_, add_) appear because torch.export keeps them in inference graphs; on
 // values nobody else reads they equal the functional op.
 #include <algorithm>
@@ -181,11 +182,17 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.index_select.default", IndexSelect},
       // reduce.cpp
       {"aten.mean.dim", Mean},
+      {"aten.mean.default", Mean},
       {"aten.sum.dim_IntList", Sum},
+      {"aten.sum.default", Sum},
+      {"aten.max.default", Amax},
+      {"aten.min.default", Amin},
       {"aten.amax.default", Amax},
       {"aten.amin.default", Amin},
       {"aten.max.dim", MaxDim},
       {"aten.argmax.default", ArgMax},
+      {"aten.argmin.default", ArgMin},
+      {"aten.cumsum.default", CumSum},
       // creation.cpp
       {"aten.arange.default", Arange},
       {"aten.arange.start", Arange},
@@ -222,6 +229,14 @@ const std::map<std::string, OpBuilder>& Table() {
       {"torch.sym_max", SymMax},
       {"torch.sym_min", SymMin},
       {"torch.sym_float", SymFloat},
+      {"_operator.gt", SymGt},
+      {"_operator.ge", SymGe},
+      {"_operator.lt", SymLt},
+      {"_operator.le", SymLe},
+      {"_operator.eq", SymEq},
+      {"_operator.ne", SymNe},
+      // control_flow.cpp
+      {"higher_order.cond", Cond},
   };
   return kTable;
 }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,8 +42,11 @@ enum class ArgKind {
   kMemoryFormat,     // i (schema MemoryFormat)
   kLayout,           // i (schema Layout)
   kDevice,           // name (device type)
+  kGraph,            // name (the submodule), graph (a higher-order op's branch or body)
   kOther,            // a kind conversion never reads (graphs, custom objects, ...): `name`
 };
+
+struct GraphBody;
 
 // One element of a SymInt list: a named graph SymInt or a literal.
 struct SymIntArg {
@@ -62,6 +66,7 @@ struct Arg {
   std::vector<bool> bools;
   std::vector<SymIntArg> sym_ints;
   DType dtype = DType::kFloat32;
+  std::shared_ptr<const GraphBody> graph;  // kGraph
 };
 
 struct NamedArg {
@@ -81,6 +86,16 @@ struct Node {
   std::string name;    // the FX node name when the file has one
   std::vector<NamedArg> inputs;
   std::vector<Arg> outputs;
+};
+
+// A graph with its own names: a higher-order op's branch (torch.cond's true_graph_N /
+// false_graph_N). Its inputs are bound positionally to the op's operands; its names and
+// metadata are its own (they may repeat the enclosing graph's names).
+struct GraphBody {
+  std::vector<Arg> inputs;
+  std::vector<Arg> outputs;
+  std::vector<Node> nodes;
+  std::map<std::string, TensorMeta> tensor_values;
 };
 
 enum class InputKind { kUserInput, kParameter, kBuffer, kTensorConstant, kConstantInput, kOther };

@@ -11,6 +11,10 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Branches nest (a torch.cond inside a branch is a graph inside a graph); the parser recurses
+// no deeper than this (archive.cpp's JSON depth cap is usually hit first).
+constexpr int kMaxGraphDepth = 16;
+
 Status Bad(const std::string& where, const std::string& what) {
   return InvalidInput(where + ": " + what);
 }
@@ -124,7 +128,9 @@ Result<SymIntArg> ParseSymIntArg(const Json& j, const std::string& where) {
   return s;
 }
 
-Result<Arg> ParseArgument(const Json& j, const std::string& where) {
+Result<GraphBody> ParseGraph(const Json& graph, const std::string& where, int depth);
+
+Result<Arg> ParseArgument(const Json& j, const std::string& where, int depth = 0) {
   PT2TF_ASSIGN_OR_RETURN(auto u, Union(j, where));
   const std::string& kind = u.first;
   const Json& v = *u.second;
@@ -240,8 +246,18 @@ Result<Arg> ParseArgument(const Json& j, const std::string& where) {
     a.kind = ArgKind::kDevice;
     PT2TF_ASSIGN_OR_RETURN(const Json* type, Field(v, "type", w));
     PT2TF_ASSIGN_OR_RETURN(a.name, Str(*type, w + ".type"));
+  } else if (kind == "as_graph") {
+    a.kind = ArgKind::kGraph;
+    PT2TF_ASSIGN_OR_RETURN(const Json* name, Field(v, "name", w));
+    PT2TF_ASSIGN_OR_RETURN(a.name, Str(*name, w + ".name"));
+    if (depth >= kMaxGraphDepth)
+      return Unsupported(w + ": graphs nest too deeply (more than " +
+                         std::to_string(kMaxGraphDepth) + " levels)");
+    PT2TF_ASSIGN_OR_RETURN(const Json* graph, Field(v, "graph", w));
+    PT2TF_ASSIGN_OR_RETURN(GraphBody body, ParseGraph(*graph, w + ".graph", depth + 1));
+    a.graph = std::make_shared<const GraphBody>(std::move(body));
   } else {
-    a.kind = ArgKind::kOther;  // graphs, custom objects, operators: refused where used
+    a.kind = ArgKind::kOther;  // custom objects, operators: refused where used
     a.name = kind;
   }
   return a;
@@ -257,7 +273,7 @@ Result<std::vector<Arg>> ParseArguments(const Json& j, const std::string& where)
   return out;
 }
 
-Result<Node> ParseNode(const Json& j, const std::string& where) {
+Result<Node> ParseNode(const Json& j, const std::string& where, int depth) {
   Node n;
   PT2TF_ASSIGN_OR_RETURN(const Json* target, Field(j, "target", where));
   PT2TF_ASSIGN_OR_RETURN(n.target, Str(*target, where + ".target"));
@@ -273,12 +289,34 @@ Result<Node> ParseNode(const Json& j, const std::string& where) {
     PT2TF_ASSIGN_OR_RETURN(const Json* arg_name, Field((*list)[i], "name", w));
     PT2TF_ASSIGN_OR_RETURN(na.name, Str(*arg_name, w + ".name"));
     PT2TF_ASSIGN_OR_RETURN(const Json* arg, Field((*list)[i], "arg", w));
-    PT2TF_ASSIGN_OR_RETURN(na.arg, ParseArgument(*arg, w + ".arg"));
+    PT2TF_ASSIGN_OR_RETURN(na.arg, ParseArgument(*arg, w + ".arg", depth));
     n.inputs.push_back(std::move(na));
   }
   PT2TF_ASSIGN_OR_RETURN(const Json* outputs, Field(j, "outputs", where));
   PT2TF_ASSIGN_OR_RETURN(n.outputs, ParseArguments(*outputs, where + ".outputs"));
   return n;
+}
+
+// A graph's interface, nodes and metadata: the program's, or (depth > 0) a branch's.
+Result<GraphBody> ParseGraph(const Json& graph, const std::string& where, int depth) {
+  GraphBody g;
+  PT2TF_ASSIGN_OR_RETURN(const Json* inputs, Field(graph, "inputs", where));
+  PT2TF_ASSIGN_OR_RETURN(g.inputs, ParseArguments(*inputs, where + ".inputs"));
+  PT2TF_ASSIGN_OR_RETURN(const Json* outputs, Field(graph, "outputs", where));
+  PT2TF_ASSIGN_OR_RETURN(g.outputs, ParseArguments(*outputs, where + ".outputs"));
+  PT2TF_ASSIGN_OR_RETURN(const Json* nodes, Field(graph, "nodes", where));
+  PT2TF_ASSIGN_OR_RETURN(const Json* node_list, Array(*nodes, where + ".nodes"));
+  for (size_t i = 0; i < node_list->size(); ++i) {
+    PT2TF_ASSIGN_OR_RETURN(Node n, ParseNode((*node_list)[i], At(where + ".nodes", i), depth));
+    g.nodes.push_back(std::move(n));
+  }
+  PT2TF_ASSIGN_OR_RETURN(const Json* values, Field(graph, "tensor_values", where));
+  if (!values->is_object()) return Bad(where + ".tensor_values", "is not an object");
+  for (const auto& [name, meta] : values->items()) {
+    PT2TF_ASSIGN_OR_RETURN(TensorMeta m, ParseTensorMeta(meta, where + ".tensor_values." + name));
+    g.tensor_values.emplace(name, std::move(m));
+  }
+  return g;
 }
 
 // Input/output specs: the union tag picks the kind; every kind carries an `arg`.
@@ -338,22 +376,11 @@ Result<Program> ParseProgramChecked(const Json& root) {
   Program p;
   PT2TF_ASSIGN_OR_RETURN(const Json* gm, Field(root, "graph_module", "program"));
   PT2TF_ASSIGN_OR_RETURN(const Json* graph, Field(*gm, "graph", "graph_module"));
-  PT2TF_ASSIGN_OR_RETURN(const Json* inputs, Field(*graph, "inputs", "graph"));
-  PT2TF_ASSIGN_OR_RETURN(p.graph_inputs, ParseArguments(*inputs, "graph.inputs"));
-  PT2TF_ASSIGN_OR_RETURN(const Json* outputs, Field(*graph, "outputs", "graph"));
-  PT2TF_ASSIGN_OR_RETURN(p.graph_outputs, ParseArguments(*outputs, "graph.outputs"));
-  PT2TF_ASSIGN_OR_RETURN(const Json* nodes, Field(*graph, "nodes", "graph"));
-  PT2TF_ASSIGN_OR_RETURN(const Json* node_list, Array(*nodes, "graph.nodes"));
-  for (size_t i = 0; i < node_list->size(); ++i) {
-    PT2TF_ASSIGN_OR_RETURN(Node n, ParseNode((*node_list)[i], At("graph.nodes", i)));
-    p.nodes.push_back(std::move(n));
-  }
-  PT2TF_ASSIGN_OR_RETURN(const Json* values, Field(*graph, "tensor_values", "graph"));
-  if (!values->is_object()) return Bad("graph.tensor_values", "is not an object");
-  for (const auto& [name, meta] : values->items()) {
-    PT2TF_ASSIGN_OR_RETURN(TensorMeta m, ParseTensorMeta(meta, "graph.tensor_values." + name));
-    p.tensor_values.emplace(name, std::move(m));
-  }
+  PT2TF_ASSIGN_OR_RETURN(GraphBody g, ParseGraph(*graph, "graph", 0));
+  p.graph_inputs = std::move(g.inputs);
+  p.graph_outputs = std::move(g.outputs);
+  p.nodes = std::move(g.nodes);
+  p.tensor_values = std::move(g.tensor_values);
   auto syms = graph->find("sym_int_values");
   if (syms != graph->end() && !syms->is_null()) {
     if (!syms->is_object()) return Bad("graph.sym_int_values", "is not an object");

@@ -23,7 +23,7 @@ def table_entries():
         m = re.match(r"\s*// (\w+\.cpp)", line)
         if m:
             family = m.group(1)
-        m = re.match(r'\s*\{"((?:aten|_operator|torch)\.[^"]+)", (\w+)\},', line)
+        m = re.match(r'\s*\{"((?:aten|_operator|torch|higher_order)\.[^"]+)", (\w+)\},', line)
         if m:
             entries.append((m.group(1), family))
     return entries
@@ -43,7 +43,11 @@ def section():
         "`pt2tf inspect model.pt2` marks it *(unsupported)* before converting.",
         "The `_operator.*` and `torch.sym_*` targets are the SymInt arithmetic torch.export",
         "records under `dynamic_shapes` (e.g. `2 * batch` in a reshape); they import as int64",
-        "scalar ops on `Shape`, so the converted graph follows the input's run-time sizes.",
+        "scalar ops on `Shape`, so the converted graph follows the input's run-time sizes;",
+        "comparisons (`_operator.gt`, ...) give the SymBools a `torch.cond` predicate on dims is.",
+        "`higher_order.cond` (torch.cond) imports as an ONNX `If` whose branches are the branch",
+        "graphs, imported through this same table (nested conds too), reading the operands as",
+        "outer-scope captures; the TF writers emit it as `StatelessIf` (tests/python/test_cond.py).",
         "",
         f"Total: {sum(len(v) for v in by_family.values())} targets.",
         "",

@@ -15,6 +15,9 @@ using OpBuilder = Status (*)(OpCall& call);
 OpBuilder FindOpBuilder(const std::string& target);
 // Every target the table covers, sorted (docs and `pt2tf inspect`).
 std::vector<std::string> SupportedTargets();
+// Imports `nodes` in order through the op table into ctx's graph (importer.cpp); also used
+// for the branches of higher-order ops.
+Status ImportNodes(const std::vector<Node>& nodes, ImportContext& ctx);
 
 namespace ops {
 // activation.cpp
@@ -123,6 +126,10 @@ Status Amax(OpCall& c);
 Status Amin(OpCall& c);
 Status MaxDim(OpCall& c);
 Status ArgMax(OpCall& c);
+Status ArgMin(OpCall& c);
+Status CumSum(OpCall& c);
+// control_flow.cpp
+Status Cond(OpCall& c);
 // creation.cpp
 Status Arange(OpCall& c);
 Status Full(OpCall& c);
@@ -150,6 +157,12 @@ Status SymMod(OpCall& c);
 Status SymTrueDiv(OpCall& c);
 Status SymMax(OpCall& c);
 Status SymMin(OpCall& c);
+Status SymGt(OpCall& c);
+Status SymGe(OpCall& c);
+Status SymLt(OpCall& c);
+Status SymLe(OpCall& c);
+Status SymEq(OpCall& c);
+Status SymNe(OpCall& c);
 Status SymNeg(OpCall& c);
 Status SymFloat(OpCall& c);
 }  // namespace ops

@@ -1,4 +1,4 @@
-// Reductions: aten.mean.dim, sum.dim_IntList, amax, amin, max.dim, argmax.
+// Reductions: aten.mean, sum, amax, amin, max, min, max.dim, argmax, argmin, cumsum.
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -58,14 +58,17 @@ Status MaxDim(OpCall& c) {  // (values, indices)
   return c.SetOutput(idx, 1);
 }
 
-Status ArgMax(OpCall& c) {
+namespace {
+
+// ArgMax / ArgMin: over the flattened tensor when `dim` is None.
+Status ArgIndex(OpCall& c, const char* onnx_op) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
   PT2TF_ASSIGN_OR_RETURN(bool keepdim, c.Bool("keepdim", false));
   if (!c.Has("dim")) {
     x = ctx.Op("Reshape", {x, ctx.ConstInts({-1})});
     ir::Value* idx =
-        ctx.Op("ArgMax", {x}, {{"axis", Attribute::Int(0)}, {"keepdims", Attribute::Int(0)}});
+        ctx.Op(onnx_op, {x}, {{"axis", Attribute::Int(0)}, {"keepdims", Attribute::Int(0)}});
     idx->dtype = DType::kInt64;
     return c.SetOutput(idx);
   }
@@ -73,10 +76,26 @@ Status ArgMax(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
   PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
   ir::Value* idx =
-      ctx.Op("ArgMax", {x},
+      ctx.Op(onnx_op, {x},
              {{"axis", Attribute::Int(axis)}, {"keepdims", Attribute::Int(keepdim ? 1 : 0)}});
   idx->dtype = DType::kInt64;
   return c.SetOutput(idx);
 }
+
+}  // namespace
+
+Status CumSum(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(std::optional<DType> dtype, c.ScalarType("dtype"));
+  x = ctx.Cast(x, dtype ? *dtype : c.OutputDType());  // torch sums bool / int8 in int64
+  return c.SetOutput(ctx.Op("CumSum", {x, ctx.ConstInt(axis)}));
+}
+
+Status ArgMax(OpCall& c) { return ArgIndex(c, "ArgMax"); }
+Status ArgMin(OpCall& c) { return ArgIndex(c, "ArgMin"); }
 
 }  // namespace pt2tf::pt2::ops

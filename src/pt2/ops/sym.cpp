@@ -1,8 +1,9 @@
 // Symbolic scalars: aten.item (a one-element tensor as a SymInt / SymFloat) and the SymInt
 // arithmetic torch.export records for shapes under `dynamic_shapes` (_operator.mul, add,
-// floordiv, ... on sym_size results). Each SymInt becomes a 0-D IR value computed at run time
-// from Shape ops, so a reshape to [2 * batch, seq, 4] follows the input's real batch; with
-// static inputs constant folding turns all of it back into numbers.
+// floordiv, ... on sym_size results; gt, eq, ... give SymBools, e.g. a torch.cond predicate). Each
+// SymInt becomes a 0-D IR value computed at run time from Shape ops, so a reshape to [2 * batch,
+// seq, 4] follows the input's real batch; with static inputs constant folding turns all of it back
+// into numbers.
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -58,7 +59,23 @@ Status SetSymOutput(OpCall& c, ir::Value* v) {
   return OkStatus();
 }
 
-enum class SymOp { kAdd, kSub, kMul, kFloorDiv, kMod, kTrueDiv, kMax, kMin };
+enum class SymOp {
+  kAdd,
+  kSub,
+  kMul,
+  kFloorDiv,
+  kMod,
+  kTrueDiv,
+  kMax,
+  kMin,
+  // comparisons: a SymBool (a torch.cond predicate on dims)
+  kGt,
+  kGe,
+  kLt,
+  kLe,
+  kEq,
+  kNe,
+};
 
 Status Arith(OpCall& c, SymOp op) {
   ImportContext& ctx = c.ctx();
@@ -89,6 +106,26 @@ Status Arith(OpCall& c, SymOp op) {
     case SymOp::kMin:
       y = ctx.Op("Min", {a, b});
       break;
+    case SymOp::kGt:
+      y = ctx.Op("Greater", {a, b});
+      break;
+    case SymOp::kGe:
+      y = ctx.Op("GreaterOrEqual", {a, b});
+      break;
+    case SymOp::kLt:
+      y = ctx.Op("Less", {a, b});
+      break;
+    case SymOp::kLe:
+      y = ctx.Op("LessOrEqual", {a, b});
+      break;
+    case SymOp::kEq:
+      y = ctx.Op("Equal", {a, b});
+      break;
+    case SymOp::kNe:
+      y = ctx.Op("Equal", {a, b});
+      y->dtype = DType::kBool;
+      y = ctx.Op("Not", {y});
+      break;
     case SymOp::kMod:
     case SymOp::kFloorDiv: {
       if (as_float) {
@@ -103,7 +140,8 @@ Status Arith(OpCall& c, SymOp op) {
       break;
     }
   }
-  y->dtype = t;
+  const bool compare = op >= SymOp::kGt;
+  y->dtype = compare ? DType::kBool : t;
   return SetSymOutput(c, y);
 }
 
@@ -128,6 +166,12 @@ Status SymMod(OpCall& c) { return Arith(c, SymOp::kMod); }
 Status SymTrueDiv(OpCall& c) { return Arith(c, SymOp::kTrueDiv); }
 Status SymMax(OpCall& c) { return Arith(c, SymOp::kMax); }
 Status SymMin(OpCall& c) { return Arith(c, SymOp::kMin); }
+Status SymGt(OpCall& c) { return Arith(c, SymOp::kGt); }
+Status SymGe(OpCall& c) { return Arith(c, SymOp::kGe); }
+Status SymLt(OpCall& c) { return Arith(c, SymOp::kLt); }
+Status SymLe(OpCall& c) { return Arith(c, SymOp::kLe); }
+Status SymEq(OpCall& c) { return Arith(c, SymOp::kEq); }
+Status SymNe(OpCall& c) { return Arith(c, SymOp::kNe); }
 
 Status SymNeg(OpCall& c) {
   bool is_float = false;
