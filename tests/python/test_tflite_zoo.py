@@ -5,7 +5,8 @@ float16 weights alone cost more than that, <= 2x the error of PyTorch itself wit
 parameters rounded to float16: mobilenet_v2 with random weights is such a model). Graph
 rules: at most one TRANSPOSE (at the NCHW input), none with --input-layout nhwc; no
 DEQUANTIZE in fp32 files, one in front of each weight in fp16 files, which are at most 0.55x
-the fp32 size. Each nn.Hardswish is one HARD_SWISH builtin.
+the fp32 size. Each nn.Hardswish is one HARD_SWISH builtin; a ResNet has no standalone RELU
+(the ones after the residual ADD are fused into it).
 
 CI runs a representative set; PT2TF_TFLITE_ZOO=all runs every zoo model.
 """
@@ -80,6 +81,10 @@ def test_zoo_model_in_litert(name, cache, tmp_path):
         import torch
         hardswish = sum(isinstance(m, torch.nn.Hardswish) for m in model.modules())
         assert ops["HARD_SWISH"] == hardswish, (hardswish, ops)
+        if name.startswith("resnet"):
+            # Every ReLU of a ResNet follows a conv (+ folded BN) or the residual ADD, so
+            # each is a fused activation: a standalone RELU costs XNNPACK a pass.
+            assert ops["RELU"] == 0 and ops["ADD"] > 0, ops
 
         nhwc = tmp_path / f"{name}_nhwc.tflite"
         zh.convert(checkpoint, nhwc, model=name, extra=["--input-layout", "nhwc"])

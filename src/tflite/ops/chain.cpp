@@ -7,16 +7,16 @@ namespace pt2tf::tflite {
 using Op = BuiltinOperator;
 
 std::pair<::tflite::BuiltinOptions, flatbuffers::Offset<void>> BinaryOptionsFor(
-    flatbuffers::FlatBufferBuilder& fbb, Op op) {
+    flatbuffers::FlatBufferBuilder& fbb, Op op, ::tflite::ActivationFunctionType act) {
   switch (op) {
     case Op::BuiltinOperator_ADD:
-      return {::tflite::BuiltinOptions_AddOptions, ::tflite::CreateAddOptions(fbb).Union()};
+      return {::tflite::BuiltinOptions_AddOptions, ::tflite::CreateAddOptions(fbb, act).Union()};
     case Op::BuiltinOperator_SUB:
-      return {::tflite::BuiltinOptions_SubOptions, ::tflite::CreateSubOptions(fbb).Union()};
+      return {::tflite::BuiltinOptions_SubOptions, ::tflite::CreateSubOptions(fbb, act).Union()};
     case Op::BuiltinOperator_MUL:
-      return {::tflite::BuiltinOptions_MulOptions, ::tflite::CreateMulOptions(fbb).Union()};
+      return {::tflite::BuiltinOptions_MulOptions, ::tflite::CreateMulOptions(fbb, act).Union()};
     case Op::BuiltinOperator_DIV:
-      return {::tflite::BuiltinOptions_DivOptions, ::tflite::CreateDivOptions(fbb).Union()};
+      return {::tflite::BuiltinOptions_DivOptions, ::tflite::CreateDivOptions(fbb, act).Union()};
     case Op::BuiltinOperator_MAXIMUM:
     case Op::BuiltinOperator_MINIMUM:
       return {::tflite::BuiltinOptions_MaximumMinimumOptions,

@@ -7,9 +7,11 @@
 
 namespace pt2tf::tflite {
 
-// The options table each binary builtin expects (NONE for those that take none).
+// The options table each binary builtin expects (NONE for those that take none); `act` is
+// the fused activation of ADD / SUB / MUL / DIV (the others have none).
 std::pair<::tflite::BuiltinOptions, flatbuffers::Offset<void>> BinaryOptionsFor(
-    flatbuffers::FlatBufferBuilder& fbb, BuiltinOperator op);
+    flatbuffers::FlatBufferBuilder& fbb, BuiltinOperator op,
+    ::tflite::ActivationFunctionType act = ::tflite::ActivationFunctionType_NONE);
 // True for the builtins whose result is bool (comparisons, logical ops).
 bool IsPredicate(BuiltinOperator op);
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "tflite/ops/chain.h"
+#include "tflite/ops/fuse.h"
 #include "tflite/ops/ops.h"
 
 namespace pt2tf::tflite {
@@ -73,32 +74,14 @@ const std::unordered_map<std::string, BinaryOp>& BinaryOps() {
   return *ops;
 }
 
-// Options tables the binary builtins expect (an op without one takes none).
-std::pair<::tflite::BuiltinOptions, flatbuffers::Offset<void>> BinaryOptions(Translator& t, Op op) {
-  switch (op) {
-    case Op::BuiltinOperator_ADD:
-      return {::tflite::BuiltinOptions_AddOptions, ::tflite::CreateAddOptions(t.fbb()).Union()};
-    case Op::BuiltinOperator_SUB:
-      return {::tflite::BuiltinOptions_SubOptions, ::tflite::CreateSubOptions(t.fbb()).Union()};
-    case Op::BuiltinOperator_MUL:
-      return {::tflite::BuiltinOptions_MulOptions, ::tflite::CreateMulOptions(t.fbb()).Union()};
-    case Op::BuiltinOperator_DIV:
-      return {::tflite::BuiltinOptions_DivOptions, ::tflite::CreateDivOptions(t.fbb()).Union()};
-    case Op::BuiltinOperator_MAXIMUM:
-    case Op::BuiltinOperator_MINIMUM:
-      return {::tflite::BuiltinOptions_MaximumMinimumOptions,
-              ::tflite::CreateMaximumMinimumOptions(t.fbb()).Union()};
-    default:
-      return {::tflite::BuiltinOptions_NONE, 0};
-  }
-}
-
-// `op` on tensors a, b (broadcast) into a new tensor `name`.
-Result<int> EmitBinary(Translator& t, Op op, int a, int b, const std::string& name) {
+// `op` on tensors a, b (broadcast) into a new tensor `name`, `act` fused.
+Result<int> EmitBinary(
+    Translator& t, Op op, int a, int b, const std::string& name,
+    ::tflite::ActivationFunctionType act = ::tflite::ActivationFunctionType_NONE) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims ys, Broadcast(t.Info(a).shape, t.Info(b).shape));
   const int y =
       t.NewTensor(name, IsPredicate(op) ? TensorType::TensorType_BOOL : t.Info(a).type, ys);
-  auto [type, options] = BinaryOptions(t, op);
+  auto [type, options] = BinaryOptionsFor(t.fbb(), op, act);
   t.Op(op, {a, b}, {y}, type, options);
   return y;
 }
@@ -184,6 +167,18 @@ Status ConvertBinary(const tf::TfNode& node, Translator& t) {
   if (node.def.op() == "TruncateDiv" && (t.Info(a).type == TensorType::TensorType_FLOAT32 ||
                                          t.Info(a).type == TensorType::TensorType_FLOAT16))
     return NodeError(node, "TFLite has no truncating division of floats");
+  // A float ADD / SUB / MUL followed by its sole consumer Relu / Relu6 (a residual block's
+  // add + relu) becomes one op with a fused activation, as TFLite's own converter writes it:
+  // XNNPACK then clamps in the same pass instead of running a separate RELU.
+  const bool fusable = t.Info(a).type == TensorType::TensorType_FLOAT32 &&
+                       (op.op == Op::BuiltinOperator_ADD || op.op == Op::BuiltinOperator_SUB ||
+                        op.op == Op::BuiltinOperator_MUL);
+  if (FusedActivation act = fusable ? FuseActivation(node, t) : FusedActivation{}; act.node) {
+    PT2TF_ASSIGN_OR_RETURN(int y, EmitBinary(t, op.op, a, b, act.node->def.name(), act.activation));
+    t.Bind(node, 0, y);
+    t.Absorb(*act.node, y);
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(int y, EmitArithmetic(node, t, op.op, a, b, node.def.name()));
   t.Bind(node, 0, y);
   return OkStatus();

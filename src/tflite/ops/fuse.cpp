@@ -7,6 +7,14 @@ void Fused::Bind(const tf::TfNode& node, Translator& t, int y) const {
   for (const tf::TfNode* n : absorbed) t.Absorb(*n, y);
 }
 
+FusedActivation FuseActivation(const tf::TfNode& node, const Translator& t) {
+  const tf::TfNode* next = t.SoleConsumer(node);
+  if (!next || TensorKey(next->def.input(0)) != node.def.name() + ":0") return {};
+  if (next->def.op() == "Relu") return {::tflite::ActivationFunctionType_RELU, next};
+  if (next->def.op() == "Relu6") return {::tflite::ActivationFunctionType_RELU6, next};
+  return {};
+}
+
 Result<Fused> FuseBiasActivation(const tf::TfNode& node, Translator& t, int64_t channels) {
   Fused f;
   f.last = &node;
@@ -19,15 +27,12 @@ Result<Fused> FuseBiasActivation(const tf::TfNode& node, Translator& t, int64_t 
       PT2TF_ASSIGN_OR_RETURN(f.bias, t.In(*next, 1));
       f.absorbed.push_back(next);
       f.last = next;
-      next = t.SoleConsumer(*next);
     }
   }
-  if (next && (next->def.op() == "Relu" || next->def.op() == "Relu6") &&
-      TensorKey(next->def.input(0)) == f.last->def.name() + ":0") {
-    f.activation = next->def.op() == "Relu" ? ::tflite::ActivationFunctionType_RELU
-                                            : ::tflite::ActivationFunctionType_RELU6;
-    f.absorbed.push_back(next);
-    f.last = next;
+  if (FusedActivation a = FuseActivation(*f.last, t); a.node) {
+    f.activation = a.activation;
+    f.absorbed.push_back(a.node);
+    f.last = a.node;
   }
   if (f.bias < 0) {
     std::vector<std::byte> zeros(static_cast<size_t>(channels) * 4);

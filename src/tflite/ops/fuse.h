@@ -17,6 +17,14 @@ struct Fused {
   void Bind(const tf::TfNode& node, Translator& t, int y) const;
 };
 
+// The Relu / Relu6 that is the sole consumer of `node`'s output 0, as a fused activation
+// (NONE and null when there is none).
+struct FusedActivation {
+  ::tflite::ActivationFunctionType activation = ::tflite::ActivationFunctionType_NONE;
+  const tf::TfNode* node = nullptr;
+};
+FusedActivation FuseActivation(const tf::TfNode& node, const Translator& t);
+
 // Looks at the consumers of `node` (output 0, `channels` wide) and absorbs what fuses. When no
 // BiasAdd fuses the bias is a zero constant, so the op always has its 3 inputs.
 Result<Fused> FuseBiasActivation(const tf::TfNode& node, Translator& t, int64_t channels);
