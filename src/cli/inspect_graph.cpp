@@ -15,7 +15,6 @@
 #include <sstream>
 #include <vector>
 
-#include <google/protobuf/stubs/logging.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
@@ -177,19 +176,7 @@ void SummarizeGraphDef(const ::tensorflow::GraphDef& graph, bool io_from_graph, 
   }
 }
 
-// TF's protos are proto3: protobuf checks their strings for valid UTF-8 and logs a line to
-// stderr when one is not; the parse failure is reported as our one-line error instead.
-void SilenceProtobufLog() {
-  static const bool silenced = [] {
-    google::protobuf::SetLogHandler(
-        [](google::protobuf::LogLevel, const char*, int, const std::string&) {});
-    return true;
-  }();
-  (void)silenced;
-}
-
 Result<GraphSummary> SummarizeFrozen(const std::string& path) {
-  SilenceProtobufLog();
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
   ::tensorflow::GraphDef graph;
   if (!graph.ParseFromString(bytes))
@@ -204,7 +191,6 @@ Result<GraphSummary> SummarizeFrozen(const std::string& path) {
 Result<GraphSummary> SummarizeSavedModel(const std::string& dir) {
   const std::string pb = (fs::path(dir) / "saved_model.pb").string();
   PT2TF_ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(pb));
-  SilenceProtobufLog();
   ::tensorflow::SavedModel saved;
   if (!saved.ParseFromString(bytes) || saved.meta_graphs_size() == 0)
     return InvalidInput(pb + ": not a valid SavedModel");

@@ -2,6 +2,8 @@
 #include <iostream>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "cli/command.h"
 #include "pt2tf/text.h"
 
@@ -19,6 +21,11 @@ int ReportError(const Status& status) {
 
 int main(int argc, char** argv) {
   using namespace pt2tf::cli;
+  // protobuf logs a line to stderr for a string field that is not valid UTF-8 (proto3
+  // always, proto2 in builds without NDEBUG, e.g. the sanitizer build) and for other
+  // oddities of a file; the parse outcome is reported as our one-line error instead.
+  // Process-wide and set once here, as protobuf asks (not from library code).
+  google::protobuf::SetLogHandler(nullptr);
   CLI::App app{
       "pt2tf: convert PyTorch checkpoints to ONNX and TensorFlow, natively.\n"
       "Exit codes: 0 success, 1 the input could not be read or converted, 2 usage error."};

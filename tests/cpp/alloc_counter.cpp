@@ -1,6 +1,9 @@
 // The test binary's replacement of the global operator new / delete (alloc_counter.h).
-// Only the two basic forms are replaced: libstdc++'s array, nothrow and sized forms call them.
-// Aligned forms keep their own allocator and are not counted (nothing under test uses them).
+// Every unaligned form is replaced, all through the two basic ones: libstdc++'s own array,
+// nothrow and sized forms would call them, but a sanitizer runtime replaces those forms with
+// its own, and its sized delete of a block our new took from malloc is a mismatch it aborts
+// on. Aligned forms keep their own allocator and are not counted (nothing under test uses
+// them).
 #include "alloc_counter.h"
 
 #include <atomic>
@@ -46,3 +49,20 @@ void* operator new(std::size_t size) {
 }
 
 void operator delete(void* p) noexcept { std::free(p); }
+
+void* operator new[](std::size_t size) { return operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return operator new(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+  return operator new(size, tag);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { operator delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { operator delete(p); }

@@ -11,13 +11,14 @@ namespace pt2tf::testing {
 
 inline Tensor Int64Tensor(std::vector<int64_t> shape, const std::vector<int64_t>& values) {
   std::vector<std::byte> bytes(values.size() * 8);
-  std::memcpy(bytes.data(), values.data(), bytes.size());
+  // memcpy from an empty vector's null data() is undefined even for 0 bytes (UBSan aborts).
+  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
   return Tensor::FromBytes(DType::kInt64, std::move(shape), std::move(bytes)).value();
 }
 
 inline Tensor FloatTensor(std::vector<int64_t> shape, const std::vector<float>& values) {
   std::vector<std::byte> bytes(values.size() * 4);
-  std::memcpy(bytes.data(), values.data(), bytes.size());
+  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
   return Tensor::FromBytes(DType::kFloat32, std::move(shape), std::move(bytes)).value();
 }
 
