@@ -5,6 +5,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include "cli/command.h"
+#include "pt2tf/ir/runner.h"
 #include "pt2tf/text.h"
 
 namespace pt2tf::cli {
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   // oddities of a file; the parse outcome is reported as our one-line error instead.
   // Process-wide and set once here, as protobuf asks (not from library code).
   google::protobuf::SetLogHandler(nullptr);
+  pt2tf::ir::run::ParkBlasThreads();
   CLI::App app{
       "pt2tf: convert PyTorch checkpoints to ONNX and TensorFlow, natively.\n"
       "Exit codes: 0 success, 1 the input could not be read or converted, 2 usage error."};

@@ -4,6 +4,9 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <span>
+
+#include "core/scratch.h"
 
 namespace pt2tf {
 namespace {
@@ -108,13 +111,32 @@ void ForEachChunk(const Tensor& view, const std::function<void(ByteSpan)>& sink)
   }
   // Counters of RowWalk at the current output element, carried across chunks.
   int64_t r = walk->phase, q = 0;
-  std::vector<float> out;
+  const ScratchLease scratch(kChunkBytes);
   source->ForEachChunk([&](ByteSpan chunk) {
     for (size_t done = 0; done < chunk.size();) {
       const size_t bytes = std::min(chunk.size() - done, kChunkBytes);
-      out.resize(bytes / sizeof(float));
+      const std::span<float> out(reinterpret_cast<float*>(scratch.data()), bytes / sizeof(float));
       std::memcpy(out.data(), chunk.data() + done, bytes);
-      for (size_t k = 0; k < out.size();) {
+      size_t k = 0;
+      if (walk->inner == 1) {
+        // The row moves every element (HWIO, OHWI): element k of a cycle takes scale k, so
+        // whole stretches of the cycle are one vectorisable loop (q in a local: the
+        // captured counter would be stored on every element).
+        const double* scale = rows.scale.data() + walk->row0;
+        int64_t row = q;
+        while (k < out.size()) {
+          const size_t len =
+              static_cast<size_t>(std::min<int64_t>(walk->count - row, out.size() - k));
+          float* o = out.data() + k;
+          const double* sc = scale + row;
+          for (size_t j = 0; j < len; ++j) o[j] = static_cast<float>(o[j] * sc[j]);
+          k += len;
+          row += static_cast<int64_t>(len);
+          if (row == walk->count) row = 0;
+        }
+        q = row;
+      }
+      while (k < out.size()) {
         // A run of elements of one row: the same expression as an eager fold,
         // float(double(w) * scale), element by element.
         const size_t run = static_cast<size_t>(

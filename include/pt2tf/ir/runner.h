@@ -70,6 +70,11 @@ class Runner {
 // True when the runner has a kernel (float or through the exact evaluator) for the op.
 bool CanRun(const std::string& op_type);
 
+// Parks the BLAS worker threads the library starts when it is loaded (they spin for a while
+// before sleeping, a core of CPU on runs that never multiply); the next Run restarts them.
+// The CLI calls it first thing.
+void ParkBlasThreads();
+
 // One-shot convenience: Create + Run.
 Result<std::vector<RunTensor>> Run(const Graph& graph, const std::vector<RunTensor>& inputs,
                                    const Observer& observer = {}, const RunOptions& options = {});

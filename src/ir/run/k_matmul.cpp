@@ -9,6 +9,17 @@ void SetBlasThreads(int threads) {
   if (threads > 0) openblas_set_num_threads(threads);
 }
 
+// OpenBLAS (pthreads build) starts its worker threads when the library is loaded, and each
+// spins on sched_yield for ~0.1 s before it sleeps: a whole core of CPU on every run, though
+// most runs never multiply a matrix. blas_thread_shutdown_ is exported by OpenBLAS (it is
+// what its fork handler calls) and the next sgemm starts the pool again. Weak, so any other
+// BLAS links and this does nothing.
+extern "C" int blas_thread_shutdown_(void) __attribute__((weak));
+
+void ParkBlasThreads() {
+  if (blas_thread_shutdown_ != nullptr) blas_thread_shutdown_();
+}
+
 void Sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
