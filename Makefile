@@ -4,7 +4,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup setup-venv build demo test bench format clean setup-fuzz test-asan fuzz
+.PHONY: all setup setup-venv build demo test test-wheel bench format clean setup-fuzz test-asan fuzz
 
 all: build
 
@@ -38,6 +38,10 @@ test: setup-venv build
 	# ones are listed at the end and make the target fail.
 	failed=""; for f in tests/python/test_*.py; do .venv/bin/python -m pytest $$f -n $(JOBS) -q -p no:cacheprovider || failed="$$failed $$f"; done; \
 	if [ -n "$$failed" ]; then echo "failed:$$failed"; exit 1; fi
+
+# The wheel as a user installs it (scripts/test_wheel.sh): a full native build, so not in test.
+test-wheel: setup-venv
+	scripts/test_wheel.sh
 
 # Hardening (tests/fuzz/README.md, docs/SECURITY.md). clang-14 + libFuzzer from Debian.
 #   make test-asan          ctest, then every Python test, against an ASan+UBSan build
