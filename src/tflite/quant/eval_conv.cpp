@@ -120,23 +120,23 @@ Status Finish(const OpContext& ctx, Arith arith, const std::vector<float>& acc, 
     int32_t lo, hi;
     ActivationRange(act, y, &lo, &hi);
     y.q.resize(n);
-    for (int64_t i = 0; i < n; ++i) {
-      const int64_t c = i % channels;
-      const int32_t a = static_cast<int32_t>(std::llround(acc[i])) + (b ? b->q[c] : 0);
-      const int32_t v = MultiplyByQuantizedMultiplier(a, mult[c], shift[c]) +
-                        static_cast<int32_t>(y.zero_point[0]);
-      y.q[i] = std::clamp(v, lo, hi);
-    }
+    const int32_t zp = static_cast<int32_t>(y.zero_point[0]);
+    for (int64_t i0 = 0; i0 < n; i0 += channels)
+      for (int64_t c = 0; c < channels; ++c) {
+        const int32_t a = static_cast<int32_t>(std::llround(acc[i0 + c])) + (b ? b->q[c] : 0);
+        y.q[i0 + c] = std::clamp(MultiplyByQuantizedMultiplier(a, mult[c], shift[c]) + zp, lo, hi);
+      }
     return OkStatus();
   }
   std::vector<float> out(n);
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t c = i % channels;
-    float v = acc[i];
-    if (arith == Arith::kHybrid) v *= row_scale[i / per_row] * wscale(c);
-    if (b) v += b->f.empty() ? 0.0f : b->f[c];
-    out[i] = v;
-  }
+  const bool bias = b && !b->f.empty();
+  for (int64_t i0 = 0; i0 < n; i0 += channels)
+    for (int64_t c = 0; c < channels; ++c) {
+      float v = acc[i0 + c];
+      if (arith == Arith::kHybrid) v *= row_scale[i0 / per_row] * wscale(c);
+      if (bias) v += b->f[c];
+      out[i0 + c] = v;
+    }
   ApplyActivation(act, out);
   StoreFloat(y, out);
   return OkStatus();
@@ -199,6 +199,10 @@ Status EvalConv(OpContext& ctx) {
               if (iw < 0 || iw >= W) continue;
               const float* xp = xv.data() + ((n * H + ih) * W + iw) * C;
               const float* wp = wv.data() + (kh * win.kw + kw) * O;
+              if (multiplier == 1) {  // the common case, as one vectorisable loop
+                for (int64_t c = 0; c < C; ++c) a[c] += xp[c] * wp[c];
+                continue;
+              }
               for (int64_t c = 0; c < C; ++c)
                 for (int64_t m = 0; m < multiplier; ++m)
                   a[c * multiplier + m] += xp[c] * wp[c * multiplier + m];
@@ -207,9 +211,17 @@ Status EvalConv(OpContext& ctx) {
         }
   } else {
     const int64_t groups = C / I, og = O / groups, K = win.kh * win.kw * I, rows = OH * OW;
-    std::vector<float> patches(static_cast<size_t>(rows * K));
+    // A 1x1 stride-1 convolution without padding reads the input as its patch matrix.
+    const bool pointwise = groups == 1 && win.kh == 1 && win.kw == 1 && win.sh == 1 &&
+                           win.sw == 1 && OH == H && OW == W;
+    std::vector<float> patches(pointwise ? 0 : static_cast<size_t>(rows * K));
     for (int64_t n = 0; n < N; ++n)
       for (int64_t g = 0; g < groups; ++g) {
+        if (pointwise) {
+          ir::run::Sgemm(false, true, rows, og, K, 1.0f, xv.data() + n * rows * K, K, wv.data(), K,
+                         0.0f, acc.data() + n * rows * O, O);
+          continue;
+        }
         for (int64_t oh = 0; oh < OH; ++oh)
           for (int64_t ow = 0; ow < OW; ++ow) {
             float* p = patches.data() + (oh * OW + ow) * K;

@@ -296,6 +296,31 @@ Status EvalPad(OpContext& ctx) {
   for (size_t k = rank; k-- > 1;) in_stride[k - 1] = in_stride[k] * x.shape[k];
   const int64_t n = y.numel();
   x.is_float() ? y.f.assign(n, fill) : y.q.assign(n, qfill);
+  bool exact = rank > 0 && x.numel() > 0;  // non-negative pads that make y's shape
+  for (size_t k = 0; k < rank && exact; ++k)
+    exact = pads[2 * k] >= 0 && pads[2 * k + 1] >= 0 &&
+            y.shape[k] == x.shape[k] + pads[2 * k] + pads[2 * k + 1];
+  if (exact) {
+    // Non-negative pads (what the writer emits): copy the input row by row (its last dim)
+    // into the filled output; the per-element walk below is for the general case.
+    std::vector<int64_t> out_stride(rank, 1);
+    for (size_t k = rank; k-- > 1;) out_stride[k - 1] = out_stride[k] * y.shape[k];
+    const int64_t run = x.shape[rank - 1];
+    std::vector<int64_t> pos(rank, 0);  // over the input's dims [0, rank - 1)
+    for (int64_t src = 0; src < x.numel(); src += run) {
+      int64_t dst = pads[2 * (rank - 1)];
+      for (size_t k = 0; k + 1 < rank; ++k) dst += (pos[k] + pads[2 * k]) * out_stride[k];
+      if (x.is_float())
+        std::copy_n(x.f.begin() + src, run, y.f.begin() + dst);
+      else
+        std::copy_n(x.q.begin() + src, run, y.q.begin() + dst);
+      for (size_t k = rank - 1; k-- > 0;) {
+        if (++pos[k] < x.shape[k]) break;
+        pos[k] = 0;
+      }
+    }
+    return OkStatus();
+  }
   std::vector<int64_t> pos(rank, 0);
   for (int64_t i = 0; i < n; ++i) {
     int64_t src = 0;
