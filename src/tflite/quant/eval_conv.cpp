@@ -28,18 +28,28 @@ int64_t PadBefore(::tflite::Padding p, int64_t in, int64_t out, int64_t k, int64
   return total > 0 ? total / 2 : 0;
 }
 
+// Accumulation values: a float tensor's own data, or converted ones owned here (copying
+// float inputs and weights for every op was a tenth of a calibration).
+struct Values {
+  std::vector<float> own;
+  const float* data = nullptr;
+};
+
 // The input as accumulation values, and per-row hybrid scales (`rows` rows of `row_len`).
 Result<Arith> InputValues(const OpContext& ctx, const EvalTensor& x, const EvalTensor& w,
-                          int64_t rows, std::vector<float>& values, std::vector<float>& row_scale) {
+                          int64_t rows, Values& out_values, std::vector<float>& row_scale) {
   const int64_t n = x.numel();
   if (x.is_float() && w.is_float()) {
-    values = x.f;
+    out_values.data = x.f.data();
     return Arith::kFloat;
   }
+  std::vector<float>& values = out_values.own;
+  out_values.data = nullptr;  // set below, once `values` has its final size
   if (x.type == ::tflite::TensorType_INT8 && w.type == ::tflite::TensorType_INT8) {
     if (!x.quantized()) return OpError(ctx, "int8 input without quantization parameters");
     values.resize(n);
     for (int64_t i = 0; i < n; ++i) values[i] = static_cast<float>(x.q[i] - x.zero_point[0]);
+    out_values.data = values.data();
     return Arith::kInt8;
   }
   if (x.is_float() && w.type == ::tflite::TensorType_INT8) {
@@ -85,14 +95,21 @@ Result<Arith> InputValues(const OpContext& ctx, const EvalTensor& x, const EvalT
         out[i] = q - static_cast<float>(zp);  // the kernels subtract the offset (row sums)
       }
     }
+    out_values.data = values.data();
     return Arith::kHybrid;
   }
   return OpError(ctx, "unsupported input/weight type combination");
 }
 
-std::vector<float> WeightValues(const EvalTensor& w) {
-  if (w.is_float()) return w.f;
-  return std::vector<float>(w.q.begin(), w.q.end());
+Values WeightValues(const EvalTensor& w) {
+  Values v;
+  if (w.is_float()) {
+    v.data = w.f.data();
+    return v;
+  }
+  v.own.assign(w.q.begin(), w.q.end());
+  v.data = v.own.data();
+  return v;
 }
 
 // acc[i] (output channel c = i % channels, row r = i / per_row) → the output tensor.
@@ -182,9 +199,10 @@ Status EvalConv(OpContext& ctx) {
   }
   win.pt = PadBefore(padding, H, OH, win.kh, win.sh, win.dh);
   win.pl = PadBefore(padding, W, OW, win.kw, win.sw, win.dw);
-  std::vector<float> xv, row_scale;
+  Values xv;
+  std::vector<float> row_scale;
   PT2TF_ASSIGN_OR_RETURN(Arith arith, InputValues(ctx, x, w, N, xv, row_scale));
-  const std::vector<float> wv = WeightValues(w);
+  const Values wv = WeightValues(w);
   std::vector<float> acc(static_cast<size_t>(N * OH * OW * O), 0.0f);
   if (depthwise) {
     for (int64_t n = 0; n < N; ++n)
@@ -197,8 +215,8 @@ Status EvalConv(OpContext& ctx) {
             for (int64_t kw = 0; kw < win.kw; ++kw) {
               const int64_t iw = ow * win.sw - win.pl + kw * win.dw;
               if (iw < 0 || iw >= W) continue;
-              const float* xp = xv.data() + ((n * H + ih) * W + iw) * C;
-              const float* wp = wv.data() + (kh * win.kw + kw) * O;
+              const float* xp = xv.data + ((n * H + ih) * W + iw) * C;
+              const float* wp = wv.data + (kh * win.kw + kw) * O;
               if (multiplier == 1) {  // the common case, as one vectorisable loop
                 for (int64_t c = 0; c < C; ++c) a[c] += xp[c] * wp[c];
                 continue;
@@ -218,7 +236,7 @@ Status EvalConv(OpContext& ctx) {
     for (int64_t n = 0; n < N; ++n)
       for (int64_t g = 0; g < groups; ++g) {
         if (pointwise) {
-          ir::run::Sgemm(false, true, rows, og, K, 1.0f, xv.data() + n * rows * K, K, wv.data(), K,
+          ir::run::Sgemm(false, true, rows, og, K, 1.0f, xv.data + n * rows * K, K, wv.data, K,
                          0.0f, acc.data() + n * rows * O, O);
           continue;
         }
@@ -233,12 +251,12 @@ Status EvalConv(OpContext& ctx) {
                   std::fill(p, p + I, 0.0f);  // padding: 0, or zero_point − zero_point
                   continue;
                 }
-                const float* xp = xv.data() + ((n * H + ih) * W + iw) * C + g * I;
+                const float* xp = xv.data + ((n * H + ih) * W + iw) * C + g * I;
                 std::copy(xp, xp + I, p);
               }
             }
           }
-        ir::run::Sgemm(false, true, rows, og, K, 1.0f, patches.data(), K, wv.data() + g * og * K, K,
+        ir::run::Sgemm(false, true, rows, og, K, 1.0f, patches.data(), K, wv.data + g * og * K, K,
                        0.0f, acc.data() + n * rows * O + g * og, O);
       }
   }
@@ -257,11 +275,12 @@ Status EvalFullyConnected(OpContext& ctx) {
   if (K <= 0 || x.numel() % K != 0) return OpError(ctx, "input does not match the weights");
   const int64_t M = x.numel() / K;
   if (ctx.out[0]->numel() != M * O) return OpError(ctx, "output size mismatch");
-  std::vector<float> xv, row_scale;
+  Values xv;
+  std::vector<float> row_scale;
   PT2TF_ASSIGN_OR_RETURN(Arith arith, InputValues(ctx, x, w, M, xv, row_scale));
-  const std::vector<float> wv = WeightValues(w);
+  const Values wv = WeightValues(w);
   std::vector<float> acc(static_cast<size_t>(M * O));
-  ir::run::Sgemm(false, true, M, O, K, 1.0f, xv.data(), K, wv.data(), K, 0.0f, acc.data(), O);
+  ir::run::Sgemm(false, true, M, O, K, 1.0f, xv.data, K, wv.data, K, 0.0f, acc.data(), O);
   return Finish(ctx, arith, acc, O, O, row_scale, act);
 }
 
