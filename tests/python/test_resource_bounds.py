@@ -12,6 +12,7 @@ import json
 import os
 import pickle
 import resource
+import signal
 import subprocess
 import time
 import zipfile
@@ -34,8 +35,17 @@ def measured(*args):
     cmd = ["/usr/bin/time", "-f", "RUSAGE %M %U %S", str(PT2TF), *map(str, args)]
     if not SANITIZED:
         cmd = ["prlimit", f"--as={4 << 30}", "--", *cmd]
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120)
-    err = proc.stderr.decode("utf-8", "replace").splitlines()
+    # Its own session, so that a timeout kills pt2tf too, not only the prlimit/time wrappers
+    # (subprocess.run's kill would leave the grandchild running).
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f"{' '.join(map(str, args))}: still running after 120 s")
+    err = stderr.decode("utf-8", "replace").splitlines()
     usage = err.pop().split()
     err = [line for line in err if not line.startswith("Command exited with non-zero status")]
     assert usage[0] == "RUSAGE", err
