@@ -79,4 +79,8 @@ Status ConvertLrn(const tf::TfNode& node, Translator& t);
 // bitwise.cpp
 Status ConvertBitwise(const tf::TfNode& node, Translator& t);  // BitwiseXor, Invert, RightShift
 
+// control_flow.cpp (IF / WHILE over extra subgraphs)
+Status ConvertIf(const tf::TfNode& node, Translator& t);     // StatelessIf, If
+Status ConvertWhile(const tf::TfNode& node, Translator& t);  // StatelessWhile, While
+
 }  // namespace pt2tf::tflite

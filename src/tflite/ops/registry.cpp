@@ -137,6 +137,11 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"BitwiseXor", ConvertBitwise},
       {"Invert", ConvertBitwise},
       {"RightShift", ConvertBitwise},
+      // control_flow.cpp
+      {"StatelessIf", ConvertIf},
+      {"If", ConvertIf},
+      {"StatelessWhile", ConvertWhile},
+      {"While", ConvertWhile},
   };
   return *table;
 }
