@@ -242,14 +242,14 @@ def test_scan_output_loop_is_refused(pt2tf_bin, tmp_path):
 
 
 def test_quantize_control_flow_is_refused(pt2tf_bin, tmp_path):
-    path = tmp_path / "loop.onnx"
-    counted_while_model(path)
-    samples = tmp_path / "calib.npz"
+    path = tmp_path / "nested_if.onnx"
+    nested_if_model(path)
+    samples = tmp_path / "calib.npz"  # 4 samples, stacked along each input's dim 0
     rng = np.random.default_rng(0)
-    np.savez(samples, x=rng.standard_normal((4, 4)).astype(np.float32),
-             m=np.full((4,), 3, np.int64))
+    np.savez(samples, x=rng.standard_normal((8, 3)).astype(np.float32),
+             z=rng.standard_normal((4,)).astype(np.float32))
     for mode, extra in (("int8", ["--calibration", samples]), ("dynamic-int8", [])):
         out = tmp_path / f"q_{mode}.tflite"
         proc = run_pt2tf("convert", "-i", path, "-o", out, "--quantize", mode, *extra,
                          check=False)
-        assert_one_line_refusal(proc, out, "--quantize", "control flow")
+        assert_one_line_refusal(proc, out, "If", "--quantize", "control flow")

@@ -22,6 +22,10 @@ Result<std::string> FuncAttr(const tf::TfNode& node, const std::string& attr) {
   return it->second.func().name();
 }
 
+constexpr const char* kNoTensorLists =
+    "a Loop/Scan with scan outputs (values stacked over the iterations) needs TensorLists, "
+    "which TFLite does not have";
+
 bool IsScalarBool(const TensorSpec& s) {
   if (s.type != TensorType::TensorType_BOOL) return false;
   for (int64_t d : s.shape)
@@ -30,6 +34,10 @@ bool IsScalarBool(const TensorSpec& s) {
 }
 
 }  // namespace
+
+Status ConvertTensorList(const tf::TfNode& node, Translator&) {
+  return NodeError(node, kNoTensorLists);
+}
 
 Status ConvertIf(const tf::TfNode& node, Translator& t) {
   const size_t n = t.InputCount(node);
@@ -80,10 +88,7 @@ Status ConvertWhile(const tf::TfNode& node, Translator& t) {
   auto types = node.def.attr().find("T");
   if (types != node.def.attr().end())
     for (int type : types->second.list().type())
-      if (type == tensorflow::DT_VARIANT)
-        return NodeError(node,
-                         "a Loop/Scan with scan outputs (values stacked over the iterations) "
-                         "needs TensorLists, which TFLite does not have");
+      if (type == tensorflow::DT_VARIANT) return NodeError(node, kNoTensorLists);
   std::vector<int32_t> vars;
   for (size_t i = 0; i < t.InputCount(node); ++i) {
     PT2TF_ASSIGN_OR_RETURN(int v, t.In(node, i));

@@ -142,6 +142,11 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"If", ConvertIf},
       {"StatelessWhile", ConvertWhile},
       {"While", ConvertWhile},
+      {"EmptyTensorList", ConvertTensorList},
+      {"TensorListReserve", ConvertTensorList},
+      {"TensorListFromTensor", ConvertTensorList},
+      {"TensorListPushBack", ConvertTensorList},
+      {"TensorListStack", ConvertTensorList},
   };
   return *table;
 }
