@@ -21,6 +21,7 @@ import torch
 from onnx import TensorProto, helper
 
 import test_cond
+import tflite_runner as tfl
 import test_control_flow as cf
 from conftest import run_pt2tf
 from test_pt2_import import convert_without_python
@@ -80,6 +81,24 @@ def test_scripted_control_flow_matches_pytorch(name, pt2tf_bin, tmp_path):
     for i, (f, ref) in enumerate(zip(feeds, refs)):
         got = run_tflite(out, f)
         assert_close(got["y"], ref, f"{name} .tflite, feed {i}")
+
+
+@pytest.mark.parametrize("name", ["for", "if"])
+def test_fp16_weights_inside_subgraphs(name, pt2tf_bin, tmp_path):
+    """--precision fp16: the branch's Linear weights are float16 + DEQUANTIZE inside the
+    branch subgraph; fp16 bound max|diff| <= 1e-2 * max(1, max|ref|)."""
+    cls, names, feeds, _ = cf.CASES[name]
+    torch.manual_seed(0)
+    model = cls().eval()
+    path, out = tmp_path / f"{name}.onnx", tmp_path / "m16.tflite"
+    cf.export(model, names, feeds[0], path)
+    run_pt2tf("convert", "-i", path, "-o", out, "--precision", "fp16", "-q")
+    ops = subgraph_ops(out)
+    assert len(ops) > 1 and any("DEQUANTIZE" in g for g in ops[1:]), ops
+    for i, f in enumerate(feeds):
+        with torch.no_grad():
+            ref = model(*(torch.from_numpy(f[n]) for n in names)).numpy()
+        tfl.assert_close_fp16(run_tflite(out, f)["y"], ref, f"{name} fp16, feed {i}")
 
 
 # --- torch.cond through .pt2 (If with captured parameters, nested, several outputs) --------
