@@ -272,3 +272,21 @@ def test_quantize_control_flow_is_refused(pt2tf_bin, tmp_path):
         proc = run_pt2tf("convert", "-i", path, "-o", out, "--quantize", mode, *extra,
                          check=False)
         assert_one_line_refusal(proc, out, "If", "--quantize", "control flow")
+
+
+def test_loop_value_changing_shape_is_refused(pt2tf_bin, tmp_path):
+    """v = concat(v, v) each iteration: a WHILE with static subgraph shapes cannot hold it."""
+    f, i64, b = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+    vi = helper.make_tensor_value_info
+    body = helper.make_graph(
+        [helper.make_node("Concat", ["v_in", "v_in"], ["v_out"], axis=0),
+         helper.make_node("Identity", ["c_in"], ["c_out"])],
+        "body", [vi("i", i64, []), vi("c_in", b, []), vi("v_in", f, [None])],
+        [vi("c_out", b, []), vi("v_out", f, [None])])
+    graph = helper.make_graph(
+        [helper.make_node("Loop", ["m", "", "x"], ["y"], body=body, name="growloop")],
+        "g", [vi("x", f, [2]), vi("m", i64, [])], [vi("y", f, [None])])
+    path, out = tmp_path / "grow.onnx", tmp_path / "grow.tflite"
+    save(graph, path)
+    proc = run_pt2tf("convert", "-i", path, "-o", out, check=False)
+    assert_one_line_refusal(proc, out, "growloop", "changes shape")
