@@ -177,17 +177,23 @@ const OutputArgs* FindOp(const std::string& op) {
 
 }  // namespace
 
-Result<std::string> FunctionOutputName(const std::string& node, const std::string& op,
-                                       int64_t index) {
-  const OutputArgs* row = FindOp(op);
-  if (!row) return Unsupported("TF op " + op + " has no output-arg entry for function bodies");
+namespace {
+std::vector<std::string_view> SplitArgs(std::string_view rest) {
   std::vector<std::string_view> args;
-  std::string_view rest = row->args;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
     args.push_back(rest.substr(0, comma));
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
+  return args;
+}
+}  // namespace
+
+Result<std::string> FunctionOutputName(const std::string& node, const std::string& op,
+                                       int64_t index) {
+  const OutputArgs* row = FindOp(op);
+  if (!row) return Unsupported("TF op " + op + " has no output-arg entry for function bodies");
+  const std::vector<std::string_view> args = SplitArgs(row->args);
   if (args.size() == 1 && args[0].back() == '*')
     return node + ":" + std::string(args[0].substr(0, args[0].size() - 1)) + ":" +
            std::to_string(index);
@@ -195,6 +201,18 @@ Result<std::string> FunctionOutputName(const std::string& node, const std::strin
     return Unsupported("TF op " + op + " output " + std::to_string(index) +
                        " has no function-form name");
   return node + ":" + std::string(args[index]) + ":0";
+}
+
+Result<int64_t> GraphOutputIndex(const std::string& op, const std::string& arg, int64_t index) {
+  const OutputArgs* row = FindOp(op);
+  if (!row) return Unsupported("TF op " + op + " has no output-arg entry for function bodies");
+  const std::vector<std::string_view> args = SplitArgs(row->args);
+  if (args.size() == 1 && args[0].back() == '*' && arg == args[0].substr(0, args[0].size() - 1) &&
+      index >= 0)
+    return index;
+  for (size_t k = 0; k < args.size(); ++k)
+    if (args[k] == arg && index == 0) return static_cast<int64_t>(k);
+  return Unsupported("TF op " + op + " has no output " + arg + ":" + std::to_string(index));
 }
 
 }  // namespace pt2tf::tf

@@ -13,4 +13,8 @@ namespace pt2tf::tf {
 Result<std::string> FunctionOutputName(const std::string& node, const std::string& op,
                                        int64_t index);
 
+// The inverse: the GraphDef output number of "<output arg>:<index>" of an op of type `op`
+// (e.g. TopKV2 "indices", 0 -> 1), or an error.
+Result<int64_t> GraphOutputIndex(const std::string& op, const std::string& arg, int64_t index);
+
 }  // namespace pt2tf::tf

@@ -52,11 +52,19 @@ uint16_t FloatToHalf(float f) {
   return static_cast<uint16_t>(h);
 }
 
-ModelBuilder::ModelBuilder() : fbb_(1 << 16) {}
+ModelBuilder::ModelBuilder() : fbb_(1 << 16) {
+  subgraphs_.push_back(Subgraph{"main", {}, {}, {}, {}});
+}
+
+int ModelBuilder::AddSubgraph(std::string name) {
+  subgraphs_.push_back(Subgraph{std::move(name), {}, {}, {}, {}});
+  return static_cast<int>(subgraphs_.size() - 1);
+}
 
 int ModelBuilder::AddTensor(TensorSpec spec) {
-  tensors_.push_back(std::move(spec));
-  return static_cast<int>(tensors_.size() - 1);
+  std::vector<TensorSpec>& tensors = sg().tensors;
+  tensors.push_back(std::move(spec));
+  return static_cast<int>(tensors.size() - 1);
 }
 
 uint32_t ModelBuilder::AddBuffer(Tensor data, bool to_fp16) {
@@ -67,32 +75,32 @@ uint32_t ModelBuilder::AddBuffer(Tensor data, bool to_fp16) {
 void ModelBuilder::AddOp(BuiltinOperator op, std::vector<int32_t> inputs,
                          std::vector<int32_t> outputs, ::tflite::BuiltinOptions options_type,
                          flatbuffers::Offset<void> options) {
-  ops_.push_back(OpSpec{op, std::move(inputs), std::move(outputs), options_type, options});
+  sg().ops.push_back(OpSpec{op, std::move(inputs), std::move(outputs), options_type, options});
 }
 
 void ModelBuilder::AddInput(int tensor, std::string name) {
-  inputs_.push_back({tensor, std::move(name)});
+  sg().inputs.push_back({tensor, std::move(name)});
 }
 void ModelBuilder::AddOutput(int tensor, std::string name) {
-  outputs_.push_back({tensor, std::move(name)});
+  sg().outputs.push_back({tensor, std::move(name)});
 }
 
 bool ModelBuilder::IsInterface(int tensor) const {
-  for (const Endpoint& e : inputs_)
+  for (const Endpoint& e : sg().inputs)
     if (e.tensor == tensor) return true;
-  for (const Endpoint& e : outputs_)
+  for (const Endpoint& e : sg().outputs)
     if (e.tensor == tensor) return true;
   return false;
 }
 
-std::vector<bool> ModelBuilder::UsedTensors() const {
-  std::vector<bool> used(tensors_.size(), false);
-  for (const OpSpec& op : ops_)
+std::vector<bool> ModelBuilder::UsedTensors(const Subgraph& g) {
+  std::vector<bool> used(g.tensors.size(), false);
+  for (const OpSpec& op : g.ops)
     for (const auto* list : {&op.inputs, &op.outputs})
       for (int32_t t : *list)
-        if (t >= 0 && static_cast<size_t>(t) < tensors_.size()) used[t] = true;
-  for (const Endpoint& e : inputs_) used[e.tensor] = true;
-  for (const Endpoint& e : outputs_) used[e.tensor] = true;
+        if (t >= 0 && static_cast<size_t>(t) < g.tensors.size()) used[t] = true;
+  for (const Endpoint& e : g.inputs) used[e.tensor] = true;
+  for (const Endpoint& e : g.outputs) used[e.tensor] = true;
   return used;
 }
 
@@ -100,10 +108,12 @@ std::vector<const BufferSpec*> ModelBuilder::LiveBuffers(std::vector<uint32_t>& 
   // Only buffers some tensor refers to are written (a rewrite pass may have replaced a
   // weight, e.g. float32 by int8), numbered in order of their first creation.
   std::vector<bool> used(buffers_.size() + 1, false);
-  const std::vector<bool> live_tensors = UsedTensors();
-  for (size_t i = 0; i < tensors_.size(); ++i)
-    if (live_tensors[i] && tensors_[i].buffer != 0 && tensors_[i].buffer <= buffers_.size())
-      used[tensors_[i].buffer] = true;
+  for (const Subgraph& g : subgraphs_) {
+    const std::vector<bool> live_tensors = UsedTensors(g);
+    for (size_t i = 0; i < g.tensors.size(); ++i)
+      if (live_tensors[i] && g.tensors[i].buffer != 0 && g.tensors[i].buffer <= buffers_.size())
+        used[g.tensors[i].buffer] = true;
+  }
   file_index.assign(buffers_.size() + 1, 0);
   std::vector<const BufferSpec*> live;
   for (size_t i = 1; i <= buffers_.size(); ++i)
@@ -123,77 +133,87 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   const size_t keep = b.GetSize();
   std::vector<uint32_t> file_index;
   const size_t live_count = LiveBuffers(file_index).size();
-  // Tensors no operator or interface entry refers to (weights a rewrite replaced) are left
-  // out; tensor_index[i] is tensor i's number in the file.
-  const std::vector<bool> used = UsedTensors();
-  std::vector<int32_t> tensor_index(tensors_.size(), -1);
-  std::vector<flatbuffers::Offset<::tflite::Tensor>> tensors;
-  for (size_t ti = 0; ti < tensors_.size(); ++ti) {
-    if (!used[ti]) continue;
-    tensor_index[ti] = static_cast<int32_t>(tensors.size());
-    const TensorSpec& t = tensors_[ti];
-    // A dim known only at run time (kDynamicDim) is 1 in `shape` and -1 in `shape_signature`,
-    // as TFLite's converter writes it; the kernel producing the tensor resizes it.
-    std::vector<int32_t> shape, signature;
-    bool dynamic = false;
-    for (int64_t d : t.shape) {
-      if ((d < 0 && d != kDynamicDim) || d > INT32_MAX)
-        return Unsupported("tensor '" + t.name + "' has shape " + ShapeToString(t.shape) +
-                           "; TFLite needs dims below 2^31");
-      dynamic |= d == kDynamicDim;
-      shape.push_back(d == kDynamicDim ? 1 : static_cast<int32_t>(d));
-      signature.push_back(static_cast<int32_t>(d));
-    }
-    auto shape_off = b.CreateVector(shape);
-    auto signature_off = dynamic ? b.CreateVector(signature) : 0;
-    auto name_off = b.CreateString(t.name);
-    flatbuffers::Offset<::tflite::QuantizationParameters> quant = 0;
-    if (!t.scale.empty())
-      quant = ::tflite::CreateQuantizationParameters(
-          b, 0, 0, b.CreateVector(t.scale), b.CreateVector(t.zero_point), t.quantized_dimension);
-    ::tflite::TensorBuilder tb(b);
-    if (!t.scale.empty()) tb.add_quantization(quant);
-    tb.add_shape(shape_off);
-    if (dynamic) tb.add_shape_signature(signature_off);
-    tb.add_type(t.type);
-    tb.add_buffer(t.buffer <= buffers_.size() ? file_index[t.buffer] : 0);
-    tb.add_name(name_off);
-    tb.add_has_rank(true);
-    tensors.push_back(tb.Finish());
-  }
   std::map<BuiltinOperator, uint32_t> code_index;
   std::vector<flatbuffers::Offset<::tflite::OperatorCode>> codes;
-  std::vector<flatbuffers::Offset<::tflite::Operator>> ops;
-  for (const OpSpec& op : ops_) {
-    auto [it, fresh] = code_index.emplace(op.op, static_cast<uint32_t>(codes.size()));
-    if (fresh) {
-      const int32_t code = static_cast<int32_t>(op.op);
-      codes.push_back(::tflite::CreateOperatorCode(
-          b, static_cast<int8_t>(std::min<int32_t>(code, 127)), 0, OpVersion(op.op), op.op));
-    }
-    auto remap = [&](const std::vector<int32_t>& ids) {
-      std::vector<int32_t> r;
-      for (int32_t t : ids) r.push_back(t < 0 ? t : tensor_index[t]);
-      return r;
-    };
-    auto in = b.CreateVector(remap(op.inputs));
-    auto out = b.CreateVector(remap(op.outputs));
-    ops.push_back(::tflite::CreateOperator(b, it->second, in, out, op.options_type, op.options));
-  }
-  std::vector<int32_t> in_ids, out_ids;
+  std::vector<flatbuffers::Offset<::tflite::SubGraph>> subgraphs;
   std::vector<flatbuffers::Offset<::tflite::TensorMap>> in_maps, out_maps;
-  for (const Endpoint& e : inputs_) {
-    in_ids.push_back(tensor_index[e.tensor]);
-    in_maps.push_back(::tflite::CreateTensorMap(b, b.CreateString(e.name), tensor_index[e.tensor]));
+  std::vector<int32_t> main_tensor_index;
+  for (size_t gi = 0; gi < subgraphs_.size(); ++gi) {
+    const Subgraph& g = subgraphs_[gi];
+    // Tensors no operator or interface entry refers to (weights a rewrite replaced) are left
+    // out; tensor_index[i] is tensor i's number in the file.
+    const std::vector<bool> used = UsedTensors(g);
+    std::vector<int32_t> tensor_index(g.tensors.size(), -1);
+    std::vector<flatbuffers::Offset<::tflite::Tensor>> tensors;
+    for (size_t ti = 0; ti < g.tensors.size(); ++ti) {
+      if (!used[ti]) continue;
+      tensor_index[ti] = static_cast<int32_t>(tensors.size());
+      const TensorSpec& t = g.tensors[ti];
+      // A dim known only at run time (kDynamicDim) is 1 in `shape` and -1 in
+      // `shape_signature`, as TFLite's converter writes it; the kernel producing the tensor
+      // resizes it.
+      std::vector<int32_t> shape, signature;
+      bool dynamic = false;
+      for (int64_t d : t.shape) {
+        if ((d < 0 && d != kDynamicDim) || d > INT32_MAX)
+          return Unsupported("tensor '" + t.name + "' has shape " + ShapeToString(t.shape) +
+                             "; TFLite needs dims below 2^31");
+        dynamic |= d == kDynamicDim;
+        shape.push_back(d == kDynamicDim ? 1 : static_cast<int32_t>(d));
+        signature.push_back(static_cast<int32_t>(d));
+      }
+      auto shape_off = b.CreateVector(shape);
+      auto signature_off = dynamic ? b.CreateVector(signature) : 0;
+      auto name_off = b.CreateString(t.name);
+      flatbuffers::Offset<::tflite::QuantizationParameters> quant = 0;
+      if (!t.scale.empty())
+        quant = ::tflite::CreateQuantizationParameters(
+            b, 0, 0, b.CreateVector(t.scale), b.CreateVector(t.zero_point), t.quantized_dimension);
+      ::tflite::TensorBuilder tb(b);
+      if (!t.scale.empty()) tb.add_quantization(quant);
+      tb.add_shape(shape_off);
+      if (dynamic) tb.add_shape_signature(signature_off);
+      tb.add_type(t.type);
+      tb.add_buffer(t.buffer <= buffers_.size() ? file_index[t.buffer] : 0);
+      tb.add_name(name_off);
+      tb.add_has_rank(true);
+      tensors.push_back(tb.Finish());
+    }
+    std::vector<flatbuffers::Offset<::tflite::Operator>> ops;
+    for (const OpSpec& op : g.ops) {
+      auto [it, fresh] = code_index.emplace(op.op, static_cast<uint32_t>(codes.size()));
+      if (fresh) {
+        const int32_t code = static_cast<int32_t>(op.op);
+        codes.push_back(::tflite::CreateOperatorCode(
+            b, static_cast<int8_t>(std::min<int32_t>(code, 127)), 0, OpVersion(op.op), op.op));
+      }
+      auto remap = [&](const std::vector<int32_t>& ids) {
+        std::vector<int32_t> r;
+        for (int32_t t : ids) r.push_back(t < 0 ? t : tensor_index[t]);
+        return r;
+      };
+      auto in = b.CreateVector(remap(op.inputs));
+      auto out = b.CreateVector(remap(op.outputs));
+      ops.push_back(::tflite::CreateOperator(b, it->second, in, out, op.options_type, op.options));
+    }
+    std::vector<int32_t> in_ids, out_ids;
+    for (const Endpoint& e : g.inputs) {
+      in_ids.push_back(tensor_index[e.tensor]);
+      if (gi == 0)
+        in_maps.push_back(
+            ::tflite::CreateTensorMap(b, b.CreateString(e.name), tensor_index[e.tensor]));
+    }
+    for (const Endpoint& e : g.outputs) {
+      out_ids.push_back(tensor_index[e.tensor]);
+      if (gi == 0)
+        out_maps.push_back(
+            ::tflite::CreateTensorMap(b, b.CreateString(e.name), tensor_index[e.tensor]));
+    }
+    subgraphs.push_back(::tflite::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(in_ids),
+                                                 b.CreateVector(out_ids), b.CreateVector(ops),
+                                                 b.CreateString(g.name)));
+    if (gi == 0) main_tensor_index = std::move(tensor_index);
   }
-  for (const Endpoint& e : outputs_) {
-    out_ids.push_back(tensor_index[e.tensor]);
-    out_maps.push_back(
-        ::tflite::CreateTensorMap(b, b.CreateString(e.name), tensor_index[e.tensor]));
-  }
-  auto subgraph = ::tflite::CreateSubGraph(b, b.CreateVector(tensors), b.CreateVector(in_ids),
-                                           b.CreateVector(out_ids), b.CreateVector(ops),
-                                           b.CreateString("main"));
   std::vector<flatbuffers::Offset<::tflite::Buffer>> buffers;
   buffers.push_back(::tflite::CreateBuffer(b));  // buffer 0: the empty sentinel
   for (size_t i = 0; i < live_count; ++i) {
@@ -204,12 +224,12 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   auto signature = ::tflite::CreateSignatureDef(
       b, b.CreateVector(in_maps), b.CreateVector(out_maps), b.CreateString("serving_default"), 0);
   auto model = ::tflite::CreateModel(b, kSchemaVersion, b.CreateVector(codes),
-                                     b.CreateVector(&subgraph, 1), b.CreateString("pt2tf"),
+                                     b.CreateVector(subgraphs), b.CreateString("pt2tf"),
                                      b.CreateVector(buffers), 0, 0, b.CreateVector(&signature, 1));
   b.Finish(model, ::tflite::ModelIdentifier());
   std::vector<uint8_t> bytes(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
   b.PopBytes(b.GetSize() - keep);
-  if (file_tensor) *file_tensor = std::move(tensor_index);
+  if (file_tensor) *file_tensor = std::move(main_tensor_index);
 
   const ::tflite::Model* m = ::tflite::GetModel(bytes.data());
   data_field_pos.clear();

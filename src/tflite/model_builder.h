@@ -62,6 +62,17 @@ class ModelBuilder {
   // Builder for operator option tables (create them before Write; never nested).
   flatbuffers::FlatBufferBuilder& fbb() { return fbb_; }
 
+  // --- subgraphs -----------------------------------------------------------------------
+  // Subgraph 0 is the main graph (the signature's); IF / WHILE ops name further ones (their
+  // branches, condition and body) by index. Buffers and operator codes are shared; tensors,
+  // operators and the interface belong to one subgraph. Every method below but the buffer
+  // ones works on the current subgraph.
+  size_t subgraph_count() const { return subgraphs_.size(); }
+  // Appends an empty subgraph (named `name`) and returns its index; the current one stays.
+  int AddSubgraph(std::string name);
+  int current_subgraph() const { return current_; }
+  void SetCurrentSubgraph(int index) { current_ = index; }
+
   int AddTensor(TensorSpec spec);
   // A buffer holding `data` (C order of the view); returns its index (never 0).
   uint32_t AddBuffer(Tensor data, bool to_fp16 = false);
@@ -72,28 +83,40 @@ class ModelBuilder {
   void AddInput(int tensor, std::string signature_name);
   void AddOutput(int tensor, std::string signature_name);
 
-  const TensorSpec& tensor(int index) const { return tensors_[index]; }
-  TensorSpec& mutable_tensor(int index) { return tensors_[index]; }
-  size_t op_count() const { return ops_.size(); }
-  size_t tensor_count() const { return tensors_.size(); }
+  const TensorSpec& tensor(int index) const { return sg().tensors[index]; }
+  TensorSpec& mutable_tensor(int index) { return sg().tensors[index]; }
+  size_t op_count() const { return sg().ops.size(); }
+  size_t tensor_count() const { return sg().tensors.size(); }
   bool IsInterface(int tensor) const;
   // For rewrite passes over the finished translation (quantization): the operators in
   // execution order, the interface, and a buffer's source data (index as TensorSpec::buffer).
-  std::vector<OpSpec>& mutable_ops() { return ops_; }
-  const std::vector<OpSpec>& ops() const { return ops_; }
-  std::vector<Endpoint>& mutable_inputs() { return inputs_; }
-  std::vector<Endpoint>& mutable_outputs() { return outputs_; }
+  std::vector<OpSpec>& mutable_ops() { return sg().ops; }
+  const std::vector<OpSpec>& ops() const { return sg().ops; }
+  std::vector<Endpoint>& mutable_inputs() { return sg().inputs; }
+  std::vector<Endpoint>& mutable_outputs() { return sg().outputs; }
+  const std::vector<Endpoint>& inputs() const { return sg().inputs; }
+  const std::vector<Endpoint>& outputs() const { return sg().outputs; }
   const BufferSpec& buffer(uint32_t index) const { return buffers_[index - 1]; }
 
   // Serializes the model into `path` atomically; `on_bytes` hears each weight chunk.
   Status Write(const std::string& path, const std::function<void(uint64_t)>& on_bytes) const;
   // The same bytes in memory (for pt2tf's own evaluation of the model being written);
-  // `file_tensor[i]`: the file's number of tensor i (-1: left out, nothing refers to it).
+  // `file_tensor[i]`: the file's number of tensor i of subgraph 0 (-1: left out, nothing
+  // refers to it).
   Result<std::vector<uint8_t>> Serialize(std::vector<int32_t>* file_tensor = nullptr) const;
 
  private:
-  // Tensors some operator or interface entry refers to.
-  std::vector<bool> UsedTensors() const;
+  struct Subgraph {
+    std::string name;
+    std::vector<TensorSpec> tensors;
+    std::vector<OpSpec> ops;
+    std::vector<Endpoint> inputs, outputs;
+  };
+  Subgraph& sg() { return subgraphs_[current_]; }
+  const Subgraph& sg() const { return subgraphs_[current_]; }
+
+  // Tensors of `g` some operator or interface entry refers to.
+  static std::vector<bool> UsedTensors(const Subgraph& g);
   // The buffers used tensors refer to, in order; file_index[i] = file buffer number of buffer i.
   std::vector<const BufferSpec*> LiveBuffers(std::vector<uint32_t>& file_index) const;
   // Streams the file through `sink`; returns the byte count.
@@ -106,10 +129,9 @@ class ModelBuilder {
                                       std::vector<int32_t>* file_tensor = nullptr) const;
 
   mutable flatbuffers::FlatBufferBuilder fbb_;
-  std::vector<TensorSpec> tensors_;
+  std::vector<Subgraph> subgraphs_;
+  int current_ = 0;
   std::vector<BufferSpec> buffers_;  // index i is model buffer i + 1
-  std::vector<OpSpec> ops_;
-  std::vector<Endpoint> inputs_, outputs_;
 };
 
 // float32 → float16 bits, round to nearest even (inf/nan kept).

@@ -9,11 +9,11 @@ namespace pt2tf::tflite {
 
 Status WriteTflite(const tf::TfGraph& lowered, const std::string& path,
                    const TfliteWriterOptions& options) {
-  // TFLite expresses control flow as IF/WHILE ops over extra subgraphs, which this writer
-  // does not build yet: refuse rather than write a model the interpreter rejects.
-  if (!lowered.control_flow.empty())
+  // Control flow (If / Loop / Scan, lowered to StatelessIf / StatelessWhile) becomes IF /
+  // WHILE ops over extra subgraphs (src/tflite/ops/control_flow.cpp).
+  if (options.quantize.mode != QuantMode::kNone && !lowered.control_flow.empty())
     return Unsupported(path + ": " + lowered.control_flow.front() +
-                       ": control flow (If/Loop/Scan) is not supported by the TFLite writer yet");
+                       ": --quantize does not support control flow (TFLite IF/WHILE subgraphs)");
   ModelBuilder model;
   Translator translator(lowered, options.precision, model);
   Status s = translator.Run();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "tflite/function_graph.h"
 #include "tflite/ops/registry.h"
 
 namespace pt2tf::tflite {
@@ -185,8 +186,55 @@ std::optional<tensorflow::DataType> AttrType(const tf::TfNode& node, const std::
   return it->second.type();
 }
 
-Translator::Translator(const tf::TfGraph& graph, Precision precision, ModelBuilder& model)
-    : graph_(graph), precision_(precision), model_(model) {}
+Translator::Translator(const tf::TfGraph& graph, Precision precision, ModelBuilder& model,
+                       const std::vector<tf::TfFunction>* library)
+    : graph_(graph),
+      precision_(precision),
+      model_(model),
+      library_(library ? library : &graph.functions) {}
+
+Result<int> Translator::TranslateFunction(const std::string& name,
+                                          const std::vector<int32_t>& inputs,
+                                          std::vector<TensorSpec>& outputs) {
+  const tf::TfFunction* fn = nullptr;
+  for (const tf::TfFunction& f : *library_)
+    if (f.signature.name() == name) fn = &f;
+  if (!fn) return InternalError("function " + name + " is not in the graph's library");
+  if (fn->signature.input_arg_size() != static_cast<int>(inputs.size()))
+    return InternalError("function " + name + " takes " +
+                         std::to_string(fn->signature.input_arg_size()) + " inputs, given " +
+                         std::to_string(inputs.size()));
+  std::vector<ir::Dims> shapes;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorSpec& spec = model_.tensor(inputs[i]);
+    PT2TF_ASSIGN_OR_RETURN(TensorType type,
+                           TfliteType(fn->signature.input_arg(static_cast<int>(i)).type()));
+    if (type != spec.type)
+      return InternalError("function " + name + ": input " + std::to_string(i) +
+                           " has another type than its argument");
+    if (std::find(spec.shape.begin(), spec.shape.end(), kDynamicDim) != spec.shape.end())
+      return Unsupported("function " + name + ": input " + std::to_string(i) + " has shape " +
+                         ShapeToString(spec.shape) +
+                         " known only at run time; TFLite subgraphs here need static shapes");
+    shapes.push_back(spec.shape);
+  }
+  PT2TF_ASSIGN_OR_RETURN(tf::TfGraph graph, FunctionAsGraph(*fn, shapes));
+  const int parent = model_.current_subgraph();
+  const int index = model_.AddSubgraph(name);
+  model_.SetCurrentSubgraph(index);
+  Status s = OkStatus();
+  {
+    Translator nested(graph, precision_, model_, library_);
+    s = nested.Run();
+  }
+  outputs.clear();
+  if (s.ok())
+    for (const ModelBuilder::Endpoint& e : model_.outputs())
+      outputs.push_back(model_.tensor(e.tensor));
+  model_.SetCurrentSubgraph(parent);
+  if (!s.ok()) return s.WithContext("function " + name);
+  return index;
+}
 
 size_t Translator::InputCount(const tf::TfNode& node) const {
   size_t n = 0;

@@ -32,7 +32,9 @@ Result<ConstView> PermuteConst(const ConstView& c, const std::vector<int64_t>& p
 
 class Translator {
  public:
-  Translator(const tf::TfGraph& graph, Precision precision, ModelBuilder& model);
+  // `library`: the functions control-flow nodes call (default: `graph.functions`).
+  Translator(const tf::TfGraph& graph, Precision precision, ModelBuilder& model,
+             const std::vector<tf::TfFunction>* library = nullptr);
 
   // Translates every node; then the interface (inputs, outputs, signature).
   Status Run();
@@ -72,6 +74,13 @@ class Translator {
   flatbuffers::FlatBufferBuilder& fbb() { return model_.fbb(); }
   const TensorSpec& Info(int tensor) const { return model_.tensor(tensor); }
 
+  // --- control flow --------------------------------------------------------------------
+  // Translates library function `name` into a new subgraph of the model whose inputs have the
+  // types and shapes of `inputs` (tensors of the current subgraph); returns the subgraph's
+  // index and, in `outputs`, its output tensors' specs (in signature order).
+  Result<int> TranslateFunction(const std::string& name, const std::vector<int32_t>& inputs,
+                                std::vector<TensorSpec>& outputs);
+
   // --- fusion --------------------------------------------------------------------------
   // The one node consuming output 0 of `node`, when there is exactly one (graph outputs
   // count as consumers that cannot fuse).
@@ -89,6 +98,7 @@ class Translator {
   const tf::TfGraph& graph_;
   Precision precision_;
   ModelBuilder& model_;
+  const std::vector<tf::TfFunction>* library_;
   // The per-node tables' entries live in one arena, freed at once with the translator
   // (freeing them one by one showed up on graphs of 100k nodes). Declared before them.
   std::pmr::monotonic_buffer_resource arena_;

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "pt2tf/tflite/tflite_writer.h"
+#include "tf/function_def.h"
 #include "tflite/model_builder.h"
 #include "tflite/translator.h"
 #include "tflite_subset_generated.h"
@@ -160,6 +161,65 @@ TEST(TfliteWriter, ConvReluIsOneFusedConvWithStreamedAlignedWeights) {
   EXPECT_EQ(m->signature_defs()->Get(0)->inputs()->Get(0)->name()->str(), "input");
   EXPECT_EQ(m->signature_defs()->Get(0)->outputs()->Get(0)->name()->str(), "output");
   EXPECT_EQ(g.nodes().size(), 2u);  // the source graph is untouched
+}
+
+TEST(FunctionDefNames, GraphOutputIndexInvertsFunctionOutputName) {
+  struct Case {
+    const char* op;
+    int64_t index;
+  };
+  for (const Case& c : {Case{"Relu", 0}, Case{"TopKV2", 1}, Case{"TopKV2", 0}, Case{"Split", 2},
+                        Case{"StatelessWhile", 4}, Case{"FusedBatchNormV3", 0}}) {
+    Result<std::string> name = tf::FunctionOutputName("n", c.op, c.index);
+    ASSERT_TRUE(name.ok()) << c.op;
+    const size_t c1 = name->find(':'), c2 = name->rfind(':');
+    Result<int64_t> k = tf::GraphOutputIndex(c.op, name->substr(c1 + 1, c2 - c1 - 1),
+                                             std::stoll(name->substr(c2 + 1)));
+    ASSERT_TRUE(k.ok()) << *name;
+    EXPECT_EQ(*k, c.index) << *name;
+  }
+  EXPECT_FALSE(tf::GraphOutputIndex("TopKV2", "nope", 0).ok());
+  EXPECT_FALSE(tf::GraphOutputIndex("NotAnOp", "y", 0).ok());
+}
+
+TEST(TfliteModelBuilder, SubgraphsShareBuffersAndOperatorCodes) {
+  tflite::ModelBuilder model;
+  const uint32_t weights = model.AddBuffer(Iota({3}));
+  auto add_graph = [&](const std::string& name) {
+    const int x = model.AddTensor({name + "/x", ::tflite::TensorType_FLOAT32, {3}});
+    const int w = model.AddTensor({name + "/w", ::tflite::TensorType_FLOAT32, {3}, weights});
+    const int y = model.AddTensor({name + "/y", ::tflite::TensorType_FLOAT32, {3}});
+    model.AddOp(::tflite::BuiltinOperator_ADD, {x, w}, {y});
+    model.AddInput(x, "x");
+    model.AddOutput(y, "y");
+  };
+  add_graph("main");
+  const int sub = model.AddSubgraph("branch");
+  EXPECT_EQ(sub, 1);
+  EXPECT_EQ(model.current_subgraph(), 0);
+  model.SetCurrentSubgraph(sub);
+  add_graph("branch");
+  EXPECT_EQ(model.tensor_count(), 3u);
+  model.SetCurrentSubgraph(0);
+  EXPECT_EQ(model.op_count(), 1u);
+  Result<std::vector<uint8_t>> bytes = model.Serialize();
+  ASSERT_TRUE(bytes.ok()) << bytes.status().message();
+  flatbuffers::Verifier verifier(bytes->data(), bytes->size());
+  ASSERT_TRUE(::tflite::VerifyModelBuffer(verifier));
+  const ::tflite::Model* m = ::tflite::GetModel(bytes->data());
+  ASSERT_EQ(m->subgraphs()->size(), 2u);
+  EXPECT_EQ(m->subgraphs()->Get(0)->name()->str(), "main");
+  EXPECT_EQ(m->subgraphs()->Get(1)->name()->str(), "branch");
+  EXPECT_EQ(m->operator_codes()->size(), 1u);  // one ADD code for both
+  EXPECT_EQ(m->buffers()->size(), 2u);         // the sentinel and the shared weights
+  for (const ::tflite::SubGraph* g : *m->subgraphs()) {
+    ASSERT_EQ(g->tensors()->size(), 3u);
+    EXPECT_EQ(g->tensors()->Get(1)->buffer(), 1u);
+    EXPECT_EQ(g->inputs()->size(), 1u);
+    EXPECT_EQ(g->outputs()->size(), 1u);
+  }
+  ASSERT_EQ(m->signature_defs()->size(), 1u);
+  EXPECT_EQ(m->signature_defs()->Get(0)->subgraph_index(), 0u);
 }
 
 }  // namespace

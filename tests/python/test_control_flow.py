@@ -164,15 +164,3 @@ def test_constant_condition_is_inlined(pt2tf_bin, tmp_path):
     _, frozen, served = run_batches(pb, ["y"], saved, [{"x": x}])
     assert_close(frozen[0]["y"], ref, "frozen")
     assert_close(served[0]["y"], ref, "SavedModel")
-
-
-def test_tflite_refuses_control_flow_in_one_line(pt2tf_bin, tmp_path):
-    torch.manual_seed(0)
-    path = tmp_path / "if.onnx"
-    export(Branch().eval(), ["x"], {"x": feed_x((2, 6), 1)}, path)
-    out = tmp_path / "m.tflite"
-    proc = run_pt2tf("convert", "-i", path, "-o", out, check=False)
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode == 1 and len(lines) == 1 and lines[0].startswith("pt2tf: error: ")
-    assert "If" in lines[0] and "TFLite" in lines[0]
-    assert not out.exists()

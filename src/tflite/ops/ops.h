@@ -79,4 +79,10 @@ Status ConvertLrn(const tf::TfNode& node, Translator& t);
 // bitwise.cpp
 Status ConvertBitwise(const tf::TfNode& node, Translator& t);  // BitwiseXor, Invert, RightShift
 
+// control_flow.cpp (IF / WHILE over extra subgraphs)
+Status ConvertIf(const tf::TfNode& node, Translator& t);     // StatelessIf, If
+Status ConvertWhile(const tf::TfNode& node, Translator& t);  // StatelessWhile, While
+// EmptyTensorList and the other TensorList ops: refused naming the loop (no TFLite builtins).
+Status ConvertTensorList(const tf::TfNode& node, Translator& t);
+
 }  // namespace pt2tf::tflite

@@ -137,6 +137,16 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"BitwiseXor", ConvertBitwise},
       {"Invert", ConvertBitwise},
       {"RightShift", ConvertBitwise},
+      // control_flow.cpp
+      {"StatelessIf", ConvertIf},
+      {"If", ConvertIf},
+      {"StatelessWhile", ConvertWhile},
+      {"While", ConvertWhile},
+      {"EmptyTensorList", ConvertTensorList},
+      {"TensorListReserve", ConvertTensorList},
+      {"TensorListFromTensor", ConvertTensorList},
+      {"TensorListPushBack", ConvertTensorList},
+      {"TensorListStack", ConvertTensorList},
   };
   return *table;
 }

@@ -85,6 +85,9 @@ const char* QuantModeName(QuantMode mode) {
 Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantReport& report) {
   report = QuantReport{};
   report.mode = options.mode;
+  // The passes rewrite subgraph 0 only: never quantize a model with IF/WHILE subgraphs partly.
+  if (model.subgraph_count() > 1)
+    return Unsupported("--quantize does not support control flow (TFLite IF/WHILE subgraphs)");
   const size_t n = options.samples.size();
   // Held back for the accuracy report; with one sample it serves both purposes.
   size_t held = 0;
