@@ -6,7 +6,8 @@
 //            ceil_mode adds end padding for the partial last window (over run-time
 //            dims: a PadV2 sized in the graph from Shape(x)).
 //   AveragePool: VALID/SAME when they match; otherwise zero-Pad + VALID AvgPool, then a
-//            constant [1, OH, OW, 1] map rescales each output to ONNX's divisor.
+//            constant [1, OH, OW, 1] map rescales each output to ONNX's divisor (over
+//            run-time dims: divided by the AvgPool of a padded ones mask instead).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -114,6 +115,24 @@ int64_t Divisor(const PoolGeometry& g, size_t dim, int64_t o, bool count_include
   return std::min(end, in) - std::max<int64_t>(start, 0);
 }
 
+std::string ShapeI32(EmitContext& ctx, const std::string& x, tensorflow::DataType t,
+                     const std::string& hint) {
+  tensorflow::NodeDef& shape = ctx.AddOp("Shape", hint, {x});
+  SetAttrType(shape, "T", t);
+  SetAttrType(shape, "out_type", tensorflow::DT_INT32);
+  return shape.name();
+}
+
+std::string PadOp(EmitContext& ctx, const std::string& x, const std::string& paddings,
+                  const std::string* value, tensorflow::DataType t, const std::string& hint) {
+  std::vector<std::string> in = {x, paddings};
+  if (value) in.push_back(*value);
+  tensorflow::NodeDef& pad = ctx.AddOp(value ? "PadV2" : "Pad", hint, in);
+  SetAttrType(pad, "T", t);
+  SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
+  return pad.name();
+}
+
 // The [4, 2] int32 NHWC paddings of a ceil_mode pool over run-time dims: the declared pads
 // plus, at the end, the extra rows/columns the partial last window needs (Geometry's rule,
 // computed in the graph from Shape(x)).
@@ -127,10 +146,7 @@ std::string DynamicCeilPaddings(const ir::Node& node, EmitContext& ctx, const st
   auto bin = [&](const char* op, const std::string& a, const std::string& b) {
     return ctx.Binary(op, a, b, tensorflow::DT_INT32, n + "/" + op);
   };
-  tensorflow::NodeDef& shape = ctx.AddOp("Shape", n + "/shape", {x});
-  SetAttrType(shape, "T", t);
-  SetAttrType(shape, "out_type", tensorflow::DT_INT32);
-  const std::string sh = shape.name();
+  const std::string sh = ShapeI32(ctx, x, t, n + "/shape");
   tensorflow::NodeDef& hw = ctx.AddOp(
       "StridedSlice", n + "/in",
       {sh, ctx.ConstI32({1}, n + "/b"), ctx.ConstI32({3}, n + "/e"), ctx.ConstI32({1}, n + "/s")});
@@ -183,6 +199,57 @@ std::string DynamicCeilPaddings(const ir::Node& node, EmitContext& ctx, const st
                      n + "/paddings");
 }
 
+// AveragePool over run-time spatial dims whose divisor is not the full window (ceil_mode,
+// or declared pads without count_include_pad): y = AvgPool(x padded with 0) divided by the
+// same AvgPool of a [1, H, W, 1] mask that is 1 where ONNX counts an element (the input,
+// and the declared pads when count_include_pad) and 0 elsewhere; the mask's average is
+// count / kernel area, so the quotient is ONNX's sum / count at every output position.
+Result<std::string> DynamicAvgPool(const ir::Node& node, EmitContext& ctx, const std::string& x,
+                                   tensorflow::DataType t, const PoolGeometry& g,
+                                   bool include_pad) {
+  const WindowSpec& w = g.win;
+  const std::string n = node.name + "/dyn";
+  // Declared pads only (Geometry folded static ceil_mode extras into pads_end).
+  const std::string declared = ctx.ConstI32({0, 0, w.pads_begin[0], w.pads_end[0] - g.extra[0],
+                                             w.pads_begin[1], w.pads_end[1] - g.extra[1], 0, 0},
+                                            n + "/declared", ir::Dims{4, 2});
+  const bool has_extra = g.dynamic_ceil || g.extra[0] > 0 || g.extra[1] > 0;
+  const std::string paddings = g.dynamic_ceil ? DynamicCeilPaddings(node, ctx, x, t, g)
+                                              : ctx.ConstI32({0, 0, w.pads_begin[0], w.pads_end[0],
+                                                              w.pads_begin[1], w.pads_end[1], 0, 0},
+                                                             n + "/paddings", ir::Dims{4, 2});
+  // [1, H, W, 1] ones: Shape(x) * [0, 1, 1, 0] + [1, 0, 0, 1].
+  const std::string hw1 = ctx.Binary(
+      "AddV2",
+      ctx.Binary("Mul", ShapeI32(ctx, x, t, n + "/shape"), ctx.ConstI32({0, 1, 1, 0}, n + "/keep"),
+                 tensorflow::DT_INT32, n + "/hw"),
+      ctx.ConstI32({1, 0, 0, 1}, n + "/ones_dims"), tensorflow::DT_INT32, n + "/mask_dims");
+  PT2TF_ASSIGN_OR_RETURN(std::string one, ctx.ConstScalar(node.input(0)->dtype, 1.0, n + "/one"));
+  tensorflow::NodeDef& fill = ctx.AddOp("Fill", n + "/ones", {hw1, one});
+  SetAttrType(fill, "T", t);
+  SetAttrType(fill, "index_type", tensorflow::DT_INT32);
+  std::string mask = fill.name();
+  if (include_pad) {
+    // The declared pads count (value 1); only the ceil_mode extra does not.
+    mask = PadOp(ctx, mask, declared, &one, t, n + "/mask_declared");
+    if (has_extra)
+      mask = PadOp(ctx, mask,
+                   ctx.Binary("Sub", paddings, declared, tensorflow::DT_INT32, n + "/extra"),
+                   nullptr, t, n + "/mask");
+  } else {
+    mask = PadOp(ctx, mask, paddings, nullptr, t, n + "/mask");
+  }
+  auto avg = [&](const std::string& in, const std::string& hint) {
+    tensorflow::NodeDef& def = ctx.AddOp("AvgPool", hint, {in});
+    SetWindowAttrs(def, w, t);
+    SetAttrString(def, "padding", "VALID");
+    return def.name();
+  };
+  const std::string sum = avg(PadOp(ctx, x, paddings, nullptr, t, n + "/pad"), n + "/avg");
+  const std::string count = avg(mask, n + "/count");
+  return ctx.Binary("RealDiv", sum, count, t, node.name);
+}
+
 }  // namespace
 
 Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
@@ -199,10 +266,7 @@ Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(std::string lowest,
                            ctx.ConstScalar(node.input(0)->dtype, -INFINITY, node.name + "/lowest"));
     const std::string paddings = DynamicCeilPaddings(node, ctx, x, t, g);
-    tensorflow::NodeDef& pad = ctx.AddOp("PadV2", node.name + "/pad", {x, paddings, lowest});
-    SetAttrType(pad, "T", t);
-    SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
-    const std::string padded = pad.name();
+    const std::string padded = PadOp(ctx, x, paddings, &lowest, t, node.name + "/pad");
     tensorflow::NodeDef& def = ctx.AddOp("MaxPool", node.name, {padded});
     SetWindowAttrs(def, g.win, t);
     SetAttrString(def, "padding", "VALID");
@@ -218,10 +282,7 @@ Status EmitMaxPool(const ir::Node& node, EmitContext& ctx) {
                                         node.name + "/paddings", ir::Dims{4, 2});
     PT2TF_ASSIGN_OR_RETURN(std::string lowest,
                            ctx.ConstScalar(node.input(0)->dtype, -INFINITY, node.name + "/lowest"));
-    tensorflow::NodeDef& pad = ctx.AddOp("PadV2", node.name + "/pad", {x, paddings, lowest});
-    SetAttrType(pad, "T", t);
-    SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
-    x = pad.name();
+    x = PadOp(ctx, x, paddings, &lowest, t, node.name + "/pad");
   }
   tensorflow::NodeDef& def = ctx.AddOp("MaxPool", node.name, {x});
   SetWindowAttrs(def, g.win, t);
@@ -245,10 +306,16 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(PoolGeometry g, Geometry(node, xs));
   const bool include_pad = node.GetInt("count_include_pad", 0) != 0;
-  if (g.dynamic_ceil) return NeedsStaticSpatial(node, "ceil_mode average pooling");
   if (g.win.dynamic_same && include_pad)
     return NeedsStaticSpatial(node, "auto_pad SAME with count_include_pad");
   PT2TF_ASSIGN_OR_RETURN(std::string x, GetNhwc2d(node, ctx, rank, t));
+  const bool dynamic = !g.win.dynamic_same && (g.out[0] < 0 || g.out[1] < 0);
+  if (dynamic && (g.dynamic_ceil || (!include_pad && !IsZero(g.win)))) {
+    if (node.input(0)->dtype != DType::kFloat32)
+      return NodeUnsupported(node, "padded AveragePool on non-float32 input");
+    PT2TF_ASSIGN_OR_RETURN(std::string y, DynamicAvgPool(node, ctx, x, t, g, include_pad));
+    return Publish(node, ctx, y, rank, t);
+  }
   if (IsZero(g.win) || (!include_pad && IsSame(g.win, g.in))) {
     tensorflow::NodeDef& def = ctx.AddOp("AvgPool", node.name, {x});
     SetWindowAttrs(def, g.win, t);
@@ -260,19 +327,14 @@ Status EmitAveragePool(const ir::Node& node, EmitContext& ctx) {
   std::string paddings = ctx.ConstI32(
       {0, 0, g.win.pads_begin[0], g.win.pads_end[0], g.win.pads_begin[1], g.win.pads_end[1], 0, 0},
       node.name + "/paddings", ir::Dims{4, 2});
-  tensorflow::NodeDef& pad = ctx.AddOp("Pad", node.name + "/pad", {x, paddings});
-  SetAttrType(pad, "T", t);
-  SetAttrType(pad, "Tpaddings", tensorflow::DT_INT32);
-  tensorflow::NodeDef& avg = ctx.AddOp("AvgPool", node.name + "/avg", {pad.name()});
+  tensorflow::NodeDef& avg = ctx.AddOp("AvgPool", node.name + "/avg",
+                                       {PadOp(ctx, x, paddings, nullptr, t, node.name + "/pad")});
   SetWindowAttrs(avg, g.win, t);
   SetAttrString(avg, "padding", "VALID");
   std::string y = avg.name();
-  if (g.out[0] < 0 || g.out[1] < 0) {
-    // With count_include_pad every floor-mode window divides by the full kernel.
-    if (!include_pad)
-      return NeedsStaticSpatial(node, "padded AveragePool without count_include_pad");
-    return Publish(node, ctx, y, rank, t);
-  }
+  // Run-time dims here: count_include_pad in floor mode, every window divides by the full
+  // kernel.
+  if (dynamic) return Publish(node, ctx, y, rank, t);
   // Rescale where ONNX divides by something other than the full window.
   const double full = static_cast<double>(g.win.kernel[0] * g.win.kernel[1]);
   std::vector<float> scale(g.out[0] * g.out[1]);
