@@ -380,7 +380,10 @@ Status Translator::Translate(const tf::TfNode& node) {
       return NodeError(node, "the input needs a static shape for TFLite");
     ir::Dims shape;
     for (const auto& d : it->second.shape().dim()) {
-      if (d.size() < 0) return NodeError(node, "the input needs a static shape for TFLite");
+      if (d.size() < 0)
+        return NodeError(node,
+                         "the input has a dim known only at run time; .tflite outputs need static "
+                         "input shapes here (pin it with --input-shape or --batch)");
       shape.push_back(d.size());
     }
     PT2TF_ASSIGN_OR_RETURN(TensorType type, TfliteType(*dtype));

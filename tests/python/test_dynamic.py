@@ -461,6 +461,28 @@ def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
     assert_close(served[0]["y"], ref, "SavedModel, pinned")
 
 
+def test_dynamic_input_to_tflite_is_refused_until_pinned(pt2tf_bin, tmp_path):
+    """.tflite outputs need static input shapes: a dynamic batch/H/W input is a one-line error
+    naming the input and the pinning flags, with no file; pinned, the file runs in LiteRT
+    against PyTorch eager."""
+    import tflite_runner
+    torch.manual_seed(0)
+    model = SmallCnn().eval()
+    x = np.random.default_rng(0).standard_normal((2, 3, 17, 15)).astype(np.float32)
+    export_dynamic(model, (x,), ({0: "N", 2: "H", 3: "W"},), tmp_path / "m.onnx", dynamo=False)
+    out = tmp_path / "m.tflite"
+    proc = run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, check=False)
+    assert proc.returncode == 1 and not out.exists(), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "'in0'" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
+    run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q",
+              "--input-shape", "in0:2x3x17x15")
+    with torch.no_grad():
+        ref = model(torch.from_numpy(x)).numpy()
+    assert_close(tflite_runner.run(out, {"in0": x})["y"], ref, ".tflite, pinned")
+
+
 def zoo_names():
     """A representative few; every zoo model with PT2TF_DYNAMIC_ZOO=all."""
     if os.environ.get("PT2TF_DYNAMIC_ZOO") == "all":
