@@ -380,11 +380,9 @@ Status Translator::Translate(const tf::TfNode& node) {
       return NodeError(node, "the input needs a static shape for TFLite");
     ir::Dims shape;
     for (const auto& d : it->second.shape().dim()) {
-      if (d.size() < 0)
-        return NodeError(node,
-                         "the input has a dim known only at run time; .tflite outputs need static "
-                         "input shapes here (pin it with --input-shape or --batch)");
-      shape.push_back(d.size());
+      // A dim known only at run time: kDynamicDim, written as -1 in shape_signature; the
+      // interpreter resizes the input and every op's Prepare sizes its outputs.
+      shape.push_back(d.size() < 0 ? kDynamicDim : d.size());
     }
     PT2TF_ASSIGN_OR_RETURN(TensorType type, TfliteType(*dtype));
     Output(node, 0, type, shape);
@@ -403,8 +401,10 @@ Status Translator::Translate(const tf::TfNode& node) {
       if (it == tensors_.end()) continue;
       const ir::Dims& dims = model_.tensor(it->second).shape;
       if (std::find(dims.begin(), dims.end(), kDynamicDim) != dims.end())
-        return NodeError(node, "input " + std::to_string(i) + " has shape " + ShapeToString(dims) +
-                                   " known only at run time; this op needs it when converting");
+        return NodeError(node,
+                         "input " + std::to_string(i) + " has shape " + ShapeToString(dims) +
+                             " known only at run time; this op needs it when converting (pin the "
+                             "input shapes with --input-shape or --batch)");
     }
   }
   return convert(node, *this);

@@ -461,26 +461,71 @@ def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
     assert_close(served[0]["y"], ref, "SavedModel, pinned")
 
 
-def test_dynamic_input_to_tflite_is_refused_until_pinned(pt2tf_bin, tmp_path):
-    """.tflite outputs need static input shapes: a dynamic batch/H/W input is a one-line error
-    naming the input and the pinning flags, with no file; pinned, the file runs in LiteRT
-    against PyTorch eager."""
+# .tflite with run-time dims: the models whose ops carry them in the TFLite translator.
+TFLITE_SPATIAL = [("ceil_avg_pools", False), ("ceil_pools", False), ("cnn", False), ("cnn", True),
+                  ("pixel_attention", False), ("pool_pad", False)]
+
+
+@pytest.mark.parametrize("name,dynamo", TFLITE_SPATIAL)
+def test_onnx_dynamic_dims_to_tflite(name, dynamo, pt2tf_bin, tmp_path):
+    """Dynamic batch and H/W kept in .tflite (shape_signature -1): one file run in LiteRT at
+    two sizes of every dynamic dim against PyTorch eager."""
     import tflite_runner
     torch.manual_seed(0)
-    model = SmallCnn().eval()
+    cls, make_inputs, axes, sizes = SPATIAL[name]
+    model = cls().eval()
+    rng = np.random.default_rng(0)
+    names = export_dynamic(model, make_inputs(rng, (2, *[s + 1 for s in sizes[0][1:]])), axes,
+                           tmp_path / "m.onnx", dynamo)
+    out = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q")
+    for size in sizes:
+        feeds = dict(zip(names, make_inputs(rng, size)))
+        with torch.no_grad():
+            ref = model(*[torch.from_numpy(v) for v in feeds.values()]).numpy()
+        got, signature = tflite_runner.run_resized(out, feeds)
+        assert_close(got["y"], ref, f".tflite, size {size}")
+        for n, ax in zip(names, axes):
+            assert all(signature[n][i] == -1 for i in ax), signature
+
+
+def test_quantize_needs_static_input_shapes(pt2tf_bin, tmp_path):
+    """--quantize on a .tflite with a run-time input dim: one line naming the input and the
+    pinning flags, no file (calibration and the evaluator are sized from the inputs)."""
+    torch.manual_seed(0)
     x = np.random.default_rng(0).standard_normal((2, 3, 17, 15)).astype(np.float32)
-    export_dynamic(model, (x,), ({0: "N", 2: "H", 3: "W"},), tmp_path / "m.onnx", dynamo=False)
+    export_dynamic(SmallCnn().eval(), (x,), ({0: "N"},), tmp_path / "m.onnx", dynamo=False)
+    out = tmp_path / "m.tflite"
+    proc = run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "--quantize",
+                     "dynamic-int8", check=False)
+    assert proc.returncode == 1 and not out.exists(), proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "'in0'" in lines[0] and "--batch" in lines[0], lines[0]
+
+
+def test_dynamic_input_to_tflite_refused_where_an_op_needs_the_size(pt2tf_bin, tmp_path):
+    """An op that needs a run-time dim at conversion time (here Gather over token ids of
+    dynamic batch and length): a one-line error naming the node and the pinning flags, no
+    file; pinned, the file runs in LiteRT against PyTorch eager."""
+    import tflite_runner
+    torch.manual_seed(0)
+    _, make_inputs, axes, _ = SPATIAL["bert"]
+    model = TinyBert().eval()
+    rng = np.random.default_rng(0)
+    names = export_dynamic(model, make_inputs(rng, (2, 9)), axes, tmp_path / "m.onnx", False)
     out = tmp_path / "m.tflite"
     proc = run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, check=False)
     assert proc.returncode == 1 and not out.exists(), proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert "'in0'" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
+    assert "Gather" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
     run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q",
-              "--input-shape", "in0:2x3x17x15")
+              "--input-shape", "in0:2x9", "--input-shape", "in1:2x9")
+    feeds = dict(zip(names, make_inputs(rng, (2, 9))))
     with torch.no_grad():
-        ref = model(torch.from_numpy(x)).numpy()
-    assert_close(tflite_runner.run(out, {"in0": x})["y"], ref, ".tflite, pinned")
+        ref = model(*[torch.from_numpy(v) for v in feeds.values()]).numpy()
+    assert_close(tflite_runner.run(out, feeds)["y"], ref, ".tflite, pinned")
 
 
 def zoo_names():
@@ -519,6 +564,14 @@ def test_zoo_dynamic_batch(name, calibrated_cache, pt2tf_bin, tmp_path):
         ref = model(torch.from_numpy(x)).numpy()
     session = ort.InferenceSession(str(onnx_out), providers=["CPUExecutionProvider"])
     assert_close(session.run(["output"], {"input": x})[0], ref, "ONNX Runtime, batch 3")
+    # .tflite with a run-time batch: one file at batch 1 and 3 in LiteRT.
+    import tflite_runner
+    lite = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", checkpoint, "--model", name, "--dynamic-batch", "-o", lite, "-q")
+    for b in (1, 3):
+        got, signature = tflite_runner.run_resized(lite, {"input": x[:b]})
+        assert_close(got["output"], ref[:b], f".tflite, batch {b}")
+        assert signature["input"] == [-1, *sample], signature
 
 
 @pytest.mark.parametrize("spelling", ["minus_one", "empty_param", "odd_param", "no_dim_info"])

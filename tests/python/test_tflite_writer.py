@@ -118,25 +118,51 @@ def test_unsupported_op_is_refused_in_one_line(tmp_path):
     assert not (tmp_path / "and.tflite").exists()
 
 
-def test_runtime_shape_operand_is_refused_by_static_ops(tmp_path):
-    """A reduction with axes fed at run time gives a tensor of run-time shape; an op that
-    needs static shapes after it (Transpose) is refused in one line, not miswritten."""
+def _runtime_axes_model(tmp_path, second):
+    """ReduceSum with axes fed at run time (a tensor of run-time shape), then `second`."""
     import onnx
     import onnx.helper as oh
 
     x = oh.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [2, 3, 4])
     axes = oh.make_tensor_value_info("axes", onnx.TensorProto.INT64, [1])
     y = oh.make_tensor_value_info("y", onnx.TensorProto.FLOAT, None)
-    nodes = [oh.make_node("ReduceSum", ["x", "axes"], ["s"], keepdims=1, name="the_sum"),
-             oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1], name="the_transpose")]
+    nodes = [oh.make_node("ReduceSum", ["x", "axes"], ["s"], keepdims=1, name="the_sum"), second]
     graph = oh.make_graph(nodes, "g", [x, axes], [y])
     src = tmp_path / "dyn.onnx"
+    inits = []
+    if second.op_type == "Gather":
+        inits = [oh.make_tensor("idx", onnx.TensorProto.INT64, [1], [0])]
+    graph.initializer.extend(inits)
     onnx.save(oh.make_model(graph, opset_imports=[oh.make_opsetid("", 18)]), str(src))
+    return src
+
+
+def test_runtime_shape_operand_is_carried_by_transpose(tmp_path):
+    """A reduction with axes fed at run time gives a tensor of run-time shape; a Transpose
+    after it carries the run-time dims (the kernel permutes whatever it gets): LiteRT against
+    NumPy for two axes."""
+    import onnx.helper as oh
+    src = _runtime_axes_model(tmp_path, oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1],
+                                                     name="the_transpose"))
+    run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
+    for a in (1, 2):
+        got = tfl.run_resized(tmp_path / "dyn.tflite", {"x": x, "axes": np.array([a])})[0]
+        ref = np.transpose(x.sum(axis=a, keepdims=True), (2, 0, 1))
+        assert_close(got, {"y": ref}, f"axes [{a}]")
+
+
+def test_runtime_shape_operand_is_refused_by_static_ops(tmp_path):
+    """An op that needs static shapes after a run-time-shaped tensor (Gather) is refused in
+    one line, not miswritten."""
+    import onnx.helper as oh
+    src = _runtime_axes_model(tmp_path, oh.make_node("Gather", ["s", "idx"], ["y"], axis=0,
+                                                     name="the_gather"))
     proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite", check=False)
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1, err
-    assert "run time" in err and "Transpose" in err, err
+    assert "run time" in err and "Gather" in err, err
     assert not (tmp_path / "dyn.tflite").exists()
 
 

@@ -28,6 +28,18 @@ def run(path, feeds):
     return {k: np.asarray(v) for k, v in runner(**feeds).items()}
 
 
+def run_resized(path, feeds):
+    """`run` for a file with run-time input dims (shape_signature -1): the signature runner
+    resizes each input to its feed before the first allocation, as a user of such a file does
+    (the stored `shape` has 1 there, which is not a size every model can be prepared at).
+    Returns ({output name: array}, {input name: shape_signature})."""
+    interp = _interpreter(path)
+    runner = interp.get_signature_runner("serving_default")
+    got = {k: np.asarray(v) for k, v in runner(**feeds).items()}
+    details = runner.get_input_details()
+    return got, {k: list(v["shape_signature"]) for k, v in details.items()}
+
+
 def ops(path):
     """Counter of operator names (e.g. {'CONV_2D': 20, 'ADD': 8})."""
     interp = _interpreter(path, delegates=False)

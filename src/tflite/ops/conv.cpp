@@ -21,6 +21,7 @@ struct Window {
 };
 
 int64_t OutSize(int64_t in, int64_t k, int64_t s, int64_t d, ::tflite::Padding p) {
+  if (in == kDynamicDim) return kDynamicDim;  // the kernel sizes it at run time
   if (p == ::tflite::Padding_SAME) return (in + s - 1) / s;
   const int64_t eff = (k - 1) * d + 1;
   return in < eff ? 0 : (in - eff) / s + 1;
@@ -39,7 +40,8 @@ Result<int> PaddedInput(const tf::TfNode& node, Translator& t, Window& w, ir::Di
     std::vector<int64_t> pads = AttrInts(node, "explicit_paddings");
     if (pads.size() != 8) return NodeError(node, "explicit_paddings must have 8 entries");
     const int paddings = t.ConstI32(node.def.name() + "/paddings", pads, ir::Dims{4, 2});
-    for (int i = 0; i < 4; ++i) shape[i] += pads[2 * i] + pads[2 * i + 1];
+    for (int i = 0; i < 4; ++i)
+      if (shape[i] != kDynamicDim) shape[i] += pads[2 * i] + pads[2 * i + 1];
     const int padded = t.NewTensor(node.def.name() + "/pad", t.Info(x).type, shape);
     if (fill == 0.0f) {
       t.Op(BuiltinOperator::BuiltinOperator_PAD, {x, paddings}, {padded},

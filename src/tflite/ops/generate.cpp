@@ -1,7 +1,7 @@
-// TF ops that make tensors from shapes and scalars → TFLite builtins: Shape (folded: every
-// shape is static here, so its value is known now and Fill/Reshape consumers read it as a
-// constant), Fill (FILL), Range (RANGE), Cumsum (CUMSUM). Fill's dims and Range's operands
-// may be computed at run time: the kernel then sizes the output (kDynamicDim here).
+// TF ops that make tensors from shapes and scalars → TFLite builtins: Shape (folded when
+// the shape is static, so Fill/Reshape consumers read it as a constant; SHAPE when a dim is
+// known only at run time), Fill (FILL), Range (RANGE), Cumsum (CUMSUM). Fill's dims and Range's
+// operands may be computed at run time: the kernel then sizes the output (kDynamicDim here).
 // BroadcastArgs is folded when both shapes are known, else BROADCAST_ARGS.
 #include <algorithm>
 #include <cmath>
@@ -35,6 +35,16 @@ Status ConvertShape(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, t.InShape(node, 0));
   auto out = AttrType(node, "out_type");
   const DType type = out && *out == tensorflow::DT_INT64 ? DType::kInt64 : DType::kInt32;
+  if (std::find(xs.begin(), xs.end(), kDynamicDim) != xs.end()) {
+    // A run-time dim: SHAPE computes the value when the model runs.
+    PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+    const TensorType tt =
+        type == DType::kInt64 ? TensorType::TensorType_INT64 : TensorType::TensorType_INT32;
+    const int y = t.Output(node, 0, tt, {static_cast<int64_t>(xs.size())});
+    t.Op(Op::BuiltinOperator_SHAPE, {x}, {y}, ::tflite::BuiltinOptions_ShapeOptions,
+         ::tflite::CreateShapeOptions(t.fbb(), tt).Union());
+    return OkStatus();
+  }
   for (int64_t d : xs)
     if (type == DType::kInt32 && d > INT32_MAX) return NodeError(node, "dim exceeds int32");
   PT2TF_ASSIGN_OR_RETURN(Tensor v, IntVector(type, xs));

@@ -169,7 +169,14 @@ bool AcceptsRuntimeDims(const std::string& op) {
       "SelectV2", "Erf", "Softplus", "Selu", "Reciprocal", "DivNoNan", "IsInf", "IsNan", "Softsign",
       "Tan", "Sinh", "Cosh", "Asin", "Acos", "Atan", "Asinh", "Acosh", "Atanh",
       // reductions (shape_ops.cpp)
-      "Mean", "Sum", "Max", "Min", "Prod", "Any", "All"};
+      "Mean", "Sum", "Max", "Min", "Prod", "Any", "All",
+      // window ops and matmuls: output dims from static kernels, a run-time batch or spatial
+      // dim carried as kDynamicDim (conv.cpp, matmul.cpp)
+      "Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool", "MatMul", "BatchMatMulV2", "BiasAdd",
+      "Softmax", "LogSoftmax",
+      // data movement whose output dims follow the input's (shape_ops.cpp); Shape emits SHAPE
+      "Reshape", "ExpandDims", "Squeeze", "Transpose", "ConcatV2", "Pad", "PadV2", "MirrorPad",
+      "StridedSlice", "Pack", "Shape"};
   return ops->count(op) > 0;
 }
 

@@ -38,8 +38,20 @@ std::vector<int64_t> Clamped(const std::vector<int64_t>& v) {
   return out;
 }
 
+bool HasRuntimeDim(const ir::Dims& d) {
+  return std::find(d.begin(), d.end(), kDynamicDim) != d.end();
+}
+
+// `shape` may hold one kDynamicDim (written as -1: RESHAPE infers it at run time) when the
+// input has run-time dims; the element count is then checked by the kernel.
 Status EmitReshape(const tf::TfNode& node, Translator& t, int x, const ir::Dims& shape) {
-  if (Numel(shape) != Numel(t.Info(x).shape))
+  const bool runtime = HasRuntimeDim(t.Info(x).shape) || HasRuntimeDim(shape);
+  if (runtime && std::count(shape.begin(), shape.end(), kDynamicDim) > 1)
+    return NodeError(node, "reshape of " + ShapeToString(t.Info(x).shape) + " to " +
+                               ShapeToString(shape) +
+                               " leaves more than one dim to run time (pin the input shapes with "
+                               "--input-shape or --batch)");
+  if (!runtime && Numel(shape) != Numel(t.Info(x).shape))
     return NodeError(
         node, "cannot reshape " + ShapeToString(t.Info(x).shape) + " to " + ShapeToString(shape));
   const int s = t.ConstI32(node.def.name() + "/shape", shape);
@@ -84,7 +96,9 @@ Status ConvertReshape(const tf::TfNode& node, Translator& t) {
       }
     }
     shape = v;
-    if (unknown >= 0) {
+    if (unknown >= 0 && HasRuntimeDim(xs)) {
+      shape[unknown] = kDynamicDim;
+    } else if (unknown >= 0) {
       if (known == 0) return NodeError(node, "cannot infer -1 in shape with a 0 dim");
       shape[unknown] = Numel(xs) / known;
     }
@@ -144,7 +158,8 @@ Status ConvertConcat(const tf::TfNode& node, Translator& t) {
       ys[axis] = 0;
     }
     if (xs.size() != ys.size()) return NodeError(node, "inputs differ in rank");
-    ys[axis] += xs[axis];
+    ys[axis] =
+        ys[axis] == kDynamicDim || xs[axis] == kDynamicDim ? kDynamicDim : ys[axis] + xs[axis];
     inputs.push_back(x);
   }
   const int y = t.Output(node, 0, type, ys);
@@ -168,7 +183,7 @@ Status ConvertPad(const tf::TfNode& node, Translator& t) {
     if (pads.size() != 2 * ys.size()) return NodeError(node, "paddings do not match the rank");
     for (size_t i = 0; i < ys.size(); ++i) {
       if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) return NodeError(node, "negative padding");
-      ys[i] += pads[2 * i] + pads[2 * i + 1];
+      if (ys[i] != kDynamicDim) ys[i] += pads[2 * i] + pads[2 * i + 1];
     }
     p = t.ConstI32(node.def.name() + "/paddings", pads,
                    ir::Dims{static_cast<int64_t>(ys.size()), 2});

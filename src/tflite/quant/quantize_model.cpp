@@ -3,6 +3,7 @@
 // measure the quantized model against the float one on the held-back samples, both run by
 // the same evaluator (evaluator.h says which arithmetic is integer-exact and which is
 // fake-quantized).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -88,6 +89,14 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
   // The passes rewrite subgraph 0 only: never quantize a model with IF/WHILE subgraphs partly.
   if (model.subgraph_count() > 1)
     return Unsupported("--quantize does not support control flow (TFLite IF/WHILE subgraphs)");
+  // Calibration samples and the evaluator's buffers are sized from the input shapes.
+  for (const auto& in : model.inputs()) {
+    const ir::Dims& d = model.tensor(in.tensor).shape;
+    if (std::find(d.begin(), d.end(), kDynamicDim) != d.end())
+      return Unsupported("--quantize needs static input shapes; input '" + in.name +
+                         "' has a dim known only at run time (pin it with --input-shape or "
+                         "--batch)");
+  }
   const size_t n = options.samples.size();
   // Held back for the accuracy report; with one sample it serves both purposes.
   size_t held = 0;
