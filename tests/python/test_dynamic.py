@@ -462,8 +462,9 @@ def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
 
 
 # .tflite with run-time dims: the models whose ops carry them in the TFLite translator.
-TFLITE_SPATIAL = [("ceil_avg_pools", False), ("ceil_pools", False), ("cnn", False), ("cnn", True),
-                  ("pixel_attention", False), ("pool_pad", False)]
+TFLITE_SPATIAL = [("bert", False), ("bert", True), ("ceil_avg_pools", False), ("ceil_pools", False),
+                  ("cnn", False), ("cnn", True), ("encoder_seq", True), ("pixel_attention", False),
+                  ("pool_pad", False), ("transformer_encoder", True)]
 
 
 @pytest.mark.parametrize("name,dynamo", TFLITE_SPATIAL)
@@ -505,24 +506,25 @@ def test_quantize_needs_static_input_shapes(pt2tf_bin, tmp_path):
 
 
 def test_dynamic_input_to_tflite_refused_where_an_op_needs_the_size(pt2tf_bin, tmp_path):
-    """An op that needs a run-time dim at conversion time (here Gather over token ids of
-    dynamic batch and length): a one-line error naming the node and the pinning flags, no
-    file; pinned, the file runs in LiteRT against PyTorch eager."""
+    """An op that needs a run-time dim at conversion time (here Resize over run-time H/W): a
+    one-line error naming the node and the pinning flags, no file; pinned, the file runs in
+    LiteRT against PyTorch eager."""
     import tflite_runner
     torch.manual_seed(0)
-    _, make_inputs, axes, _ = SPATIAL["bert"]
-    model = TinyBert().eval()
+    _, make_inputs, axes, _ = SPATIAL["upsample"]
+    model = Upsample2x().eval()
     rng = np.random.default_rng(0)
-    names = export_dynamic(model, make_inputs(rng, (2, 9)), axes, tmp_path / "m.onnx", False)
+    names = export_dynamic(model, make_inputs(rng, (2, 9, 7)), axes, tmp_path / "m.onnx", False)
     out = tmp_path / "m.tflite"
     proc = run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, check=False)
     assert proc.returncode == 1 and not out.exists(), proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert "Gather" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
-    run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q",
-              "--input-shape", "in0:2x9", "--input-shape", "in1:2x9")
-    feeds = dict(zip(names, make_inputs(rng, (2, 9))))
+    assert "Resize" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
+    feeds = dict(zip(names, make_inputs(rng, (2, 9, 7))))
+    shape = "x".join(map(str, feeds["in0"].shape))
+    run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q", "--input-shape",
+              f"in0:{shape}")
     with torch.no_grad():
         ref = model(*[torch.from_numpy(v) for v in feeds.values()]).numpy()
     assert_close(tflite_runner.run(out, feeds)["y"], ref, ".tflite, pinned")

@@ -16,7 +16,9 @@ Status BatchMatMul(const tf::TfNode& node, Translator& t, bool adj_x, bool adj_y
   const int64_t ka = adj_x ? as[as.size() - 2] : as[as.size() - 1];
   const int64_t kb = adj_y ? bs[bs.size() - 1] : bs[bs.size() - 2];
   const int64_t n = adj_y ? bs[bs.size() - 2] : bs[bs.size() - 1];
-  if (ka != kb) return NodeError(node, "inner dimensions differ");
+  // A run-time inner dim is checked by the kernel.
+  if (ka != kb && ka != kDynamicDim && kb != kDynamicDim)
+    return NodeError(node, "inner dimensions differ");
   PT2TF_ASSIGN_OR_RETURN(ir::Dims batch, Broadcast(ir::Dims(as.begin(), as.end() - 2),
                                                    ir::Dims(bs.begin(), bs.end() - 2)));
   batch.push_back(m);

@@ -176,7 +176,7 @@ bool AcceptsRuntimeDims(const std::string& op) {
       "Softmax", "LogSoftmax",
       // data movement whose output dims follow the input's (shape_ops.cpp); Shape emits SHAPE
       "Reshape", "ExpandDims", "Squeeze", "Transpose", "ConcatV2", "Pad", "PadV2", "MirrorPad",
-      "StridedSlice", "Pack", "Shape"};
+      "StridedSlice", "Pack", "Shape", "GatherV2", "SplitV"};
   return ops->count(op) > 0;
 }
 

@@ -84,6 +84,15 @@ Status ConvertReshape(const tf::TfNode& node, Translator& t) {
     PT2TF_ASSIGN_OR_RETURN(int64_t axis, Axis(node, v[0], static_cast<int64_t>(xs.size()) + 1));
     shape = xs;
     shape.insert(shape.begin() + axis, 1);
+    if (std::count(xs.begin(), xs.end(), kDynamicDim) > 1) {
+      // Several run-time dims: RESHAPE could infer only one, EXPAND_DIMS keeps them all.
+      const int at = t.ConstI32(node.def.name() + "/axis", {axis}, ir::Dims{});
+      const int y = t.Output(node, 0, t.Info(x).type, shape);
+      t.Op(Op::BuiltinOperator_EXPAND_DIMS, {x, at}, {y},
+           ::tflite::BuiltinOptions_ExpandDimsOptions,
+           ::tflite::CreateExpandDimsOptions(t.fbb()).Union());
+      return OkStatus();
+    }
   } else {
     int64_t known = 1, unknown = -1;
     for (size_t i = 0; i < v.size(); ++i) {
@@ -118,8 +127,21 @@ Status ConvertSqueeze(const tf::TfNode& node, Translator& t) {
     drop[a] = true;
   }
   ir::Dims shape;
-  for (int64_t i = 0; i < rank; ++i)
-    if (!(dims.empty() ? xs[i] == 1 : drop[i])) shape.push_back(xs[i]);
+  std::vector<int32_t> squeezed;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (!(dims.empty() ? xs[i] == 1 : drop[i])) {
+      shape.push_back(xs[i]);
+    } else {
+      squeezed.push_back(static_cast<int32_t>(i));
+    }
+  }
+  if (std::count(xs.begin(), xs.end(), kDynamicDim) > 1) {
+    // Several run-time dims: RESHAPE could infer only one, SQUEEZE keeps them all.
+    const int y = t.Output(node, 0, t.Info(x).type, shape);
+    auto o = ::tflite::CreateSqueezeOptions(t.fbb(), t.fbb().CreateVector(squeezed));
+    t.Op(Op::BuiltinOperator_SQUEEZE, {x}, {y}, ::tflite::BuiltinOptions_SqueezeOptions, o.Union());
+    return OkStatus();
+  }
   return EmitReshape(node, t, x, shape);
 }
 
@@ -289,9 +311,49 @@ Status ConvertSlice(const tf::TfNode& node, Translator& t) {
   return OkStatus();
 }
 
+namespace {
+
+// StridedSlice whose begin or end is computed at run time (e.g. a position table sliced to
+// a run-time sequence length): every sliced axis is a run-time dim, unless both ends are
+// masked with stride 1 (the whole axis).
+Status RuntimeStridedSlice(const tf::TfNode& node, Translator& t, int x) {
+  const ir::Dims xs = t.Info(x).shape;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> strides, t.ConstInts(node, 3));
+  PT2TF_ASSIGN_OR_RETURN(int bt, Int32Operand(node, t, 1));
+  PT2TF_ASSIGN_OR_RETURN(int et, Int32Operand(node, t, 2));
+  const int64_t bm = AttrInt(node, "begin_mask"), em = AttrInt(node, "end_mask");
+  const int64_t sm = AttrInt(node, "shrink_axis_mask");
+  if (AttrInt(node, "ellipsis_mask") || AttrInt(node, "new_axis_mask"))
+    return NodeError(node, "ellipsis_mask/new_axis_mask are not supported");
+  const ir::Dims n = {static_cast<int64_t>(strides.size())};
+  if (t.Info(bt).shape != n || t.Info(et).shape != n || strides.size() > xs.size())
+    return NodeError(node, "begin/end/strides lengths differ");
+  ir::Dims ys;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (i >= strides.size()) {
+      ys.push_back(xs[i]);
+    } else if (strides[i] == 0) {
+      return NodeError(node, "stride 0");
+    } else if (!((sm >> i) & 1)) {
+      const bool whole = ((bm >> i) & 1) && ((em >> i) & 1) && strides[i] == 1;
+      ys.push_back(whole ? xs[i] : kDynamicDim);
+    }
+  }
+  const int st = t.ConstI32(node.def.name() + "/strides", Clamped(strides));
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  auto o = ::tflite::CreateStridedSliceOptions(
+      t.fbb(), static_cast<int32_t>(bm), static_cast<int32_t>(em), 0, 0, static_cast<int32_t>(sm));
+  t.Op(Op::BuiltinOperator_STRIDED_SLICE, {x, bt, et, st}, {y},
+       ::tflite::BuiltinOptions_StridedSliceOptions, o.Union());
+  return OkStatus();
+}
+
+}  // namespace
+
 Status ConvertStridedSlice(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   const ir::Dims xs = t.Info(x).shape;
+  if (!t.Const(node, 1) || !t.Const(node, 2)) return RuntimeStridedSlice(node, t, x);
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> begin, t.ConstInts(node, 1));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> end, t.ConstInts(node, 2));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> strides, t.ConstInts(node, 3));
@@ -390,12 +452,15 @@ Status ConvertSplitV(const tf::TfNode& node, Translator& t) {
     else
       known += sizes[i];
   }
-  if (unknown >= 0) sizes[unknown] = xs[axis] - known;
+  // Over a run-time dim the -1 part stays -1: SPLIT_V infers it when the model runs.
+  const bool runtime = xs[axis] == kDynamicDim;
+  if (unknown >= 0 && !runtime) sizes[unknown] = xs[axis] - known;
   std::vector<int32_t> outputs;
   for (size_t i = 0; i < sizes.size(); ++i) {
-    if (sizes[i] < 0) return NodeError(node, "split sizes exceed the dim");
+    if (sizes[i] < 0 && !(runtime && static_cast<int64_t>(i) == unknown))
+      return NodeError(node, "split sizes exceed the dim");
     ir::Dims ys = xs;
-    ys[axis] = sizes[i];
+    ys[axis] = sizes[i] < 0 ? kDynamicDim : sizes[i];
     outputs.push_back(t.Output(node, static_cast<int>(i), t.Info(x).type, ys));
   }
   const int st = t.ConstI32(node.def.name() + "/sizes", sizes);
