@@ -313,6 +313,21 @@ Status ConvertSlice(const tf::TfNode& node, Translator& t) {
 
 namespace {
 
+// STRIDED_SLICE of `x` with begin/end tensors `bt`/`et`, constant strides, the node's masks
+// and output dims `ys`.
+Status EmitStridedSlice(const tf::TfNode& node, Translator& t, int x, int bt, int et,
+                        const std::vector<int64_t>& strides, const ir::Dims& ys) {
+  const int st = t.ConstI32(node.def.name() + "/strides", Clamped(strides));
+  const int y = t.Output(node, 0, t.Info(x).type, ys);
+  auto o = ::tflite::CreateStridedSliceOptions(
+      t.fbb(), static_cast<int32_t>(AttrInt(node, "begin_mask")),
+      static_cast<int32_t>(AttrInt(node, "end_mask")), 0, 0,
+      static_cast<int32_t>(AttrInt(node, "shrink_axis_mask")));
+  t.Op(Op::BuiltinOperator_STRIDED_SLICE, {x, bt, et, st}, {y},
+       ::tflite::BuiltinOptions_StridedSliceOptions, o.Union());
+  return OkStatus();
+}
+
 // StridedSlice whose begin or end is computed at run time (e.g. a position table sliced to
 // a run-time sequence length): every sliced axis is a run-time dim, unless both ends are
 // masked with stride 1 (the whole axis).
@@ -339,13 +354,7 @@ Status RuntimeStridedSlice(const tf::TfNode& node, Translator& t, int x) {
       ys.push_back(whole ? xs[i] : kDynamicDim);
     }
   }
-  const int st = t.ConstI32(node.def.name() + "/strides", Clamped(strides));
-  const int y = t.Output(node, 0, t.Info(x).type, ys);
-  auto o = ::tflite::CreateStridedSliceOptions(
-      t.fbb(), static_cast<int32_t>(bm), static_cast<int32_t>(em), 0, 0, static_cast<int32_t>(sm));
-  t.Op(Op::BuiltinOperator_STRIDED_SLICE, {x, bt, et, st}, {y},
-       ::tflite::BuiltinOptions_StridedSliceOptions, o.Union());
-  return OkStatus();
+  return EmitStridedSlice(node, t, x, bt, et, strides, ys);
 }
 
 }  // namespace
@@ -393,13 +402,7 @@ Status ConvertStridedSlice(const tf::TfNode& node, Translator& t) {
   }
   const int bt = t.ConstI32(node.def.name() + "/begin", Clamped(begin));
   const int et = t.ConstI32(node.def.name() + "/end", Clamped(end));
-  const int st = t.ConstI32(node.def.name() + "/strides", Clamped(strides));
-  const int y = t.Output(node, 0, t.Info(x).type, ys);
-  auto o = ::tflite::CreateStridedSliceOptions(
-      t.fbb(), static_cast<int32_t>(bm), static_cast<int32_t>(em), 0, 0, static_cast<int32_t>(sm));
-  t.Op(Op::BuiltinOperator_STRIDED_SLICE, {x, bt, et, st}, {y},
-       ::tflite::BuiltinOptions_StridedSliceOptions, o.Union());
-  return OkStatus();
+  return EmitStridedSlice(node, t, x, bt, et, strides, ys);
 }
 
 Status ConvertGather(const tf::TfNode& node, Translator& t) {
