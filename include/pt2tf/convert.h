@@ -35,6 +35,7 @@ struct ConvertOptions {
   std::vector<std::string> output_paths;  // kind chosen by each path (see OutputKindName)
   tf::TfWriterOptions tf;                 // .pb, SavedModel and .tflite outputs (lowering)
   tflite::Precision tflite_precision = tflite::Precision::kFp32;  // .tflite weights
+  tflite::BufferPlacement tflite_buffers = tflite::BufferPlacement::kAuto;
   // --quantize / --io-dtype of .tflite outputs, and --calibration (with --mean/--std): the
   // samples int8 calibrates on (and either mode reports its accuracy on).
   tflite::QuantMode quantize = tflite::QuantMode::kNone;

@@ -32,6 +32,7 @@ struct ConvertFlags {
   bool non_strict = false;
   bool external_data = false;
   std::string saved_model_weights = "auto";
+  std::string tflite_buffers = "auto";
   std::vector<std::string> outputs;
   bool quiet = false;
   bool json = false;
@@ -97,6 +98,9 @@ int Run(const ConvertFlags& flags) {
       flags.saved_model_weights == "variables" ? tf::SavedModelWeights::kVariables
       : flags.saved_model_weights == "inline"  ? tf::SavedModelWeights::kInline
                                                : tf::SavedModelWeights::kAuto;
+  options.tflite_buffers = flags.tflite_buffers == "offset"   ? tflite::BufferPlacement::kOffset
+                           : flags.tflite_buffers == "inline" ? tflite::BufferPlacement::kInline
+                                                              : tflite::BufferPlacement::kAuto;
   options.tflite_precision =
       flags.precision == "fp16" ? tflite::Precision::kFp16 : tflite::Precision::kFp32;
   if (flags.quantize == "fp16") {  // another name for --precision fp16
@@ -198,6 +202,13 @@ Command AddConvertCommand(CLI::App& parent) {
                   "under 2 GiB), variables (a tensor bundle in variables/, any size), or auto "
                   "(inline unless saved_model.pb would near 2 GiB)")
       ->check(CLI::IsMember({"auto", "inline", "variables"}))
+      ->capture_default_str();
+  app->add_option("--tflite-buffers", flags->tflite_buffers,
+                  "where a .tflite keeps its weights: inline (inside the FlatBuffer, any TFLite "
+                  "version, under 2 GiB), offset (after it, found by Buffer.offset/size; any "
+                  "size, recent LiteRT), or auto (inline unless the file would pass "
+                  "2 GiB)")
+      ->check(CLI::IsMember({"auto", "inline", "offset"}))
       ->capture_default_str();
   app->add_option("--input-layout", flags->input_layout,
                   "layout of the TensorFlow graph's image inputs: nchw (as in PyTorch, one "

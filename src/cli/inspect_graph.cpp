@@ -26,6 +26,7 @@
 #include "pt2tf/text.h"
 #include "tensorflow/graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
+#include "tflite/file_buffers.h"
 #include "tflite_subset_generated.h"
 
 namespace pt2tf::cli {
@@ -250,11 +251,13 @@ Result<GraphSummary> SummarizeTflite(const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(auto file, MappedFile::Open(path));
   const auto* data = reinterpret_cast<const uint8_t*>(file->bytes().data());
   const uint64_t size = file->size();
-  if (size < 8 || size > FLATBUFFERS_MAX_BUFFER_SIZE)
+  if (size < 8)
     return InvalidInput(path + ": not a TFLite model (" + std::to_string(size) + " bytes)");
   if (!::tflite::ModelBufferHasIdentifier(data))
     return InvalidInput(path + ": not a TFLite model (no \"TFL3\" identifier)");
-  flatbuffers::Verifier verifier(data, static_cast<size_t>(size), kTfliteMaxDepth,
+  // A file over 2 GiB keeps its weights after the FlatBuffer (Buffer.offset/size); the
+  // FlatBuffer itself is within the first 2 GiB, which is all its offsets can reach.
+  flatbuffers::Verifier verifier(data, tflite::FlatBufferVerifyWindow(size), kTfliteMaxDepth,
                                  kTfliteMaxTables);
   if (!::tflite::VerifyModelBuffer(verifier))
     return InvalidInput(path +
@@ -270,11 +273,9 @@ Result<GraphSummary> SummarizeTflite(const std::string& path) {
   const auto* buffers = model->buffers();
   if (buffers) {
     for (const ::tflite::Buffer* b : *buffers) {
-      uint64_t n = b->data() ? b->data()->size() : 0;
-      // Weights outside the FlatBuffer (models over 2 GiB): counted only when inside the file.
-      if (!n && b->offset() > 1 && b->size() > 0 && b->offset() <= size &&
-          b->size() <= size - b->offset())
-        n = b->size();
+      auto bytes = tflite::ReadBuffer(b, data, size);
+      if (!bytes.ok()) return bytes.status().WithContext(path);
+      const uint64_t n = bytes->size;
       if (n) {
         ++s.weight_count;
         s.weight_bytes = SaturatingAdd(s.weight_bytes, n);

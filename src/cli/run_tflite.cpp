@@ -16,7 +16,9 @@
 namespace pt2tf::cli {
 namespace {
 
-constexpr uint64_t kMaxModelBytes = uint64_t{1} << 31;  // a FlatBuffer with inline weights
+// The whole file is read (weights after the FlatBuffer included, for files over 2 GiB); what
+// it claims beyond its own bytes is checked by the evaluator.
+constexpr uint64_t kMaxModelBytes = uint64_t{1} << 40;
 
 Result<std::vector<uint8_t>> ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);

@@ -101,6 +101,7 @@ Status WriteTfliteOutput(WriteContext& ctx, const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
   tflite::TfliteWriterOptions write;
   write.precision = ctx.options().tflite_precision;
+  write.buffers = ctx.options().tflite_buffers;
   tflite::QuantReport report;
   write.quantize.mode = ctx.options().quantize;
   write.quantize.io = ctx.options().quant_io;

@@ -124,7 +124,8 @@ std::vector<const BufferSpec*> ModelBuilder::LiveBuffers(std::vector<uint32_t>& 
   return live;
 }
 
-Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_field_pos,
+Result<std::vector<uint8_t>> ModelBuilder::Finish(bool offset_buffers,
+                                                  std::vector<uint64_t>& field_pos,
                                                   std::vector<int32_t>* file_tensor) const {
   auto& b = fbb_;
   // Everything built from here on is popped again after copying the bytes out, so the
@@ -132,7 +133,7 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   // model, rewrites it with new option tables, then serializes again).
   const size_t keep = b.GetSize();
   std::vector<uint32_t> file_index;
-  const size_t live_count = LiveBuffers(file_index).size();
+  const std::vector<const BufferSpec*> live = LiveBuffers(file_index);
   std::map<BuiltinOperator, uint32_t> code_index;
   std::vector<flatbuffers::Offset<::tflite::OperatorCode>> codes;
   std::vector<flatbuffers::Offset<::tflite::SubGraph>> subgraphs;
@@ -216,10 +217,15 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   }
   std::vector<flatbuffers::Offset<::tflite::Buffer>> buffers;
   buffers.push_back(::tflite::CreateBuffer(b));  // buffer 0: the empty sentinel
-  for (size_t i = 0; i < live_count; ++i) {
-    // A placeholder empty vector: the field is re-pointed at the streamed data below.
-    auto data = b.CreateVector(static_cast<const uint8_t*>(nullptr), 0);
-    buffers.push_back(::tflite::CreateBuffer(b, data));
+  for (const BufferSpec* buf : live) {
+    if (offset_buffers && buf->size() > 0) {
+      // A placeholder offset (1: non-default, so the field is stored), patched in Emit.
+      buffers.push_back(::tflite::CreateBuffer(b, 0, 1, buf->size()));
+    } else {
+      // A placeholder empty vector: the field is re-pointed at the streamed data in Emit.
+      auto data = b.CreateVector(static_cast<const uint8_t*>(nullptr), 0);
+      buffers.push_back(::tflite::CreateBuffer(b, data));
+    }
   }
   auto signature = ::tflite::CreateSignatureDef(
       b, b.CreateVector(in_maps), b.CreateVector(out_maps), b.CreateString("serving_default"), 0);
@@ -232,35 +238,60 @@ Result<std::vector<uint8_t>> ModelBuilder::Finish(std::vector<uint64_t>& data_fi
   if (file_tensor) *file_tensor = std::move(main_tensor_index);
 
   const ::tflite::Model* m = ::tflite::GetModel(bytes.data());
-  data_field_pos.clear();
+  field_pos.clear();
   for (size_t i = 1; i < m->buffers()->size(); ++i) {
     const auto* table = reinterpret_cast<const flatbuffers::Table*>(m->buffers()->Get(i));
-    const uint8_t* field = table->GetAddressOf(::tflite::Buffer::VT_DATA);
-    if (!field) return InternalError("TFLite buffer " + std::to_string(i) + " lost its data field");
-    data_field_pos.push_back(static_cast<uint64_t>(field - bytes.data()));
+    const bool offset_field = offset_buffers && live[i - 1]->size() > 0;
+    const uint8_t* field =
+        table->GetAddressOf(offset_field ? ::tflite::Buffer::VT_OFFSET : ::tflite::Buffer::VT_DATA);
+    if (!field) return InternalError("TFLite buffer " + std::to_string(i) + " lost its field");
+    const bool empty_offset_mode = offset_buffers && live[i - 1]->size() == 0;
+    field_pos.push_back(empty_offset_mode ? 0 : static_cast<uint64_t>(field - bytes.data()));
   }
   return bytes;
 }
 
 Result<uint64_t> ModelBuilder::Emit(const std::function<Status(ByteSpan)>& sink,
+                                    BufferPlacement placement,
                                     const std::function<void(uint64_t)>& on_bytes,
                                     std::vector<int32_t>* file_tensor) const {
-  std::vector<uint64_t> field_pos;
-  PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> meta, Finish(field_pos, file_tensor));
   std::vector<uint32_t> file_index;
   const std::vector<const BufferSpec*> live = LiveBuffers(file_index);
-  // Lay the data out after the metadata and point each Buffer.data at its bytes.
-  std::vector<uint64_t> prefix_pos(live.size());
-  uint64_t end = meta.size();
+  // The data goes after the metadata, each buffer on a kDataAlignment file offset; inline, a
+  // 4-byte length precedes it (the FlatBuffer vector's prefix).
+  auto lay_out = [&](uint64_t meta_size, bool offset_buffers, std::vector<uint64_t>& data_pos) {
+    data_pos.assign(live.size(), 0);
+    uint64_t end = meta_size;
+    for (size_t i = 0; i < live.size(); ++i) {
+      if (offset_buffers && live[i]->size() == 0) continue;  // an empty inline vector
+      data_pos[i] = offset_buffers ? AlignUp(end, kDataAlignment) : PrefixPos(end) + 4;
+      end = data_pos[i] + live[i]->size();
+    }
+    return end;
+  };
+  bool offset_buffers = placement == BufferPlacement::kOffset;
+  std::vector<uint64_t> field_pos, data_pos;
+  PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> meta, Finish(offset_buffers, field_pos, file_tensor));
+  uint64_t end = lay_out(meta.size(), offset_buffers, data_pos);
+  if (!offset_buffers && end > kMaxFileBytes) {
+    if (placement == BufferPlacement::kInline)
+      return Unsupported("the model with its weights would take " + std::to_string(end) +
+                         " bytes, over the 2 GiB of a TFLite file with inline buffers; "
+                         "--tflite-buffers offset (or auto) stores the weights after the "
+                         "FlatBuffer");
+    offset_buffers = true;
+    PT2TF_ASSIGN_OR_RETURN(meta, Finish(offset_buffers, field_pos, file_tensor));
+    end = lay_out(meta.size(), offset_buffers, data_pos);
+  }
+  if (meta.size() > kMaxFileBytes)
+    return Unsupported("the TFLite metadata alone (operators, tensors) takes over 2 GiB");
   for (size_t i = 0; i < live.size(); ++i) {
-    prefix_pos[i] = PrefixPos(end);
-    end = prefix_pos[i] + 4 + live[i]->size();
-    if (end > kMaxFileBytes)
-      return Unsupported(
-          "the model with its weights would take over 2 GiB; TFLite "
-          "files with weights outside the FlatBuffer are not supported yet");
-    const uint32_t rel = static_cast<uint32_t>(prefix_pos[i] - field_pos[i]);
-    std::memcpy(meta.data() + field_pos[i], &rel, 4);
+    if (offset_buffers) {
+      if (field_pos[i] != 0) std::memcpy(meta.data() + field_pos[i], &data_pos[i], 8);
+    } else {
+      const uint32_t rel = static_cast<uint32_t>(data_pos[i] - 4 - field_pos[i]);
+      std::memcpy(meta.data() + field_pos[i], &rel, 4);
+    }
   }
 
   uint64_t written = 0;
@@ -274,10 +305,14 @@ Result<uint64_t> ModelBuilder::Emit(const std::function<Status(ByteSpan)>& sink,
   std::vector<uint16_t> half;
   for (size_t i = 0; i < live.size(); ++i) {
     const BufferSpec& buf = *live[i];
+    if (offset_buffers && buf.size() == 0) continue;
+    const uint64_t start = offset_buffers ? data_pos[i] : data_pos[i] - 4;
     PT2TF_RETURN_IF_ERROR(
-        put(ByteSpan(reinterpret_cast<const std::byte*>(zeros.data()), prefix_pos[i] - written)));
-    const uint32_t len = static_cast<uint32_t>(buf.size());
-    PT2TF_RETURN_IF_ERROR(put(ByteSpan(reinterpret_cast<const std::byte*>(&len), 4)));
+        put(ByteSpan(reinterpret_cast<const std::byte*>(zeros.data()), start - written)));
+    if (!offset_buffers) {
+      const uint32_t len = static_cast<uint32_t>(buf.size());
+      PT2TF_RETURN_IF_ERROR(put(ByteSpan(reinterpret_cast<const std::byte*>(&len), 4)));
+    }
     Status status = OkStatus();
     buf.data.ForEachChunk([&](ByteSpan chunk) {
       if (!status.ok()) return;
@@ -302,10 +337,11 @@ Result<uint64_t> ModelBuilder::Emit(const std::function<Status(ByteSpan)>& sink,
   return written;
 }
 
-Status ModelBuilder::Write(const std::string& path,
+Status ModelBuilder::Write(const std::string& path, BufferPlacement placement,
                            const std::function<void(uint64_t)>& on_bytes) const {
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
-  Result<uint64_t> n = Emit([&](ByteSpan bytes) { return file->Write(bytes); }, on_bytes);
+  Result<uint64_t> n =
+      Emit([&](ByteSpan bytes) { return file->Write(bytes); }, placement, on_bytes);
   if (!n.ok()) return n.status().WithContext(path);
   return file->Commit();
 }
@@ -318,7 +354,7 @@ Result<std::vector<uint8_t>> ModelBuilder::Serialize(std::vector<int32_t>* file_
                               out.insert(out.end(), p, p + bytes.size());
                               return OkStatus();
                             },
-                            {}, file_tensor)
+                            BufferPlacement::kAuto, {}, file_tensor)
                             .status());
   return out;
 }

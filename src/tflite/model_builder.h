@@ -1,9 +1,11 @@
 // ModelBuilder: the TFLite model being written — tensors, weight buffers, operators — and its
 // serialization. The FlatBuffer metadata is built in memory with flatbuffers' builder; weight
-// bytes never enter it: each Buffer's `data` vector is placed after the metadata in the file
-// and streamed from its source tensor (a view of the mapped checkpoint) at write time, the
-// Buffer's offset field patched to point there. The file is an ordinary `.tflite` (inline
-// buffers), readable by every LiteRT version.
+// bytes never enter it: they are placed after the metadata in the file and streamed from their
+// source tensors (views of the mapped checkpoint) at write time. Two layouts of the same
+// bytes: inline, each Buffer's `data` vector re-pointed at its bytes (an ordinary `.tflite`,
+// readable by every TFLite version, under 2 GiB since FlatBuffer offsets are 32-bit), or
+// offset, each Buffer's `offset`/`size` (64-bit, from the start of the file) naming them,
+// which LiteRT reads at any size.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "pt2tf/ir/graph.h"
 #include "pt2tf/status.h"
 #include "pt2tf/tensor.h"
+#include "pt2tf/tflite/tflite_writer.h"
 #include "tflite_subset_generated.h"
 
 namespace pt2tf::tflite {
@@ -99,10 +102,11 @@ class ModelBuilder {
   const BufferSpec& buffer(uint32_t index) const { return buffers_[index - 1]; }
 
   // Serializes the model into `path` atomically; `on_bytes` hears each weight chunk.
-  Status Write(const std::string& path, const std::function<void(uint64_t)>& on_bytes) const;
-  // The same bytes in memory (for pt2tf's own evaluation of the model being written);
-  // `file_tensor[i]`: the file's number of tensor i of subgraph 0 (-1: left out, nothing
-  // refers to it).
+  Status Write(const std::string& path, BufferPlacement placement,
+               const std::function<void(uint64_t)>& on_bytes) const;
+  // The same bytes in memory, placed as kAuto does (for pt2tf's own evaluation of the model
+  // being written); `file_tensor[i]`: the file's number of tensor i of subgraph 0 (-1: left
+  // out, nothing refers to it).
   Result<std::vector<uint8_t>> Serialize(std::vector<int32_t>* file_tensor = nullptr) const;
 
  private:
@@ -120,12 +124,14 @@ class ModelBuilder {
   // The buffers used tensors refer to, in order; file_index[i] = file buffer number of buffer i.
   std::vector<const BufferSpec*> LiveBuffers(std::vector<uint32_t>& file_index) const;
   // Streams the file through `sink`; returns the byte count.
-  Result<uint64_t> Emit(const std::function<Status(ByteSpan)>& sink,
+  Result<uint64_t> Emit(const std::function<Status(ByteSpan)>& sink, BufferPlacement placement,
                         const std::function<void(uint64_t)>& on_bytes,
                         std::vector<int32_t>* file_tensor = nullptr) const;
-  // The metadata FlatBuffer (weights not included) and, per buffer, the file position of its
-  // `data` offset field.
-  Result<std::vector<uint8_t>> Finish(std::vector<uint64_t>& data_field_pos,
+  // The metadata FlatBuffer (weights not included) and, per live buffer, the position in it
+  // of the field to patch once the data's place is known: `data` (a 32-bit offset) inline,
+  // `offset` (64-bit) with `offset_buffers`. Empty buffers keep an empty inline `data` either
+  // way (LiteRT reads offset 0 / size 0 as no data); their position is 0.
+  Result<std::vector<uint8_t>> Finish(bool offset_buffers, std::vector<uint64_t>& field_pos,
                                       std::vector<int32_t>* file_tensor = nullptr) const;
 
   mutable flatbuffers::FlatBufferBuilder fbb_;

@@ -26,7 +26,7 @@ Status WriteTflite(const tf::TfGraph& lowered, const std::string& path,
     if (!s.ok()) return s.WithContext(path);
     if (options.quant_report) *options.quant_report = std::move(report);
   }
-  return model.Write(path, options.on_weight_bytes);
+  return model.Write(path, options.buffers, options.on_weight_bytes);
 }
 
 Status WriteTflite(const ir::Graph& graph, const std::string& path,

@@ -222,5 +222,76 @@ TEST(TfliteModelBuilder, SubgraphsShareBuffersAndOperatorCodes) {
   EXPECT_EQ(m->signature_defs()->Get(0)->subgraph_index(), 0u);
 }
 
+// One model written with weights inside the FlatBuffer and after it (Buffer.offset/size).
+// `big` adds a 4 GiB constant (a zero-stride view of 8 bytes: nothing that size exists).
+tflite::ModelBuilder OffsetTestModel(bool big) {
+  tflite::ModelBuilder model;
+  const int x = model.AddTensor({"x", ::tflite::TensorType_FLOAT32, {3}});
+  const int w =
+      model.AddTensor({"w", ::tflite::TensorType_FLOAT32, {3}, model.AddBuffer(Iota({3}))});
+  const int e =
+      model.AddTensor({"empty", ::tflite::TensorType_FLOAT32, {0}, model.AddBuffer(Iota({0}))});
+  const int y = model.AddTensor({"y", ::tflite::TensorType_FLOAT32, {3}});
+  const int z = model.AddTensor({"z", ::tflite::TensorType_FLOAT32, {3}});
+  model.AddOp(::tflite::BuiltinOperator_ADD, {x, w}, {y});
+  model.AddOp(::tflite::BuiltinOperator_CONCATENATION, {y, e}, {z});
+  if (big) {
+    auto storage = Storage::Own(std::vector<std::byte>(8));
+    Tensor huge = Tensor::Make(DType::kFloat32, {int64_t{1} << 29, 2}, {0, 1}, 0, storage).value();
+    const int h = model.AddTensor(
+        {"huge", ::tflite::TensorType_FLOAT32, {int64_t{1} << 29, 2}, model.AddBuffer(huge)});
+    const int o = model.AddTensor({"o", ::tflite::TensorType_FLOAT32, {int64_t{1} << 29, 2}});
+    model.AddOp(::tflite::BuiltinOperator_RELU, {h}, {o});
+    model.AddOutput(o, "o");
+  }
+  model.AddInput(x, "x");
+  model.AddOutput(z, "z");
+  return model;
+}
+
+TEST(TfliteModelBuilder, OffsetBuffersPointAtAlignedWeightsAfterTheFlatBuffer) {
+  const fs::path path =
+      fs::temp_directory_path() / ("pt2tf_tflite_offset_" + std::to_string(::getpid()) + ".tflite");
+  Status s = OffsetTestModel(false).Write(path.string(), tflite::BufferPlacement::kOffset, {});
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::vector<uint8_t> bytes = ReadFile(path);
+  fs::remove(path);
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size());
+  ASSERT_TRUE(::tflite::VerifyModelBuffer(verifier));
+  const ::tflite::Model* m = ::tflite::GetModel(bytes.data());
+  ASSERT_EQ(m->buffers()->size(), 3u);  // sentinel, w, empty
+  const ::tflite::Buffer* w = m->buffers()->Get(1);
+  EXPECT_EQ(w->data(), nullptr);
+  ASSERT_EQ(w->size(), 12u);
+  EXPECT_EQ(w->offset() % 64, 0u);
+  ASSERT_EQ(w->offset() + w->size(), bytes.size());  // the last bytes of the file
+  const float* f = reinterpret_cast<const float*>(bytes.data() + w->offset());
+  EXPECT_FLOAT_EQ(f[0], 0.0f);
+  EXPECT_FLOAT_EQ(f[2], 2.0f);
+  // An empty buffer stays an empty inline vector (offset 0 / size 0 would read as none).
+  const ::tflite::Buffer* empty = m->buffers()->Get(2);
+  ASSERT_NE(empty->data(), nullptr);
+  EXPECT_EQ(empty->data()->size(), 0u);
+  EXPECT_EQ(empty->offset(), 0u);
+
+  // The inline file of the same model has the same tensors, its weights in Buffer.data.
+  Result<std::vector<uint8_t>> inline_bytes = OffsetTestModel(false).Serialize();
+  ASSERT_TRUE(inline_bytes.ok());
+  const ::tflite::Model* mi = ::tflite::GetModel(inline_bytes->data());
+  ASSERT_NE(mi->buffers()->Get(1)->data(), nullptr);
+  EXPECT_EQ(mi->buffers()->Get(1)->data()->size(), 12u);
+  EXPECT_EQ(mi->buffers()->Get(1)->offset(), 0u);
+}
+
+TEST(TfliteModelBuilder, InlineBuffersOverTwoGiBAreRefusedBeforeWriting) {
+  const fs::path path =
+      fs::temp_directory_path() / ("pt2tf_tflite_inline_" + std::to_string(::getpid()) + ".tflite");
+  Status s = OffsetTestModel(true).Write(path.string(), tflite::BufferPlacement::kInline, {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("2 GiB"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("--tflite-buffers offset"), std::string::npos) << s.message();
+  EXPECT_FALSE(fs::exists(path));
+}
+
 }  // namespace
 }  // namespace pt2tf

@@ -78,6 +78,72 @@ def test_fp16_weights(exported, tmp_path):
     assert float(np.max(np.abs(got - tfl.run(fp32, {"input": x})["output"]))) > 0
 
 
+def _buffers(path):
+    """[(data length, offset, size)] of every Buffer of a .tflite, read from the FlatBuffer."""
+    from ai_edge_litert import schema_py_generated as schema
+
+    model = schema.Model.GetRootAs(bytearray(path.read_bytes()), 0)
+    return [(b.DataLength(), b.Offset(), b.Size())
+            for b in (model.Buffers(i) for i in range(model.BuffersLength()))]
+
+
+@pytest.mark.parametrize("flags", [[], ["--precision", "fp16"], ["--quantize", "dynamic-int8"]])
+def test_offset_buffers_run_as_inline(flags, exported, tmp_path):
+    """--tflite-buffers offset (the layout of files over 2 GiB, forced on a small model): every
+    weight lies after the FlatBuffer, 64-byte aligned, named by Buffer.offset/size; LiteRT
+    (from a path and from memory) and pt2tf's own evaluator give the same outputs as for the
+    inline file, and `inspect` counts the same weight bytes."""
+    onnx_path, x, ref = exported("conv_bn_pool_linear")
+    inline, offset = tmp_path / "inline.tflite", tmp_path / "offset.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", inline, "--tflite-buffers", "inline", *flags)
+    run_pt2tf("convert", "-i", onnx_path, "-o", offset, "--tflite-buffers", "offset", *flags)
+    size = offset.stat().st_size
+    placed = _buffers(offset)
+    weights = [b for b in placed[1:] if b[2] > 0]
+    assert len(weights) == sum(1 for b in _buffers(inline)[1:] if b[0] > 0) > 0
+    assert all(n == 0 and off % 64 == 0 and off + sz <= size for n, off, sz in weights), placed
+    assert all(off == 0 for _, off, _ in _buffers(inline)), _buffers(inline)
+    want = tfl.run(inline, {"input": x})["output"]
+    got = tfl.run(offset, {"input": x})["output"]
+    assert np.array_equal(got, want)
+    from ai_edge_litert.interpreter import Interpreter
+    runner = Interpreter(model_content=offset.read_bytes()).get_signature_runner()
+    assert np.array_equal(runner(input=x)["output"], want)
+    if not flags:
+        assert_close({"output": got}, ref, "offset buffers")
+    np.save(tmp_path / "x.npy", x)
+    sims = []
+    for f in (inline, offset):
+        run_pt2tf("run", "-i", f, "--inputs", tmp_path / "x.npy", "-o", tmp_path / "sim.npz")
+        sims.append(np.load(tmp_path / "sim.npz")["output"])
+    assert np.array_equal(sims[0], sims[1])
+    info = [json.loads(run_pt2tf("inspect", f, "--json").stdout) for f in (inline, offset)]
+    assert info[0]["weight_bytes"] == info[1]["weight_bytes"] > 0
+
+
+def test_offset_buffer_past_the_end_is_refused(exported, tmp_path):
+    """A hostile offset file: a Buffer.offset/size that passes the end of the file is a
+    one-line error for `inspect` and `run`, not a read out of bounds."""
+    onnx_path, x, _ = exported("conv_bn_pool_linear")
+    good = tmp_path / "offset.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", good, "--tflite-buffers", "offset")
+    data = bytearray(good.read_bytes())
+    first = next(off for _, off, sz in _buffers(good) if sz > 0)
+    at = data.find(struct.pack("<Q", first))  # the Buffer's offset field
+    assert at > 0
+    struct.pack_into("<Q", data, at, len(data) - 4)
+    bad = tmp_path / "bad.tflite"
+    bad.write_bytes(bytes(data))
+    np.save(tmp_path / "x.npy", x)
+    for args in (["inspect", bad], ["run", "-i", bad, "--inputs", tmp_path / "x.npy",
+                                    "-o", tmp_path / "o.npz"]):
+        proc = run_pt2tf(*args, check=False, timeout=20)
+        assert proc.returncode == 1, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "passes the end" in lines[0] and str(bad) in lines[0], lines
+    assert not (tmp_path / "o.npz").exists()
+
+
 def test_onnx_output_does_not_depend_on_other_outputs(exported, tmp_path):
     """BN and Pad folding for the TF family happen on the writers' own copy: the .onnx is
     byte-identical whatever else is written and in whatever order."""

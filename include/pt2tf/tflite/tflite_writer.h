@@ -25,8 +25,18 @@ enum class Precision {
           // quantization: half the file, the graph still computes in float32)
 };
 
+// Where weight bytes go. A FlatBuffer addresses its contents with 32-bit offsets, so a file
+// with weights inside it (Buffer.data) stops at 2 GiB; LiteRT also reads weights stored
+// after the FlatBuffer, found by Buffer.offset / Buffer.size (from the start of the file).
+enum class BufferPlacement {
+  kAuto,    // inline unless the file would pass 2 GiB, then offset
+  kInline,  // Buffer.data, readable by every TFLite version; over 2 GiB is an error
+  kOffset,  // Buffer.offset/size, any size (LiteRT / TensorFlow Lite 2.14 and later)
+};
+
 struct TfliteWriterOptions {
   Precision precision = Precision::kFp32;
+  BufferPlacement buffers = BufferPlacement::kAuto;
   // --quantize (pt2tf/tflite/quantize.h); with kNone the model stays float.
   QuantizeOptions quantize;
   // Filled when quantizing: op counts and the accuracy report.

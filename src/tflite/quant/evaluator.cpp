@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "tflite/file_buffers.h"
 #include "tflite/quant/eval_kernels.h"
 
 namespace pt2tf::tflite {
@@ -112,7 +113,7 @@ std::string Evaluator::output_name(size_t i) const {
 Result<std::unique_ptr<Evaluator>> Evaluator::Create(std::vector<uint8_t> bytes) {
   std::unique_ptr<Evaluator> e(new Evaluator());
   e->bytes_ = std::move(bytes);
-  flatbuffers::Verifier verifier(e->bytes_.data(), e->bytes_.size());
+  flatbuffers::Verifier verifier(e->bytes_.data(), FlatBufferVerifyWindow(e->bytes_.size()));
   if (!::tflite::VerifyModelBuffer(verifier)) return InvalidInput("not a valid TFLite FlatBuffer");
   e->model_ = ::tflite::GetModel(e->bytes_.data());
   if (!e->model_->subgraphs() || e->model_->subgraphs()->size() != 1)
@@ -147,13 +148,14 @@ Status Evaluator::Prepare() {
     }
     const uint32_t b = t->buffer();
     if (b == 0 || !buffers || b >= buffers->size()) continue;
-    const auto* data = buffers->Get(b)->data();
-    if (!data || data->size() == 0) continue;
+    PT2TF_ASSIGN_OR_RETURN(BufferBytes data,
+                           ReadBuffer(buffers->Get(b), bytes_.data(), bytes_.size()));
+    if (data.size == 0) continue;
     const int eb = ElementBytes(e.type);
-    if (eb == 0 || static_cast<int64_t>(data->size()) != e.numel() * eb)
+    if (eb == 0 || data.size != static_cast<uint64_t>(e.numel() * eb))
       return InvalidInput("tensor " + std::to_string(i) + ": buffer size does not match");
     e.is_const = true;
-    const uint8_t* p = data->data();
+    const uint8_t* p = data.data;
     const int64_t n = e.numel();
     switch (e.type) {
       case ::tflite::TensorType_FLOAT32:
