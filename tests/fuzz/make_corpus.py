@@ -222,7 +222,8 @@ def tflite_seeds():
         onnx_path = pathlib.Path(d) / "tiny.onnx"
         torch.onnx.export(Tiny().eval(), torch.randn(1, 2, 5, 5), str(onnx_path),
                           opset_version=17, dynamo=False, input_names=["x"])
-        for name, extra in (("pt2tf_fp32", []), ("pt2tf_fp16", ["--precision", "fp16"])):
+        for name, extra in (("pt2tf_fp32", []), ("pt2tf_fp16", ["--precision", "fp16"]),
+                            ("pt2tf_offset", ["--tflite-buffers", "offset"])):
             out = pathlib.Path(d) / f"{name}.tflite"
             subprocess.run([str(pt2tf), "convert", "-i", str(onnx_path), "-o", str(out), *extra],
                            check=True, capture_output=True)
