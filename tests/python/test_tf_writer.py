@@ -186,6 +186,20 @@ class Conv1d(nn.Module):
         return F.max_pool1d(self.c2(x), 2)
 
 
+class PixelShuffle(nn.Module):
+    """Super-resolution style: pixel_shuffle (ONNX DepthToSpace, mode CRD) and
+    pixel_unshuffle (exported as Reshape/Transpose)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 12, 3, padding=1)
+        self.c2 = nn.Conv2d(3, 8, 3, padding=1)
+
+    def forward(self, x):
+        y = F.pixel_shuffle(self.c1(x), 2)  # 12 channels -> 3 at 2x H, W
+        return F.pixel_unshuffle(self.c2(y), 2), y
+
+
 # name: (factory, input shape, checked as a CNN for graph quality). "pools" flattens NCHW
 # maps into its output, which needs their NCHW element order: Transposes are semantic there.
 MODELS = {
@@ -197,6 +211,7 @@ MODELS = {
     "heads": (Heads, (1, 3, 8, 8), False),
     "bn_not_after_conv": (BnNotAfterConv, (2, 3, 8, 8), True),
     "conv1d": (Conv1d, (1, 4, 20), False),
+    "pixel_shuffle": (PixelShuffle, (1, 3, 6, 5), False),
 }
 
 
@@ -253,7 +268,7 @@ def check_quality(ops, nhwc, outputs, cnn):
 
 
 CASES = [(name, False) for name in sorted(MODELS)] + [
-    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d")]
+    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d", "pixel_shuffle")]
 
 
 @pytest.mark.parametrize("name,dynamo", CASES)

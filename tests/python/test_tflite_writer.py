@@ -17,7 +17,7 @@ from conftest import run_pt2tf
 from test_tf_writer import MODELS, assert_close, exported  # noqa: F401 (fixture)
 
 CASES = [(name, False) for name in sorted(MODELS)] + [
-    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d")]
+    (name, True) for name in ("conv_bn_pool_linear", "se_net", "heads", "conv1d", "pixel_shuffle")]
 
 
 @pytest.mark.parametrize("name,dynamo", CASES)
@@ -201,32 +201,35 @@ def _runtime_axes_model(tmp_path, second):
     return src
 
 
-def test_runtime_shape_operand_is_carried_by_transpose(tmp_path):
-    """A reduction with axes fed at run time gives a tensor of run-time shape; a Transpose
-    after it carries the run-time dims (the kernel permutes whatever it gets): LiteRT against
-    NumPy for two axes."""
+@pytest.mark.parametrize("second", ["Transpose", "Tile"])
+def test_runtime_shape_operand_is_carried(second, tmp_path):
+    """A reduction with axes fed at run time gives a tensor of run-time shape; a Transpose or
+    a Tile with constant multiples after it carries the run-time dims (the kernel sizes its
+    output from whatever it gets): LiteRT against NumPy for two axes."""
     import onnx.helper as oh
-    src = _runtime_axes_model(tmp_path, oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1],
-                                                     name="the_transpose"))
+    node = (oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1], name="the_transpose")
+            if second == "Transpose" else oh.make_node("Tile", ["s", "reps"], ["y"]))
+    src = _runtime_axes_model(tmp_path, node)
     run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite")
     x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
     for a in (1, 2):
         got = tfl.run_resized(tmp_path / "dyn.tflite", {"x": x, "axes": np.array([a])})[0]
-        ref = np.transpose(x.sum(axis=a, keepdims=True), (2, 0, 1))
-        assert_close(got, {"y": ref}, f"axes [{a}]")
+        s = x.sum(axis=a, keepdims=True)
+        ref = np.transpose(s, (2, 0, 1)) if second == "Transpose" else np.tile(s, (1, 2, 1))
+        assert_close(got, {"y": ref}, f"{second}, axes [{a}]")
 
 
 def test_runtime_shape_operand_is_refused_by_static_ops(tmp_path):
-    """An op that needs static shapes after a run-time-shaped tensor (Tile) is refused in one
+    """An op that needs static shapes after a run-time-shaped tensor (ArgMax) is refused in one
     line, not miswritten."""
     import onnx.helper as oh
-    src = _runtime_axes_model(tmp_path, oh.make_node("Tile", ["s", "reps"], ["y"],
-                                                     name="the_tile"))
+    src = _runtime_axes_model(tmp_path, oh.make_node("ArgMax", ["s"], ["y"], axis=0,
+                                                     name="the_argmax"))
     proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite", check=False)
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1, err
-    assert "run time" in err and "Tile" in err, err
+    assert "run time" in err and "ArgMax" in err, err
     assert not (tmp_path / "dyn.tflite").exists()
 
 

@@ -199,6 +199,18 @@ def write_docs(results, path):
             continue
         per_op[case_operator(name)][outcome] += 1
     totals = collections.Counter(o for o, _ in results.values() if o != "skip")
+    old = pathlib.Path(path).read_text() if pathlib.Path(path).exists() else ""
+    # The hand-written notes between the totals and the table (control flow, functions,
+    # Slice; the TFLite line is rewritten by tflite_backend.update_docs) are kept as they are.
+    old_lines = old.splitlines()
+    starts = [i for i, line in enumerate(old_lines) if line.startswith("Total:")]
+    tables = [i for i, line in enumerate(old_lines) if line.startswith("| op |")]
+    notes = old_lines[starts[0] + 1:tables[0]] if starts and tables and starts[0] < tables[0] else []
+    notes = [line for line in notes if not line.startswith("TFLite:")]
+    while notes and not notes[0].strip():
+        notes.pop(0)
+    while notes and not notes[-1].strip():
+        notes.pop()
     lines = [
         "# Operators: ONNX backend node tests through the TensorFlow writer",
         "",
@@ -210,6 +222,7 @@ def write_docs(results, path):
         f"Total: {totals['pass']} passed, {totals['refused']} refused, {totals['fail']} failed, "
         f"{totals['crash']} crashed.",
         "",
+        *([*notes, ""] if notes else []),
         "| op | passed | refused | failed | crashed |",
         "|---|---:|---:|---:|---:|",
     ]
@@ -217,7 +230,6 @@ def write_docs(results, path):
         c = per_op[op]
         lines.append(f"| {op} | {c['pass']} | {c['refused']} | {c['fail']} | {c['crash']} |")
     # The ATen section (tests/python/pt2_ops_doc.py) has its own generator: keep it.
-    old = pathlib.Path(path).read_text() if pathlib.Path(path).exists() else ""
     aten = old[old.find("## ATen ops"):] if "## ATen ops" in old else ""
     pathlib.Path(path).write_text("\n".join(lines) + "\n" + ("\n" + aten if aten else ""))
     import tflite_backend  # the TFLite column, from its ratchet list

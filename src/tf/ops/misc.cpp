@@ -137,17 +137,38 @@ Status EmitEinsum(const ir::Node& node, EmitContext& ctx) {
   return OkStatus();
 }
 
-// DepthToSpace (DCR, TF's channel order) and SpaceToDepth on NHWC.
+// DepthToSpace and SpaceToDepth on NHWC. TF's DepthToSpace reads channels in DCR order;
+// ONNX's CRD mode (PyTorch's pixel_shuffle) first gathers the channels into that order,
+// which needs only the channel count, so run-time H/W work too.
 Status EmitDepthSpace(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   if (xs.size() != 4) return InvalidInput(node.Describe() + ": input must be 4-D");
   const bool to_space = node.op_type == "DepthToSpace";
-  if (to_space && node.GetString("mode", "DCR") != "DCR")
-    return NodeUnsupported(node, "attribute mode='" + node.GetString("mode", "") + "'");
+  const std::string mode = to_space ? node.GetString("mode", "DCR") : "DCR";
+  if (mode != "DCR" && mode != "CRD") return NodeUnsupported(node, "attribute mode='" + mode + "'");
   const int64_t block = node.GetInt("blocksize", 0);
   if (block < 2) return InvalidInput(node.Describe() + ": blocksize must be at least 2");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), ChannelsLast(4)));
+  if (mode == "CRD") {
+    const int64_t channels = xs[1], bb = block * block;
+    if (channels <= 0 || channels % bb != 0 || channels > (int64_t{1} << 24))
+      return NodeUnsupported(node, "mode='CRD' needs a static channel count divisible by " +
+                                       std::to_string(bb) + " (input " + ShapeToString(xs) + ")");
+    // DCR channel k = (i*b + j)*C + c holds CRD channel c*b*b + (i*b + j).
+    const int64_t c_out = channels / bb;
+    std::vector<int64_t> order(static_cast<size_t>(channels));
+    for (int64_t k = 0; k < channels; ++k) order[k] = (k % c_out) * bb + k / c_out;
+    tensorflow::NodeDef& g =
+        ctx.AddOp("GatherV2", node.name + "/dcr",
+                  {x, ctx.ConstI32(order, node.name + "/dcr_order"),
+                   ctx.ConstI32({3}, node.name + "/channel_axis", ir::Dims{})});
+    SetAttrType(g, "Tparams", t);
+    SetAttrType(g, "Tindices", tensorflow::DT_INT32);
+    SetAttrType(g, "Taxis", tensorflow::DT_INT32);
+    SetAttrInt(g, "batch_dims", 0);
+    x = g.name();
+  }
   tensorflow::NodeDef& def = ctx.AddOp(to_space ? "DepthToSpace" : "SpaceToDepth", node.name, {x});
   SetAttrType(def, "T", t);
   SetAttrInt(def, "block_size", block);

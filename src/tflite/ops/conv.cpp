@@ -93,7 +93,9 @@ Status ConvertConv2D(const tf::TfNode& node, Translator& t) {
   if (fs.size() != 4) return NodeError(node, "the filter must be a 4-D tensor");
   w.kh = fs[0], w.kw = fs[1];
   const int64_t out_c = depthwise ? fs[2] * fs[3] : fs[3];
-  if (depthwise ? fs[2] != xs[3] : (fs[2] <= 0 || xs[3] % fs[2] != 0))
+  // A run-time channel count (after a Pad whose paddings are computed, e.g. SAME padding
+  // from Shape) is checked by the kernel against the filter when the model runs.
+  if (xs[3] != kDynamicDim && (depthwise ? fs[2] != xs[3] : (fs[2] <= 0 || xs[3] % fs[2] != 0)))
     return NodeError(node,
                      "filter " + ShapeToString(fs) + " does not match input " + ShapeToString(xs));
   int f = 0;

@@ -3,7 +3,10 @@
 // MINIMUM), Cast, SelectV2, and FusedBatchNormV3 (inference, constant statistics) as MUL + ADD
 // with the scale and shift computed now.
 #include <cmath>
+#include <cstdint>
+#include <functional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "tflite/ops/chain.h"
 #include "tflite/ops/fuse.h"
@@ -120,12 +123,57 @@ Result<TensorType> ComputeType(const tf::TfNode& node, TensorType type, Op op) {
   }
 }
 
+// True when data input `i` of `node` is shape arithmetic: computed only from Shape / Size
+// outputs and integer constants within int32, through slicing, gathering, packing, casts and
+// integer arithmetic. Such values are tensor dims and sums or products of a few of them, which
+// TFLite itself holds in int32. The walk visits at most kShapeWalkBudget nodes (else: no).
+bool IsShapeArithmetic(const tf::TfNode& node, size_t i, Translator& t) {
+  constexpr int kShapeWalkBudget = 256;
+  static const auto* value_ops = new std::unordered_set<std::string>{
+      "Cast", "Identity", "Pack",        "ConcatV2", "AddV2",   "Add",     "Sub",
+      "Mul",  "FloorDiv", "TruncateDiv", "FloorMod", "Maximum", "Minimum", "Neg"};
+  // Ops whose output values are a selection of input 0's (the other inputs index it).
+  static const auto* select_ops = new std::unordered_set<std::string>{
+      "StridedSlice", "Slice", "GatherV2", "Reshape", "Squeeze", "ExpandDims"};
+  std::unordered_map<const tf::TfNode*, bool> seen;
+  int budget = kShapeWalkBudget;
+  std::function<bool(const tf::TfNode&, size_t)> walk = [&](const tf::TfNode& n, size_t k) {
+    if (auto c = t.Const(n, k)) {
+      if (c->data.numel() > 64) return false;
+      for (int64_t e = 0; e < c->data.numel(); ++e) {
+        const int64_t v = c->data.ElementAsInt(e);
+        if (v < INT32_MIN || v > INT32_MAX) return false;
+      }
+      return true;
+    }
+    const tf::TfNode* p = t.Producer(n, k);
+    if (!p || --budget < 0) return false;
+    if (auto it = seen.find(p); it != seen.end()) return it->second;
+    const std::string& op = p->def.op();
+    bool ok = op == "Shape" || op == "Size";
+    if (select_ops->count(op)) ok = walk(*p, 0);
+    if (value_ops->count(op)) {
+      ok = true;
+      for (size_t j = 0; ok && j < t.InputCount(*p); ++j) ok = walk(*p, j);
+    }
+    seen[p] = ok;
+    return ok;
+  };
+  return walk(node, i);
+}
+
 // `op` on a and b (same type), computed in ComputeType; the result in the operands' type
-// (bool for predicates), named `name`.
+// (bool for predicates), named `name`. `shape_ints`: both operands are shape arithmetic
+// (IsShapeArithmetic), so an int64 division, which TFLite has no kernel for, is computed in
+// int32 between CASTs with the same result.
 Result<int> EmitArithmetic(const tf::TfNode& node, Translator& t, Op op, int a, int b,
-                           const std::string& name) {
+                           const std::string& name, bool shape_ints = false) {
   const TensorType type = t.Info(a).type;
-  PT2TF_ASSIGN_OR_RETURN(TensorType wide, ComputeType(node, type, op));
+  const bool division = op == Op::BuiltinOperator_DIV || op == Op::BuiltinOperator_FLOOR_DIV;
+  Result<TensorType> computed = shape_ints && division && type == TensorType::TensorType_INT64
+                                    ? Result<TensorType>(TensorType::TensorType_INT32)
+                                    : ComputeType(node, type, op);
+  PT2TF_ASSIGN_OR_RETURN(TensorType wide, std::move(computed));
   if (wide == type) return EmitBinary(t, op, a, b, name);
   Chain c(node, t);
   PT2TF_ASSIGN_OR_RETURN(int y, c.Binary(op, c.Cast(a, wide), c.Cast(b, wide)));
@@ -179,7 +227,9 @@ Status ConvertBinary(const tf::TfNode& node, Translator& t) {
     t.Absorb(*act.node, y);
     return OkStatus();
   }
-  PT2TF_ASSIGN_OR_RETURN(int y, EmitArithmetic(node, t, op.op, a, b, node.def.name()));
+  const bool shape_ints = t.Info(a).type == TensorType::TensorType_INT64 &&
+                          IsShapeArithmetic(node, 0, t) && IsShapeArithmetic(node, 1, t);
+  PT2TF_ASSIGN_OR_RETURN(int y, EmitArithmetic(node, t, op.op, a, b, node.def.name(), shape_ints));
   t.Bind(node, 0, y);
   return OkStatus();
 }

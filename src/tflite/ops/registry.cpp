@@ -176,7 +176,9 @@ bool AcceptsRuntimeDims(const std::string& op) {
       "Softmax", "LogSoftmax",
       // data movement whose output dims follow the input's (shape_ops.cpp); Shape emits SHAPE
       "Reshape", "ExpandDims", "Squeeze", "Transpose", "ConcatV2", "Pad", "PadV2", "MirrorPad",
-      "StridedSlice", "Pack", "Shape", "GatherV2", "SplitV"};
+      "StridedSlice", "Pack", "Shape", "GatherV2", "SplitV", "Tile",
+      // output H/W from the size operand, constant or computed at run time (shape_ops.cpp)
+      "ResizeBilinear", "ResizeNearestNeighbor"};
   return ops->count(op) > 0;
 }
 

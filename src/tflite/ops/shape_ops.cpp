@@ -524,7 +524,8 @@ Status ConvertTile(const tf::TfNode& node, Translator& t) {
   }
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> m, t.ConstInts(node, 1));
   if (m.size() != ys.size()) return NodeError(node, "multiples do not match the rank");
-  for (size_t i = 0; i < ys.size(); ++i) ys[i] *= m[i];
+  for (size_t i = 0; i < ys.size(); ++i)
+    if (ys[i] != kDynamicDim) ys[i] *= m[i];  // a run-time dim stays one, of any multiple
   const int mt = t.ConstI32(node.def.name() + "/multiples", m);
   const int y = t.Output(node, 0, t.Info(x).type, ys);
   t.Op(Op::BuiltinOperator_TILE, {x, mt}, {y}, ::tflite::BuiltinOptions_TileOptions,
@@ -551,14 +552,24 @@ Status ConvertBroadcastTo(const tf::TfNode& node, Translator& t) {
   return OkStatus();
 }
 
+// The size may be computed at run time (Shape-driven upsampling over run-time H/W, or to a
+// skip connection's size): the output H/W are then run-time dims, sized by the kernel.
 Status ConvertResize(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   ir::Dims ys = t.Info(x).shape;
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> size, t.ConstInts(node, 1));
-  if (ys.size() != 4 || size.size() != 2) return NodeError(node, "expects NHWC and [h, w]");
-  ys[1] = size[0];
-  ys[2] = size[1];
-  const int st = t.ConstI32(node.def.name() + "/size", size);
+  if (ys.size() != 4) return NodeError(node, "expects NHWC and [h, w]");
+  int st = -1;
+  if (!t.Const(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(st, Int32Operand(node, t, 1));
+    if (t.Info(st).shape != ir::Dims{2}) return NodeError(node, "expects NHWC and [h, w]");
+    ys[1] = ys[2] = kDynamicDim;
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> size, t.ConstInts(node, 1));
+    if (size.size() != 2) return NodeError(node, "expects NHWC and [h, w]");
+    ys[1] = size[0];
+    ys[2] = size[1];
+    st = t.ConstI32(node.def.name() + "/size", size);
+  }
   const int y = t.Output(node, 0, t.Info(x).type, ys);
   const bool align = AttrBool(node, "align_corners"), half = AttrBool(node, "half_pixel_centers");
   if (node.def.op() == "ResizeBilinear") {
