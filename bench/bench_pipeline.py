@@ -253,8 +253,10 @@ OTHER_BENCHMARKS = """## Other benchmarks
 - [`.pth` → ONNX](benchmarks/onnx_export.md) (`bench/bench_onnx_export.py`) and [ONNX → TensorFlow](benchmarks/onnx_to_tf.md) (`bench/bench_onnx_to_tf.py`)
 - [Graph size scaling](benchmarks/graph_scale.md): synthetic ONNX graphs of 10k–100k nodes through the whole pipeline (`bench/bench_graph_scale.py`)
 - [SavedModel with `variables/`](benchmarks/saved_model_variables.md) (`bench/bench_saved_model_variables.py`)
+- [Dynamic vs static batch](benchmarks/dynamic_batch.md): TensorFlow latency at batch 1 of `--dynamic-batch` graphs against their static twins (`bench/bench_dynamic_batch.py`)
 - [int8 quantization](benchmarks/quantize.md): pt2tf `--quantize int8` vs onnx2tf `-oiqt` and TFLiteConverter with a representative dataset — conversion time and SNR in LiteRT (`bench/bench_quantize.py`)
-- [Streaming weights](benchmarks/streaming.md): peak RSS and wall time of `.pth` → `.onnx` + `.pb` + SavedModel and `.pth` → `.tflite` (fp32, fp16) against the checkpoint size and `cat ckpt > out` per output, every zoo model with `--all` (`bench/bench_streaming.py`)"""
+- [Streaming weights](benchmarks/streaming.md): peak RSS and wall time of `.pth` → `.onnx` + `.pb` + SavedModel and `.pth` → `.tflite` (fp32, fp16) against the checkpoint size and `cat ckpt > out` per output, every zoo model with `--all` (`bench/bench_streaming.py`)
+- [A model over 2 GiB](benchmarks/big_model.md): a 2.3 GiB random network (`.pt2` and ONNX with external data) → SavedModel with `variables/`, `.onnx` with external data and `.tflite`: peak RSS against 1.15× its size + 32 MiB, outputs checked against PyTorch, the frozen `.pb` refusal, and the classic pipeline and onnx2tf on the same model (`bench/bench_big.py`)"""
 
 
 def chart(data, path):

@@ -182,11 +182,7 @@ def main():
                                f"{load[2]:.1f} (1/5/15 min)")
         if not args.dir:
             shutil.rmtree(work)
-        pathlib.Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        pathlib.Path(args.json).write_text(json.dumps(data, indent=1) + "\n")
-    text = render(data)
-    pathlib.Path(args.doc).write_text(text)
-    print(text)
+    measure.publish(data, render, args.doc, args.json if not args.from_json else None)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ whole process tree's largest member: the tool itself, not this script.
 """
 import json
 import os
+import pathlib
 import platform
 import signal
 import statistics
@@ -128,3 +129,14 @@ def machine_description():
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores, "
             f"{mem_gb:.0f} GiB RAM, Python {platform.python_version()}")
+
+
+def publish(data, render, doc, json_path=None):
+    """Writes the raw results (`json_path`, when given) and the page `render(data)` to `doc`,
+    and prints the page."""
+    if json_path:
+        pathlib.Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(json_path).write_text(json.dumps(data, indent=1) + "\n")
+    text = render(data)
+    pathlib.Path(doc).write_text(text)
+    print(text)
