@@ -254,4 +254,15 @@ Result<ir::Dims> ReshapeableOutputShape(const ir::Node& node, EmitContext& ctx, 
   return *shape;
 }
 
+std::string EmitGatherV2(EmitContext& ctx, const std::string& name, const std::string& params,
+                         const std::string& indices, const std::string& axis,
+                         tensorflow::DataType t, tensorflow::DataType ti) {
+  tensorflow::NodeDef& g = ctx.AddOp("GatherV2", name, {params, indices, axis});
+  SetAttrType(g, "Tparams", t);
+  SetAttrType(g, "Tindices", ti);
+  SetAttrType(g, "Taxis", tensorflow::DT_INT32);
+  SetAttrInt(g, "batch_dims", 0);
+  return g.name();
+}
+
 }  // namespace pt2tf::tf

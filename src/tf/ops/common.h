@@ -77,6 +77,11 @@ std::string EmitReduction(EmitContext& ctx, const std::string& op, const std::st
                           const std::vector<int64_t>& axes, bool keep_dims, tensorflow::DataType t,
                           const std::string& hint);
 
+// TF GatherV2 of `params` (type `t`) at `indices` (type `ti`) along the int32 scalar `axis`.
+std::string EmitGatherV2(EmitContext& ctx, const std::string& name, const std::string& params,
+                         const std::string& indices, const std::string& axis,
+                         tensorflow::DataType t, tensorflow::DataType ti = tensorflow::DT_INT32);
+
 }  // namespace pt2tf::tf
 
 namespace pt2tf::tf {

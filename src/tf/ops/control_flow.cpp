@@ -17,6 +17,7 @@
 
 #include "tensorflow/attr_value.pb.h"
 #include "tf/function_builder.h"
+#include "tf/ops/common.h"
 #include "tf/ops/ops.h"
 
 namespace pt2tf::tf {
@@ -345,12 +346,7 @@ Status EmitScan(const ir::Node& node, EmitContext& ctx) {
     std::string shape_name = shape.name();
     std::string axis = ctx.ConstI32({axes[0]}, node.name + "/length_index", ir::Dims{});
     std::string zero = ctx.ConstI32({0}, node.name + "/length_axis", ir::Dims{});
-    tensorflow::NodeDef& g = ctx.AddOp("GatherV2", node.name + "/length", {shape_name, axis, zero});
-    SetAttrType(g, "Tparams", tensorflow::DT_INT64);
-    SetAttrType(g, "Tindices", tensorflow::DT_INT32);
-    SetAttrType(g, "Taxis", tensorflow::DT_INT32);
-    SetAttrInt(g, "batch_dims", 0);
-    length = g.name();
+    length = EmitGatherV2(ctx, node.name + "/length", shape_name, axis, zero, tensorflow::DT_INT64);
   }
 
   std::vector<LoopVar> vars;
@@ -397,14 +393,10 @@ Status EmitScan(const ir::Node& node, EmitContext& ctx) {
     const ir::Value* elem = body->inputs()[states + j];
     PT2TF_ASSIGN_OR_RETURN(DataType t, TfType(elem->dtype));
     std::string axis = bc.ConstI32({axes[j]}, "axis" + std::to_string(j), ir::Dims{});
-    tensorflow::NodeDef& g =
-        bc.AddOp("GatherV2", "element" + std::to_string(j),
-                 {args[2 + states + j], at(in_dirs, j) ? from_end : args[0], axis});
-    SetAttrType(g, "Tparams", t);
-    SetAttrType(g, "Tindices", tensorflow::DT_INT64);
-    SetAttrType(g, "Taxis", tensorflow::DT_INT32);
-    SetAttrInt(g, "batch_dims", 0);
-    bc.Set(elem, TfValue{g.name(), {}, std::nullopt});
+    const std::string g =
+        EmitGatherV2(bc, "element" + std::to_string(j), args[2 + states + j],
+                     at(in_dirs, j) ? from_end : args[0], axis, t, tensorflow::DT_INT64);
+    bc.Set(elem, TfValue{g, {}, std::nullopt});
   }
   PT2TF_RETURN_IF_ERROR(body_fb.EmitBody());
   body_fb.AddResult("iter", bc.Binary("AddV2", args[0], one, tensorflow::DT_INT64, "next_iter"),

@@ -159,15 +159,8 @@ Status EmitDepthSpace(const ir::Node& node, EmitContext& ctx) {
     const int64_t c_out = channels / bb;
     std::vector<int64_t> order(static_cast<size_t>(channels));
     for (int64_t k = 0; k < channels; ++k) order[k] = (k % c_out) * bb + k / c_out;
-    tensorflow::NodeDef& g =
-        ctx.AddOp("GatherV2", node.name + "/dcr",
-                  {x, ctx.ConstI32(order, node.name + "/dcr_order"),
-                   ctx.ConstI32({3}, node.name + "/channel_axis", ir::Dims{})});
-    SetAttrType(g, "Tparams", t);
-    SetAttrType(g, "Tindices", tensorflow::DT_INT32);
-    SetAttrType(g, "Taxis", tensorflow::DT_INT32);
-    SetAttrInt(g, "batch_dims", 0);
-    x = g.name();
+    x = EmitGatherV2(ctx, node.name + "/dcr", x, ctx.ConstI32(order, node.name + "/dcr_order"),
+                     ctx.ConstI32({3}, node.name + "/channel_axis", ir::Dims{}), t);
   }
   tensorflow::NodeDef& def = ctx.AddOp(to_space ? "DepthToSpace" : "SpaceToDepth", node.name, {x});
   SetAttrType(def, "T", t);

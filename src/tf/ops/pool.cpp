@@ -183,15 +183,9 @@ std::string DynamicCeilPaddings(const ir::Node& node, EmitContext& ctx, const st
   SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
   SetAttrInt(cat, "N", 2);
   const std::string extra0 = cat.name();
-  tensorflow::NodeDef& gather =
-      ctx.AddOp("GatherV2", n + "/extra_pads",
-                {extra0, ctx.ConstI32({2, 2, 2, 0, 2, 1, 2, 2}, n + "/slots"),
-                 ctx.ConstI32({0}, n + "/ax0", ir::Dims{})});
-  SetAttrType(gather, "Tparams", tensorflow::DT_INT32);
-  SetAttrType(gather, "Tindices", tensorflow::DT_INT32);
-  SetAttrType(gather, "Taxis", tensorflow::DT_INT32);
-  SetAttrInt(gather, "batch_dims", 0);
-  const std::string extra_pads = gather.name();
+  const std::string extra_pads = EmitGatherV2(
+      ctx, n + "/extra_pads", extra0, ctx.ConstI32({2, 2, 2, 0, 2, 1, 2, 2}, n + "/slots"),
+      ctx.ConstI32({0}, n + "/ax0", ir::Dims{}), tensorflow::DT_INT32);
   const std::string declared =
       ctx.ConstI32({0, 0, w.pads_begin[0], w.pads_end[0], w.pads_begin[1], w.pads_end[1], 0, 0},
                    n + "/declared");

@@ -105,12 +105,7 @@ class Unroller {
                    const std::string& hint) {
     std::string idx = ctx_.ConstI32({index}, Name(hint + "_index"), ir::Dims{});
     std::string axis = ctx_.ConstI32({0}, Name(hint + "_axis"), ir::Dims{});
-    tensorflow::NodeDef& g = ctx_.AddOp("GatherV2", Name(hint), {x, idx, axis});
-    SetAttrType(g, "Tparams", t);
-    SetAttrType(g, "Tindices", tensorflow::DT_INT32);
-    SetAttrType(g, "Taxis", tensorflow::DT_INT32);
-    SetAttrInt(g, "batch_dims", 0);
-    return g.name();
+    return EmitGatherV2(ctx_, Name(hint), x, idx, axis, t);
   }
   // x[..., begin:begin+size] of a 1-D or 2-D tensor (size -1: to the end).
   std::string SliceLast(const std::string& x, int64_t rank, int64_t begin, int64_t size,

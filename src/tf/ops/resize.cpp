@@ -104,14 +104,9 @@ Result<std::string> DynamicSize(const ir::Node& node, EmitContext& ctx, const st
   if (slots.size() != 2) return NodeUnsupported(node, "run-time sizes without H and W");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ts, InputType(node, 3));
   PT2TF_ASSIGN_OR_RETURN(std::string sizes, RuntimeInput(node, ctx, 3, false));
-  tensorflow::NodeDef& g = ctx.AddOp("GatherV2", node.name + "/hw",
-                                     {sizes, ctx.ConstI32(slots, node.name + "/hw_slots"),
-                                      ctx.ConstI32({0}, node.name + "/axis0", ir::Dims{})});
-  SetAttrType(g, "Tparams", ts);
-  SetAttrType(g, "Tindices", tensorflow::DT_INT32);
-  SetAttrType(g, "Taxis", tensorflow::DT_INT32);
-  SetAttrInt(g, "batch_dims", 0);
-  std::string hw = g.name();
+  std::string hw =
+      EmitGatherV2(ctx, node.name + "/hw", sizes, ctx.ConstI32(slots, node.name + "/hw_slots"),
+                   ctx.ConstI32({0}, node.name + "/axis0", ir::Dims{}), ts);
   if (ts == tensorflow::DT_INT32) return hw;
   tensorflow::NodeDef& cast = ctx.AddOp("Cast", node.name + "/size", {hw});
   SetAttrType(cast, "SrcT", ts);

@@ -164,13 +164,8 @@ Result<std::string> SliceBoundsTensor(const ir::Node& node, EmitContext& ctx, si
   SetAttrType(cat, "Tidx", tensorflow::DT_INT32);
   SetAttrInt(cat, "N", 2);
   const std::string padded = cat.name();
-  tensorflow::NodeDef& g =
-      ctx.AddOp("GatherV2", hint, {padded, ctx.ConstI32(slot, hint + "/slots"), axis0});
-  SetAttrType(g, "Tparams", tensorflow::DT_INT64);
-  SetAttrType(g, "Tindices", tensorflow::DT_INT32);
-  SetAttrType(g, "Taxis", tensorflow::DT_INT32);
-  SetAttrInt(g, "batch_dims", 0);
-  return g.name();
+  return EmitGatherV2(ctx, hint, padded, ctx.ConstI32(slot, hint + "/slots"), axis0,
+                      tensorflow::DT_INT64);
 }
 
 // A Slice with starts/ends computed at run time or over a dim of unknown size. TF's
@@ -374,12 +369,8 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
   }
   PT2TF_ASSIGN_OR_RETURN(std::string ax,
                          AxisConst(ctx, TfAxis(tv.perm, axis), node.name + "/axis"));
-  tensorflow::NodeDef& def = ctx.AddOp("GatherV2", node.name, {tv.tensor, idx, ax});
-  SetAttrType(def, "Tparams", t);
-  SetAttrType(def, "Tindices", ti);
-  SetAttrType(def, "Taxis", tensorflow::DT_INT32);
-  SetAttrInt(def, "batch_dims", 0);
-  ctx.Set(node.outputs[0], TfValue{def.name(), out_perm, std::nullopt});
+  const std::string g = EmitGatherV2(ctx, node.name, tv.tensor, idx, ax, t, ti);
+  ctx.Set(node.outputs[0], TfValue{g, out_perm, std::nullopt});
   return OkStatus();
 }
 

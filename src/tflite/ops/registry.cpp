@@ -173,7 +173,7 @@ bool AcceptsRuntimeDims(const std::string& op) {
       // window ops and matmuls: output dims from static kernels, a run-time batch or spatial
       // dim carried as kDynamicDim (conv.cpp, matmul.cpp)
       "Conv2D", "DepthwiseConv2dNative", "MaxPool", "AvgPool", "MatMul", "BatchMatMulV2", "BiasAdd",
-      "Softmax", "LogSoftmax",
+      "Softmax", "LogSoftmax", "FusedBatchNormV3",  // BN not after a conv: MUL + ADD per channel
       // data movement whose output dims follow the input's (shape_ops.cpp); Shape emits SHAPE
       "Reshape", "ExpandDims", "Squeeze", "Transpose", "ConcatV2", "Pad", "PadV2", "MirrorPad",
       "StridedSlice", "Pack", "Shape", "GatherV2", "SplitV", "Tile",
