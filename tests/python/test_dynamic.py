@@ -416,17 +416,24 @@ def export_dynamic(model, inputs, axes, path, dynamo):
     return names
 
 
-@pytest.mark.parametrize("name,dynamo", spatial_cases())
-def test_onnx_dynamic_spatial_and_sequence(name, dynamo, pt2tf_bin, tmp_path):
-    """Every dynamic dim (batch, H, W or sequence) at two values through one loaded frozen
-    graph and SavedModel, against PyTorch eager; Placeholders keep -1 for those dims."""
+def export_spatial(name, dynamo, path):
+    """SPATIAL[name] with random weights, exported with its dynamic dims to `path`; returns
+    (model, make_inputs, axes, sizes, input names, rng)."""
     torch.manual_seed(0)
     cls, make_inputs, axes, sizes = SPATIAL[name]
     model = cls().eval()
     rng = np.random.default_rng(0)
     # the example's dims must differ from 1 and from each other (the exporters specialise)
     names = export_dynamic(model, make_inputs(rng, (2, *[s + 1 for s in sizes[0][1:]])), axes,
-                           tmp_path / "m.onnx", dynamo)
+                           path, dynamo)
+    return model, make_inputs, axes, sizes, names, rng
+
+
+@pytest.mark.parametrize("name,dynamo", spatial_cases())
+def test_onnx_dynamic_spatial_and_sequence(name, dynamo, pt2tf_bin, tmp_path):
+    """Every dynamic dim (batch, H, W or sequence) at two values through one loaded frozen
+    graph and SavedModel, against PyTorch eager; Placeholders keep -1 for those dims."""
+    model, make_inputs, axes, sizes, names, rng = export_spatial(name, dynamo, tmp_path / "m.onnx")
     pb, saved = tmp_path / "m.pb", tmp_path / "m_saved"
     run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", pb, "-o", f"{saved}/", "-q")
     feeds = [dict(zip(names, make_inputs(rng, size))) for size in sizes]
@@ -486,12 +493,7 @@ def test_onnx_dynamic_dims_to_tflite(name, dynamo, pt2tf_bin, tmp_path):
     """Dynamic batch and H/W kept in .tflite (shape_signature -1): one file run in LiteRT at
     two sizes of every dynamic dim against PyTorch eager."""
     import tflite_runner
-    torch.manual_seed(0)
-    cls, make_inputs, axes, sizes = SPATIAL[name]
-    model = cls().eval()
-    rng = np.random.default_rng(0)
-    names = export_dynamic(model, make_inputs(rng, (2, *[s + 1 for s in sizes[0][1:]])), axes,
-                           tmp_path / "m.onnx", dynamo)
+    model, make_inputs, axes, sizes, names, rng = export_spatial(name, dynamo, tmp_path / "m.onnx")
     out = tmp_path / "m.tflite"
     run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q")
     for size in sizes:
