@@ -167,7 +167,8 @@ def run_tools(name, args, tmp):
                 run = tools.convert([str(c) for c in cmds[tool]], [path], 1,
                                     cwd=cwd if tool == "onnx2tf" else None, timeout=args.timeout)
             except tools.Unavailable as first:
-                if tool != "onnx2tf":
+                # -tb exists from onnx2tf 2.x on: with 1.x the first error is the result.
+                if tool != "onnx2tf" or "onnx2tf2" not in str(onnx2tf_venv()):
                     raise
                 # onnx2tf 2.x's default FlatBuffer writer has "limited quantization support"
                 # and refuses some models: its TFLiteConverter backend is the documented one.
