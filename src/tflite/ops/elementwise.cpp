@@ -94,8 +94,11 @@ Result<int> EmitBinary(
 // same bits: 8/16-bit integers in int32 and uint32 in int64 (the CAST back wraps modulo
 // 2^bits, as ONNX and NumPy do), float16 in float32 (float32 holds every float16 product,
 // sum and quotient rounded once more to float16 exactly as float16 arithmetic rounds them:
-// 24 >= 2 * 11 + 2 bits). Returns the type to compute in, or an error naming the gap.
-Result<TensorType> ComputeType(const tf::TfNode& node, TensorType type, Op op) {
+// 24 >= 2 * 11 + 2 bits). `shape_ints`: both operands are shape arithmetic
+// (IsShapeArithmetic), so an int64 division, which TFLite has no kernel for, gives the same
+// result in int32. Returns the type to compute in, or an error naming the gap.
+Result<TensorType> ComputeType(const tf::TfNode& node, TensorType type, Op op,
+                               bool shape_ints = false) {
   using T = TensorType;
   const bool division = op == Op::BuiltinOperator_DIV || op == Op::BuiltinOperator_FLOOR_DIV;
   switch (type) {
@@ -112,6 +115,7 @@ Result<TensorType> ComputeType(const tf::TfNode& node, TensorType type, Op op) {
       return T::TensorType_FLOAT32;
     case T::TensorType_INT64:
     case T::TensorType_UINT32:
+      if (division && shape_ints && type == T::TensorType_INT64) return T::TensorType_INT32;
       if (op == Op::BuiltinOperator_POW || division)
         return NodeError(node, std::string("TFLite's ") + ::tflite::EnumNameBuiltinOperator(op) +
                                    " kernel has no int64 path (needed for " +
@@ -163,17 +167,11 @@ bool IsShapeArithmetic(const tf::TfNode& node, size_t i, Translator& t) {
 }
 
 // `op` on a and b (same type), computed in ComputeType; the result in the operands' type
-// (bool for predicates), named `name`. `shape_ints`: both operands are shape arithmetic
-// (IsShapeArithmetic), so an int64 division, which TFLite has no kernel for, is computed in
-// int32 between CASTs with the same result.
+// (bool for predicates), named `name`; `shape_ints` as for ComputeType.
 Result<int> EmitArithmetic(const tf::TfNode& node, Translator& t, Op op, int a, int b,
                            const std::string& name, bool shape_ints = false) {
   const TensorType type = t.Info(a).type;
-  const bool division = op == Op::BuiltinOperator_DIV || op == Op::BuiltinOperator_FLOOR_DIV;
-  Result<TensorType> computed = shape_ints && division && type == TensorType::TensorType_INT64
-                                    ? Result<TensorType>(TensorType::TensorType_INT32)
-                                    : ComputeType(node, type, op);
-  PT2TF_ASSIGN_OR_RETURN(TensorType wide, std::move(computed));
+  PT2TF_ASSIGN_OR_RETURN(TensorType wide, ComputeType(node, type, op, shape_ints));
   if (wide == type) return EmitBinary(t, op, a, b, name);
   Chain c(node, t);
   PT2TF_ASSIGN_OR_RETURN(int y, c.Binary(op, c.Cast(a, wide), c.Cast(b, wide)));
