@@ -30,27 +30,48 @@ Result<LoadedGraph> FromOnnx(const ConvertOptions& options, ConvertReport& repor
         "dynamic unless pinned");
   LoadedGraph loaded;
   PT2TF_ASSIGN_OR_RETURN(loaded.graph, onnx::ReadOnnx(options.input_path, &loaded.dim_names));
-  PT2TF_RETURN_IF_ERROR(PinOnnxInputShapes(*loaded.graph, options, loaded.dim_names));
+  PT2TF_RETURN_IF_ERROR(PinInputShapes(*loaded.graph, options, loaded.dim_names));
   report.input_kind = "onnx";
   return loaded;
+}
+
+// A model built from a checkpoint (zoo, models/, Python class) has one input, whose shape is
+// given whole or not at all.
+Status CheckCheckpointShapeFlags(const ConvertOptions& options) {
+  if (!options.named_input_shapes.empty())
+    return UsageError("--input-shape " + options.named_input_shapes[0].first +
+                      ":...: a checkpoint model has one input; give its shape bare, e.g. "
+                      "--input-shape 1x3x224x224");
+  if (options.batch && options.dynamic_batch)
+    return UsageError("--batch and --dynamic-batch contradict each other");
+  if (options.input_shape)
+    for (int64_t d : *options.input_shape)
+      if (d < 0)
+        return UsageError("--input-shape: every dim of a checkpoint model's input must be given");
+  return OkStatus();
 }
 
 // A torch.export archive carries its own graph: no architecture, no input shape.
 Result<LoadedGraph> FromPt2(const ConvertOptions& options, ConvertReport& report) {
   if (!options.model_name.empty())
     return UsageError("--model applies to PyTorch checkpoints, not to .pt2 input");
-  if (options.input_shape)
-    return UsageError("--input-shape applies to PyTorch checkpoints, not to .pt2 input");
+  if (options.dynamic_batch)
+    return UsageError(
+        "--dynamic-batch applies to PyTorch checkpoints and Python models; a .pt2 keeps the "
+        "dims torch.export made dynamic (its dynamic_shapes) unless --batch / --input-shape "
+        "pins them");
   PT2TF_ASSIGN_OR_RETURN(std::unique_ptr<ir::Graph> graph, pt2::ReadPt2(options.input_path));
   report.input_kind = "pt2";
   LoadedGraph loaded;
   loaded.graph = std::move(graph);
+  PT2TF_RETURN_IF_ERROR(PinInputShapes(*loaded.graph, options, loaded.dim_names));
   return loaded;
 }
 
 // --model FILE.py:Class: the user's Python exports the module to a temporary .pt2, which the
 // native importer converts like any other.
 Result<LoadedGraph> FromPythonModel(const ConvertOptions& options, ConvertReport& report) {
+  PT2TF_RETURN_IF_ERROR(CheckCheckpointShapeFlags(options));
   std::string dir = (std::filesystem::temp_directory_path() / "pt2tf_model_XXXXXX").string();
   if (::mkdtemp(dir.data()) == nullptr) return IoError("cannot create a temporary directory");
   const std::string pt2 = dir + "/model.pt2";
@@ -101,18 +122,9 @@ Result<LoadedGraph> FromCheckpoint(const ConvertOptions& options, ConvertReport&
     PT2TF_ASSIGN_OR_RETURN(std::string detected, zoo::DetectModel(checkpoint));
     PT2TF_ASSIGN_OR_RETURN(spec, FindModel(detected));
   }
-  if (!options.named_input_shapes.empty())
-    return UsageError("--input-shape " + options.named_input_shapes[0].first +
-                      ":...: a checkpoint model has one input; give its shape bare, e.g. "
-                      "--input-shape 1x3x224x224");
-  if (options.batch && options.dynamic_batch)
-    return UsageError("--batch and --dynamic-batch contradict each other");
+  PT2TF_RETURN_IF_ERROR(CheckCheckpointShapeFlags(options));
   zoo::BuildOptions build;
   build.input_shape = options.input_shape;
-  if (build.input_shape)
-    for (int64_t d : *build.input_shape)
-      if (d < 0)
-        return UsageError("--input-shape: every dim of a checkpoint model's input must be given");
   build.strict = options.strict;
   PT2TF_ASSIGN_OR_RETURN(zoo::BuildResult built, spec->build(checkpoint, build));
   report.input_kind = std::string(FormatName(checkpoint.format));

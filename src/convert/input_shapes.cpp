@@ -38,8 +38,7 @@ Status Pin(ir::Value* v, const ir::Dims& pin, const std::string& flag, const std
 
 }  // namespace
 
-Status PinOnnxInputShapes(ir::Graph& graph, const ConvertOptions& options,
-                          onnx::DimNames& dim_names) {
+Status PinInputShapes(ir::Graph& graph, const ConvertOptions& options, onnx::DimNames& dim_names) {
   const std::string& path = options.input_path;
   std::vector<ir::Value*> inputs;
   for (ir::Value* v : graph.inputs())

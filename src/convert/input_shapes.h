@@ -9,12 +9,12 @@
 
 namespace pt2tf {
 
-// Applies options.input_shape / named_input_shapes / batch to the inputs of an ONNX graph.
+// Applies options.input_shape / named_input_shapes / batch to the inputs of a graph read
+// from a file that carries its own input shapes (ONNX, .pt2).
 // A pin naming no input, of the wrong rank, or contradicting a static dim of the file is a
 // one-line error naming options.input_path. Dims a pin leaves as kUnknownDim stay as they are.
 // Pinned dims lose their name in `dim_names`.
-Status PinOnnxInputShapes(ir::Graph& graph, const ConvertOptions& options,
-                          onnx::DimNames& dim_names);
+Status PinInputShapes(ir::Graph& graph, const ConvertOptions& options, onnx::DimNames& dim_names);
 
 // Sets dim 0 of every input of a freshly built graph to `batch` (kUnknownDim: dynamic, named
 // "batch") and forgets every computed shape, so inference recomputes them for it. Zoo

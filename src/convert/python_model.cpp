@@ -24,7 +24,7 @@ def fail(msg):
     sys.stderr.write("PT2TF_ERROR: " + " ".join(str(msg).split()) + "\n")
     sys.exit(3)
 
-def main(model_file, class_name, args_json, checkpoint, shape_text, strict, out):
+def main(model_file, class_name, args_json, checkpoint, shape_text, batch, strict, out):
     try:
         import torch
     except ImportError:
@@ -84,6 +84,15 @@ def main(model_file, class_name, args_json, checkpoint, shape_text, strict, out)
         if dims is None:
             fail(f"{model_file}: no input shape: pass --input-shape or define INPUT_SHAPE")
 
+    dims = [int(d) for d in dims]
+    dynamic_shapes = None
+    if batch == "dynamic":
+        # torch.export specialises a dim whose example size is 1: export at batch 2.
+        dims[0] = max(dims[0], 2)
+        dynamic_shapes = ({0: torch.export.Dim("batch")},)
+    elif batch:
+        dims[0] = int(batch)
+
     class Named(torch.nn.Module):  # the graph input is called "input", as on the C++ route
         def __init__(self, inner):
             super().__init__()
@@ -93,7 +102,8 @@ def main(model_file, class_name, args_json, checkpoint, shape_text, strict, out)
 
     try:
         with torch.no_grad():
-            program = torch.export.export(Named(model), (torch.zeros(*dims),))
+            program = torch.export.export(Named(model), (torch.zeros(*dims),),
+                                          dynamic_shapes=dynamic_shapes)
         torch.export.save(program, out)
     except Exception as e:
         fail(f"torch.export of {class_name} failed: {type(e).__name__}: {e}")
@@ -145,6 +155,9 @@ Status ExportPythonModel(const ConvertOptions& options, const std::string& pt2_p
                                    options.model_args,
                                    options.input_path,
                                    shape,
+                                   options.dynamic_batch ? "dynamic"
+                                   : options.batch       ? std::to_string(*options.batch)
+                                                         : "",
                                    options.strict ? "1" : "0",
                                    pt2_path};
   std::vector<char*> argv;

@@ -54,3 +54,117 @@ def test_convert_dynamic_shapes_and_errors(tmp_path):
     with pytest.raises(pt2tf.ConversionError, match="unsupported op aten.fft_rfft.default"):
         pt2tf.convert(Unsupported(), torch.randn(2, 8), outputs=tmp_path / "u.onnx")
     assert not (tmp_path / "u.onnx").exists()
+
+
+class _SmallCnn(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.BatchNorm2d(8), torch.nn.ReLU(),
+            torch.nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=8), torch.nn.ReLU6(),
+            torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(8, 5))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def _cnn():
+    torch.manual_seed(0)
+    model = _SmallCnn().eval()
+    with torch.no_grad():  # a BN with non-trivial statistics, so folding is exercised
+        model.body[1].running_mean.uniform_(-0.5, 0.5)
+        model.body[1].running_var.uniform_(0.5, 2.0)
+    return model
+
+
+def test_cli_options_pass_through_and_match_the_cli(tmp_path):
+    """Every CLI option is a keyword argument: the int8 .tflite from samples given as a tensor
+    is byte-identical to the CLI's from the same samples in an .npy, and runs in LiteRT."""
+    from tflite_runner import _interpreter
+
+    model = _cnn()
+    samples = torch.randn(40, 3, 16, 16)
+    out = tmp_path / "py_int8.tflite"
+    summary = pt2tf.convert(model, torch.randn(1, 3, 16, 16), outputs=[out],
+                            keep_pt2=tmp_path / "m.pt2", quantize="int8", calibration=samples,
+                            io_dtype="int8", input_layout="nhwc", tflite_buffers="offset")
+    q = summary.quantization[str(out)]
+    assert q["mode"] == "int8" and q["calibration_samples"] == 32 and q["eval_samples"] == 8
+    assert q["accuracy"][0]["snr_db"] > 15
+    np.save(tmp_path / "calib.npy", samples.numpy())
+    cli = tmp_path / "cli_int8.tflite"
+    run_pt2tf("convert", "-i", tmp_path / "m.pt2", "-o", cli, "--quantize", "int8",
+              "--calibration", tmp_path / "calib.npy", "--io-dtype", "int8",
+              "--input-layout", "nhwc", "--tflite-buffers", "offset")
+    assert cli.read_bytes() == out.read_bytes()
+    # Integer-only I/O in NHWC, as asked; the interpreter's result tracks PyTorch's.
+    interp = _interpreter(out, delegates=False)
+    interp.allocate_tensors()
+    inp, res = interp.get_input_details()[0], interp.get_output_details()[0]
+    assert inp["dtype"] == np.int8 and list(inp["shape"]) == [1, 16, 16, 3]
+    x = samples[:1]
+    s, z = inp["quantization"]
+    xq = np.clip(np.round(x.permute(0, 2, 3, 1).numpy() / s) + z, -128, 127).astype(np.int8)
+    interp.set_tensor(inp["index"], xq)
+    interp.invoke()
+    s, z = res["quantization"]
+    got = (interp.get_tensor(res["index"]).astype(np.float32) - z) * s
+    with torch.no_grad():
+        ref = model(x).numpy()
+    assert np.abs(got - ref).max() <= 0.1 * max(1.0, np.abs(ref).max())
+
+
+def test_calibration_per_input_and_option_errors(tmp_path):
+    class TwoInputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = torch.nn.Linear(6, 4)
+
+        def forward(self, a, b):
+            return self.fc(a) * torch.sigmoid(b)
+
+    model = TwoInputs().eval()
+    inputs = (torch.randn(1, 6), torch.randn(1, 4))
+    cal = (torch.randn(20, 6), torch.randn(20, 4))
+    by_position = pt2tf.convert(model, inputs, outputs=tmp_path / "p.tflite",
+                                quantize="dynamic-int8", calibration=cal)
+    by_name = pt2tf.convert(model, inputs, outputs=tmp_path / "n.tflite",
+                            quantize="dynamic-int8", calibration={"a": cal[0], "b": cal[1]})
+    assert by_position.quantization[str(tmp_path / "p.tflite")]["eval_samples"] == 4
+    assert (tmp_path / "p.tflite").read_bytes() == (tmp_path / "n.tflite").read_bytes()
+
+    with pytest.raises(ValueError, match="one array .* per model input; got 1 for 2 inputs"):
+        pt2tf.convert(model, inputs, outputs=tmp_path / "x.tflite", quantize="int8",
+                      calibration=[cal[0]])
+    with pytest.raises(TypeError, match="unknown option 'quantise'"):
+        pt2tf.convert(model, inputs, outputs=tmp_path / "x.tflite", quantise="int8")
+    # The converter's own checks reach Python as its one-line message, and nothing is written.
+    with pytest.raises(pt2tf.ConversionError, match="no array named 'b'"):
+        pt2tf.convert(model, inputs, outputs=tmp_path / "x.tflite", quantize="int8",
+                      calibration={"a": cal[0]})
+    with pytest.raises(pt2tf.ConversionError, match="--tflite-buffers"):
+        pt2tf.convert(model, inputs, outputs=tmp_path / "x.tflite", tflite_buffers="outside")
+    assert not (tmp_path / "x.tflite").exists()
+
+
+def test_batch_and_input_shape_pin_dynamic_dims(tmp_path):
+    model = torch.nn.Sequential(torch.nn.Linear(6, 3), torch.nn.Tanh()).eval()
+    batch = torch.export.Dim("batch", min=1, max=32)
+    pt2 = tmp_path / "d.pt2"
+    pt2tf.convert(model, torch.randn(4, 6), outputs=tmp_path / "d.onnx",
+                  dynamic_shapes=({0: batch},), keep_pt2=pt2)
+    pinned = pt2tf.convert_pt2(pt2, tmp_path / "b.onnx", batch=3)
+    assert pinned.inputs[0]["shape"] == [3, 6] and pinned.outputs[0]["shape"] == [3, 3]
+    name = pinned.inputs[0]["name"]
+    shaped = pt2tf.convert_pt2(pt2, tmp_path / "s.onnx", input_shape={name: (7, 6)})
+    assert shaped.outputs[0]["shape"] == [7, 3]
+    x = torch.randn(7, 6)
+    sess = ort.InferenceSession(str(tmp_path / "s.onnx"), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        assert np.abs(sess.run(None, {name: x.numpy()})[0] - model(x).numpy()).max() <= 1e-5
+    with pytest.raises(pt2tf.ConversionError, match="dim 1 of input .* is 6 in the file"):
+        pt2tf.convert_pt2(pt2, tmp_path / "e.onnx", input_shape={name: (2, 5)})
+    proc = run_pt2tf("convert", "-i", pt2, "-o", tmp_path / "e.onnx", "--dynamic-batch",
+                     check=False)
+    assert proc.returncode != 0 and "dynamic_shapes" in proc.stderr
+    assert not (tmp_path / "e.onnx").exists()

@@ -90,3 +90,27 @@ def test_missing_class_and_bad_checkpoint(tmp_path):
     proc = run(["convert", "-i", whole, "--model", MODEL, "--python", PYTHON,
                 "-o", tmp_path / "c.onnx"])
     assert proc.returncode == 1 and "weights_only" in proc.stderr
+
+
+def test_python_model_dynamic_and_pinned_batch(tmp_path, tf_runner):  # noqa: F811
+    """--dynamic-batch exports the class with a dynamic dim 0 (at batch 2: torch.export fixes
+    a dim whose example is 1); --batch N exports it at N."""
+    onnx_path, pb = tmp_path / "d.onnx", tmp_path / "d.pb"
+    proc = run(["convert", "-i", CKPT, "--model", MODEL, "--python", PYTHON, "--dynamic-batch",
+                "-o", onnx_path, "-o", pb, "--json"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["inputs"][0]["shape"] == [-1, 3, 32, 32]
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    for n in (1, 3):
+        x = np.random.default_rng(n).standard_normal((n, 3, 32, 32)).astype(np.float32)
+        ref = reference(x)
+        tol = 1e-4 * max(1.0, float(np.abs(ref).max()))
+        assert np.abs(sess.run(None, {"input": x})[0] - ref).max() <= tol
+        assert np.abs(tf_runner.run_frozen(pb, {"input": x}, ["output"])["output"] - ref).max() <= tol
+    proc = run(["convert", "-i", CKPT, "--model", MODEL, "--python", PYTHON, "--batch", "4",
+                "-o", tmp_path / "b.onnx", "--json"])
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["inputs"][0]["shape"] == [4, 3, 32, 32]
+    proc = run(["convert", "-i", CKPT, "--model", MODEL, "--python", PYTHON, "--input-shape",
+                "input:1x3x32x32", "-o", tmp_path / "e.onnx"])
+    assert proc.returncode != 0 and "give its shape bare" in proc.stderr
