@@ -155,7 +155,7 @@ Status Finish(const OpContext& ctx, Arith arith, const std::vector<float>& acc, 
       out[i0 + c] = v;
     }
   ApplyActivation(act, out);
-  StoreFloat(y, out);
+  StoreFloat(y, std::move(out));
   return OkStatus();
 }
 
@@ -335,7 +335,7 @@ Status EvalPool(OpContext& ctx) {
         }
   if (!int8) {
     ApplyActivation(o->fused_activation_function(), out);
-    StoreFloat(y, out);
+    StoreFloat(y, std::move(out));
   }
   return OkStatus();
 }

@@ -82,17 +82,16 @@ bool EvalInt8Binary(OpContext& ctx, Status& status) {
   EvalTensor& y = *ctx.out[0];
   int32_t lo, hi;
   ActivationRange(Fused(ctx), y, &lo, &hi);
-  const auto ia = BroadcastIndex(a.shape, y.shape), ib = BroadcastIndex(b.shape, y.shape);
-  y.q.resize(ia.size());
+  y.q.resize(y.numel());
   const int32_t za = Zp(a), zb = Zp(b), zy = Zp(y);
   if (ctx.code == Op::BuiltinOperator_MUL) {
     int32_t m;
     int shift;
     QuantizeMultiplier(static_cast<double>(a.scale[0]) * b.scale[0] / y.scale[0], &m, &shift);
-    for (size_t i = 0; i < ia.size(); ++i) {
-      const int32_t prod = (a.q[ia[i]] - za) * (b.q[ib[i]] - zb);
+    ForEachBroadcast(a.shape, b.shape, y.shape, [&](int64_t i, int64_t ia, int64_t ib) {
+      const int32_t prod = (a.q[ia] - za) * (b.q[ib] - zb);
       y.q[i] = std::clamp(MultiplyByQuantizedMultiplier(prod, m, shift) + zy, lo, hi);
-    }
+    });
     status = OkStatus();
     return true;
   }
@@ -104,12 +103,12 @@ bool EvalInt8Binary(OpContext& ctx, Status& status) {
   QuantizeMultiplier(b.scale[0] / twice_max, &mb, &sb);
   QuantizeMultiplier(twice_max / ((1 << kLeftShift) * static_cast<double>(y.scale[0])), &my, &sy);
   const bool sub = ctx.code == Op::BuiltinOperator_SUB;
-  for (size_t i = 0; i < ia.size(); ++i) {
-    const int32_t u = MultiplyByQuantizedMultiplier((a.q[ia[i]] - za) * (1 << kLeftShift), ma, sa);
-    const int32_t v = MultiplyByQuantizedMultiplier((b.q[ib[i]] - zb) * (1 << kLeftShift), mb, sb);
+  ForEachBroadcast(a.shape, b.shape, y.shape, [&](int64_t i, int64_t ia, int64_t ib) {
+    const int32_t u = MultiplyByQuantizedMultiplier((a.q[ia] - za) * (1 << kLeftShift), ma, sa);
+    const int32_t v = MultiplyByQuantizedMultiplier((b.q[ib] - zb) * (1 << kLeftShift), mb, sb);
     const int32_t r = MultiplyByQuantizedMultiplier(sub ? u - v : u + v, my, sy) + zy;
     y.q[i] = std::clamp(r, lo, hi);
-  }
+  });
   status = OkStatus();
   return true;
 }

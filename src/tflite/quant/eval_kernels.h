@@ -43,8 +43,8 @@ bool EvalInt8Unary(OpContext& ctx, Status& status);
 std::vector<float> FloatValues(const EvalTensor& t);
 // Writes float `values` into `out`: as they are for float outputs, quantized (round half
 // away from zero, clamped to [lo, hi]) for int8 ones.
-void StoreFloat(EvalTensor& out, const std::vector<float>& values, int32_t lo = -128,
-                int32_t hi = 127);
+// (By value: a caller done with its vector moves it in, and a float output takes it whole.)
+void StoreFloat(EvalTensor& out, std::vector<float> values, int32_t lo = -128, int32_t hi = 127);
 // The [lo, hi] int8 range a fused activation leaves for `out` (the full range for NONE).
 void ActivationRange(::tflite::ActivationFunctionType act, const EvalTensor& out, int32_t* lo,
                      int32_t* hi);
@@ -53,6 +53,48 @@ void ApplyActivation(::tflite::ActivationFunctionType act, std::vector<float>& v
 Status OpError(const OpContext& ctx, const std::string& message);
 // Index into `in` (shape `in_shape`) of each element of an `out`-shaped broadcast.
 std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& out);
+// Calls f(i, ia, ib) for every element i (C order) of the `y`-shaped broadcast of shapes `a`
+// and `b` (numpy rules, right-aligned), ia / ib being the element's index in each operand.
+// Dims that broadcast alike are merged first, so the inner loop is as long as the shapes allow
+// (all of it for equal shapes or a scalar, C for an NHWC tensor times a per-channel one).
+template <class F>
+void ForEachBroadcast(const ir::Dims& a, const ir::Dims& b, const ir::Dims& y, F&& f) {
+  // Merged dims, innermost first: extent and each operand's stride (0 where it broadcasts).
+  std::vector<int64_t> ext, sa, sb;
+  int64_t stride_a = 1, stride_b = 1;
+  for (size_t k = 0; k < y.size(); ++k) {
+    const int64_t n = y[y.size() - 1 - k];
+    const int64_t da = k < a.size() ? a[a.size() - 1 - k] : 1;
+    const int64_t db = k < b.size() ? b[b.size() - 1 - k] : 1;
+    if (n == 1) continue;
+    const int64_t ta = da == 1 ? 0 : stride_a, tb = db == 1 ? 0 : stride_b;
+    stride_a *= da, stride_b *= db;
+    // Dim k continues the previous group when both operands step through it as through the
+    // group's next block (stride = extent × previous stride, 0 with 0).
+    if (!ext.empty() && ta == sa.back() * ext.back() && tb == sb.back() * ext.back()) {
+      ext.back() *= n;
+      continue;
+    }
+    ext.push_back(n), sa.push_back(ta), sb.push_back(tb);
+  }
+  int64_t total = 1;
+  for (int64_t n : y) total *= n;
+  if (total == 0) return;
+  if (ext.empty()) ext = {1}, sa = {0}, sb = {0};
+  const int64_t inner = ext[0], step_a = sa[0], step_b = sb[0];
+  std::vector<int64_t> pos(ext.size(), 0);
+  int64_t oa = 0, ob = 0;
+  for (int64_t i = 0; i < total; i += inner) {
+    for (int64_t j = 0; j < inner; ++j) f(i + j, oa + j * step_a, ob + j * step_b);
+    for (size_t k = 1; k < ext.size(); ++k) {  // the odometer over the outer groups
+      oa += sa[k], ob += sb[k];
+      if (++pos[k] < ext[k]) break;
+      oa -= sa[k] * ext[k], ob -= sb[k] * ext[k];
+      pos[k] = 0;
+    }
+  }
+}
+
 // Copies element `src[i]` of `x` to position i of `y` (f or q, as the type holds).
 void PickElements(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src);
 

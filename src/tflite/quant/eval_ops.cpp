@@ -59,38 +59,43 @@ Status EvalBinary(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs 2 inputs");
   if (Status st; EvalInt8Binary(ctx, st)) return st;
   EvalTensor& y = *ctx.out[0];
-  const std::vector<float> a = FloatValues(*ctx.in[0]), b = FloatValues(*ctx.in[1]);
-  const auto ia = BroadcastIndex(ctx.in[0]->shape, y.shape);
-  const auto ib = BroadcastIndex(ctx.in[1]->shape, y.shape);
+  const EvalTensor &x0 = *ctx.in[0], &x1 = *ctx.in[1];
+  // Float operands are read in place; quantized ones are dequantized once.
+  std::vector<float> a0, b0;
+  if (!x0.is_float()) a0 = FloatValues(x0);
+  if (!x1.is_float()) b0 = FloatValues(x1);
+  const float* a = x0.is_float() ? x0.f.data() : a0.data();
+  const float* b = x1.is_float() ? x1.f.data() : b0.data();
   std::vector<float> out(y.numel());
-  for (size_t i = 0; i < out.size(); ++i) {
-    const float u = a[ia[i]], v = b[ib[i]];
-    switch (ctx.code) {
-      case Op::BuiltinOperator_ADD:
-        out[i] = u + v;
-        break;
-      case Op::BuiltinOperator_SUB:
-        out[i] = u - v;
-        break;
-      case Op::BuiltinOperator_MUL:
-        out[i] = u * v;
-        break;
-      case Op::BuiltinOperator_DIV:
-        out[i] = u / v;
-        break;
-      case Op::BuiltinOperator_MAXIMUM:
-        out[i] = std::max(u, v);
-        break;
-      default:  // MINIMUM
-        out[i] = std::min(u, v);
-        break;
-    }
+  auto apply = [&](auto op) {
+    ForEachBroadcast(x0.shape, x1.shape, y.shape,
+                     [&](int64_t i, int64_t ia, int64_t ib) { out[i] = op(a[ia], b[ib]); });
+  };
+  switch (ctx.code) {
+    case Op::BuiltinOperator_ADD:
+      apply([](float u, float v) { return u + v; });
+      break;
+    case Op::BuiltinOperator_SUB:
+      apply([](float u, float v) { return u - v; });
+      break;
+    case Op::BuiltinOperator_MUL:
+      apply([](float u, float v) { return u * v; });
+      break;
+    case Op::BuiltinOperator_DIV:
+      apply([](float u, float v) { return u / v; });
+      break;
+    case Op::BuiltinOperator_MAXIMUM:
+      apply([](float u, float v) { return std::max(u, v); });
+      break;
+    default:  // MINIMUM
+      apply([](float u, float v) { return std::min(u, v); });
+      break;
   }
   const auto act = FusedActivation(ctx);
   ApplyActivation(act, out);
   int32_t lo = -128, hi = 127;
   if (y.quantized()) ActivationRange(act, y, &lo, &hi);
-  StoreFloat(y, out, lo, hi);
+  StoreFloat(y, std::move(out), lo, hi);
   return OkStatus();
 }
 
@@ -127,7 +132,7 @@ Status EvalUnary(OpContext& ctx) {
         return OpError(ctx, "not a unary op");
     }
   }
-  StoreFloat(*ctx.out[0], v);
+  StoreFloat(*ctx.out[0], std::move(v));
   return OkStatus();
 }
 
@@ -144,7 +149,7 @@ Status EvalSoftmax(OpContext& ctx) {
     for (int64_t k = 0; k < d; ++k) sum += (p[k] = std::exp(beta * (p[k] - m)));
     for (int64_t k = 0; k < d; ++k) p[k] = static_cast<float>(p[k] / sum);
   }
-  StoreFloat(*ctx.out[0], v);
+  StoreFloat(*ctx.out[0], std::move(v));
   return OkStatus();
 }
 
@@ -167,7 +172,9 @@ Status EvalReduce(OpContext& ctx) {
     if (reduce[k]) count *= x.shape[k];
   }
   // Each input element goes into the kept-shape cell it broadcasts from.
-  const auto idx = BroadcastIndex(kept, x.shape);
+  auto each = [&](auto f) {
+    ForEachBroadcast(kept, x.shape, x.shape, [&](int64_t i, int64_t cell, int64_t) { f(i, cell); });
+  };
   EvalTensor& y = *ctx.out[0];
   if (y.numel() * count != x.numel()) return OpError(ctx, "shape mismatch");
   if (ctx.code == Op::BuiltinOperator_REDUCE_MAX) {
@@ -176,20 +183,20 @@ Status EvalReduce(OpContext& ctx) {
     if (count == 0) return OpError(ctx, "max over an empty axis");
     if (x.is_float()) {
       y.f.assign(y.numel(), -std::numeric_limits<float>::infinity());
-      for (size_t i = 0; i < x.f.size(); ++i) y.f[idx[i]] = std::max(y.f[idx[i]], x.f[i]);
+      each([&](int64_t i, int64_t c) { y.f[c] = std::max(y.f[c], x.f[i]); });
     } else {
       y.q.assign(y.numel(), std::numeric_limits<int32_t>::min());
-      for (size_t i = 0; i < x.q.size(); ++i) y.q[idx[i]] = std::max(y.q[idx[i]], x.q[i]);
+      each([&](int64_t i, int64_t c) { y.q[c] = std::max(y.q[c], x.q[i]); });
     }
     return OkStatus();
   }
   const std::vector<float> v = FloatValues(x);
   std::vector<double> sum(y.numel(), 0.0);
-  for (size_t i = 0; i < v.size(); ++i) sum[idx[i]] += v[i];
+  each([&](int64_t i, int64_t c) { sum[c] += v[i]; });
   const double divisor = ctx.code == Op::BuiltinOperator_MEAN ? static_cast<double>(count) : 1.0;
   std::vector<float> out(sum.size());
   for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(sum[i] / divisor);
-  StoreFloat(y, out);
+  StoreFloat(y, std::move(out));
   return OkStatus();
 }
 
@@ -391,9 +398,9 @@ std::vector<float> FloatValues(const EvalTensor& t) {
   return v;
 }
 
-void StoreFloat(EvalTensor& out, const std::vector<float>& values, int32_t lo, int32_t hi) {
+void StoreFloat(EvalTensor& out, std::vector<float> values, int32_t lo, int32_t hi) {
   if (out.is_float()) {
-    out.f = values;
+    out.f = std::move(values);
     return;
   }
   out.q.resize(values.size());
