@@ -23,12 +23,14 @@ Status Pin(ir::Value* v, const ir::Dims& pin, const std::string& flag, const std
                         " in the file), the pin has rank " + std::to_string(pin.size()));
   }
   ir::Dims& dims = *v->shape;
-  for (size_t i = 0; i < pin.size(); ++i) {
-    if (pin[i] < 0) continue;
-    if (dims[i] >= 0 && dims[i] != pin[i])
+  // Every dim is checked before any is set, so an error quotes the file's own dims.
+  for (size_t i = 0; i < pin.size(); ++i)
+    if (pin[i] >= 0 && dims[i] >= 0 && dims[i] != pin[i])
       return InvalidInput(path + ": " + flag + ": dim " + std::to_string(i) + " of input '" +
                           v->name + "' is " + std::to_string(dims[i]) + " in the file (" +
                           DimsText(dims) + "), not " + std::to_string(pin[i]));
+  for (size_t i = 0; i < pin.size(); ++i) {
+    if (pin[i] < 0) continue;
     dims[i] = pin[i];
     if (auto it = dim_names.find(v->name); it != dim_names.end() && i < it->second.size())
       it->second[i].clear();
