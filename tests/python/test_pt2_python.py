@@ -162,7 +162,8 @@ def test_batch_and_input_shape_pin_dynamic_dims(tmp_path):
     sess = ort.InferenceSession(str(tmp_path / "s.onnx"), providers=["CPUExecutionProvider"])
     with torch.no_grad():
         assert np.abs(sess.run(None, {name: x.numpy()})[0] - model(x).numpy()).max() <= 1e-5
-    with pytest.raises(pt2tf.ConversionError, match=r"dim 1 of input .* is 6 in the file \(\?x6\), not 5"):
+    with pytest.raises(pt2tf.ConversionError,
+                       match=r"dim 1 of input .* is 6 in the file \(\?x6\), not 5"):
         pt2tf.convert_pt2(pt2, tmp_path / "e.onnx", input_shape={name: (2, 5)})
     proc = run_pt2tf("convert", "-i", pt2, "-o", tmp_path / "e.onnx", "--dynamic-batch",
                      check=False)
