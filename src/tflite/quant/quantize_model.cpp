@@ -117,6 +117,12 @@ std::pair<float, float> FiniteRange(const std::vector<float>& v) {
   return {mn, mx};
 }
 
+void Widen(ObservedRange& r, float lo, float hi) {
+  r.min = r.seen ? std::min(r.min, lo) : lo;
+  r.max = r.seen ? std::max(r.max, hi) : hi;
+  r.seen = true;
+}
+
 struct Accumulator {
   double signal = 0, noise = 0, dot = 0, ref_sq = 0, q_sq = 0, max_abs = 0;
   int64_t rows = 0, agree = 0;
@@ -202,11 +208,7 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
     auto observe = [](std::vector<ObservedRange>& file_ranges, int t, const EvalTensor& v) {
       if (!v.is_float() || static_cast<size_t>(t) >= file_ranges.size()) return;
       const auto [lo, hi] = FiniteRange(v.f);
-      if (lo > hi) return;  // no finite value
-      ObservedRange& r = file_ranges[t];
-      r.min = r.seen ? std::min(r.min, lo) : lo;
-      r.max = r.seen ? std::max(r.max, hi) : hi;
-      r.seen = true;
+      if (lo <= hi) Widen(file_ranges[t], lo, hi);  // else no finite value
     };
     PT2TF_RETURN_IF_ERROR(ForEachSample(calib_n, [&](size_t i, int worker) -> Status {
       PT2TF_ASSIGN_OR_RETURN(auto inputs, EvalInputs(*float_eval, options.samples[i]));
@@ -218,14 +220,8 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
     // Min and max merge in any order: the ranges do not depend on which worker saw what.
     std::vector<ObservedRange> file_ranges(file_tensors);
     for (const auto& mine : worker_ranges)
-      for (size_t t = 0; t < file_tensors; ++t) {
-        const ObservedRange& w = mine[t];
-        if (!w.seen) continue;
-        ObservedRange& r = file_ranges[t];
-        r.min = r.seen ? std::min(r.min, w.min) : w.min;
-        r.max = r.seen ? std::max(r.max, w.max) : w.max;
-        r.seen = true;
-      }
+      for (size_t t = 0; t < file_tensors; ++t)
+        if (mine[t].seen) Widen(file_ranges[t], mine[t].min, mine[t].max);
     report.calibration_samples = static_cast<int64_t>(calib_n);
     std::vector<ObservedRange> ranges(model.tensor_count());
     for (size_t t = 0; t < ranges.size() && t < file_tensor.size(); ++t)
@@ -248,21 +244,27 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
   PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> qbytes, model.Serialize());
   Result<std::unique_ptr<Evaluator>> qe = Evaluator::Create(std::move(qbytes));
   if (!qe.ok()) return qe.status().WithContext("accuracy report");
-  // Each sample's outputs (float model, quantized model), accumulated in sample order after.
-  std::vector<std::pair<std::vector<EvalTensor>, std::vector<EvalTensor>>> results(
-      eval_samples.size());
-  PT2TF_RETURN_IF_ERROR(ForEachSample(eval_samples.size(), [&](size_t i, int) -> Status {
-    PT2TF_ASSIGN_OR_RETURN(auto inputs, EvalInputs(*float_eval, *eval_samples[i]));
-    Result<std::vector<EvalTensor>> ref = float_eval->Run(inputs);
-    if (!ref.ok()) return ref.status().WithContext("accuracy report");
-    Result<std::vector<EvalTensor>> q = (*qe)->Run(inputs);
-    if (!q.ok()) return q.status().WithContext("accuracy report");
-    results[i] = {std::move(*ref), std::move(*q)};
-    return OkStatus();
-  }));
+  // Samples run a chunk at a time, side by side; each chunk's outputs (float model, quantized
+  // model) are accumulated in sample order, so the sums do not depend on the scheduling and
+  // only a chunk's outputs are held (a detector's are megabytes per sample).
   std::vector<Accumulator> acc(float_eval->output_count());
-  for (const auto& [ref, q] : results)
-    for (size_t k = 0; k < acc.size() && k < q.size(); ++k) Accumulate(acc[k], ref[k], q[k]);
+  const size_t chunk = 4 * static_cast<size_t>(SampleWorkers(eval_samples.size()));
+  std::vector<std::pair<std::vector<EvalTensor>, std::vector<EvalTensor>>> results(chunk);
+  for (size_t first = 0; first < eval_samples.size(); first += chunk) {
+    const size_t count = std::min(chunk, eval_samples.size() - first);
+    PT2TF_RETURN_IF_ERROR(ForEachSample(count, [&](size_t i, int) -> Status {
+      PT2TF_ASSIGN_OR_RETURN(auto inputs, EvalInputs(*float_eval, *eval_samples[first + i]));
+      Result<std::vector<EvalTensor>> ref = float_eval->Run(inputs);
+      if (!ref.ok()) return ref.status().WithContext("accuracy report");
+      Result<std::vector<EvalTensor>> q = (*qe)->Run(inputs);
+      if (!q.ok()) return q.status().WithContext("accuracy report");
+      results[i] = {std::move(*ref), std::move(*q)};
+      return OkStatus();
+    }));
+    for (size_t i = 0; i < count; ++i)
+      for (size_t k = 0; k < acc.size() && k < results[i].second.size(); ++k)
+        Accumulate(acc[k], results[i].first[k], results[i].second[k]);
+  }
   report.eval_samples = static_cast<int64_t>(eval_samples.size());
   for (size_t k = 0; k < acc.size(); ++k) {
     const Accumulator& a = acc[k];
