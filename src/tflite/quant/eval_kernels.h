@@ -51,8 +51,6 @@ void ActivationRange(::tflite::ActivationFunctionType act, const EvalTensor& out
 // Applies a fused activation to float values.
 void ApplyActivation(::tflite::ActivationFunctionType act, std::vector<float>& values);
 Status OpError(const OpContext& ctx, const std::string& message);
-// Index into `in` (shape `in_shape`) of each element of an `out`-shaped broadcast.
-std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& out);
 // Calls f(i, ia, ib) for every element i (C order) of the `y`-shaped broadcast of shapes `a`
 // and `b` (numpy rules, right-aligned), ia / ib being the element's index in each operand.
 // Dims that broadcast alike are merged first, so the inner loop is as long as the shapes allow

@@ -15,38 +15,6 @@ namespace {
 
 using Op = ::tflite::BuiltinOperator;
 
-}  // namespace
-
-// Index into `in` (shape `in_shape`) of each element of an `out`-shaped broadcast.
-std::vector<int64_t> BroadcastIndex(const ir::Dims& in_shape, const ir::Dims& out) {
-  const size_t rank = out.size();
-  std::vector<int64_t> stride(rank, 0);
-  int64_t s = 1;
-  for (size_t k = 0; k < in_shape.size(); ++k) {
-    const size_t d = in_shape.size() - 1 - k;
-    const size_t o = rank - 1 - k;
-    stride[o] = in_shape[d] == 1 ? 0 : s;
-    s *= in_shape[d];
-  }
-  int64_t total = 1;
-  for (int64_t d : out) total *= d;
-  std::vector<int64_t> index(total), pos(rank, 0);
-  int64_t at = 0;
-  for (int64_t i = 0; i < total; ++i) {
-    index[i] = at;
-    for (size_t k = rank; k-- > 0;) {
-      ++pos[k];
-      at += stride[k];
-      if (pos[k] < out[k]) break;
-      at -= stride[k] * pos[k];
-      pos[k] = 0;
-    }
-  }
-  return index;
-}
-
-namespace {
-
 ::tflite::ActivationFunctionType FusedActivation(const OpContext& ctx) {
   if (const auto* o = ctx.op.builtin_options_as_AddOptions()) return o->fused_activation_function();
   if (const auto* o = ctx.op.builtin_options_as_SubOptions()) return o->fused_activation_function();
