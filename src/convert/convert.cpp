@@ -56,6 +56,9 @@ class WriteContext {
   std::vector<calib::Sample> samples;
   // The quantization report of the output just written (reset before each writer).
   std::optional<tflite::QuantReport> quant_report;
+  // Where the first frozen graph or inline SavedModel of this run put the lowered graph's
+  // GraphDef: the next TF output copies it rather than computing its weights again.
+  std::optional<tf::GraphDefFile> graphdef_on_disk;
   const ir::Graph& graph() const { return graph_; }
   const ConvertOptions& options() const { return options_; }
   // The ONNX dim_param names of dynamic input/output dims.
@@ -83,18 +86,30 @@ Status WriteOnnxOutput(WriteContext& ctx, const std::string& path) {
   return onnx::WriteOnnx(ctx.graph(), path, write);
 }
 
-Status WriteTfGraphDef(WriteContext& ctx, const std::string& path) {
-  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+// The TF writers' options for `path`: progress, and the GraphDef an earlier output wrote.
+tf::TfWriterOptions TfOptionsFor(WriteContext& ctx, const std::string& path,
+                                 tf::GraphDefFile& written) {
   tf::TfWriterOptions tf = ctx.options().tf;
   tf.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
-  return tf::WriteFrozenGraph(*lowered, path, tf);
+  tf.copy_graphdef_from = ctx.graphdef_on_disk;
+  tf.graphdef_written = &written;
+  return tf;
+}
+
+Status WriteTfGraphDef(WriteContext& ctx, const std::string& path) {
+  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+  tf::GraphDefFile written;
+  PT2TF_RETURN_IF_ERROR(tf::WriteFrozenGraph(*lowered, path, TfOptionsFor(ctx, path, written)));
+  if (!ctx.graphdef_on_disk) ctx.graphdef_on_disk = written;
+  return OkStatus();
 }
 
 Status WriteTfSavedModel(WriteContext& ctx, const std::string& path) {
   PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
-  tf::TfWriterOptions tf = ctx.options().tf;
-  tf.on_weight_bytes = ProgressFor(ctx.graph(), path, ctx.options());
-  return tf::WriteSavedModel(*lowered, path, tf);
+  tf::GraphDefFile written;
+  PT2TF_RETURN_IF_ERROR(tf::WriteSavedModel(*lowered, path, TfOptionsFor(ctx, path, written)));
+  if (!ctx.graphdef_on_disk && !written.path.empty()) ctx.graphdef_on_disk = written;
+  return OkStatus();
 }
 
 Status WriteTfliteOutput(WriteContext& ctx, const std::string& path) {

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 namespace pt2tf {
 namespace {
@@ -325,6 +327,105 @@ void GatherInBlocks(const std::vector<int64_t>& shape, const std::vector<int64_t
   if (used) sink(ByteSpan(buffer.data(), used));
 }
 
+// A permuted weight whose output's fastest dim walks the source's slowest (OIHW -> HWIO,
+// OIHW -> OHWI, an FC's [out, in] -> [in, out]) is a transpose of the source matrix [O, K]
+// whose output rows (one per k) come in another order: out[row(k) * O + o] = src[o * K + k].
+// Done over a buffer of the whole tensor in kTile x kTile tiles, a block of kTile source rows
+// at a time (kTile sequential read streams), each source and output cache line is touched
+// once; the block walk above reads each source line again for every group of output rows (3x
+// on a 3x3 kernel). resnet50 -> .pb: 8% less CPU.
+struct RowTranspose {
+  int64_t o = 0, k = 0;
+  std::vector<uint32_t> row_of_k;
+};
+
+constexpr size_t kMaxTransposeBytes = size_t{1} << 25;
+
+// The transpose of dims [0, inner) of a view with one-element runs, or nullopt when the view
+// is not one (the output's last dim must have the largest stride, and the others must cover
+// the K elements below it exactly once, in any order).
+std::optional<RowTranspose> FindRowTranspose(const std::vector<int64_t>& shape,
+                                             const std::vector<int64_t>& strides, size_t inner,
+                                             size_t esize) {
+  if (inner < 2) return std::nullopt;
+  RowTranspose t;
+  t.o = shape[inner - 1];
+  t.k = strides[inner - 1];
+  if (t.o < 2 || t.k < 2 || t.k > int64_t{1} << 31) return std::nullopt;
+  if (static_cast<uint64_t>(t.o) * static_cast<uint64_t>(t.k) * esize > kMaxTransposeBytes)
+    return std::nullopt;
+  std::vector<size_t> dims;
+  for (size_t d = 0; d + 1 < inner; ++d)
+    if (shape[d] > 1) dims.push_back(d);
+  std::vector<size_t> by_stride = dims;
+  std::sort(by_stride.begin(), by_stride.end(),
+            [&](size_t x, size_t y) { return strides[x] < strides[y]; });
+  int64_t dense = 1;
+  for (size_t d : by_stride) {
+    if (strides[d] != dense) return std::nullopt;
+    dense *= shape[d];
+  }
+  if (dense != t.k) return std::nullopt;
+  // Output row r (C order over `dims`) holds source column k(r).
+  t.row_of_k.resize(static_cast<size_t>(t.k));
+  std::vector<int64_t> index(dims.size(), 0);
+  int64_t k = 0;
+  for (uint32_t r = 0; r < static_cast<uint32_t>(t.k); ++r) {
+    t.row_of_k[static_cast<size_t>(k)] = r;
+    for (size_t j = dims.size(); j-- > 0;) {
+      const size_t d = dims[j];
+      k += strides[d];
+      if (++index[j] < shape[d]) break;
+      k -= strides[d] * shape[d];
+      index[j] = 0;
+    }
+  }
+  return t;
+}
+
+template <size_t N>
+void TransposeTiles(const RowTranspose& t, const std::byte* src, std::byte* dst) {
+  constexpr int64_t kTile = 16;
+  const int64_t src_row = t.k * static_cast<int64_t>(N), dst_row = t.o * static_cast<int64_t>(N);
+  for (int64_t o0 = 0; o0 < t.o; o0 += kTile) {
+    const int64_t o1 = std::min(t.o, o0 + kTile);
+    for (int64_t k0 = 0; k0 < t.k; k0 += kTile) {
+      const int64_t k1 = std::min(t.k, k0 + kTile);
+      for (int64_t k = k0; k < k1; ++k) {
+        std::byte* d = dst + t.row_of_k[static_cast<size_t>(k)] * dst_row;
+        const std::byte* s = src + k * static_cast<int64_t>(N);
+        for (int64_t o = o0; o < o1; ++o)
+          std::memcpy(d + o * static_cast<int64_t>(N), s + o * src_row, N);
+      }
+    }
+  }
+}
+
+// Streams the transpose; false (nothing sent) for element sizes it does not handle.
+bool StreamRowTranspose(const RowTranspose& t, const std::byte* src, size_t esize,
+                        const std::function<void(ByteSpan)>& sink) {
+  const size_t bytes = static_cast<size_t>(t.o * t.k) * esize;
+  const ScratchLease buffer(bytes);
+  switch (esize) {
+    case 1:
+      TransposeTiles<1>(t, src, buffer.data());
+      break;
+    case 2:
+      TransposeTiles<2>(t, src, buffer.data());
+      break;
+    case 4:
+      TransposeTiles<4>(t, src, buffer.data());
+      break;
+    case 8:
+      TransposeTiles<8>(t, src, buffer.data());
+      break;
+    default:
+      return false;
+  }
+  sink(ByteSpan(buffer.data(), bytes));
+  return true;
+}
+
 }  // namespace
 
 namespace {
@@ -372,6 +473,10 @@ void GatherChunks(const Tensor& t, const std::function<void(ByteSpan)>& sink) {
       }
       if (d == 0) return;
     }
+  }
+  if (run_bytes == esize) {
+    const std::optional<RowTranspose> t = FindRowTranspose(shape_, strides_, inner, esize);
+    if (t && StreamRowTranspose(*t, base + offset_ * esize, esize, sink)) return;
   }
   GatherInBlocks(shape_, strides_, inner, base + offset_ * esize, esize, run_bytes, sink);
 }

@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace pt2tf {
 
@@ -50,6 +52,51 @@ Status OutputFile::Write(ByteSpan bytes) {
 
 Status OutputFile::Write(std::string_view bytes) {
   return Write(ByteSpan(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()));
+}
+
+Status OutputFile::AppendFileRange(const std::string& source, uint64_t offset, uint64_t length) {
+  if (!file_) return InternalError(path_ + ": write after close");
+  if (std::fflush(file_) != 0) return Fail("write failed", errno);
+  const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return IoError(source + ": cannot open: " + std::strerror(errno));
+  const int out = ::fileno(file_);
+  loff_t at = static_cast<loff_t>(offset);
+  uint64_t left = length;
+  bool kernel_copy = true;
+  std::vector<char> buffer;
+  while (left > 0) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(left, uint64_t{1} << 30));
+    ssize_t n = -1;
+    if (kernel_copy) {
+      n = ::copy_file_range(in, &at, out, nullptr, want, 0);
+      // Filesystems (or kernels) that cannot copy between these files: plain reads.
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                    errno == EPERM)) {
+        kernel_copy = false;
+        continue;
+      }
+    } else {
+      buffer.resize(1 << 20);
+      n = ::pread(in, buffer.data(), std::min(want, buffer.size()), at);
+      if (n > 0 &&
+          std::fwrite(buffer.data(), 1, static_cast<size_t>(n), file_) != static_cast<size_t>(n)) {
+        ::close(in);
+        return Fail("write failed", errno);
+      }
+      if (n > 0) at += n;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : 0;
+      ::close(in);
+      if (err == 0) return IoError(source + ": ended before the bytes to copy");
+      return Fail("copy from " + source + " failed", err);
+    }
+    left -= static_cast<uint64_t>(n);
+    written_ += static_cast<uint64_t>(n);
+  }
+  ::close(in);
+  return OkStatus();
 }
 
 Status OutputFile::Commit() {

@@ -1,5 +1,7 @@
 #include "tf/graphdef_stream.h"
 
+#include <sys/stat.h>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -98,6 +100,7 @@ Result<uint64_t> GraphDefStream::AddNode(const TfNode& node, int field) {
   piece.head += tensor_head;
   AppendLengthDelimitedHeader(piece.head, kTensorProtoContent, content);
   piece.payload = &t;
+  payload_bytes_ += content;
   const uint64_t size = piece.head.size() + content;
   pieces_.push_back(std::move(piece));
   return size;
@@ -165,6 +168,17 @@ Status GraphDefStream::WriteTo(OutputFile& sink,
     });
     PT2TF_RETURN_IF_ERROR(status);
   }
+  return OkStatus();
+}
+
+Status GraphDefStream::WriteOrCopy(OutputFile& sink, const TfWriterOptions& options) const {
+  const std::optional<GraphDefFile>& from = options.copy_graphdef_from;
+  struct stat st {};
+  if (!from || from->size != size_ || ::stat(from->path.c_str(), &st) != 0 ||
+      !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < from->offset + from->size)
+    return WriteTo(sink, options.on_weight_bytes);
+  PT2TF_RETURN_IF_ERROR(sink.AppendFileRange(from->path, from->offset, from->size));
+  if (options.on_weight_bytes) options.on_weight_bytes(payload_bytes_);
   return OkStatus();
 }
 

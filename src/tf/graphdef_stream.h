@@ -14,6 +14,7 @@
 
 #include "pt2tf/io/output_file.h"
 #include "pt2tf/status.h"
+#include "pt2tf/tf/tf_writer.h"
 #include "tf/tf_graph.h"
 
 namespace pt2tf::tf {
@@ -30,6 +31,9 @@ class GraphDefStream {
   // `on_payload_bytes` (may be empty) is told the size of each tensor chunk written.
   Status WriteTo(OutputFile& sink,
                  const std::function<void(uint64_t)>& on_payload_bytes = {}) const;
+  // WriteTo, or (when `options.copy_graphdef_from` names a range of exactly this size that is
+  // still on disk) a kernel copy of those bytes, with one progress call for the weights.
+  Status WriteOrCopy(OutputFile& sink, const TfWriterOptions& options) const;
 
  private:
   struct Piece {
@@ -42,6 +46,7 @@ class GraphDefStream {
 
   std::vector<Piece> pieces_;
   uint64_t size_ = 0;
+  uint64_t payload_bytes_ = 0;
 };
 
 // Refuses outputs over `max_bytes` (protobuf's 2 GiB limit), naming `path` and ending with

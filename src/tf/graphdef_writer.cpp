@@ -29,11 +29,13 @@ Status WriteFrozenGraph(const TfGraph& lowered, const std::string& path,
                                        "write a SavedModel instead (-o DIR/), which keeps the "
                                        "weights in variables/"));
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(path));
-  PT2TF_RETURN_IF_ERROR(stream->WriteTo(*file, options.on_weight_bytes));
+  PT2TF_RETURN_IF_ERROR(stream->WriteOrCopy(*file, options));
   if (file->bytes_written() != stream->size())
     return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +
                          " bytes, expected " + std::to_string(stream->size()));
-  return file->Commit();
+  PT2TF_RETURN_IF_ERROR(file->Commit());
+  if (options.graphdef_written) *options.graphdef_written = {path, 0, stream->size()};
+  return OkStatus();
 }
 
 }  // namespace pt2tf::tf

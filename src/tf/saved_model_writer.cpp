@@ -96,7 +96,7 @@ Status WriteSavedModelPb(const std::string& temp_dir, const Layout& layout,
                          const TfWriterOptions& options) {
   PT2TF_ASSIGN_OR_RETURN(auto file, OutputFile::Create(temp_dir + "/saved_model.pb"));
   PT2TF_RETURN_IF_ERROR(file->Write(layout.head));
-  PT2TF_RETURN_IF_ERROR(layout.stream.WriteTo(*file, options.on_weight_bytes));
+  PT2TF_RETURN_IF_ERROR(layout.stream.WriteOrCopy(*file, options));
   return file->Commit();
 }
 
@@ -127,7 +127,10 @@ Status WriteWithVariables(const TfGraph& lowered, const std::string& dir,
     }
     PT2TF_RETURN_IF_ERROR((*bundle)->Finish().WithContext(dir));
   }
-  PT2TF_RETURN_IF_ERROR(WriteSavedModelPb(out_dir->temp_path(), layout, options));
+  // The graph differs from the frozen one (variable reads for the Consts): nothing to share.
+  TfWriterOptions own = options;
+  own.copy_graphdef_from.reset();
+  PT2TF_RETURN_IF_ERROR(WriteSavedModelPb(out_dir->temp_path(), layout, own));
   return out_dir->Commit();
 }
 
@@ -160,7 +163,10 @@ Status WriteSavedModel(const TfGraph& lowered, const std::string& dir,
   const std::string variables = out_dir->temp_path() + "/variables";
   if (mkdir(variables.c_str(), 0755) != 0) return IoError(dir + ": cannot create variables/");
   PT2TF_RETURN_IF_ERROR(WriteSavedModelPb(out_dir->temp_path(), *layout, options));
-  return out_dir->Commit();
+  PT2TF_RETURN_IF_ERROR(out_dir->Commit());
+  if (options.graphdef_written)
+    *options.graphdef_written = {pb_path, layout->head.size(), layout->stream.size()};
+  return OkStatus();
 }
 
 }  // namespace pt2tf::tf

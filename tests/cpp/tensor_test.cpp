@@ -91,6 +91,46 @@ TEST(Tensor, ForEachChunkMatchesNaiveGatherOnRandomViews) {
   }
 }
 
+// Every permutation of dense tensors of rank 2..4 (the weight layouts: OIHW -> HWIO, OHWI,
+// an FC transpose), with dims of 1, sizes that are not tile multiples and a start offset into
+// the storage: the transpose path must give the C-order gather's bytes exactly.
+TEST(Tensor, PermutedDenseViewsMatchNaiveGather) {
+  std::mt19937 rng(11);
+  const DType dtypes[] = {DType::kUInt8, DType::kFloat16, DType::kFloat32, DType::kFloat64};
+  const std::vector<std::vector<int64_t>> shapes = {{37, 53},      {16, 16},       {1, 40},
+                                                    {64, 3, 3, 3}, {33, 17, 3, 3}, {5, 1, 7, 2},
+                                                    {48, 1, 5, 5}, {3, 7, 1},      {2, 300, 1, 1}};
+  for (const std::vector<int64_t>& base_shape : shapes) {
+    for (const DType dtype : dtypes) {
+      const size_t esize = ElementSize(dtype);
+      const int rank = static_cast<int>(base_shape.size());
+      int64_t numel = 1;
+      for (int64_t d : base_shape) numel *= d;
+      const int64_t lead = 5;  // elements before the view in its storage
+      std::vector<std::byte> bytes((numel + lead) * esize);
+      for (std::byte& b : bytes) b = static_cast<std::byte>(rng());
+      auto storage = Storage::Own(std::move(bytes));
+      std::vector<int64_t> base_strides(rank, 1);
+      for (int d = rank - 1; d > 0; --d) base_strides[d - 1] = base_strides[d] * base_shape[d];
+      std::vector<int> perm(rank);
+      std::iota(perm.begin(), perm.end(), 0);
+      do {
+        std::vector<int64_t> shape(rank), strides(rank);
+        for (int i = 0; i < rank; ++i) {
+          shape[i] = base_shape[perm[i]];
+          strides[i] = base_strides[perm[i]];
+        }
+        auto t = Tensor::Make(dtype, shape, strides, lead, storage);
+        ASSERT_TRUE(t.ok()) << t.status().message();
+        std::vector<std::byte> got;
+        t->ForEachChunk([&](ByteSpan c) { got.insert(got.end(), c.begin(), c.end()); });
+        ASSERT_EQ(got, NaiveGather(*t)) << ShapeToString(shape) << " of "
+                                        << ShapeToString(base_shape) << ", " << esize << " bytes";
+      } while (std::next_permutation(perm.begin(), perm.end()));
+    }
+  }
+}
+
 TEST(Tensor, RejectsViewPastStorage) {
   auto storage = Storage::Own(Iota32(6));
   EXPECT_FALSE(Tensor::Make(DType::kFloat32, {2, 3}, {3, 1}, 1, storage).ok());

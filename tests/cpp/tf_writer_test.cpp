@@ -199,6 +199,57 @@ TEST(TfWriter, SavedModelHasServingSignature) {
   EXPECT_EQ(dir.Entries(), std::vector<std::string>{"saved"});
 }
 
+// A second TF output of the same graph copies the GraphDef bytes the first one wrote (either
+// order), and streams as usual when the recorded range is gone or of another size.
+TEST(TfWriter, SecondOutputCopiesTheGraphDefTheFirstWrote) {
+  TempDir dir;
+  auto g = SmallCnn();
+  const fs::path pb = dir.path() / "m.pb";
+  tf::GraphDefFile from_pb;
+  tf::TfWriterOptions first;
+  first.graphdef_written = &from_pb;
+  ASSERT_TRUE(tf::WriteFrozenGraph(*g, pb.string(), first).ok());
+  EXPECT_EQ(from_pb.path, pb.string());
+  EXPECT_EQ(from_pb.offset, 0u);
+  EXPECT_EQ(from_pb.size, fs::file_size(pb));
+  ASSERT_TRUE(tf::WriteSavedModel(*g, (dir.path() / "alone").string() + "/", {}).ok());
+  const std::string alone = ReadFile(dir.path() / "alone" / "saved_model.pb");
+
+  tf::TfWriterOptions copy;
+  copy.copy_graphdef_from = from_pb;
+  tf::GraphDefFile from_saved;
+  copy.graphdef_written = &from_saved;
+  ASSERT_TRUE(tf::WriteSavedModel(*g, (dir.path() / "copied").string() + "/", copy).ok());
+  EXPECT_EQ(ReadFile(dir.path() / "copied" / "saved_model.pb"), alone);
+  EXPECT_EQ(from_saved.size, from_pb.size);
+  EXPECT_EQ(from_saved.offset + from_saved.size, alone.size());
+
+  // The bytes really come from the recorded file: a same-size file with one byte changed
+  // shows up in the output.
+  std::string changed = ReadFile(pb);
+  changed[changed.size() / 2] ^= 0x5a;
+  const fs::path fake = dir.path() / "fake.pb";
+  std::ofstream(fake, std::ios::binary) << changed;
+  copy.copy_graphdef_from = tf::GraphDefFile{fake.string(), 0, from_pb.size};
+  copy.graphdef_written = nullptr;
+  ASSERT_TRUE(tf::WriteSavedModel(*g, (dir.path() / "fake").string() + "/", copy).ok());
+  const std::string got = ReadFile(dir.path() / "fake" / "saved_model.pb");
+  EXPECT_EQ(got.substr(got.size() - from_pb.size), changed);
+
+  // The other way round: a .pb from the SavedModel's range.
+  copy.copy_graphdef_from = from_saved;
+  ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "again.pb").string(), copy).ok());
+  EXPECT_EQ(ReadFile(dir.path() / "again.pb"), ReadFile(pb));
+
+  // A range of another size, or a file that is gone: streamed, same bytes.
+  copy.copy_graphdef_from = tf::GraphDefFile{fake.string(), 0, from_pb.size - 1};
+  ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "short.pb").string(), copy).ok());
+  EXPECT_EQ(ReadFile(dir.path() / "short.pb"), ReadFile(pb));
+  copy.copy_graphdef_from = tf::GraphDefFile{(dir.path() / "gone.pb").string(), 0, from_pb.size};
+  ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "gone_copy.pb").string(), copy).ok());
+  EXPECT_EQ(ReadFile(dir.path() / "gone_copy.pb"), ReadFile(pb));
+}
+
 TEST(TfWriter, OversizedGraphIsRefusedAndNothingWritten) {
   TempDir dir;
   auto g = SmallCnn();

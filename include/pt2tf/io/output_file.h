@@ -25,6 +25,11 @@ class OutputFile {
 
   Status Write(ByteSpan bytes);
   Status Write(std::string_view bytes);
+  // Appends bytes [offset, offset + length) of the file at `source`, copied by the kernel
+  // (copy_file_range; read/write where the filesystem cannot): for bytes this run already
+  // wrote to another output, so they are neither computed nor passed through user space again.
+  // The caller checks that `source` holds that range.
+  Status AppendFileRange(const std::string& source, uint64_t offset, uint64_t length);
   uint64_t bytes_written() const { return written_; }
   // Flushes, closes and renames the temporary file to the destination.
   Status Commit();

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "pt2tf/ir/graph.h"
@@ -29,6 +30,15 @@ enum class SavedModelWeights {
   kVariables,  // variables/variables.{index,data-00000-of-00001}, read by RestoreV2
 };
 
+// Where this run already wrote the serialised GraphDef of a lowered graph: bytes
+// [offset, offset + size) of `path` (a frozen .pb, or inside an inline SavedModel's
+// saved_model.pb).
+struct GraphDefFile {
+  std::string path;
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
 struct TfWriterOptions {
   InputLayout input_layout = InputLayout::kNchw;
   // Protobuf cannot parse messages of 2 GiB or more; bigger graphs are refused.
@@ -36,6 +46,14 @@ struct TfWriterOptions {
   SavedModelWeights saved_model_weights = SavedModelWeights::kAuto;
   // Called with the byte count of each weight chunk as it is written (for progress display).
   std::function<void(uint64_t bytes)> on_weight_bytes;
+  // The same lowered graph's GraphDef as written by an earlier output of this run: a frozen
+  // graph or inline SavedModel copies those bytes in the kernel instead of computing every
+  // (permuted, BatchNorm-folded) weight again. Used only when the range is still on disk at
+  // the expected size; otherwise the writer streams as usual.
+  std::optional<GraphDefFile> copy_graphdef_from;
+  // When set, the writer records here where it wrote the GraphDef (left unchanged by a
+  // SavedModel with its weights in variables/, whose graph differs).
+  GraphDefFile* graphdef_written = nullptr;
 };
 
 // Writes `graph` as a frozen GraphDef to `path`. The TF-lowering rewrites (BatchNormalization
