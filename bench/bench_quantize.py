@@ -241,7 +241,7 @@ def main():
     ap.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
     ap.add_argument("--tools", nargs="+", default=TOOLS, choices=TOOLS)
     ap.add_argument("--samples", type=int, default=100)
-    ap.add_argument("--held", type=int, default=20)
+    ap.add_argument("--held", type=int, default=200)
     ap.add_argument("--timeout", type=float, default=1800)
     ap.add_argument("--build", default=str(ROOT / "build"))
     ap.add_argument("--doc", default=str(ROOT / "docs" / "benchmarks" / "quantize.md"))
