@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 
+#include "core/row_transpose.h"
 #include "core/scratch.h"
 
 namespace pt2tf {
@@ -109,6 +110,15 @@ void ForEachChunk(const Tensor& view, const std::function<void(ByteSpan)>& sink)
     StreamMaterialised(view, rows, sink);
     return;
   }
+  // A transposed view of whole rows (HWIO, OHWI, an FC transpose): scaled while transposed,
+  // in one pass, handed on in chunks of at most kChunkBytes.
+  if (walk->inner == 1 && view.offset() % rows.row_elems == 0 &&
+      StreamScaledRowTranspose(*source, rows.row_elems, rows.scale.data() + walk->row0,
+                               [&](ByteSpan all) {
+                                 for (size_t at = 0; at < all.size(); at += kChunkBytes)
+                                   sink(all.subspan(at, std::min(kChunkBytes, all.size() - at)));
+                               }))
+    return;
   // Counters of RowWalk at the current output element, carried across chunks.
   int64_t r = walk->phase, q = 0;
   const ScratchLease scratch(kChunkBytes);
