@@ -131,9 +131,6 @@ def _calibration_file(calibration, input_names, tmp):
     if isinstance(calibration, dict):
         arrays = {str(k): _as_numpy(v) for k, v in calibration.items()}
     elif isinstance(calibration, (list, tuple)):
-        if input_names is None:
-            raise ValueError("calibration: convert_pt2 does not know the archive's input "
-                             "order; pass a path, one array, or a dict of input name -> array")
         if len(calibration) != len(input_names):
             raise ValueError(
                 f"calibration: a sequence holds one array (N x input shape) per model input; "
@@ -172,10 +169,24 @@ def _run(pt2_path, outputs, options, calibration, input_names):
                    export_seconds=0.0, convert_seconds=seconds, report=report)
 
 
+def _archive_input_names(pt2_path):
+    """The user inputs of a ``.pt2`` archive in argument order, as the native reader sees
+    them (``pt2tf inspect --json``: nothing in the archive is unpickled or run)."""
+    proc = subprocess.run([binary_path(), "inspect", "--json", str(pt2_path)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ConversionError(proc.stderr.strip() or f"pt2tf exited {proc.returncode}")
+    return [i["name"] for i in json.loads(proc.stdout)["inputs"]]
+
+
 def convert_pt2(pt2_path, outputs, *, calibration=None, **options):
     """Converts a saved ``.pt2`` archive, exactly as ``pt2tf convert -i`` does; the keyword
-    arguments are those of ``convert``."""
-    return _run(pt2_path, outputs, options, calibration, None)
+    arguments are those of ``convert`` (a ``calibration`` sequence follows the archive's
+    input order)."""
+    _flags(options)
+    names = (_archive_input_names(pt2_path) if isinstance(calibration, (list, tuple))
+             else None)
+    return _run(pt2_path, outputs, options, calibration, names)
 
 
 def convert(module, example_inputs, outputs, dynamic_shapes=None, *, strict=False,

@@ -132,6 +132,17 @@ def test_calibration_per_input_and_option_errors(tmp_path):
                             quantize="dynamic-int8", calibration={"a": cal[0], "b": cal[1]})
     assert by_position.quantization[str(tmp_path / "p.tflite")]["eval_samples"] == 4
     assert (tmp_path / "p.tflite").read_bytes() == (tmp_path / "n.tflite").read_bytes()
+    # convert_pt2 takes the archive's input order from the native reader.
+    pt2tf.convert(model, inputs, outputs=tmp_path / "k.onnx", keep_pt2=tmp_path / "k.pt2")
+    pt2tf.convert_pt2(tmp_path / "k.pt2", tmp_path / "a.tflite", quantize="dynamic-int8",
+                      calibration=list(cal))
+    assert (tmp_path / "a.tflite").read_bytes() == (tmp_path / "n.tflite").read_bytes()
+    with pytest.raises(ValueError, match="got 1 for 2 inputs \\(a, b\\)"):
+        pt2tf.convert_pt2(tmp_path / "k.pt2", tmp_path / "x.tflite", quantize="int8",
+                          calibration=[cal[0]])
+    with pytest.raises(pt2tf.ConversionError, match="missing.pt2"):
+        pt2tf.convert_pt2(tmp_path / "missing.pt2", tmp_path / "x.tflite", quantize="int8",
+                          calibration=list(cal))
 
     with pytest.raises(ValueError, match="one array .* per model input; got 1 for 2 inputs"):
         pt2tf.convert(model, inputs, outputs=tmp_path / "x.tflite", quantize="int8",
