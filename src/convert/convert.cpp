@@ -238,6 +238,9 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
       if (s.message().rfind(path, 0) == 0) return s;
       return s.WithContext(path);
     }
+    if (ctx.quant_report)
+      for (const std::string& w : ctx.quant_report->warnings)
+        report.warnings.push_back(path + ": " + w);
     report.outputs.push_back({path, writers[i]->kind, DiskBytes(path), ctx.quant_report});
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -511,3 +511,48 @@ def test_int8_op_simulation_exact(op, tmp_path):
           f"output levels {len(np.unique(ref_q))}")
     assert len(np.unique(ref_q)) > 8, "degenerate test: the output has few levels"
     assert diff.max() <= (1 if op in ONE_STEP_OPS else 0), (diff.max(), np.mean(diff == 0))
+
+
+def _collapsing_cnn(scale):
+    """Conv -> ReLU -> Conv whose first conv's weights are multiplied by `scale`: at 1e-9 its
+    activations are ~1e-9, too narrow a range for the second conv's int32 bias."""
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 4, 3)).eval()
+    with torch.no_grad():
+        model[0].weight.mul_(scale)
+        model[0].bias.zero_()
+        model[2].bias.copy_(torch.tensor([0.5, -0.3, 0.2, 0.8]))
+    return model
+
+
+@pytest.mark.parametrize("scale", [1e-9, 1.0])
+def test_int8_warns_when_a_range_collapses(scale, tmp_path):
+    """A saturated int32 bias and an output that lost its signal are named in a warning (and
+    LiteRT confirms the file is that bad); a healthy model gets neither warning."""
+    import torch
+    model = _collapsing_cnn(scale)
+    onnx = tmp_path / "m.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 3, 8, 8),), str(onnx), input_names=["x"],
+                      output_names=["y"], dynamo=False)
+    xs = np.random.default_rng(0).standard_normal((20, 3, 8, 8)).astype(np.float32)
+    calib = tmp_path / "calib.npy"
+    np.save(calib, xs)
+    q = tmp_path / "q.tflite"
+    report = run_pt2tf_json("convert", "--json", "-i", onnx, "-o", q, "--quantize", "int8",
+                            "--calibration", calib)
+    warnings = report["warnings"]
+    with torch.no_grad():
+        ref = model(torch.from_numpy(xs)).numpy()
+    got = _litert(q, xs)
+    litert_snr = 10 * np.log10(np.sum(ref ** 2) / np.sum((ref - got.reshape(ref.shape)) ** 2))
+    saturated = [w for w in warnings if "int32 bias of 1 op(s) saturated" in w]
+    lost = [w for w in warnings if "output 'y' keeps little of its signal" in w]
+    if scale < 1:
+        assert litert_snr < 3, litert_snr
+        assert len(saturated) == 1 and saturated[0].startswith(str(q) + ": "), warnings
+        assert len(lost) == 1, warnings
+    else:
+        assert litert_snr > 20, litert_snr
+        assert not saturated and not lost, warnings

@@ -61,7 +61,14 @@ struct QuantReport {
   int64_t eval_samples = 0;
   std::string simulation;  // how pt2tf computed the quantized outputs (see accuracy.cpp)
   std::vector<OutputAccuracy> accuracy;  // empty without samples
+  // What the user should know about this file: int32 biases that saturated (an input range
+  // too small for int8), outputs that kept almost none of their signal.
+  std::vector<std::string> warnings;
 };
+
+// Outputs whose SNR against the float model is below this get a warning: the quantization
+// error carries more than half of the output's power.
+constexpr double kLowSnrWarningDb = 3.0;
 
 // "none", "dynamic-int8", "int8".
 const char* QuantModeName(QuantMode mode);

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -276,6 +277,13 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
     o.cosine = a.ref_sq > 0 && a.q_sq > 0 ? a.dot / std::sqrt(a.ref_sq * a.q_sq)
                                           : (a.ref_sq == a.q_sq ? 1.0 : 0.0);
     if (a.classifier && a.rows > 0) o.top1 = static_cast<double>(a.agree) / a.rows;
+    if (o.snr_db < kLowSnrWarningDb) {
+      char snr[32];
+      std::snprintf(snr, sizeof snr, "%.1f", o.snr_db);
+      report.warnings.push_back("output '" + o.name + "' keeps little of its signal in int8 (SNR " +
+                                snr + " dB against the float model on " +
+                                std::to_string(report.eval_samples) + " held-back samples)");
+    }
     report.accuracy.push_back(o);
   }
   return OkStatus();

@@ -10,6 +10,7 @@
 // with 0; pools, reshapes, transpose and pads keep their input's parameters; CONCATENATION
 // inputs are requantized (QUANTIZE int8→int8) to the output's parameters.
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -237,6 +238,13 @@ class Int8Rewriter {
         m_.mutable_ops().push_back(op);
       }
     }
+    if (saturated_ops_ > 0)
+      report_.warnings.push_back(
+          "the int32 bias of " + std::to_string(saturated_ops_) + " op(s) saturated (first: '" +
+          first_saturated_ + "', input scale " + ScaleText(first_saturated_scale_) +
+          "): their input's calibrated range is too narrow for int8; check that the "
+          "calibration samples are preprocessed as at inference and the model's BatchNorm "
+          "statistics are trained");
     return FixOutputs();
   }
 
@@ -397,6 +405,7 @@ class Int8Rewriter {
         if (static_cast<int64_t>(b.size()) != static_cast<int64_t>(wscale.size()))
           return InternalError("bias '" + bspec.name + "' does not match its weights");
         std::vector<int32_t> q(b.size());
+        size_t saturated = 0;  // bias values past int32 at this op's scale
         TensorSpec bt;
         bt.name = bspec.name + "/int32";
         bt.type = TensorType::TensorType_INT32;
@@ -404,8 +413,13 @@ class Int8Rewriter {
         for (size_t c = 0; c < b.size(); ++c) {
           const float s = in.scale * wscale[c];  // float product, as TFLite checks it
           bt.scale.push_back(s);
-          q[c] = static_cast<int32_t>(
-              std::clamp<double>(std::round(b[c] / s), -2147483647.0, 2147483647.0));
+          const double exact = std::round(b[c] / s);
+          saturated += std::abs(exact) > 2147483647.0;
+          q[c] = static_cast<int32_t>(std::clamp<double>(exact, -2147483647.0, 2147483647.0));
+        }
+        if (saturated > 0 && saturated_ops_++ == 0) {
+          first_saturated_ = m_.tensor(op.outputs[0]).name;
+          first_saturated_scale_ = in.scale;
         }
         bt.zero_point.assign(b.size(), 0);
         bt.buffer = m_.AddBuffer(OwnedTensor(DType::kInt32, bspec.shape, q.data(), q.size() * 4));
@@ -450,6 +464,12 @@ class Int8Rewriter {
     return OkStatus();
   }
 
+  static std::string ScaleText(float scale) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3g", static_cast<double>(scale));
+    return buf;
+  }
+
   ModelBuilder& m_;
   const std::vector<ObservedRange>& ranges_;
   IoType io_;
@@ -457,6 +477,9 @@ class Int8Rewriter {
   std::unordered_set<int> int8_;           // activations now int8
   std::unordered_map<int, int> to_int8_;   // float activation → its QUANTIZE output
   std::unordered_map<int, int> to_float_;  // int8 activation → its DEQUANTIZE output
+  int64_t saturated_ops_ = 0;              // weighted ops with a bias clamped to int32
+  std::string first_saturated_;
+  float first_saturated_scale_ = 0;
 };
 
 }  // namespace
