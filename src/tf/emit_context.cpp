@@ -295,7 +295,8 @@ Result<ir::Dims> EmitContext::StaticShape(const ir::Value* value) const {
   for (int64_t d : dims)
     if (d < 0)
       return Unsupported("shape of '" + value->name + "' (" + ShapeToString(dims) +
-                         ") must be static here");
+                         ") must be known when converting this op (pin the input shapes "
+                         "with --input-shape or --batch)");
   return dims;
 }
 

@@ -346,6 +346,41 @@ class Shuffle(nn.Module):
         return F.pixel_shuffle(self.c(x), 2)
 
 
+class Unshuffle(nn.Module):
+    """PixelUnshuffle (SpaceToDepth) over run-time H/W (made even by a 2x upsample)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return F.pixel_unshuffle(F.interpolate(self.c(x), scale_factor=2.0, mode="nearest"), 2)
+
+
+class IndexOps(nn.Module):
+    """ArgMax over channels, CumSum along H, OneHot of the argmax, over run-time N/H/W."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 5, 3, padding=1)
+
+    def forward(self, x):
+        y = self.c(x)
+        hot = F.one_hot(y.argmax(1), 5).permute(0, 3, 1, 2).float()
+        return torch.cumsum(y, 2) + hot * 10.0
+
+
+class TopK(nn.Module):
+    """TopK (k=2) along a run-time W."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        return torch.topk(self.c(x), 2, dim=3).values
+
+
 def _images(c=3):
     return lambda rng, size: (rng.standard_normal((size[0], c, *size[1:])).astype(np.float32),)
 
@@ -364,6 +399,10 @@ SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, tw
                         [(1, 8, 8), (2, 5, 11)]),
     "pool_pad": (PoolPad, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 7, 12)]),
     "pixel_shuffle": (Shuffle, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 5, 11)]),
+    "pixel_unshuffle": (Unshuffle, _images(), ({0: "N", 2: "H", 3: "W"},),
+                        [(1, 8, 8), (2, 6, 10)]),
+    "index_ops": (IndexOps, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 5, 11)]),
+    "topk": (TopK, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 8, 8), (2, 5, 11)]),
     "ceil_pools": (CeilPools, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 12, 5), (2, 9, 14)]),
     "ceil_avg_pools": (CeilAvgPools, _images(), ({0: "N", 2: "H", 3: "W"},),
                        [(1, 12, 5), (2, 9, 14)]),
@@ -388,7 +427,8 @@ TORCHSCRIPT_ONLY = {"ceil_avg_pools", "ceil_pools"}
 
 # The default CI subset: every op family above once, both exporters represented.
 DEFAULT_SPATIAL = [("bert", False), ("ceil_avg_pools", False), ("ceil_pools", False), ("cnn", True),
-                   ("last_token", True), ("pixel_shuffle", True), ("pool_pad", False),
+                   ("index_ops", False), ("last_token", True), ("pixel_shuffle", True),
+                   ("pixel_unshuffle", False), ("pool_pad", False), ("topk", False),
                    ("transformer_encoder", True), ("unet", True), ("upsample", False)]
 
 
@@ -482,8 +522,10 @@ def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
 
 # .tflite with run-time dims: the models whose ops carry them in the TFLite translator.
 TFLITE_SPATIAL = [("bert", False), ("bert", True), ("ceil_avg_pools", False), ("ceil_pools", False),
-                  ("cnn", False), ("cnn", True), ("encoder_seq", True), ("last_token", False),
-                  ("last_token", True), ("pixel_attention", False), ("pool_pad", False),
+                  ("cnn", False), ("cnn", True), ("encoder_seq", True), ("index_ops", False),
+                  ("index_ops", True), ("last_token", False), ("last_token", True),
+                  ("pixel_attention", False), ("pixel_shuffle", False), ("pixel_shuffle", True),
+                  ("pixel_unshuffle", False), ("pool_pad", False), ("topk", False), ("topk", True),
                   ("same_pad", False), ("same_pad", True), ("transformer_encoder", True),
                   ("unet", False), ("unet", True), ("upsample", False), ("upsample", True)]
 
@@ -522,13 +564,13 @@ def test_quantize_needs_static_input_shapes(pt2tf_bin, tmp_path):
 
 
 def test_dynamic_input_to_tflite_refused_where_an_op_needs_the_size(pt2tf_bin, tmp_path):
-    """An op that needs a run-time dim at conversion time (here DepthToSpace over run-time
-    H/W): a one-line error naming the node and the pinning flags, no file; pinned, the file
-    runs in LiteRT against PyTorch eager."""
+    """An op that needs a run-time dim at conversion time (here ConvTranspose over run-time
+    H/W: its output size is an operand): a one-line error naming the node and the pinning
+    flags, no file; pinned, the file runs in LiteRT against PyTorch eager."""
     import tflite_runner
     torch.manual_seed(0)
     make_inputs, axes = _images(), ({0: "N", 2: "H", 3: "W"},)
-    model = Shuffle().eval()
+    model = nn.ConvTranspose2d(3, 4, 2, stride=2).eval()
     rng = np.random.default_rng(0)
     names = export_dynamic(model, make_inputs(rng, (2, 9, 7)), axes, tmp_path / "m.onnx", False)
     out = tmp_path / "m.tflite"
@@ -536,7 +578,7 @@ def test_dynamic_input_to_tflite_refused_where_an_op_needs_the_size(pt2tf_bin, t
     assert proc.returncode == 1 and not out.exists(), proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
-    assert "DepthToSpace" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
+    assert "ConvTranspose" in lines[0] and "--input-shape" in lines[0] and "--batch" in lines[0], lines[0]
     feeds = dict(zip(names, make_inputs(rng, (2, 9, 7))))
     shape = "x".join(map(str, feeds["in0"].shape))
     run_pt2tf("convert", "-i", tmp_path / "m.onnx", "-o", out, "-q", "--input-shape",

@@ -201,35 +201,42 @@ def _runtime_axes_model(tmp_path, second):
     return src
 
 
-@pytest.mark.parametrize("second", ["Transpose", "Tile"])
+@pytest.mark.parametrize("second", ["Transpose", "Tile", "ArgMax"])
 def test_runtime_shape_operand_is_carried(second, tmp_path):
-    """A reduction with axes fed at run time gives a tensor of run-time shape; a Transpose or
-    a Tile with constant multiples after it carries the run-time dims (the kernel sizes its
-    output from whatever it gets): LiteRT against NumPy for two axes."""
+    """A reduction with axes fed at run time gives a tensor of run-time shape; a Transpose,
+    a Tile with constant multiples or an ArgMax after it carries the run-time dims (the
+    kernel sizes its output from whatever it gets): LiteRT against NumPy for two axes."""
     import onnx.helper as oh
-    node = (oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1], name="the_transpose")
-            if second == "Transpose" else oh.make_node("Tile", ["s", "reps"], ["y"]))
+    node = {"Transpose": oh.make_node("Transpose", ["s"], ["y"], perm=[2, 0, 1]),
+            "Tile": oh.make_node("Tile", ["s", "reps"], ["y"]),
+            "ArgMax": oh.make_node("ArgMax", ["s"], ["y"], axis=2, keepdims=0)}[second]
     src = _runtime_axes_model(tmp_path, node)
     run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite")
     x = np.random.default_rng(0).standard_normal((2, 3, 4)).astype(np.float32)
     for a in (1, 2):
         got = tfl.run_resized(tmp_path / "dyn.tflite", {"x": x, "axes": np.array([a])})[0]
         s = x.sum(axis=a, keepdims=True)
-        ref = np.transpose(s, (2, 0, 1)) if second == "Transpose" else np.tile(s, (1, 2, 1))
-        assert_close(got, {"y": ref}, f"{second}, axes [{a}]")
+        ref = {"Transpose": lambda: np.transpose(s, (2, 0, 1)),
+               "Tile": lambda: np.tile(s, (1, 2, 1)),
+               "ArgMax": lambda: s.argmax(axis=2)}[second]()
+        if second == "ArgMax":
+            assert got["y"].shape == ref.shape and (got["y"] == ref).all(), (got, ref)
+        else:
+            assert_close(got, {"y": ref}, f"{second}, axes [{a}]")
 
 
 def test_runtime_shape_operand_is_refused_by_static_ops(tmp_path):
-    """An op that needs static shapes after a run-time-shaped tensor (ArgMax) is refused in one
-    line, not miswritten."""
+    """An op that needs a size after a run-time-shaped tensor (a Split into equal parts along
+    a run-time dim: the part size) is refused in one line, not miswritten."""
     import onnx.helper as oh
-    src = _runtime_axes_model(tmp_path, oh.make_node("ArgMax", ["s"], ["y"], axis=0,
-                                                     name="the_argmax"))
+    src = _runtime_axes_model(tmp_path, oh.make_node("Split", ["s"], ["y", "z"], axis=2,
+                                                     num_outputs=2, name="the_split"))
     proc = run_pt2tf("convert", "-i", src, "-o", tmp_path / "dyn.tflite", check=False)
     assert proc.returncode == 1, proc.stderr
     err = proc.stderr.strip()
     assert len(err.splitlines()) == 1, err
-    assert "run time" in err and "ArgMax" in err, err
+    assert "Split" in err and "must be known when converting" in err, err
+    assert "--input-shape" in err, err
     assert not (tmp_path / "dyn.tflite").exists()
 
 

@@ -92,7 +92,11 @@ Status EmitSplit(const ir::Node& node, EmitContext& ctx) {
   } else {
     if (!node.FindAttr("split")) {
       const int64_t dim = xs[axis];
-      if (dim < 0) return NodeUnsupported(node, "splitting an unknown dim");
+      if (dim < 0)
+        return NodeUnsupported(node,
+                               "splitting a dim known only at run time into equal parts: it must "
+                               "be known when converting (pin the input shapes with "
+                               "--input-shape or --batch)");
       const int64_t chunk = (dim + n - 1) / n;
       for (int64_t i = 0; i < n; ++i) sizes.push_back(std::min(chunk, dim - chunk * i));
     } else {

@@ -57,7 +57,8 @@ Status ConvertTopK(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> k, t.ConstInts(node, 1));
   ir::Dims ys = t.Info(x).shape;
-  if (k.size() != 1 || ys.empty() || k[0] < 0 || k[0] > ys.back())
+  // Over a last dim known only at run time, the kernel checks k against it.
+  if (k.size() != 1 || ys.empty() || k[0] < 0 || (ys.back() != kDynamicDim && k[0] > ys.back()))
     return NodeError(node, "k must be one integer within the last dim");
   ys.back() = k[0];
   const int kt = t.ConstI32(node.def.name() + "/k", k, ir::Dims{});

@@ -176,7 +176,11 @@ bool AcceptsRuntimeDims(const std::string& op) {
       "Softmax", "LogSoftmax", "FusedBatchNormV3",  // BN not after a conv: MUL + ADD per channel
       // data movement whose output dims follow the input's (shape_ops.cpp); Shape emits SHAPE
       "Reshape", "ExpandDims", "Squeeze", "Transpose", "ConcatV2", "Pad", "PadV2", "MirrorPad",
-      "StridedSlice", "Pack", "Shape", "GatherV2", "SplitV", "Tile",
+      "StridedSlice", "Pack", "Unpack", "Shape", "GatherV2", "SplitV", "Tile", "DepthToSpace",
+      "SpaceToDepth",
+      // output dims from the input's with one removed or replaced (shape_ops.cpp,
+      // index_ops.cpp, generate.cpp)
+      "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "ReverseV2", "LRN", "Split",
       // output H/W from the size operand, constant or computed at run time (shape_ops.cpp)
       "ResizeBilinear", "ResizeNearestNeighbor"};
   return ops->count(op) > 0;

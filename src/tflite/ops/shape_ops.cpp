@@ -123,7 +123,8 @@ Status ConvertSqueeze(const tf::TfNode& node, Translator& t) {
   std::vector<int64_t> dims = AttrInts(node, "squeeze_dims");
   for (int64_t d : dims) {
     PT2TF_ASSIGN_OR_RETURN(int64_t a, Axis(node, d, rank));
-    if (xs[a] != 1) return NodeError(node, "squeezed dim is not 1");
+    // A run-time dim named in squeeze_dims: TF's graph has it 1 (the kernel checks).
+    if (xs[a] != 1 && xs[a] != kDynamicDim) return NodeError(node, "squeezed dim is not 1");
     drop[a] = true;
   }
   ir::Dims shape;
@@ -498,8 +499,23 @@ Status ConvertUnpack(const tf::TfNode& node, Translator& t) {
   const ir::Dims xs = t.Info(x).shape;
   PT2TF_ASSIGN_OR_RETURN(int64_t axis,
                          Axis(node, AttrInt(node, "axis"), static_cast<int64_t>(xs.size())));
+  if (xs[axis] == kDynamicDim)
+    return NodeError(node, "the unpacked dim (" + std::to_string(axis) +
+                               ") sets the number of outputs: it must be known when converting "
+                               "(pin the input shapes with --input-shape or --batch)");
   ir::Dims ys = xs;
   ys.erase(ys.begin() + axis);
+  if (t.Info(x).type == TensorType::TensorType_INT64) {
+    // LiteRT's UNPACK has no int64 kernel (ONNX OneHot's [off, on] values are int64): one
+    // GATHER of a scalar index per output, which drops the axis just as UNPACK does.
+    for (int64_t i = 0; i < xs[axis]; ++i) {
+      const int at = t.ConstI32(node.def.name() + "/index" + std::to_string(i), {i}, ir::Dims{});
+      const int y = t.Output(node, static_cast<int>(i), t.Info(x).type, ys);
+      t.Op(Op::BuiltinOperator_GATHER, {x, at}, {y}, ::tflite::BuiltinOptions_GatherOptions,
+           ::tflite::CreateGatherOptions(t.fbb(), static_cast<int32_t>(axis), 0).Union());
+    }
+    return OkStatus();
+  }
   std::vector<int32_t> outputs;
   for (int64_t i = 0; i < xs[axis]; ++i)
     outputs.push_back(t.Output(node, static_cast<int>(i), t.Info(x).type, ys));

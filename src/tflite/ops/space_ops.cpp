@@ -19,6 +19,10 @@ Status ConvertSplit(const tf::TfNode& node, Translator& t) {
   const int64_t n = AttrInt(node, "num_split");
   if (ax.size() != 1 || ax[0] < -rank || ax[0] >= rank) return NodeError(node, "axis out of range");
   const int64_t axis = ax[0] < 0 ? ax[0] + rank : ax[0];
+  if (xs[axis] == kDynamicDim)
+    return NodeError(node, "the split dim (" + std::to_string(axis) +
+                               ") must be known when converting (pin the input shapes with "
+                               "--input-shape or --batch)");
   if (n < 1 || xs[axis] % n != 0)
     return NodeError(node, "num_split " + std::to_string(n) + " does not divide the dim");
   ir::Dims ys = xs;
@@ -39,12 +43,21 @@ Status ConvertDepthSpace(const tf::TfNode& node, Translator& t) {
   if (ys.size() != 4 || b < 2 || AttrString(node, "data_format", "NHWC") != "NHWC")
     return NodeError(node, "expects a 4-D NHWC input and block_size >= 2");
   const bool to_space = node.def.op() == "DepthToSpace";
+  // A dim known only at run time stays so (the kernel sizes the output, and checks the
+  // divisibility of run-time H/W itself); the moved channel dim must be known.
+  const auto mul = [](int64_t d, int64_t f) { return d == kDynamicDim ? d : d * f; };
+  const auto div = [](int64_t d, int64_t f) { return d == kDynamicDim ? d : d / f; };
+  if (ys[3] == kDynamicDim)
+    return NodeError(node,
+                     "the channel dim must be known when converting (pin the input "
+                     "shapes with --input-shape or --batch)");
   if (to_space) {
     if (ys[3] % (b * b)) return NodeError(node, "channels not divisible by block_size^2");
-    ys = {ys[0], ys[1] * b, ys[2] * b, ys[3] / (b * b)};
+    ys = {ys[0], mul(ys[1], b), mul(ys[2], b), ys[3] / (b * b)};
   } else {
-    if (ys[1] % b || ys[2] % b) return NodeError(node, "height/width not divisible by block_size");
-    ys = {ys[0], ys[1] / b, ys[2] / b, ys[3] * b * b};
+    if ((ys[1] != kDynamicDim && ys[1] % b) || (ys[2] != kDynamicDim && ys[2] % b))
+      return NodeError(node, "height/width not divisible by block_size");
+    ys = {ys[0], div(ys[1], b), div(ys[2], b), ys[3] * b * b};
   }
   const int y = t.Output(node, 0, t.Info(x).type, ys);
   if (to_space) {
