@@ -493,8 +493,8 @@ void GatherChunks(const Tensor& t, const std::function<void(ByteSpan)>& sink) {
     }
   }
   if (run_bytes == esize) {
-    const std::optional<RowTranspose> t = FindRowTranspose(shape_, strides_, inner, esize);
-    if (t && StreamRowTranspose(*t, base + offset_ * esize, esize, sink)) return;
+    const std::optional<RowTranspose> rt = FindRowTranspose(shape_, strides_, inner, esize);
+    if (rt && StreamRowTranspose(*rt, base + offset_ * esize, esize, sink)) return;
   }
   GatherInBlocks(shape_, strides_, inner, base + offset_ * esize, esize, run_bytes, sink);
 }

@@ -171,11 +171,18 @@ Status GraphDefStream::WriteTo(OutputFile& sink,
   return OkStatus();
 }
 
+std::string FileIdentity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
 Status GraphDefStream::WriteOrCopy(OutputFile& sink, const TfWriterOptions& options) const {
   const std::optional<GraphDefFile>& from = options.copy_graphdef_from;
-  struct stat st {};
-  if (!from || from->size != size_ || ::stat(from->path.c_str(), &st) != 0 ||
-      !S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) < from->offset + from->size)
+  if (!from || from->size != size_ || from->identity.empty() ||
+      FileIdentity(from->path) != from->identity)
     return WriteTo(sink, options.on_weight_bytes);
   PT2TF_RETURN_IF_ERROR(sink.AppendFileRange(from->path, from->offset, from->size));
   if (options.on_weight_bytes) options.on_weight_bytes(payload_bytes_);

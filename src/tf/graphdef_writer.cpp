@@ -34,7 +34,8 @@ Status WriteFrozenGraph(const TfGraph& lowered, const std::string& path,
     return InternalError(path + ": wrote " + std::to_string(file->bytes_written()) +
                          " bytes, expected " + std::to_string(stream->size()));
   PT2TF_RETURN_IF_ERROR(file->Commit());
-  if (options.graphdef_written) *options.graphdef_written = {path, 0, stream->size()};
+  if (options.graphdef_written)
+    *options.graphdef_written = {path, 0, stream->size(), FileIdentity(path)};
   return OkStatus();
 }
 

@@ -165,7 +165,8 @@ Status WriteSavedModel(const TfGraph& lowered, const std::string& dir,
   PT2TF_RETURN_IF_ERROR(WriteSavedModelPb(out_dir->temp_path(), *layout, options));
   PT2TF_RETURN_IF_ERROR(out_dir->Commit());
   if (options.graphdef_written)
-    *options.graphdef_written = {pb_path, layout->head.size(), layout->stream.size()};
+    *options.graphdef_written = {pb_path, layout->head.size(), layout->stream.size(),
+                                 FileIdentity(pb_path)};
   return OkStatus();
 }
 

@@ -120,6 +120,10 @@ TEST(Deferred, DepthwiseReshapeAndRowSlicesMatch) {
   auto rows = Tensor::Make(DType::kFloat32, {5, H * W}, {H * W, 1}, 3 * H * W, lazy.storage());
   ASSERT_TRUE(rows.ok());
   ExpectViewMatches(*rows, eager);
+  // Rows 3..7 transposed ([H*W, 5]: the fused scale-in-transpose path, from row 3 on).
+  auto rows_t = Tensor::Make(DType::kFloat32, {H * W, 5}, {1, H * W}, 3 * H * W, lazy.storage());
+  ASSERT_TRUE(rows_t.ok());
+  ExpectViewMatches(*rows_t, eager);
   auto flat = Tensor::Make(DType::kFloat32, {40}, {1}, 2 * H * W + 4, lazy.storage());
   ASSERT_TRUE(flat.ok());
   ExpectViewMatches(*flat, eager);

@@ -230,7 +230,8 @@ TEST(TfWriter, SecondOutputCopiesTheGraphDefTheFirstWrote) {
   changed[changed.size() / 2] ^= 0x5a;
   const fs::path fake = dir.path() / "fake.pb";
   std::ofstream(fake, std::ios::binary) << changed;
-  copy.copy_graphdef_from = tf::GraphDefFile{fake.string(), 0, from_pb.size};
+  copy.copy_graphdef_from =
+      tf::GraphDefFile{fake.string(), 0, from_pb.size, tf::FileIdentity(fake.string())};
   copy.graphdef_written = nullptr;
   ASSERT_TRUE(tf::WriteSavedModel(*g, (dir.path() / "fake").string() + "/", copy).ok());
   const std::string got = ReadFile(dir.path() / "fake" / "saved_model.pb");
@@ -241,11 +242,21 @@ TEST(TfWriter, SecondOutputCopiesTheGraphDefTheFirstWrote) {
   ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "again.pb").string(), copy).ok());
   EXPECT_EQ(ReadFile(dir.path() / "again.pb"), ReadFile(pb));
 
-  // A range of another size, or a file that is gone: streamed, same bytes.
-  copy.copy_graphdef_from = tf::GraphDefFile{fake.string(), 0, from_pb.size - 1};
+  // A range of another size, a file replaced since it was recorded (another inode, as when a
+  // later output rewrote it), or a file that is gone: streamed, same bytes.
+  const tf::GraphDefFile recorded{fake.string(), 0, from_pb.size, tf::FileIdentity(fake.string())};
+  copy.copy_graphdef_from = recorded;
+  copy.copy_graphdef_from->size -= 1;
   ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "short.pb").string(), copy).ok());
   EXPECT_EQ(ReadFile(dir.path() / "short.pb"), ReadFile(pb));
-  copy.copy_graphdef_from = tf::GraphDefFile{(dir.path() / "gone.pb").string(), 0, from_pb.size};
+  const fs::path replacement = dir.path() / "replacement.pb";
+  std::ofstream(replacement, std::ios::binary) << changed;
+  fs::rename(replacement, fake);
+  copy.copy_graphdef_from = recorded;
+  ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "replaced.pb").string(), copy).ok());
+  EXPECT_EQ(ReadFile(dir.path() / "replaced.pb"), ReadFile(pb));
+  copy.copy_graphdef_from =
+      tf::GraphDefFile{(dir.path() / "gone.pb").string(), 0, from_pb.size, "0:0:0:0.0"};
   ASSERT_TRUE(tf::WriteFrozenGraph(*g, (dir.path() / "gone_copy.pb").string(), copy).ok());
   EXPECT_EQ(ReadFile(dir.path() / "gone_copy.pb"), ReadFile(pb));
 }

@@ -37,7 +37,13 @@ struct GraphDefFile {
   std::string path;
   uint64_t offset = 0;
   uint64_t size = 0;
+  // The file as it was just after it was written (FileIdentity): a later output that
+  // replaced it (e.g. a SavedModel over a directory holding the .pb) makes it another file.
+  std::string identity;
 };
+
+// Device, inode, size and modification time of `path`, or "" when it cannot be read.
+std::string FileIdentity(const std::string& path);
 
 struct TfWriterOptions {
   InputLayout input_layout = InputLayout::kNchw;

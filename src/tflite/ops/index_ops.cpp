@@ -16,7 +16,8 @@ Status ConvertGatherNd(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int p, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int idx, t.In(node, 1));
   const ir::Dims ps = t.Info(p).shape, is = t.Info(idx).shape;
-  if (is.empty() || is.back() > static_cast<int64_t>(ps.size()))
+  // The index depth (indices' last dim) sets the output rank: it must be known.
+  if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(ps.size()))
     return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(ps));
   ir::Dims ys(is.begin(), is.end() - 1);
   ys.insert(ys.end(), ps.begin() + is.back(), ps.end());

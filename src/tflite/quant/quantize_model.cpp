@@ -274,6 +274,9 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
     o.max_abs = a.max_abs;
     o.snr_db = a.noise > 0 ? 10.0 * std::log10(a.signal / a.noise) : 999.0;
     if (a.signal == 0 && a.noise > 0) o.snr_db = -999.0;
+    // A NaN in either model's output (e.g. a float op dividing 0 by 0 after quantization) is
+    // no match, not a perfect one.
+    if (std::isnan(a.noise) || std::isnan(a.signal)) o.snr_db = -999.0;
     o.cosine = a.ref_sq > 0 && a.q_sq > 0 ? a.dot / std::sqrt(a.ref_sq * a.q_sq)
                                           : (a.ref_sq == a.q_sq ? 1.0 : 0.0);
     if (a.classifier && a.rows > 0) o.top1 = static_cast<double>(a.agree) / a.rows;

@@ -242,9 +242,10 @@ class Int8Rewriter {
       report_.warnings.push_back(
           "the int32 bias of " + std::to_string(saturated_ops_) + " op(s) saturated (first: '" +
           first_saturated_ + "', input scale " + ScaleText(first_saturated_scale_) +
-          "): their input's calibrated range is too narrow for int8; check that the "
-          "calibration samples are preprocessed as at inference and the model's BatchNorm "
-          "statistics are trained");
+          ", weight scale " + ScaleText(first_saturated_weight_scale_) +
+          "): the bias does not fit at their product; a tiny input scale points at "
+          "calibration samples not preprocessed as at inference or untrained BatchNorm "
+          "statistics, a tiny weight scale at a channel whose weights are ~0");
     return FixOutputs();
   }
 
@@ -406,6 +407,7 @@ class Int8Rewriter {
           return InternalError("bias '" + bspec.name + "' does not match its weights");
         std::vector<int32_t> q(b.size());
         size_t saturated = 0;  // bias values past int32 at this op's scale
+        float first_weight_scale = 0;
         TensorSpec bt;
         bt.name = bspec.name + "/int32";
         bt.type = TensorType::TensorType_INT32;
@@ -414,12 +416,13 @@ class Int8Rewriter {
           const float s = in.scale * wscale[c];  // float product, as TFLite checks it
           bt.scale.push_back(s);
           const double exact = std::round(b[c] / s);
-          saturated += std::abs(exact) > 2147483647.0;
+          if (std::abs(exact) > 2147483647.0 && saturated++ == 0) first_weight_scale = wscale[c];
           q[c] = static_cast<int32_t>(std::clamp<double>(exact, -2147483647.0, 2147483647.0));
         }
         if (saturated > 0 && saturated_ops_++ == 0) {
           first_saturated_ = m_.tensor(op.outputs[0]).name;
           first_saturated_scale_ = in.scale;
+          first_saturated_weight_scale_ = first_weight_scale;
         }
         bt.zero_point.assign(b.size(), 0);
         bt.buffer = m_.AddBuffer(OwnedTensor(DType::kInt32, bspec.shape, q.data(), q.size() * 4));
@@ -480,6 +483,7 @@ class Int8Rewriter {
   int64_t saturated_ops_ = 0;              // weighted ops with a bias clamped to int32
   std::string first_saturated_;
   float first_saturated_scale_ = 0;
+  float first_saturated_weight_scale_ = 0;
 };
 
 }  // namespace
