@@ -7,10 +7,15 @@
 namespace pt2tf {
 namespace {
 
-// A handful of blocks of at most kKeepBytes each stay cached: bounded memory kept past its
-// use, enough for the nesting depth the gathers reach (two or three).
+// A handful of blocks stay cached: enough for the nesting depth the gathers reach (two or
+// three), at most kKeepBytes each, except one of up to kKeepLargeBytes: the whole-weight
+// buffer of the row transpose (tensor.cpp). Freed, a buffer that large goes back to the
+// kernel, and the next weight's buffer is faulted in and zeroed page by page again (~15% of
+// a resnet50 .pb); kept, memory past its use stays bounded by the largest weight streamed
+// so far, which the peak held anyway.
 constexpr size_t kKeepBlocks = 3;
 constexpr size_t kKeepBytes = size_t{4} << 20;
+constexpr size_t kKeepLargeBytes = size_t{32} << 20;
 
 struct Block {
   std::unique_ptr<std::byte[]> data;
@@ -41,8 +46,16 @@ ScratchLease::ScratchLease(size_t bytes) : size_(bytes) {
 }
 
 ScratchLease::~ScratchLease() {
-  if (!block_ || capacity_ > kKeepBytes) return;
+  if (!block_ || capacity_ > kKeepLargeBytes) return;
   std::vector<Block>& cache = Cache();
+  if (capacity_ > kKeepBytes) {  // the one large block: keep the larger of two
+    auto large = std::find_if(cache.begin(), cache.end(),
+                              [](const Block& b) { return b.size > kKeepBytes; });
+    if (large != cache.end()) {
+      if (large->size < capacity_) *large = Block{std::move(block_), capacity_};
+      return;
+    }
+  }
   if (cache.size() < kKeepBlocks) {
     cache.push_back(Block{std::move(block_), capacity_});
     return;
