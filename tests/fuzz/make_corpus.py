@@ -230,8 +230,39 @@ def tflite_seeds():
             put("tflite", out.name, out.read_bytes())
 
 
+def tflite_eval_seeds():
+    """For the evaluator (fuzz_tflite_eval): the tflite seeds that run, and a float and an
+    int8 file of test_quantize.kernels_model (attention, LayerNorm, resizes, gathers, tiles,
+    comparisons, elementwise math) written by pt2tf."""
+    pt2tf = ROOT.parents[1] / "build" / "pt2tf"
+    if not pt2tf.exists():
+        print("make_corpus: build/pt2tf not built: no tflite_eval seeds")
+        return
+    import subprocess
+    sys.path.insert(0, str(ROOT.parents[1] / "tests" / "python"))
+    from test_quantize import kernels_model
+    for name in ("pt2tf_fp32", "pt2tf_fp16", "tf_converter_conv"):
+        src = CORPUS / "tflite" / f"{name}.tflite"
+        if src.exists():
+            put("tflite_eval", src.name, src.read_bytes())
+    with tempfile.TemporaryDirectory() as d:
+        d = pathlib.Path(d)
+        torch.onnx.export(kernels_model(), torch.zeros(1, 3, 8, 8), str(d / "k.onnx"),
+                          opset_version=17, dynamo=False, input_names=["x"])
+        np.save(d / "calib.npy",
+                np.random.default_rng(0).standard_normal((10, 3, 8, 8)).astype(np.float32))
+        for name, extra in (("kernels_fp32", []),
+                            ("kernels_int8", ["--quantize", "int8", "--calibration",
+                                              str(d / "calib.npy")])):
+            out = d / f"{name}.tflite"
+            subprocess.run([str(pt2tf), "convert", "-q", "-i", str(d / "k.onnx"), "-o", str(out),
+                            *extra], check=True, capture_output=True)
+            put("tflite_eval", out.name, out.read_bytes())
+
+
 GROUPS = {"torch": torch_seeds, "safetensors": safetensors_seeds, "onnx": onnx_seeds,
-          "tf": tf_seeds, "pt2": pt2_seeds, "tflite": tflite_seeds}
+          "tf": tf_seeds, "pt2": pt2_seeds, "tflite": tflite_seeds,
+          "tflite_eval": tflite_eval_seeds}
 
 
 def main():

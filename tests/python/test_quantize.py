@@ -441,6 +441,160 @@ def test_zoo_int8_loads_runs_and_reports_litert_snr(name, tmp_path):
     assert abs(reported - snr) <= 1.0, (reported, snr)
     assert abs(sim_snr - snr) <= 1.0, (sim_snr, snr)
 
+def kernels_model():
+    """A model made of the ops whose float kernels pt2tf's evaluator runs beside the int8
+    ones (also a seed of tests/fuzz/corpus/tflite_eval, see make_corpus.py)."""
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Kernels(nn.Module):
+        """Attention, LayerNorm, GELU, a transposed conv, reflection padding, resizes, split /
+        stack / unbind / repeat / expand / gather, comparisons and where, elementwise math."""
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Conv2d(3, 16, 3, padding=1)
+            self.norm = nn.LayerNorm(16)
+            self.qkv = nn.Linear(16, 48)
+            self.proj = nn.Linear(16, 16)
+            self.pos = nn.Parameter(torch.randn(1, 16, 16) * 0.1)
+            self.register_buffer("order", torch.tensor([3, 0, 2, 1]))
+            self.up = nn.ConvTranspose2d(16, 8, 3, stride=2, padding=1, output_padding=1)
+        def forward(self, x):
+            x = self.stem(x)                                     # [1, 16, 8, 8]
+            x = x + F.pad(x, (1, 1, 1, 1), mode="reflect")[:, :, :-2, 2:]  # MIRROR_PAD
+            up = torch.cat([F.interpolate(x, scale_factor=2, mode="bilinear",
+                                          align_corners=False)[:, :8], self.up(x)], 1)
+            x = F.pixel_unshuffle(up, 2)[:, :16] + x             # SPACE_TO_DEPTH
+            d = F.pixel_shuffle(x, 2)                            # DEPTH_TO_SPACE
+            x = x + F.avg_pool2d(d, 2).repeat(1, 4, 1, 1)        # TILE
+            t = F.avg_pool2d(x, 2).flatten(2).transpose(1, 2) + self.pos  # [1, 16, 16]
+            h = self.norm(t)
+            q, k, v = self.qkv(h).split(16, dim=-1)
+            a = torch.softmax(q @ k.transpose(1, 2) / 4.0, dim=-1)
+            t = t + self.proj(F.gelu(a @ v))
+            rows = torch.stack(t.unbind(1)[:4], 1)               # UNPACK / PACK
+            rows = rows[:, self.order]                           # GATHER
+            g = torch.where(rows > 0, torch.sqrt(rows.abs() + 1), rows.pow(2) - 1)
+            g = g + torch.floor(rows * 3) / 3 + rows.expand(2, -1, -1).mean(0)
+            return F.log_softmax(g.flatten(1), dim=-1) + torch.exp(-rows.square()).flatten(1)
+
+    torch.manual_seed(0)
+    return Kernels().eval()
+
+
+KERNEL_OPS = {"BATCH_MATMUL", "SOFTMAX", "LOG_SOFTMAX", "SPLIT_V", "RSQRT", "SQUARE", "SQRT",
+              "POW", "ABS", "NEG", "FLOOR", "EXP", "GREATER", "SELECT_V2", "GATHER", "TILE",
+              "BROADCAST_TO", "RESIZE_BILINEAR", "DEPTH_TO_SPACE", "FULLY_CONNECTED",
+              "TRANSPOSE_CONV", "MIRROR_PAD"}
+
+
+def _op_names(path):
+    return {op["op_name"] for op in _interp(path, delegates=False)._get_ops_details()}
+
+
+def test_evaluator_float_kernels_match_litert(tmp_path):
+    """pt2tf's own run of a float .tflite holding attention, LayerNorm, GELU, resizes, gathers,
+    tiles, comparisons and elementwise math (what int8 calibration runs on transformers)
+    matches LiteRT's builtin kernels; then the int8 file of the same model: every
+    FULLY_CONNECTED / CONV_2D int8, the reported SNR within 1 dB of LiteRT's."""
+    import torch
+    model = kernels_model()
+    onnx = tmp_path / "k.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 3, 8, 8),), str(onnx), input_names=["x"],
+                      output_names=["y"], dynamo=False, opset_version=17)
+    f32 = tmp_path / "k.tflite"
+    run_pt2tf("convert", "-q", "-i", onnx, "-o", f32)
+    assert KERNEL_OPS <= _op_names(f32), KERNEL_OPS - _op_names(f32)
+    rng = np.random.default_rng(0)
+    xs = rng.standard_normal((10, 1, 3, 8, 8)).astype(np.float32)
+    for k, x in enumerate(xs[:3]):
+        np.save(tmp_path / "x.npy", x)
+        run_pt2tf("run", "-i", f32, "--inputs", tmp_path / "x.npy", "-o", tmp_path / "o.npz")
+        got = np.load(tmp_path / "o.npz")
+        (got,) = [got[name] for name in got.files]
+        ref = _litert(f32, x, delegates=False)
+        with torch.no_grad():
+            eager = model(torch.from_numpy(x)).numpy()
+        tol = 1e-4 * max(1.0, float(np.abs(ref).max()))
+        assert np.abs(got - ref).max() <= tol, (k, np.abs(got - ref).max())
+        assert np.abs(ref - eager).max() <= tol, (k, np.abs(ref - eager).max())
+    calib = tmp_path / "calib.npy"
+    np.save(calib, xs[:, 0])
+    q = tmp_path / "q.tflite"
+    report = _convert(onnx, q, "--quantize", "int8", "--calibration", calib)["quantization"]
+    weighted = _weight_types(q)
+    assert len(weighted) == len(_weight_types(f32)) == 3, weighted  # stem, qkv, proj
+    assert all(x == np.int8 and w == np.int8 for _, x, w in weighted), weighted
+    held = xs[10 - report["eval_samples"]:, 0]
+    ref = np.concatenate([_litert(f32, x[None]) for x in held])
+    got = np.concatenate([_litert(q, x[None], delegates=False) for x in held])
+    snr = _snr(ref, got)
+    print(f"kernels model int8: pt2tf SNR {report['accuracy'][0]['snr_db']:.2f} dB, LiteRT "
+          f"{snr:.2f} dB, float ops {report['float_op_types']}")
+    assert abs(report["accuracy"][0]["snr_db"] - snr) <= 1.0
+
+
+def _vit_block():
+    """Patch embedding, then two pre-norm transformer blocks (nn.TransformerEncoderLayer:
+    LayerNorm, multi-head attention, GELU MLP) on [batch, tokens, features], and a head."""
+    import torch
+    import torch.nn as nn
+
+    class Vit(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.patch = nn.Conv2d(3, 256, 4, stride=4)
+            layer = nn.TransformerEncoderLayer(256, 4, 1024, dropout=0.0, activation="gelu",
+                                               batch_first=True, norm_first=True)
+            self.blocks = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+            self.head = nn.Linear(256, 10)
+
+        def forward(self, x):
+            t = self.patch(x).flatten(2).transpose(1, 2)
+            return self.head(self.blocks(t).mean(1))
+
+    torch.manual_seed(0)
+    return Vit().eval()
+
+
+@pytest.mark.parametrize("mode", ["int8", "dynamic-int8"])
+def test_transformer_linears_quantize(mode, tmp_path):
+    """nn.Linear on a sequence is FULLY_CONNECTED (keep_num_dims), so both int8 modes
+    quantize a transformer's weights: 2 blocks x (attention in/out + 2 MLP) + head + the
+    patch conv are int8, the file <= 0.3x fp32, the reported SNR within 1 dB of LiteRT's,
+    and the float file matches eager."""
+    import torch
+    model = _vit_block()
+    onnx = tmp_path / "vit.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 3, 16, 16),), str(onnx), input_names=["x"],
+                      output_names=["y"], dynamo=False, opset_version=17)
+    f32, q = tmp_path / "f.tflite", tmp_path / "q.tflite"
+    run_pt2tf("convert", "-q", "-i", onnx, "-o", f32)
+    xs = _photos(20, 16, seed=0)
+    with torch.no_grad():
+        eager = model(torch.from_numpy(xs[:2])).numpy()
+    ref2 = np.concatenate([_litert(f32, x[None]) for x in xs[:2]])
+    assert np.abs(ref2 - eager).max() <= 1e-4 * max(1.0, float(np.abs(eager).max()))
+    calib = tmp_path / "calib.npy"
+    np.save(calib, xs)
+    report = _convert(onnx, q, "--quantize", mode, "--calibration", calib)["quantization"]
+    weighted = _weight_types(q)
+    assert len(weighted) == len(_weight_types(f32)) == 1 + 2 * 4 + 1, weighted
+    assert all(w == np.int8 for _, _, w in weighted), weighted
+    if mode == "int8":
+        assert all(x == np.int8 for _, x, _ in weighted), weighted
+    ratio = q.stat().st_size / f32.stat().st_size
+    assert ratio <= 0.3, ratio
+    held = xs[20 - report["eval_samples"]:]
+    ref = np.concatenate([_litert(f32, x[None]) for x in held])
+    got = np.concatenate([_litert(q, x[None], delegates=False) for x in held])
+    snr = _snr(ref, got)
+    print(f"vit {mode}: pt2tf SNR {report['accuracy'][0]['snr_db']:.2f} dB, LiteRT {snr:.2f} "
+          f"dB, {ratio:.3f}x fp32, float ops {report['float_op_types']}")
+    assert abs(report["accuracy"][0]["snr_db"] - snr) <= 1.0
+
+
 def _op_model(op):
     """One int8 op between QUANTIZE/DEQUANTIZE-free int8 edges (`--io-dtype int8`)."""
     import torch

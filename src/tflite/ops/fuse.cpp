@@ -18,13 +18,25 @@ FusedActivation FuseActivation(const tf::TfNode& node, const Translator& t) {
 Result<Fused> FuseBiasActivation(const tf::TfNode& node, Translator& t, int64_t channels) {
   Fused f;
   f.last = &node;
+  // A BiasAdd, or an AddV2 of a constant [channels] (ONNX's MatMul + Add of nn.Linear on a
+  // sequence), either operand order for the Add.
   const tf::TfNode* next = t.SoleConsumer(node);
-  if (next && next->def.op() == "BiasAdd" && t.InputCount(*next) == 2 &&
-      TensorKey(next->def.input(0)) == node.def.name() + ":0" &&
-      AttrString(*next, "data_format", "NHWC") == "NHWC") {
-    auto bias = t.Const(*next, 1);
+  const std::string out = node.def.name() + ":0";
+  int bias_input = -1;
+  if (next && t.InputCount(*next) == 2) {
+    const std::string& op = next->def.op();
+    if (op == "BiasAdd" && TensorKey(next->def.input(0)) == out &&
+        AttrString(*next, "data_format", "NHWC") == "NHWC")
+      bias_input = 1;
+    else if (op == "AddV2" || op == "Add")
+      bias_input = TensorKey(next->def.input(0)) == out   ? 1
+                   : TensorKey(next->def.input(1)) == out ? 0
+                                                          : -1;
+  }
+  if (bias_input >= 0) {
+    auto bias = t.Const(*next, bias_input);
     if (bias && bias->shape == ir::Dims{channels} && bias->data.dtype() == DType::kFloat32) {
-      PT2TF_ASSIGN_OR_RETURN(f.bias, t.In(*next, 1));
+      PT2TF_ASSIGN_OR_RETURN(f.bias, t.In(*next, bias_input));
       f.absorbed.push_back(next);
       f.last = next;
     }

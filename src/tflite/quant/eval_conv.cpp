@@ -284,6 +284,87 @@ Status EvalFullyConnected(OpContext& ctx) {
   return Finish(ctx, arith, acc, O, O, row_scale, act);
 }
 
+// TRANSPOSE_CONV (float; inputs: output shape, weights [O, kh, kw, I], input [N, H, W, I],
+// optional bias): each input pixel times the weights is a [kh, kw, O] patch, one GEMM for
+// all pixels, scatter-added at stride into the output; the padding is TFLite's, computed as
+// for the convolution from the output back to the input.
+Status EvalTransposeConv(OpContext& ctx) {
+  if (ctx.in.size() < 3 || !ctx.in[1] || !ctx.in[2] || ctx.out.size() != 1)
+    return OpError(ctx, "needs an output shape, weights and an input");
+  const EvalTensor &w = *ctx.in[1], &x = *ctx.in[2];
+  const EvalTensor* bias = ctx.in.size() > 3 ? ctx.in[3] : nullptr;
+  EvalTensor& y = *ctx.out[0];
+  const auto* o = ctx.op.builtin_options_as_TransposeConvOptions();
+  if (!o || w.shape.size() != 4 || x.shape.size() != 4 || y.shape.size() != 4)
+    return OpError(ctx, "needs options and 4-D weights, input and output");
+  const int64_t O = w.shape[0], kh = w.shape[1], kw = w.shape[2], I = w.shape[3];
+  const int64_t N = x.shape[0], H = x.shape[1], W = x.shape[2];
+  const int64_t OH = y.shape[1], OW = y.shape[2], sh = o->stride_h(), sw = o->stride_w();
+  if (x.shape[3] != I || y.shape[0] != N || y.shape[3] != O || sh < 1 || sw < 1 ||
+      (bias && bias->numel() != O))
+    return OpError(ctx, "shapes do not match");
+  const int64_t pt = PadBefore(o->padding(), OH, H, kh, sh, 1);
+  const int64_t pl = PadBefore(o->padding(), OW, W, kw, sw, 1);
+  const std::vector<float> xv = FloatValues(x), wv = FloatValues(w);
+  const int64_t M = N * H * W, P = O * kh * kw;
+  std::vector<float> col(static_cast<size_t>(M * P));
+  if (M * P * I > 0)
+    ir::run::Sgemm(false, true, M, P, I, 1.0f, xv.data(), I, wv.data(), I, 0.0f, col.data(), P);
+  std::vector<float> out(static_cast<size_t>(y.numel()), 0.0f);
+  if (bias) {
+    const std::vector<float> bv = FloatValues(*bias);
+    for (size_t i = 0; i < out.size(); ++i) out[i] = bv[i % static_cast<size_t>(O)];
+  }
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t iy = 0; iy < H; ++iy)
+      for (int64_t ix = 0; ix < W; ++ix) {
+        const float* patch = col.data() + ((n * H + iy) * W + ix) * P;  // [O, kh, kw]
+        for (int64_t ky = 0; ky < kh; ++ky) {
+          const int64_t oy = iy * sh + ky - pt;
+          if (oy < 0 || oy >= OH) continue;
+          for (int64_t kx = 0; kx < kw; ++kx) {
+            const int64_t ox = ix * sw + kx - pl;
+            if (ox < 0 || ox >= OW) continue;
+            float* dst = out.data() + ((n * OH + oy) * OW + ox) * O;
+            for (int64_t c = 0; c < O; ++c) dst[c] += patch[(c * kh + ky) * kw + kx];
+          }
+        }
+      }
+  ApplyActivation(o->fused_activation_function(), out);
+  StoreFloat(y, std::move(out));
+  return OkStatus();
+}
+
+// x [..., M, K] (adj_x: [..., K, M]) times y [..., K, N] (adj_y: [..., N, K]), batch dims
+// broadcast; float, quantized operands dequantized (the pass keeps BATCH_MATMUL float).
+Status EvalBatchMatMul(OpContext& ctx) {
+  if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1] || ctx.out.size() != 1)
+    return OpError(ctx, "needs two inputs and one output");
+  const EvalTensor &a = *ctx.in[0], &b = *ctx.in[1];
+  EvalTensor& y = *ctx.out[0];
+  const auto* o = ctx.op.builtin_options_as_BatchMatMulOptions();
+  const bool ta = o && o->adj_x(), tb = o && o->adj_y();
+  if (a.shape.size() < 2 || b.shape.size() < 2 || y.shape.size() < 2)
+    return OpError(ctx, "operands must be at least 2-D");
+  const int64_t ar = a.shape[a.shape.size() - 2], ac = a.shape.back();
+  const int64_t br = b.shape[b.shape.size() - 2], bc = b.shape.back();
+  const int64_t M = ta ? ac : ar, K = ta ? ar : ac, N = tb ? br : bc;
+  const ir::Dims ab(a.shape.begin(), a.shape.end() - 2), bb(b.shape.begin(), b.shape.end() - 2),
+      yb(y.shape.begin(), y.shape.end() - 2);
+  if ((tb ? bc : br) != K || y.shape[y.shape.size() - 2] != M || y.shape.back() != N ||
+      !BroadcastsTo(ab, yb) || !BroadcastsTo(bb, yb))
+    return OpError(ctx, "shapes do not multiply to the output");
+  const std::vector<float> av = FloatValues(a), bv = FloatValues(b);
+  std::vector<float> out(static_cast<size_t>(y.numel()));
+  if (M * N * K > 0)  // an empty K leaves zeros
+    ForEachBroadcast(ab, bb, yb, [&](int64_t i, int64_t ia, int64_t ib) {
+      ir::run::Sgemm(ta, tb, M, N, K, 1.0f, av.data() + ia * M * K, ta ? M : K,
+                     bv.data() + ib * K * N, tb ? K : N, 0.0f, out.data() + i * M * N, N);
+    });
+  StoreFloat(y, std::move(out));
+  return OkStatus();
+}
+
 Status EvalPool(OpContext& ctx) {
   const bool max = ctx.code == ::tflite::BuiltinOperator_MAX_POOL_2D;
   const auto* o = ctx.op.builtin_options_as_Pool2DOptions();

@@ -1,6 +1,7 @@
 // Kernels of the TFLite evaluator (evaluator.h), by family: eval_conv.cpp (CONV_2D,
-// DEPTHWISE_CONV_2D, FULLY_CONNECTED, pools), eval_movement.cpp (slices, nearest resize)
-// and eval_ops.cpp (elementwise, shape ops,
+// DEPTHWISE_CONV_2D, FULLY_CONNECTED, BATCH_MATMUL, pools), eval_movement.cpp (slices,
+// resizes, gather, split / pack / unpack, tile, depth-space) and eval_ops.cpp (elementwise,
+// comparisons, select, cast, reductions, softmax, reshape / transpose / concat / pad,
 // QUANTIZE/DEQUANTIZE). The one table is EvalKernelFor in eval_ops.cpp.
 #pragma once
 
@@ -27,10 +28,21 @@ Status EvalConv(OpContext& ctx);  // CONV_2D, DEPTHWISE_CONV_2D
 Status EvalFullyConnected(OpContext& ctx);
 Status EvalPool(OpContext& ctx);  // MAX_POOL_2D, AVERAGE_POOL_2D
 
+Status EvalTransposeConv(OpContext& ctx);  // TRANSPOSE_CONV (float)
+Status EvalBatchMatMul(OpContext& ctx);    // BATCH_MATMUL (float; quantized inputs dequantized)
+
 // eval_movement.cpp
 Status EvalStridedSlice(OpContext& ctx);
 Status EvalSlice(OpContext& ctx);
-Status EvalResizeNearest(OpContext& ctx);  // RESIZE_NEAREST_NEIGHBOR
+Status EvalResizeNearest(OpContext& ctx);   // RESIZE_NEAREST_NEIGHBOR
+Status EvalResizeBilinear(OpContext& ctx);  // RESIZE_BILINEAR (float)
+Status EvalGather(OpContext& ctx);
+Status EvalSplit(OpContext& ctx);  // SPLIT, SPLIT_V
+Status EvalPack(OpContext& ctx);
+Status EvalUnpack(OpContext& ctx);
+Status EvalTile(OpContext& ctx);        // TILE, BROADCAST_TO
+Status EvalDepthSpace(OpContext& ctx);  // DEPTH_TO_SPACE, SPACE_TO_DEPTH
+Status EvalMirrorPad(OpContext& ctx);
 
 // eval_int8.cpp: the integer-exact int8 forms of ADD / SUB / MUL and of HARD_SWISH /
 // LOGISTIC / TANH. Return false when `ctx` is not that case (the float or fake-quantized
@@ -51,6 +63,15 @@ void ActivationRange(::tflite::ActivationFunctionType act, const EvalTensor& out
 // Applies a fused activation to float values.
 void ApplyActivation(::tflite::ActivationFunctionType act, std::vector<float>& values);
 Status OpError(const OpContext& ctx, const std::string& message);
+// Whether shape `a` broadcasts to `y` (numpy rules, right-aligned): what makes the indices
+// ForEachBroadcast hands out stay inside the operand.
+inline bool BroadcastsTo(const ir::Dims& a, const ir::Dims& y) {
+  if (a.size() > y.size()) return false;
+  for (size_t k = 1; k <= a.size(); ++k)
+    if (a[a.size() - k] != 1 && a[a.size() - k] != y[y.size() - k]) return false;
+  return true;
+}
+
 // Calls f(i, ia, ib) for every element i (C order) of the `y`-shaped broadcast of shapes `a`
 // and `b` (numpy rules, right-aligned), ia / ib being the element's index in each operand.
 // Dims that broadcast alike are merged first, so the inner loop is as long as the shapes allow

@@ -25,9 +25,11 @@ using Op = ::tflite::BuiltinOperator;
 
 Status EvalBinary(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs 2 inputs");
-  if (Status st; EvalInt8Binary(ctx, st)) return st;
   EvalTensor& y = *ctx.out[0];
   const EvalTensor &x0 = *ctx.in[0], &x1 = *ctx.in[1];
+  if (!BroadcastsTo(x0.shape, y.shape) || !BroadcastsTo(x1.shape, y.shape))
+    return OpError(ctx, "operands do not broadcast to the output");
+  if (Status st; EvalInt8Binary(ctx, st)) return st;
   // Float operands are read in place; quantized ones are dequantized once.
   std::vector<float> a0, b0;
   if (!x0.is_float()) a0 = FloatValues(x0);
@@ -55,9 +57,53 @@ Status EvalBinary(OpContext& ctx) {
     case Op::BuiltinOperator_MAXIMUM:
       apply([](float u, float v) { return std::max(u, v); });
       break;
-    default:  // MINIMUM
+    case Op::BuiltinOperator_MINIMUM:
       apply([](float u, float v) { return std::min(u, v); });
       break;
+    case Op::BuiltinOperator_POW:
+      apply([](float u, float v) { return std::pow(u, v); });
+      break;
+    case Op::BuiltinOperator_SQUARED_DIFFERENCE:
+      apply([](float u, float v) { return (u - v) * (u - v); });
+      break;
+    case Op::BuiltinOperator_FLOOR_DIV:
+      apply([](float u, float v) { return std::floor(u / v); });
+      break;
+    case Op::BuiltinOperator_FLOOR_MOD:  // the remainder takes the divisor's sign
+      apply([](float u, float v) {
+        const float r = std::fmod(u, v);
+        return r != 0 && ((v < 0) != (r < 0)) ? r + v : r;
+      });
+      break;
+    case Op::BuiltinOperator_ATAN2:
+      apply([](float u, float v) { return std::atan2(u, v); });
+      break;
+    case Op::BuiltinOperator_LESS:
+      apply([](float u, float v) { return float(u < v); });
+      break;
+    case Op::BuiltinOperator_LESS_EQUAL:
+      apply([](float u, float v) { return float(u <= v); });
+      break;
+    case Op::BuiltinOperator_GREATER:
+      apply([](float u, float v) { return float(u > v); });
+      break;
+    case Op::BuiltinOperator_GREATER_EQUAL:
+      apply([](float u, float v) { return float(u >= v); });
+      break;
+    case Op::BuiltinOperator_EQUAL:
+      apply([](float u, float v) { return float(u == v); });
+      break;
+    case Op::BuiltinOperator_NOT_EQUAL:
+      apply([](float u, float v) { return float(u != v); });
+      break;
+    case Op::BuiltinOperator_LOGICAL_AND:
+      apply([](float u, float v) { return float(u != 0 && v != 0); });
+      break;
+    case Op::BuiltinOperator_LOGICAL_OR:
+      apply([](float u, float v) { return float(u != 0 || v != 0); });
+      break;
+    default:
+      return OpError(ctx, "not a binary op");
   }
   const auto act = FusedActivation(ctx);
   ApplyActivation(act, out);
@@ -69,6 +115,7 @@ Status EvalBinary(OpContext& ctx) {
 
 Status EvalUnary(OpContext& ctx) {
   if (ctx.in.empty() || !ctx.in[0]) return OpError(ctx, "needs an input");
+  if (ctx.in[0]->numel() != ctx.out[0]->numel()) return OpError(ctx, "output size differs");
   if (Status st; EvalInt8Unary(ctx, st)) return st;
   std::vector<float> v = FloatValues(*ctx.in[0]);
   float alpha = 0.2f;
@@ -96,6 +143,48 @@ Status EvalUnary(OpContext& ctx) {
       case Op::BuiltinOperator_EXP:
         x = std::exp(x);
         break;
+      case Op::BuiltinOperator_SQUARE:
+        x = x * x;
+        break;
+      case Op::BuiltinOperator_SQRT:
+        x = std::sqrt(x);
+        break;
+      case Op::BuiltinOperator_RSQRT:
+        x = 1.0f / std::sqrt(x);
+        break;
+      case Op::BuiltinOperator_NEG:
+        x = -x;
+        break;
+      case Op::BuiltinOperator_ABS:
+        x = std::fabs(x);
+        break;
+      case Op::BuiltinOperator_LOG:
+        x = std::log(x);
+        break;
+      case Op::BuiltinOperator_SIN:
+        x = std::sin(x);
+        break;
+      case Op::BuiltinOperator_COS:
+        x = std::cos(x);
+        break;
+      case Op::BuiltinOperator_FLOOR:
+        x = std::floor(x);
+        break;
+      case Op::BuiltinOperator_CEIL:
+        x = std::ceil(x);
+        break;
+      case Op::BuiltinOperator_ROUND:  // half to even, as TFLite's ROUND
+        x = std::nearbyint(x);
+        break;
+      case Op::BuiltinOperator_SIGN:
+        x = static_cast<float>((x > 0) - (x < 0));
+        break;
+      case Op::BuiltinOperator_ELU:
+        x = x < 0 ? std::expm1(x) : x;
+        break;
+      case Op::BuiltinOperator_LOGICAL_NOT:
+        x = static_cast<float>(x == 0);
+        break;
       default:
         return OpError(ctx, "not a unary op");
     }
@@ -104,25 +193,83 @@ Status EvalUnary(OpContext& ctx) {
   return OkStatus();
 }
 
-Status EvalSoftmax(OpContext& ctx) {
-  if (ctx.in.empty() || !ctx.in[0] || ctx.in[0]->shape.empty()) return OpError(ctx, "bad input");
+Status EvalSoftmax(OpContext& ctx) {  // SOFTMAX, LOG_SOFTMAX
+  if (ctx.in.empty() || !ctx.in[0] || ctx.in[0]->shape.empty() ||
+      ctx.in[0]->numel() != ctx.out[0]->numel())
+    return OpError(ctx, "bad input");
   const auto* o = ctx.op.builtin_options_as_SoftmaxOptions();
   const float beta = o ? o->beta() : 1.0f;
+  const bool log = ctx.code == Op::BuiltinOperator_LOG_SOFTMAX;
   std::vector<float> v = FloatValues(*ctx.in[0]);
   const int64_t d = ctx.in[0]->shape.back();
   for (size_t r = 0; d > 0 && r < v.size() / d; ++r) {
     float* p = v.data() + r * d;
     const float m = *std::max_element(p, p + d);
     double sum = 0;
-    for (int64_t k = 0; k < d; ++k) sum += (p[k] = std::exp(beta * (p[k] - m)));
-    for (int64_t k = 0; k < d; ++k) p[k] = static_cast<float>(p[k] / sum);
+    for (int64_t k = 0; k < d; ++k) sum += std::exp(beta * (p[k] - m));
+    for (int64_t k = 0; k < d; ++k)
+      p[k] = log ? static_cast<float>(beta * (p[k] - m) - std::log(sum))
+                 : static_cast<float>(std::exp(beta * (p[k] - m)) / sum);
   }
   StoreFloat(*ctx.out[0], std::move(v));
   return OkStatus();
 }
 
-// MEAN, SUM and REDUCE_MAX over the axes of input 1 (the output shape, kept dims or not,
-// comes from the file).
+// SELECT_V2: condition ? x : y, the three broadcast to the output.
+Status EvalSelect(OpContext& ctx) {
+  if (ctx.in.size() != 3 || !ctx.in[0] || !ctx.in[1] || !ctx.in[2])
+    return OpError(ctx, "needs a condition and two values");
+  const EvalTensor &c = *ctx.in[0], &a = *ctx.in[1], &b = *ctx.in[2];
+  EvalTensor& y = *ctx.out[0];
+  if (!BroadcastsTo(c.shape, y.shape) || !BroadcastsTo(a.shape, y.shape) ||
+      !BroadcastsTo(b.shape, y.shape))
+    return OpError(ctx, "operands do not broadcast to the output");
+  if (c.is_float() || a.is_float() != y.is_float() || b.is_float() != y.is_float() ||
+      (y.quantized() && (a.scale != y.scale || b.scale != y.scale || a.zero_point != y.zero_point ||
+                         b.zero_point != y.zero_point)))
+    return OpError(ctx, "values must share the output's type and quantization");
+  // Which of a or b each output element takes, then the element itself.
+  std::vector<uint8_t> pick(y.numel());
+  ForEachBroadcast(c.shape, y.shape, y.shape,
+                   [&](int64_t i, int64_t ic, int64_t) { pick[i] = c.q[ic] != 0; });
+  std::vector<int64_t> from_a(y.numel()), from_b(y.numel());
+  ForEachBroadcast(a.shape, b.shape, y.shape,
+                   [&](int64_t i, int64_t ia, int64_t ib) { from_a[i] = ia, from_b[i] = ib; });
+  if (y.is_float()) {
+    y.f.resize(y.numel());
+    for (size_t i = 0; i < pick.size(); ++i) y.f[i] = pick[i] ? a.f[from_a[i]] : b.f[from_b[i]];
+  } else {
+    y.q.resize(y.numel());
+    for (size_t i = 0; i < pick.size(); ++i) y.q[i] = pick[i] ? a.q[from_a[i]] : b.q[from_b[i]];
+  }
+  return OkStatus();
+}
+
+// CAST between float, integer and bool tensors (float to integer truncates, as TFLite's
+// static_cast does; anything to bool is != 0).
+Status EvalCast(OpContext& ctx) {
+  if (ctx.in.empty() || !ctx.in[0] || ctx.in[0]->numel() != ctx.out[0]->numel())
+    return OpError(ctx, "output size differs");
+  const EvalTensor& x = *ctx.in[0];
+  EvalTensor& y = *ctx.out[0];
+  if (x.quantized() || y.quantized()) return OpError(ctx, "a quantized CAST is not evaluated");
+  if (y.is_float()) {
+    y.f = FloatValues(x);
+  } else if (y.type == ::tflite::TensorType_BOOL) {
+    y.q.resize(x.numel());
+    for (size_t i = 0; i < y.q.size(); ++i) y.q[i] = x.is_float() ? x.f[i] != 0 : x.q[i] != 0;
+  } else if (x.is_float()) {
+    std::vector<float> v = x.f;
+    for (float& e : v) e = std::trunc(e);
+    StoreFloat(y, std::move(v));
+  } else {
+    y.q = x.q;
+  }
+  return OkStatus();
+}
+
+// MEAN, SUM, REDUCE_PROD, REDUCE_MAX / _MIN and REDUCE_ANY / _ALL over the axes of input 1 (the
+// output shape, kept dims or not, comes from the file).
 Status EvalReduce(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs data and axes");
   const EvalTensor& x = *ctx.in[0];
@@ -145,22 +292,32 @@ Status EvalReduce(OpContext& ctx) {
   };
   EvalTensor& y = *ctx.out[0];
   if (y.numel() * count != x.numel()) return OpError(ctx, "shape mismatch");
-  if (ctx.code == Op::BuiltinOperator_REDUCE_MAX) {
-    // Max of the stored values: for int8 that is TFLite's kernel (the output shares the
-    // input's scale and zero point).
-    if (count == 0) return OpError(ctx, "max over an empty axis");
+  const bool max =
+      ctx.code == Op::BuiltinOperator_REDUCE_MAX || ctx.code == Op::BuiltinOperator_REDUCE_ANY;
+  if (max || ctx.code == Op::BuiltinOperator_REDUCE_MIN ||
+      ctx.code == Op::BuiltinOperator_REDUCE_ALL) {
+    // Max / min of the stored values: for int8 that is TFLite's kernel (the output shares
+    // the input's scale and zero point); on bools, any / all.
+    if (count == 0) return OpError(ctx, "max or min over an empty axis");
     if (x.is_float()) {
-      y.f.assign(y.numel(), -std::numeric_limits<float>::infinity());
-      each([&](int64_t i, int64_t c) { y.f[c] = std::max(y.f[c], x.f[i]); });
+      const float inf = std::numeric_limits<float>::infinity();
+      y.f.assign(y.numel(), max ? -inf : inf);
+      each([&](int64_t i, int64_t c) {
+        y.f[c] = max ? std::max(y.f[c], x.f[i]) : std::min(y.f[c], x.f[i]);
+      });
     } else {
-      y.q.assign(y.numel(), std::numeric_limits<int32_t>::min());
-      each([&](int64_t i, int64_t c) { y.q[c] = std::max(y.q[c], x.q[i]); });
+      y.q.assign(y.numel(),
+                 max ? std::numeric_limits<int32_t>::min() : std::numeric_limits<int32_t>::max());
+      each([&](int64_t i, int64_t c) {
+        y.q[c] = max ? std::max(y.q[c], x.q[i]) : std::min(y.q[c], x.q[i]);
+      });
     }
     return OkStatus();
   }
   const std::vector<float> v = FloatValues(x);
-  std::vector<double> sum(y.numel(), 0.0);
-  each([&](int64_t i, int64_t c) { sum[c] += v[i]; });
+  const bool prod = ctx.code == Op::BuiltinOperator_REDUCE_PROD;
+  std::vector<double> sum(y.numel(), prod ? 1.0 : 0.0);
+  each([&](int64_t i, int64_t c) { prod ? sum[c] *= v[i] : sum[c] += v[i]; });
   const double divisor = ctx.code == Op::BuiltinOperator_MEAN ? static_cast<double>(count) : 1.0;
   std::vector<float> out(sum.size());
   for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(sum[i] / divisor);
@@ -371,6 +528,27 @@ void StoreFloat(EvalTensor& out, std::vector<float> values, int32_t lo, int32_t 
     out.f = std::move(values);
     return;
   }
+  if (!out.quantized()) {
+    // An unquantized integer or bool tensor: its own type's range (int64 is kept narrowed
+    // to int32, as everywhere in the evaluator).
+    switch (out.type) {
+      case ::tflite::TensorType_INT32:
+      case ::tflite::TensorType_INT64:
+        lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+        break;
+      case ::tflite::TensorType_UINT8:
+        lo = 0, hi = 255;
+        break;
+      case ::tflite::TensorType_INT16:
+        lo = -32768, hi = 32767;
+        break;
+      case ::tflite::TensorType_BOOL:
+        lo = 0, hi = 1;
+        break;
+      default:
+        break;
+    }
+  }
   out.q.resize(values.size());
   const float s = out.quantized() ? out.scale[0] : 1.0f;
   const int64_t zp = out.quantized() ? out.zero_point[0] : 0;
@@ -429,7 +607,24 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
     case Op::BuiltinOperator_DIV:
     case Op::BuiltinOperator_MAXIMUM:
     case Op::BuiltinOperator_MINIMUM:
+    case Op::BuiltinOperator_POW:
+    case Op::BuiltinOperator_SQUARED_DIFFERENCE:
+    case Op::BuiltinOperator_FLOOR_DIV:
+    case Op::BuiltinOperator_FLOOR_MOD:
+    case Op::BuiltinOperator_ATAN2:
+    case Op::BuiltinOperator_LESS:
+    case Op::BuiltinOperator_LESS_EQUAL:
+    case Op::BuiltinOperator_GREATER:
+    case Op::BuiltinOperator_GREATER_EQUAL:
+    case Op::BuiltinOperator_EQUAL:
+    case Op::BuiltinOperator_NOT_EQUAL:
+    case Op::BuiltinOperator_LOGICAL_AND:
+    case Op::BuiltinOperator_LOGICAL_OR:
       return EvalBinary;
+    case Op::BuiltinOperator_SELECT_V2:
+      return EvalSelect;
+    case Op::BuiltinOperator_CAST:
+      return EvalCast;
     case Op::BuiltinOperator_RELU:
     case Op::BuiltinOperator_RELU6:
     case Op::BuiltinOperator_LOGISTIC:
@@ -437,12 +632,31 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
     case Op::BuiltinOperator_HARD_SWISH:
     case Op::BuiltinOperator_LEAKY_RELU:
     case Op::BuiltinOperator_EXP:
+    case Op::BuiltinOperator_SQUARE:
+    case Op::BuiltinOperator_SQRT:
+    case Op::BuiltinOperator_RSQRT:
+    case Op::BuiltinOperator_NEG:
+    case Op::BuiltinOperator_ABS:
+    case Op::BuiltinOperator_LOG:
+    case Op::BuiltinOperator_SIN:
+    case Op::BuiltinOperator_COS:
+    case Op::BuiltinOperator_FLOOR:
+    case Op::BuiltinOperator_CEIL:
+    case Op::BuiltinOperator_ROUND:
+    case Op::BuiltinOperator_SIGN:
+    case Op::BuiltinOperator_ELU:
+    case Op::BuiltinOperator_LOGICAL_NOT:
       return EvalUnary;
     case Op::BuiltinOperator_SOFTMAX:
+    case Op::BuiltinOperator_LOG_SOFTMAX:
       return EvalSoftmax;
     case Op::BuiltinOperator_MEAN:
     case Op::BuiltinOperator_SUM:
+    case Op::BuiltinOperator_REDUCE_PROD:
     case Op::BuiltinOperator_REDUCE_MAX:
+    case Op::BuiltinOperator_REDUCE_MIN:
+    case Op::BuiltinOperator_REDUCE_ANY:
+    case Op::BuiltinOperator_REDUCE_ALL:
       return EvalReduce;
     case Op::BuiltinOperator_STRIDED_SLICE:
       return EvalStridedSlice;
@@ -450,6 +664,25 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
       return EvalSlice;
     case Op::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR:
       return EvalResizeNearest;
+    case Op::BuiltinOperator_RESIZE_BILINEAR:
+      return EvalResizeBilinear;
+    case Op::BuiltinOperator_GATHER:
+      return EvalGather;
+    case Op::BuiltinOperator_SPLIT:
+    case Op::BuiltinOperator_SPLIT_V:
+      return EvalSplit;
+    case Op::BuiltinOperator_PACK:
+      return EvalPack;
+    case Op::BuiltinOperator_UNPACK:
+      return EvalUnpack;
+    case Op::BuiltinOperator_TILE:
+    case Op::BuiltinOperator_BROADCAST_TO:
+      return EvalTile;
+    case Op::BuiltinOperator_DEPTH_TO_SPACE:
+    case Op::BuiltinOperator_SPACE_TO_DEPTH:
+      return EvalDepthSpace;
+    case Op::BuiltinOperator_BATCH_MATMUL:
+      return EvalBatchMatMul;
     case Op::BuiltinOperator_RESHAPE:
     case Op::BuiltinOperator_SQUEEZE:
     case Op::BuiltinOperator_EXPAND_DIMS:
@@ -461,6 +694,10 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
     case Op::BuiltinOperator_PAD:
     case Op::BuiltinOperator_PADV2:
       return EvalPad;
+    case Op::BuiltinOperator_MIRROR_PAD:
+      return EvalMirrorPad;
+    case Op::BuiltinOperator_TRANSPOSE_CONV:
+      return EvalTransposeConv;
     case Op::BuiltinOperator_QUANTIZE:
       return EvalQuantize;
     case Op::BuiltinOperator_DEQUANTIZE:

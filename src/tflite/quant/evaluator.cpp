@@ -253,6 +253,14 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
         ctx.out.push_back(&values[t]);
       }
     PT2TF_RETURN_IF_ERROR(EvalKernelFor(ctx.code)(ctx));
+    // Every kernel fills its outputs to their shapes; a kernel that did not (a file whose
+    // shapes disagree in a way the kernel did not check) stops the run here, before a later
+    // kernel trusts the shape.
+    for (const EvalTensor* y : ctx.out)
+      if ((y->is_float() ? y->f.size() : y->q.size()) != static_cast<size_t>(y->numel()))
+        return InvalidInput(std::string("TFLite ") + ::tflite::EnumNameBuiltinOperator(ctx.code) +
+                            " (operator " + std::to_string(op_index) +
+                            "): its output shape does not match its inputs");
     if (observer && op->outputs())
       for (int32_t t : *op->outputs()) observer(t, values[t]);
     // Free what no later operator reads (graph outputs stay).
