@@ -710,3 +710,39 @@ def test_int8_warns_when_a_range_collapses(scale, tmp_path):
     else:
         assert litert_snr > 20, litert_snr
         assert not saturated and not lost, warnings
+
+
+def test_run_refuses_hostile_tflite(tmp_path):
+    """`pt2tf run` on corrupted float and int8 files of kernels_model (random bytes, every
+    shape and parameter the evaluator reads may be wrong): a result or a one-line error
+    naming the file, never a crash, a hang or a partial output (fuzz_tflite_eval goes further)."""
+    import torch
+    onnx = tmp_path / "k.onnx"
+    torch.onnx.export(kernels_model(), (torch.zeros(1, 3, 8, 8),), str(onnx), input_names=["x"],
+                      output_names=["y"], dynamo=False, opset_version=17)
+    rng = np.random.default_rng(0)
+    x = tmp_path / "x.npy"
+    np.save(x, rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
+    calib = tmp_path / "calib.npy"
+    np.save(calib, rng.standard_normal((10, 3, 8, 8)).astype(np.float32))
+    goods = [tmp_path / "f.tflite", tmp_path / "q.tflite"]
+    run_pt2tf("convert", "-q", "-i", onnx, "-o", goods[0])
+    run_pt2tf("convert", "-q", "-i", onnx, "-o", goods[1], "--quantize", "int8",
+              "--calibration", calib)
+    refused = 0
+    for good in goods:
+        data = good.read_bytes()
+        for n in range(25):
+            bad = bytearray(data)
+            for i in rng.integers(8, len(data), size=24):
+                bad[i] = int(rng.integers(0, 256))
+            path, out = tmp_path / f"bad{n}.tflite", tmp_path / f"out{n}.npz"
+            path.write_bytes(bytes(bad))
+            proc = run_pt2tf("run", "-i", path, "--inputs", x, "-o", out, check=False, timeout=60)
+            assert proc.returncode in (0, 1), f"{path}: exit {proc.returncode}: {proc.stderr[-400:]}"
+            if proc.returncode == 1:
+                refused += 1
+                lines = proc.stderr.strip().splitlines()
+                assert len(lines) == 1 and str(path) in lines[0], proc.stderr
+                assert not out.exists()
+    assert refused > 10  # the mutations did reach the checks

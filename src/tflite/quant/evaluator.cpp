@@ -145,6 +145,16 @@ Status Evaluator::Prepare() {
       if (q->zero_point()) e.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
       e.zero_point.resize(e.scale.size(), 0);
       e.qdim = q->quantized_dimension();
+      // What the int8 kernels' integer arithmetic relies on (and TFLite requires): finite
+      // positive scales, zero points an int8 can hold, a quantized dim inside the shape.
+      // (An int32 bias's scale, input × weight scale, is only recorded: it may underflow.)
+      const bool bias = e.type == ::tflite::TensorType_INT32;
+      for (size_t c = 0; c < e.scale.size(); ++c)
+        if (!(bias ? e.scale[c] >= 0 : e.scale[c] > 0) || !std::isfinite(e.scale[c]) ||
+            e.zero_point[c] < -128 || e.zero_point[c] > 127)
+          return InvalidInput("tensor " + std::to_string(i) + ": scale or zero point out of range");
+      if (e.qdim < 0 || (e.scale.size() > 1 && static_cast<size_t>(e.qdim) >= e.shape.size()))
+        return InvalidInput("tensor " + std::to_string(i) + ": bad quantized dimension");
     }
     const uint32_t b = t->buffer();
     if (b == 0 || !buffers || b >= buffers->size()) continue;
