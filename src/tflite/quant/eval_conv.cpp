@@ -122,6 +122,8 @@ Status Finish(const OpContext& ctx, Arith arith, const std::vector<float>& acc, 
   EvalTensor& y = *ctx.out[0];
   const int64_t n = y.numel();
   if (static_cast<int64_t>(acc.size()) != n) return OpError(ctx, "output size mismatch");
+  if (arith != Arith::kFloat && !w.quantized())
+    return OpError(ctx, "int8 weights without quantization parameters");
   auto wscale = [&](int64_t c) { return w.scale.size() > 1 ? w.scale[c] : w.scale[0]; };
   if (arith == Arith::kInt8) {
     if (!y.quantized() || y.type != ::tflite::TensorType_INT8)
@@ -129,6 +131,8 @@ Status Finish(const OpContext& ctx, Arith arith, const std::vector<float>& acc, 
     if (b &&
         (b->type != ::tflite::TensorType_INT32 || static_cast<int64_t>(b->q.size()) != channels))
       return OpError(ctx, "int8 op needs an int32 bias per channel");
+    if (w.scale.size() > 1 && static_cast<int64_t>(w.scale.size()) != channels)
+      return OpError(ctx, "the weights need one scale per channel");
     std::vector<int32_t> mult(channels);
     std::vector<int> shift(channels);
     for (int64_t c = 0; c < channels; ++c)
@@ -147,6 +151,11 @@ Status Finish(const OpContext& ctx, Arith arith, const std::vector<float>& acc, 
   }
   std::vector<float> out(n);
   const bool bias = b && !b->f.empty();
+  if (bias && static_cast<int64_t>(b->f.size()) != channels)
+    return OpError(ctx, "the bias needs one value per channel");
+  if (arith == Arith::kHybrid && w.scale.size() > 1 &&
+      static_cast<int64_t>(w.scale.size()) != channels)
+    return OpError(ctx, "the weights need one scale per channel");
   for (int64_t i0 = 0; i0 < n; i0 += channels)
     for (int64_t c = 0; c < channels; ++c) {
       float v = acc[i0 + c];
@@ -372,7 +381,9 @@ Status EvalPool(OpContext& ctx) {
     return OpError(ctx, "needs options, an input and one output");
   const EvalTensor& x = *ctx.in[0];
   EvalTensor& y = *ctx.out[0];
-  if (x.shape.size() != 4 || y.shape.size() != 4) return OpError(ctx, "expects 4-D tensors");
+  if (x.shape.size() != 4 || y.shape.size() != 4 || y.shape[0] != x.shape[0] ||
+      y.shape[3] != x.shape[3])
+    return OpError(ctx, "expects 4-D tensors of the same batch and channels");
   const int64_t N = x.shape[0], H = x.shape[1], W = x.shape[2], C = x.shape[3];
   const int64_t OH = y.shape[1], OW = y.shape[2];
   const int64_t kh = o->filter_height(), kw = o->filter_width(), sh = o->stride_h(),

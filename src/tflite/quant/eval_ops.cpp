@@ -359,8 +359,12 @@ Status EvalTranspose(OpContext& ctx) {
   std::vector<int64_t> in_stride(rank, 1);
   for (size_t k = rank; k-- > 1;) in_stride[k - 1] = in_stride[k] * x.shape[k];
   ir::Dims out_stride(rank);
+  std::vector<bool> seen(rank, false);
   for (size_t k = 0; k < rank; ++k) {
-    if (perm[k] < 0 || perm[k] >= static_cast<int32_t>(rank)) return OpError(ctx, "bad perm");
+    if (perm[k] < 0 || perm[k] >= static_cast<int32_t>(rank) || seen[perm[k]] ||
+        y.shape[k] != x.shape[perm[k]])
+      return OpError(ctx, "bad permutation");
+    seen[perm[k]] = true;
     out_stride[k] = in_stride[perm[k]];
   }
   std::vector<int64_t> src(y.numel()), pos(rank, 0);
@@ -390,11 +394,20 @@ Status EvalConcat(OpContext& ctx) {
   for (int64_t k = 0; k < axis; ++k) outer *= y.shape[k];
   for (int64_t k = axis + 1; k < rank; ++k) inner *= y.shape[k];
   const bool f = y.is_float();
-  for (const EvalTensor* t : ctx.in)
+  int64_t along = 0;
+  for (const EvalTensor* t : ctx.in) {
     if (!t || t->is_float() != f ||
         (y.quantized() &&
          (!t->quantized() || t->scale[0] != y.scale[0] || t->zero_point[0] != y.zero_point[0])))
       return OpError(ctx, "inputs must share the output's type and quantization");
+    if (t->shape.size() != y.shape.size())
+      return OpError(ctx, "inputs must have the output's rank");
+    for (int64_t k = 0; k < rank; ++k)
+      if (k != axis && t->shape[k] != y.shape[k])
+        return OpError(ctx, "inputs must match the output outside the axis");
+    along += t->shape[axis];
+  }
+  if (along != y.shape[axis]) return OpError(ctx, "sizes do not add up");
   f ? y.f.clear() : y.q.clear();
   for (int64_t r = 0; r < outer; ++r)
     for (const EvalTensor* t : ctx.in) {

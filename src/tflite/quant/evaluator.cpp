@@ -86,7 +86,9 @@ void QuantizeMultiplier(double m, int32_t* multiplier, int* shift) {
 }
 
 int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t multiplier, int shift) {
-  const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+  // A left shift past 31 saturates any non-zero x anyway (scales 2^31 apart, only in a
+  // hostile file): capped so the shift itself stays defined.
+  const int left = shift > 0 ? std::min(shift, 31) : 0, right = shift > 0 ? 0 : -shift;
   const int64_t a = static_cast<int64_t>(x) * (int64_t{1} << left);
   // Saturating rounding doubling high multiply (a fits int32 for TFLite's shifts).
   const int32_t a32 = static_cast<int32_t>(std::clamp<int64_t>(a, INT32_MIN, INT32_MAX));
@@ -133,16 +135,24 @@ Status Evaluator::Prepare() {
     const ::tflite::Tensor* t = tensors->Get(i);
     EvalTensor& e = tensors_[i];
     e.type = t->type();
+    int64_t elements = 1;  // checked dim by dim: the file's dims may overflow a product
     if (t->shape())
       for (int32_t d : *t->shape()) {
         if (d < 0) return Unsupported("tensor " + std::to_string(i) + " has a dynamic dim");
         e.shape.push_back(d);
+        if (d > 0 && elements > kMaxEvalElements / d)
+          return Unsupported("tensor " + std::to_string(i) + " is too large to evaluate");
+        elements *= d;
       }
-    if (e.numel() > kMaxEvalElements)
-      return Unsupported("tensor " + std::to_string(i) + " is too large to evaluate");
     if (const auto* q = t->quantization(); q && q->scale() && q->scale()->size() > 0) {
       e.scale.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point()) e.zero_point.assign(q->zero_point()->begin(), q->zero_point()->end());
+      if (const auto* zp = q->zero_point()) {
+        // The verifier aligns a vector's length prefix to 4, not its int64 elements: read
+        // them byte-wise rather than through a possibly misaligned int64 pointer.
+        e.zero_point.resize(zp->size());
+        if (zp->size() > 0)
+          std::memcpy(e.zero_point.data(), zp->Data(), zp->size() * sizeof(int64_t));
+      }
       e.zero_point.resize(e.scale.size(), 0);
       e.qdim = q->quantized_dimension();
       // What the int8 kernels' integer arithmetic relies on (and TFLite requires): finite
@@ -153,7 +163,9 @@ Status Evaluator::Prepare() {
         if (!(bias ? e.scale[c] >= 0 : e.scale[c] > 0) || !std::isfinite(e.scale[c]) ||
             e.zero_point[c] < -128 || e.zero_point[c] > 127)
           return InvalidInput("tensor " + std::to_string(i) + ": scale or zero point out of range");
-      if (e.qdim < 0 || (e.scale.size() > 1 && static_cast<size_t>(e.qdim) >= e.shape.size()))
+      if (e.qdim < 0 ||
+          (e.scale.size() > 1 && (static_cast<size_t>(e.qdim) >= e.shape.size() ||
+                                  static_cast<int64_t>(e.scale.size()) != e.shape[e.qdim])))
         return InvalidInput("tensor " + std::to_string(i) + ": bad quantized dimension");
     }
     const uint32_t b = t->buffer();
@@ -262,15 +274,25 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
         values[t] = tensors_[t];
         ctx.out.push_back(&values[t]);
       }
+    // Every evaluated builtin reads a first input and writes a first output (the kernels
+    // check the arity beyond that), and reads only values that exist: a tensor that is
+    // neither a constant, a graph input nor an earlier operator's output has none.
+    auto where = [&] {
+      return std::string("TFLite ") + ::tflite::EnumNameBuiltinOperator(ctx.code) + " (operator " +
+             std::to_string(op_index) + ")";
+    };
+    if (ctx.in.empty() || !ctx.in[0] || ctx.out.empty())
+      return InvalidInput(where() + " lacks its first input or output");
+    for (const EvalTensor* x : ctx.in)
+      if (x && (x->is_float() ? x->f.size() : x->q.size()) != static_cast<size_t>(x->numel()))
+        return InvalidInput(where() + " reads a tensor that holds no value");
     PT2TF_RETURN_IF_ERROR(EvalKernelFor(ctx.code)(ctx));
     // Every kernel fills its outputs to their shapes; a kernel that did not (a file whose
     // shapes disagree in a way the kernel did not check) stops the run here, before a later
     // kernel trusts the shape.
     for (const EvalTensor* y : ctx.out)
       if ((y->is_float() ? y->f.size() : y->q.size()) != static_cast<size_t>(y->numel()))
-        return InvalidInput(std::string("TFLite ") + ::tflite::EnumNameBuiltinOperator(ctx.code) +
-                            " (operator " + std::to_string(op_index) +
-                            "): its output shape does not match its inputs");
+        return InvalidInput(where() + ": its output shape does not match its inputs");
     if (observer && op->outputs())
       for (int32_t t : *op->outputs()) observer(t, values[t]);
     // Free what no later operator reads (graph outputs stay).
