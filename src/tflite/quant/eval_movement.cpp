@@ -211,6 +211,23 @@ bool SameKind(const EvalTensor& x, const EvalTensor& y) {
   return x.is_float() == y.is_float() && x.scale == y.scale && x.zero_point == y.zero_point;
 }
 
+// The source index of every output element, in C order over `shape`: source(pos) of each
+// output position `pos` (for PickElements).
+template <class F>
+std::vector<int64_t> SourceIndices(const ir::Dims& shape, F&& source) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  std::vector<int64_t> src(static_cast<size_t>(n)), pos(shape.size(), 0);
+  for (size_t i = 0; i < src.size(); ++i) {
+    src[i] = source(pos);
+    for (size_t k = shape.size(); k-- > 0;) {
+      if (++pos[k] < shape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  return src;
+}
+
 }  // namespace
 
 Status EvalResizeBilinear(OpContext& ctx) {
@@ -362,17 +379,11 @@ Status EvalTile(OpContext& ctx) {  // TILE and BROADCAST_TO: y[i] = x[i mod x's 
   for (size_t k = 0; k < rank; ++k)
     if (tile ? y.shape[k] != xs[k] * ctx.in[1]->q[k] : (xs[k] != 1 && xs[k] != y.shape[k]))
       return OpError(ctx, "output shape does not match");
-  std::vector<int64_t> src(static_cast<size_t>(y.numel())), pos(rank, 0);
-  for (size_t i = 0; i < src.size(); ++i) {
-    int64_t at = 0;
-    for (size_t k = 0; k < rank; ++k) at = at * xs[k] + pos[k] % xs[k];
-    src[i] = at;
-    for (size_t k = rank; k-- > 0;) {
-      if (++pos[k] < y.shape[k]) break;
-      pos[k] = 0;
-    }
-  }
-  PickElements(x, y, src);
+  PickElements(x, y, SourceIndices(y.shape, [&](const std::vector<int64_t>& pos) {
+                 int64_t at = 0;
+                 for (size_t k = 0; k < rank; ++k) at = at * xs[k] + pos[k] % xs[k];
+                 return at;
+               }));
   return OkStatus();
 }
 
@@ -426,25 +437,18 @@ Status EvalMirrorPad(OpContext& ctx) {
         y.shape[k] != x.shape[k] + pads[2 * k] + pads[2 * k + 1])
       return OpError(ctx, "paddings do not fit the input");
   }
-  std::vector<int64_t> in_stride(rank, 1);
-  for (size_t k = rank; k-- > 1;) in_stride[k - 1] = in_stride[k] * x.shape[k];
-  std::vector<int64_t> src(static_cast<size_t>(y.numel())), pos(rank, 0);
-  for (size_t i = 0; i < src.size(); ++i) {
-    int64_t at = 0;
-    for (size_t k = 0; k < rank; ++k) {
-      int64_t p = pos[k] - pads[2 * k];
-      const int64_t dim = x.shape[k];
-      if (p < 0) p = symmetric ? -p - 1 : -p;
-      if (p >= dim) p = symmetric ? 2 * dim - 1 - p : 2 * dim - 2 - p;
-      at += p * in_stride[k];
-    }
-    src[i] = at;
-    for (size_t k = rank; k-- > 0;) {
-      if (++pos[k] < y.shape[k]) break;
-      pos[k] = 0;
-    }
-  }
-  PickElements(x, y, src);
+  const std::vector<int64_t> in_stride = Strides(x.shape);
+  PickElements(x, y, SourceIndices(y.shape, [&](const std::vector<int64_t>& pos) {
+                 int64_t at = 0;
+                 for (size_t k = 0; k < rank; ++k) {
+                   int64_t p = pos[k] - pads[2 * k];
+                   const int64_t dim = x.shape[k];
+                   if (p < 0) p = symmetric ? -p - 1 : -p;
+                   if (p >= dim) p = symmetric ? 2 * dim - 1 - p : 2 * dim - 2 - p;
+                   at += p * in_stride[k];
+                 }
+                 return at;
+               }));
   return OkStatus();
 }
 
