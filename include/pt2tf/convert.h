@@ -51,6 +51,11 @@ struct ConvertedOutput {
   std::string kind;    // "onnx", "tf-graphdef", "tf-savedmodel", "tflite"
   uint64_t bytes = 0;  // size on disk (a SavedModel: every file under the directory)
   std::optional<tflite::QuantReport> quantization;  // quantized .tflite outputs
+  // Graph inputs/outputs whose name in this file differs from the graph's (TF node names
+  // cannot start with '_'; signature keys hold only [A-Za-z0-9_]): {graph name, name here}.
+  // A .pb lists the tensor to feed or fetch ("out.1:0"), a SavedModel or .tflite the
+  // signature key.
+  std::vector<std::pair<std::string, std::string>> renamed;
 };
 
 // A graph input or output as the summary shows it: dims of -1 are unknown; no shape at all

@@ -95,6 +95,12 @@ std::string SummaryText(const ConvertReport& r) {
                       Grouped(r.node_count) + " nodes)");
   for (const ConvertedOutput& o : r.outputs) {
     line("Wrote:", o.path + "  " + HumanBytes(o.bytes) + "  (" + o.kind + ")");
+    if (!o.renamed.empty()) {
+      std::string names;
+      for (const auto& [from, to] : o.renamed)
+        names += (names.empty() ? "" : ", ") + from + " -> " + to;
+      line("  named:", names);
+    }
     if (o.quantization) s += QuantText(*o.quantization);
   }
   char secs[32];
@@ -118,6 +124,10 @@ Json SummaryJson(const ConvertReport& r) {
   for (const ConvertedOutput& o : r.outputs) {
     Json out{{"path", o.path}, {"kind", o.kind}, {"bytes", o.bytes}};
     if (o.quantization) out["quantization"] = QuantJson(*o.quantization);
+    if (!o.renamed.empty()) {
+      out["renamed"] = Json::object();
+      for (const auto& [from, to] : o.renamed) out["renamed"][from] = to;
+    }
     j["outputs"].push_back(std::move(out));
   }
   j["warnings"] = r.warnings;

@@ -157,6 +157,24 @@ GraphIoInfo IoInfo(const ir::Value& v) {
   return info;
 }
 
+// The interface names a TF-family file spells differently from the graph (see
+// ConvertedOutput::renamed). The lowering keeps the graph's input/output order.
+std::vector<std::pair<std::string, std::string>> RenamedIo(const ir::Graph& graph,
+                                                           const tf::TfGraph& lowered,
+                                                           const std::string& kind) {
+  std::vector<std::pair<std::string, std::string>> renamed;
+  auto add = [&](const std::vector<ir::Value*>& values, const std::vector<tf::TfEndpoint>& ends) {
+    for (size_t i = 0; i < values.size() && i < ends.size(); ++i) {
+      const std::string& name = values[i]->name;
+      if (kind == "tf-graphdef" ? ends[i].node != name : ends[i].key != name)
+        renamed.emplace_back(name, kind == "tf-graphdef" ? ends[i].node + ":0" : ends[i].key);
+    }
+  };
+  add(graph.inputs(), lowered.inputs);
+  add(graph.outputs(), lowered.outputs);
+  return renamed;
+}
+
 // Bytes on disk of a written output (with an ONNX model's "<path>.data" external weights);
 // 0 when it cannot be measured (only the summary uses it).
 uint64_t DiskBytes(const std::string& path) {
@@ -241,7 +259,11 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
     if (ctx.quant_report)
       for (const std::string& w : ctx.quant_report->warnings)
         report.warnings.push_back(path + ": " + w);
-    report.outputs.push_back({path, writers[i]->kind, DiskBytes(path), ctx.quant_report});
+    report.outputs.push_back({path, writers[i]->kind, DiskBytes(path), ctx.quant_report, {}});
+    if (std::string(writers[i]->kind) != "onnx") {
+      PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+      report.outputs.back().renamed = RenamedIo(graph, *lowered, writers[i]->kind);
+    }
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

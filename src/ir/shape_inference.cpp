@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "ir/shapes/shape_data.h"
 #include "ir/shapes/shape_fns.h"
 #include "pt2tf/ir/passes.h"
 
@@ -332,7 +333,11 @@ Status InferNodeShapes(Node& node) {
 }
 
 Status InferShapes(Graph& graph) {
-  for (const auto& node : graph.nodes()) PT2TF_RETURN_IF_ERROR(InferNodeShapes(*node));
+  shapes::ShapeData data;
+  for (const auto& node : graph.nodes()) {
+    PT2TF_RETURN_IF_ERROR(InferNodeShapes(*node));
+    data.Apply(*node);
+  }
   return OkStatus();
 }
 

@@ -80,9 +80,29 @@ class Encoder(nn.Module):
         return self.fc(self.layer(x)).mean(1)
 
 
+class ViewHeads(nn.Module):
+    """The views hand-written networks take over a run-time batch, as the TorchScript
+    exporter spells them (Shape -> Gather -> Concat -> Reshape): each -1 is a static size
+    only when the batch entry is known to be the input's own dim."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.Conv2d(3, 4, 3, stride=2, padding=1)
+        self.fc1, self.fc2, self.fc3 = nn.Linear(4 * 8 * 8, 5), nn.Linear(32, 5), nn.Linear(8, 5)
+
+    def forward(self, x):
+        y = F.relu(self.c(x))
+        a = self.fc1(y.view(y.size(0), -1))
+        b = self.fc2(y.reshape(x.shape[0], 4 * 8, -1).mean(2))
+        t = y.flatten(2).transpose(1, 2)
+        c = self.fc3(t.reshape(t.shape[0], -1, 8)).sum(1)
+        return a + b + c
+
+
 MODELS = {  # name: (module, one sample's shape)
     "cnn": (SmallCnn, (3, 16, 16)),
     "flatten_head": (FlattenHead, (3, 16, 16)),
+    "view_heads": (ViewHeads, (3, 16, 16)),
     "same_pad": (SamePad, (3, 15, 17)),
     "encoder": (Encoder, (5, 16)),
 }
@@ -167,6 +187,26 @@ def test_onnx_dynamic_batch(name, pt2tf_bin, tmp_path):
     if name == "cnn":  # saved_model_cli is one more TensorFlow start: once is enough
         text = signature_shapes(saved)
         assert f"shape: (-1, {', '.join(map(str, sample))})" in text, text
+
+
+@pytest.mark.parametrize("name,dynamo", [(n, False) for n in sorted(MODELS)] +
+                         [("view_heads", True)])
+def test_onnx_dynamic_batch_to_tflite(name, dynamo, pt2tf_bin, tmp_path):
+    """A run-time batch kept in .tflite (shape_signature -1) through flatten/view heads into
+    nn.Linear (FULLY_CONNECTED needs the static feature size): one file at batch 1 and 3 in
+    LiteRT against PyTorch eager."""
+    import tflite_runner
+    model, sample = make(name)
+    onnx_path = export(model, sample, tmp_path / f"{name}.onnx", dynamo=dynamo)
+    out = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", onnx_path, "-o", out, "-q")
+    for b in (1, 3):
+        x = np.random.default_rng(b).standard_normal((b, *sample)).astype(np.float32)
+        with torch.no_grad():
+            ref = model(torch.from_numpy(x)).numpy()
+        got, signature = tflite_runner.run_resized(out, {"x": x})
+        assert_close(got["y"], ref, f".tflite, batch {b}")
+        assert signature["x"] == [-1, *sample], signature
 
 
 def test_onnx_dynamic_batch_dynamo(pt2tf_bin, tmp_path):
@@ -381,6 +421,21 @@ class TopK(nn.Module):
         return torch.topk(self.c(x), 2, dim=3).values
 
 
+class HfDistilBert(nn.Module):
+    """Hugging Face DistilBERT (random weights, tiny config): its attention mask is expanded
+    to a shape computed from the run-time batch and sequence (Expand -> BroadcastTo)."""
+
+    def __init__(self):
+        super().__init__()
+        import transformers
+        cfg = transformers.DistilBertConfig(vocab_size=50, dim=32, n_layers=2, n_heads=2,
+                                            hidden_dim=64, max_position_embeddings=32)
+        self.m = transformers.DistilBertModel(cfg)
+
+    def forward(self, ids, mask):
+        return self.m(input_ids=ids, attention_mask=mask).last_hidden_state
+
+
 def _images(c=3):
     return lambda rng, size: (rng.standard_normal((size[0], c, *size[1:])).astype(np.float32),)
 
@@ -407,6 +462,8 @@ SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, tw
     "ceil_avg_pools": (CeilAvgPools, _images(), ({0: "N", 2: "H", 3: "W"},),
                        [(1, 12, 5), (2, 9, 14)]),
     "bert": (TinyBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}), [(1, 7), (3, 12)]),
+    "distilbert": (HfDistilBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}),
+                   [(1, 7), (3, 12)]),
     "encoder_seq": (Encoder, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
                     ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
     "last_token": (LastToken, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
@@ -521,7 +578,8 @@ def test_dynamic_dim_that_must_be_static_is_named(pt2tf_bin, tmp_path):
 
 
 # .tflite with run-time dims: the models whose ops carry them in the TFLite translator.
-TFLITE_SPATIAL = [("bert", False), ("bert", True), ("ceil_avg_pools", False), ("ceil_pools", False),
+TFLITE_SPATIAL = [("bert", False), ("bert", True), ("distilbert", False), ("distilbert", True),
+                  ("ceil_avg_pools", False), ("ceil_pools", False),
                   ("cnn", False), ("cnn", True), ("encoder_seq", True), ("index_ops", False),
                   ("index_ops", True), ("last_token", False), ("last_token", True),
                   ("pixel_attention", False), ("pixel_shuffle", False), ("pixel_shuffle", True),

@@ -321,6 +321,42 @@ def test_one_read_three_outputs(exported, tmp_path, tf_runner):
     assert_close(tf_runner.run_saved(tmp_path / "a_saved", {"input": x}), ref, "saved")
 
 
+def test_renamed_interface_is_reported(tmp_path, tf_runner):
+    """Graph names a TF file cannot keep ('_' first, '.' in a signature key): the summary and
+    --json name what to feed and fetch in each file, and those names work in TensorFlow and
+    LiteRT."""
+    import onnx
+    import onnx.helper as h
+    import tflite_runner
+    from conftest import run_pt2tf_json
+    g = h.make_graph([h.make_node("Relu", ["_in"], ["_out.1"]), h.make_node("Neg", ["_in"], ["y"])],
+                     "g", [h.make_tensor_value_info("_in", 1, [2, 3])],
+                     [h.make_tensor_value_info("_out.1", 1, [2, 3]), h.make_tensor_value_info("y", 1, [2, 3])])
+    src = tmp_path / "m.onnx"
+    onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 17)]), src)
+    pb, saved, lite = tmp_path / "m.pb", tmp_path / "m_saved", tmp_path / "m.tflite"
+    report = run_pt2tf_json("convert", "-i", src, "-o", pb, "-o", f"{saved}/", "-o", lite, "--json")
+    renamed = {pathlib.Path(o["path"]).name: o.get("renamed", {}) for o in report["outputs"]}
+    x = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    ref = {"_out.1": np.maximum(x, 0), "y": -x}
+    names = renamed["m.pb"]
+    assert "y" not in names and set(names) == {"_in", "_out.1"}, names
+    node = {k: v.removesuffix(":0") for k, v in names.items()}
+    got = tf_runner.run_frozen(pb, {node["_in"]: x}, [node["_out.1"], "y"])
+    np.testing.assert_array_equal(got[node["_out.1"]], ref["_out.1"])
+    np.testing.assert_array_equal(got["y"], ref["y"])
+    for name, run in (("m_saved", lambda: tf_runner.run_saved(saved, {"_in": x})),
+                      ("m.tflite", lambda: tflite_runner.run(lite, {"_in": x}))):
+        keys = renamed[name]
+        assert set(keys) == {"_out.1"}, (name, keys)
+        got = run()
+        assert set(got) == {keys["_out.1"], "y"}, (name, got.keys())
+        np.testing.assert_array_equal(got[keys["_out.1"]], ref["_out.1"])
+        np.testing.assert_array_equal(got["y"], ref["y"])
+    text = run_pt2tf("convert", "-i", src, "-o", pb).stdout
+    assert f"_in -> {names['_in']}, _out.1 -> {names['_out.1']}" in text, text
+
+
 def _leftovers(directory):
     return sorted(p.name for p in directory.iterdir())
 

@@ -122,6 +122,14 @@ Status EmitReshape(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(ir::Dims ss, ctx.StaticShape(node.input(1)));
     if (ss.size() != 1 || node.input(1)->dtype != DType::kInt64)
       return InvalidInput(node.Describe() + ": shape must be a 1-D int64 tensor");
+    // Shape inference may know the result up to one dim (x.view(x.size(0), -1) over a
+    // run-time batch is [?, C*H*W]): a constant target then says the same, and keeps the
+    // static dims for what follows (a MatMul, a TFLite FULLY_CONNECTED). An empty result
+    // keeps the run-time target (a static empty output is one LiteRT refuses to load).
+    const auto& ys = node.outputs[0]->shape;
+    if (ys && std::count(ys->begin(), ys->end(), ir::kUnknownDim) <= 1 &&
+        std::count(ys->begin(), ys->end(), 0) == 0)
+      return ReshapeTo(node, ctx, *ys);
     PT2TF_ASSIGN_OR_RETURN(std::string target, RuntimeInput(node, ctx, 1, false));
     return ReshapeAtRunTime(node, ctx, target, ss[0]);
   }

@@ -177,7 +177,7 @@ bool AcceptsRuntimeDims(const std::string& op) {
       // data movement whose output dims follow the input's (shape_ops.cpp); Shape emits SHAPE
       "Reshape", "ExpandDims", "Squeeze", "Transpose", "ConcatV2", "Pad", "PadV2", "MirrorPad",
       "StridedSlice", "Pack", "Unpack", "Shape", "GatherV2", "SplitV", "Tile", "DepthToSpace",
-      "SpaceToDepth",
+      "SpaceToDepth", "BroadcastTo", "BroadcastArgs",
       // output dims from the input's with one removed or replaced (shape_ops.cpp,
       // index_ops.cpp, generate.cpp)
       "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "ReverseV2", "LRN", "Split",
