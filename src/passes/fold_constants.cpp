@@ -14,6 +14,7 @@
 #include <algorithm>
 
 #include "ir/eval/evaluator.h"
+#include "ir/shapes/shape_data.h"
 #include "pt2tf/ir/passes.h"
 
 namespace pt2tf::ir {
@@ -229,6 +230,19 @@ Result<std::vector<Tensor>> FoldNode(const Node& node, const FoldOptions& option
   return tensors;
 }
 
+// The output of `node` as a constant when shape data knows every entry: an int64 value of
+// static shape whose entry count matches (ops of other dtypes stay).
+Result<std::optional<Tensor>> KnownShapeValue(const shapes::ShapeData& data, const Node& node) {
+  const Value* out = node.outputs[0];
+  if (!out || out->is_constant() || out->dtype != DType::kInt64 || !out->has_static_shape())
+    return std::optional<Tensor>();
+  auto values = data.KnownValues(out);
+  if (!values || static_cast<int64_t>(values->size()) != StaticNumel(out))
+    return std::optional<Tensor>();
+  PT2TF_ASSIGN_OR_RETURN(Tensor t, IntTensor(*out->shape, *values));
+  return std::optional<Tensor>(std::move(t));
+}
+
 // Turns captures of small outer constants into constants of `body`; returns how many.
 size_t LocalizeConstantCaptures(Graph& body, const FoldOptions& options) {
   std::vector<Capture>& captures = body.mutable_captures();
@@ -257,7 +271,11 @@ Result<size_t> FoldConstants(Graph& graph, const FoldOptions& options) {
   std::vector<Node*> order;
   for (const auto& n : graph.nodes()) order.push_back(n.get());
   size_t folded = 0;
+  // Shape arithmetic over a partly run-time shape whose result is all known (a Slice or a
+  // Concat of Shape(x)'s static dims under a run-time batch) folds too.
+  shapes::ShapeData data;
   for (Node* node : order) {
+    if (node->domain.empty() || node->domain == "ai.onnx") data.Propagate(*node);
     if (!node->domain.empty() && node->domain != "ai.onnx") continue;
     for (auto& [name, body] : node->subgraphs) {
       folded += LocalizeConstantCaptures(*body, options);
@@ -267,6 +285,10 @@ Result<size_t> FoldConstants(Graph& graph, const FoldOptions& options) {
     }
     if (!node->subgraphs.empty()) continue;  // control flow is not evaluated here
     PT2TF_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, FoldNode(*node, options));
+    if (outputs.empty() && node->outputs.size() == 1) {
+      PT2TF_ASSIGN_OR_RETURN(std::optional<Tensor> known, KnownShapeValue(data, *node));
+      if (known) outputs.push_back(std::move(*known));
+    }
     if (outputs.empty()) continue;
     if (outputs.size() < node->outputs.size()) continue;  // partial results: keep the node
     std::vector<Value*> outs = node->outputs;

@@ -99,10 +99,25 @@ class ViewHeads(nn.Module):
         return a + b + c
 
 
+class TinySwin(nn.Module):
+    """torchvision's Swin Transformer, tiny config: shifted-window attention builds its mask
+    with a ScatterND into zeros sized from the feature map's shape (static under a run-time
+    batch once the shape arithmetic folds)."""
+
+    def __init__(self):
+        super().__init__()
+        from torchvision.models.swin_transformer import SwinTransformer
+        self.m = SwinTransformer([4, 4], 16, [2, 2], [2, 2], [4, 4], num_classes=5)
+
+    def forward(self, x):
+        return self.m(x)
+
+
 MODELS = {  # name: (module, one sample's shape)
     "cnn": (SmallCnn, (3, 16, 16)),
     "flatten_head": (FlattenHead, (3, 16, 16)),
     "view_heads": (ViewHeads, (3, 16, 16)),
+    "swin": (TinySwin, (3, 32, 32)),
     "same_pad": (SamePad, (3, 15, 17)),
     "encoder": (Encoder, (5, 16)),
 }
@@ -436,6 +451,24 @@ class HfDistilBert(nn.Module):
         return self.m(input_ids=ids, attention_mask=mask).last_hidden_state
 
 
+class Scatters(nn.Module):
+    """torch.scatter / scatter_add (ScatterElements, add summing repeated indices) and an
+    in-place row assignment (ScatterND) over a run-time batch."""
+
+    def forward(self, x, idx):
+        a = x.scatter(1, idx[:, :3], x[:, :3] * 2)
+        b = torch.zeros_like(x).scatter_add(1, idx[:, 3:] % 4, x[:, 3:6])
+        c = x.clone()
+        c[:, 2] = x[:, 0] + 1
+        return a + b + c
+
+
+def _scatter_inputs(rng, size):
+    x = rng.standard_normal((size[0], 8)).astype(np.float32)
+    idx = np.stack([rng.permutation(8)[:6] for _ in range(size[0])]).astype(np.int64)
+    return x, idx
+
+
 def _images(c=3):
     return lambda rng, size: (rng.standard_normal((size[0], c, *size[1:])).astype(np.float32),)
 
@@ -461,6 +494,7 @@ SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, tw
     "ceil_pools": (CeilPools, _images(), ({0: "N", 2: "H", 3: "W"},), [(1, 12, 5), (2, 9, 14)]),
     "ceil_avg_pools": (CeilAvgPools, _images(), ({0: "N", 2: "H", 3: "W"},),
                        [(1, 12, 5), (2, 9, 14)]),
+    "scatters": (Scatters, _scatter_inputs, ({0: "N"}, {0: "N"}), [(1,), (3,)]),
     "bert": (TinyBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}), [(1, 7), (3, 12)]),
     "distilbert": (HfDistilBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}),
                    [(1, 7), (3, 12)]),
@@ -485,7 +519,7 @@ TORCHSCRIPT_ONLY = {"ceil_avg_pools", "ceil_pools"}
 # The default CI subset: every op family above once, both exporters represented.
 DEFAULT_SPATIAL = [("bert", False), ("ceil_avg_pools", False), ("ceil_pools", False), ("cnn", True),
                    ("index_ops", False), ("last_token", True), ("pixel_shuffle", True),
-                   ("pixel_unshuffle", False), ("pool_pad", False), ("topk", False),
+                   ("pixel_unshuffle", False), ("pool_pad", False), ("scatters", True), ("topk", False),
                    ("transformer_encoder", True), ("unet", True), ("upsample", False)]
 
 
@@ -584,7 +618,8 @@ TFLITE_SPATIAL = [("bert", False), ("bert", True), ("distilbert", False), ("dist
                   ("index_ops", True), ("last_token", False), ("last_token", True),
                   ("pixel_attention", False), ("pixel_shuffle", False), ("pixel_shuffle", True),
                   ("pixel_unshuffle", False), ("pool_pad", False), ("topk", False), ("topk", True),
-                  ("same_pad", False), ("same_pad", True), ("transformer_encoder", True),
+                  ("same_pad", False), ("same_pad", True), ("scatters", False), ("scatters", True),
+                  ("transformer_encoder", True),
                   ("unet", False), ("unet", True), ("upsample", False), ("upsample", True)]
 
 

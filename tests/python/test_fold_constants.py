@@ -90,6 +90,16 @@ def build_cases():
     data = f32(4, 5, 3)
     c.append(case("Gather_axis1", "Gather", [data, np.array([[0, -1], [4, 2]], np.int64)], axis=1))
     c.append(case("Gather_scalar", "Gather", [i64(4), np.array(-2, np.int64)]))
+    # ScatterND: unique indices (duplicates are undefined for "none"), slices and elements
+    c.append(case("ScatterND_elements", "ScatterND",
+                  [f32(4, 5), np.array([[0, 1], [3, -1], [2, 2]], np.int64), f32(3)]))
+    c.append(case("ScatterND_rows_i64", "ScatterND",
+                  [i64(4, 3), np.array([[2], [0]], np.int64), i64(2, 3)]))
+    c.append(case("ScatterND_add", "ScatterND",
+                  [f32(3, 2), np.array([[1], [1]], np.int64), f32(2, 2)], reduction="add"))
+    c.append(case("ScatterND_max_i64", "ScatterND",
+                  [i64(2, 2, 2), np.array([[[0, 1]], [[1, 0]]], np.int64), i64(2, 1, 2)],
+                  reduction="max"))
     c.append(case("Concat_neg_axis", "Concat", [f32(2, 1, 3), f32(2, 4, 3), f32(2, 2, 3)], axis=-2))
     c.append(case("Concat_i64", "Concat", [i64(1), i64(3), i64(0)], axis=0))
     c.append(case("Slice_steps", "Slice", [data, np.array([-1, 1], np.int64),

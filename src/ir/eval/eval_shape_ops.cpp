@@ -93,6 +93,64 @@ Result<std::vector<HostTensor>> EvalGather(const Node& node, const EvalInputs& i
   return std::vector<HostTensor>{std::move(out)};
 }
 
+// ScatterND: a copy of data with the slices that indices name replaced (or combined, by
+// `reduction`) by the matching slices of updates.
+Result<std::vector<HostTensor>> EvalScatterND(const Node& node, const EvalInputs& in) {
+  PT2TF_RETURN_IF_ERROR(Need(node, in, 3));
+  const HostTensor &data = *in[0], &idx = *in[1], &upd = *in[2];
+  const std::string reduction = node.GetString("reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" && reduction != "max" &&
+      reduction != "min")
+    return Unsupported(node.Describe() + ": reduction '" + reduction + "'");
+  if (idx.shape.empty() || upd.dtype != data.dtype)
+    return InvalidInput(node.Describe() + ": indices must have rank >= 1, updates data's dtype");
+  const size_t k = static_cast<size_t>(idx.shape.back());
+  if (k > data.shape.size())
+    return InvalidInput(node.Describe() + ": index depth exceeds the data rank");
+  Dims want(idx.shape.begin(), idx.shape.end() - 1);
+  want.insert(want.end(), data.shape.begin() + k, data.shape.end());
+  if (upd.shape != want)
+    return InvalidInput(node.Describe() + ": updates shape " + ShapeToString(upd.shape) +
+                        ", expected " + ShapeToString(want));
+  HostTensor out = data;
+  const int64_t slice = Product(data.shape, k, data.shape.size());
+  const int64_t count = k == 0 ? upd.numel() / std::max<int64_t>(slice, 1) : idx.numel() / k;
+  const std::vector<int64_t> indices = Ints(idx);
+  for (int64_t n = 0; n < count; ++n) {
+    int64_t base = 0;
+    for (size_t d = 0; d < k; ++d) {
+      int64_t j = indices[n * k + d];
+      const int64_t dim = data.shape[d];
+      if (j < -dim || j >= dim)
+        return InvalidInput(node.Describe() + ": index " + std::to_string(j) +
+                            " is out of range for size " + std::to_string(dim));
+      if (j < 0) j += dim;
+      base = base * dim + j;
+    }
+    for (int64_t b = 0; b < slice; ++b) {
+      const int64_t o = base * slice + b, u = n * slice + b;
+      if (reduction == "none") {
+        CopyElem(out, o, upd, u);
+      } else if (out.is_float()) {
+        double& v = out.f[o];
+        const double w = upd.f[u];
+        v = reduction == "add"   ? v + w
+            : reduction == "mul" ? v * w
+            : reduction == "max" ? std::max(v, w)
+                                 : std::min(v, w);
+      } else {
+        int64_t& v = out.i[o];
+        const int64_t w = upd.i[u];
+        v = reduction == "add"   ? static_cast<int64_t>(static_cast<uint64_t>(v) + w)
+            : reduction == "mul" ? static_cast<int64_t>(static_cast<uint64_t>(v) * w)
+            : reduction == "max" ? std::max(v, w)
+                                 : std::min(v, w);
+      }
+    }
+  }
+  return std::vector<HostTensor>{std::move(out)};
+}
+
 Result<std::vector<HostTensor>> EvalConcat(const Node& node, const EvalInputs& in) {
   PT2TF_RETURN_IF_ERROR(Need(node, in, in.size()));
   if (in.empty()) return InvalidInput(node.Describe() + ": needs at least one input");

@@ -51,6 +51,7 @@ constexpr EvalRule kEvalRules[] = {
     {"Where", EvalWhere},
     {"Cast", EvalCast},
     {"Gather", EvalGather},
+    {"ScatterND", EvalScatterND},
     {"Concat", EvalConcat},
     {"Slice", EvalSlice},
     {"Expand", EvalExpand},

@@ -1,6 +1,6 @@
 // A small reference evaluator for constant folding: computes one node's outputs from
 // constant inputs, at ONNX opset-21 semantics, for the ops exporters use in shape arithmetic
-// (elementwise math incl. Mod, comparisons, Gather, Concat, Slice, Expand, Tile, Range,
+// (elementwise math incl. Mod, comparisons, Gather, ScatterND, Concat, Slice, Expand, Tile, Range,
 // reductions...). It is exact for integers and correctly rounded for float +, -, *, / and sqrt
 // (computed in double, rounded once to the output dtype).
 #pragma once
@@ -31,6 +31,7 @@ Result<std::vector<HostTensor>> EvalVariadic(const Node& node, const EvalInputs&
 Result<std::vector<HostTensor>> EvalWhere(const Node& node, const EvalInputs& in);
 Result<std::vector<HostTensor>> EvalCast(const Node& node, const EvalInputs& in);
 Result<std::vector<HostTensor>> EvalGather(const Node& node, const EvalInputs& in);
+Result<std::vector<HostTensor>> EvalScatterND(const Node& node, const EvalInputs& in);
 Result<std::vector<HostTensor>> EvalConcat(const Node& node, const EvalInputs& in);
 Result<std::vector<HostTensor>> EvalSlice(const Node& node, const EvalInputs& in);
 Result<std::vector<HostTensor>> EvalExpand(const Node& node, const EvalInputs& in);

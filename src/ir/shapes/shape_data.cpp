@@ -145,6 +145,17 @@ std::optional<SymInts> ShapeData::Get(const Value* v) const {
   return out;
 }
 
+std::optional<std::vector<int64_t>> ShapeData::KnownValues(const Value* v) const {
+  auto it = values_.find(v);
+  if (it == values_.end()) return std::nullopt;
+  std::vector<int64_t> out;
+  for (const SymInt& e : it->second) {
+    if (!e.value) return std::nullopt;
+    out.push_back(*e.value);
+  }
+  return out;
+}
+
 void ShapeData::Apply(Node& node) {
   if (!node.domain.empty() && node.domain != "ai.onnx") return;
   Refine(node);

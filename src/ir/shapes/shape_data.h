@@ -33,11 +33,15 @@ class ShapeData {
   // After `node`'s shape function: its Reshape/Expand/ConstantOfShape/Tile outputs get the
   // dims the table decides; then its outputs' entries are recorded from its inputs'.
   void Apply(Node& node);
+  // Only the second half: records `node`'s outputs' entries (constant folding, which
+  // must not touch shapes).
+  void Propagate(const Node& node);
+  // Every entry of `v` when all are known now (e.g. Slice(Shape(x), 1) of x[?, 3, 8, 8]).
+  std::optional<std::vector<int64_t>> KnownValues(const Value* v) const;
 
  private:
   // Entries of `v` (flattened, C order): from the table, or from a small integer constant.
   std::optional<SymInts> Get(const Value* v) const;
-  void Propagate(const Node& node);
   void Refine(Node& node) const;
   // The value whose dim `dim` is the same run-time size as `v`'s (walking back through
   // ops that keep that dim), so that x.view(y.size(0), -1) with x = relu(y) matches.

@@ -1,6 +1,8 @@
-// Index-driven ops, in IR layout: GatherND, ScatterND, GatherElements, OneHot, EyeLike.
+// Index-driven ops, in IR layout: GatherND, ScatterND, GatherElements, ScatterElements,
+// OneHot, EyeLike.
 // TF rejects negative indices where ONNX counts them from the end, so indices are wrapped
 // first (constants at conversion time, computed ones with FloorMod against the dims).
+#include <algorithm>
 #include <cstring>
 
 #include "tf/ops/common.h"
@@ -17,13 +19,36 @@ Result<std::string> WrappedNdIndices(const ir::Node& node, EmitContext& ctx, con
   if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
     return InvalidInput(node.Describe() + ": indices' last dim must be static and <= data rank");
   std::vector<int64_t> dims(xs.begin(), xs.begin() + is.back());
-  for (int64_t d : dims)
-    if (d < 0) return NodeUnsupported(node, "indexing an unknown dim");
   PT2TF_ASSIGN_OR_RETURN(std::string idx, ctx.GetAs(indices, {}));
   if (indices->dtype != DType::kInt64)
     return InvalidInput(node.Describe() + ": indices must be int64");
-  std::string d = ctx.ConstI64(dims, node.name + "/dims");
+  std::string d;
+  if (std::find(dims.begin(), dims.end(), ir::kUnknownDim) == dims.end()) {
+    d = ctx.ConstI64(dims, node.name + "/dims");
+  } else {  // a run-time dim: the data's leading dims, read at run time
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+    PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(data, {}));
+    tensorflow::NodeDef& sh = ctx.AddOp("Shape", node.name + "/data_shape", {x});
+    SetAttrType(sh, "T", t);
+    SetAttrType(sh, "out_type", tensorflow::DT_INT64);
+    tensorflow::NodeDef& head =
+        ctx.AddOp("Slice", node.name + "/dims",
+                  {sh.name(), ctx.ConstI64({0}, node.name + "/begin"),
+                   ctx.ConstI64({static_cast<int64_t>(dims.size())}, node.name + "/size")});
+    SetAttrType(head, "T", tensorflow::DT_INT64);
+    SetAttrType(head, "Index", tensorflow::DT_INT64);
+    d = head.name();
+  }
   return ctx.Binary("FloorMod", idx, d, tensorflow::DT_INT64, node.name + "/wrap");
+}
+
+// The TF op of an ONNX scatter `reduction` ("" for mul, which TF has no op for).
+std::string ScatterOp(const std::string& reduction) {
+  return reduction == "none"  ? "TensorScatterUpdate"
+         : reduction == "add" ? "TensorScatterAdd"
+         : reduction == "max" ? "TensorScatterMax"
+         : reduction == "min" ? "TensorScatterMin"
+                              : "";
 }
 
 }  // namespace
@@ -43,11 +68,7 @@ Status EmitGatherNd(const ir::Node& node, EmitContext& ctx) {
 
 Status EmitScatterNd(const ir::Node& node, EmitContext& ctx) {
   const std::string reduction = node.GetString("reduction", "none");
-  std::string op = reduction == "none"  ? "TensorScatterUpdate"
-                   : reduction == "add" ? "TensorScatterAdd"
-                   : reduction == "max" ? "TensorScatterMax"
-                   : reduction == "min" ? "TensorScatterMin"
-                                        : "";
+  const std::string op = ScatterOp(reduction);
   if (op.empty()) return NodeUnsupported(node, "attribute reduction='" + reduction + "'");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
@@ -61,21 +82,24 @@ Status EmitScatterNd(const ir::Node& node, EmitContext& ctx) {
   return OkStatus();
 }
 
-Status EmitGatherElements(const ir::Node& node, EmitContext& ctx) {
-  // out[p] = data[p with p[axis] := indices[p]]: GatherNd with the full coordinates, where
-  // every axis but `axis` is a constant grid over the indices' (static) shape.
+// The full coordinates of each element of `indices` (same rank as data) with the entry on
+// `axis` replaced by the index it holds (wrapped): [..., rank], for GatherNd/TensorScatter*.
+// Every axis but `axis` is a grid over the indices' shape: a constant when that shape is
+// static, else a RANGE along the axis broadcast to the indices' run-time shape.
+static Result<std::string> ElementCoords(const ir::Node& node, EmitContext& ctx, int64_t& axis,
+                                         const char* what) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
-  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.StaticShape(node.input(1)));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.Shape(node.input(1)));
   const int64_t rank = static_cast<int64_t>(xs.size());
   if (static_cast<int64_t>(is.size()) != rank)
     return InvalidInput(node.Describe() + ": indices rank differs from data rank");
-  int64_t axis = node.GetInt("axis", 0);
+  axis = node.GetInt("axis", 0);
   if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
-  if (xs[axis] < 0) return NodeUnsupported(node, "gathering along an unknown dim");
+  if (xs[axis] < 0) return NodeUnsupported(node, std::string(what) + " along an unknown dim");
+  const bool runtime = std::find(is.begin(), is.end(), ir::kUnknownDim) != is.end();
   int64_t numel = 1;
-  for (int64_t d : is) numel *= d;
+  for (int64_t d : is) numel *= runtime ? 1 : d;
   if (numel * rank > (int64_t{1} << 24)) return NodeUnsupported(node, "indices too large");
-  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
   PT2TF_ASSIGN_OR_RETURN(std::string idx, ctx.GetAs(node.input(1), {}));
   if (ti != tensorflow::DT_INT64) {
@@ -89,10 +113,39 @@ Status EmitGatherElements(const ir::Node& node, EmitContext& ctx) {
       std::string dim,
       ctx.ConstScalar(DType::kInt64, static_cast<double>(xs[axis]), node.name + "/dim"));
   idx = ctx.Binary("FloorMod", idx, dim, tensorflow::DT_INT64, node.name + "/wrap");
+  std::string index_shape;
+  if (runtime) {
+    tensorflow::NodeDef& sh = ctx.AddOp("Shape", node.name + "/index_shape", {idx});
+    SetAttrType(sh, "T", tensorflow::DT_INT64);
+    SetAttrType(sh, "out_type", tensorflow::DT_INT64);
+    index_shape = sh.name();
+  }
   std::vector<std::string> coords;
   for (int64_t d = 0; d < rank; ++d) {
     if (d == axis) {
       coords.push_back(idx);
+      continue;
+    }
+    if (runtime) {  // Range(0, shape[d]) as [1, .., n, .., 1], broadcast to the shape
+      tensorflow::NodeDef& n = ctx.AddOp("Slice", node.name + "/size",
+                                         {index_shape, ctx.ConstI64({d}, node.name + "/at"),
+                                          ctx.ConstI64({1}, node.name + "/one")});
+      SetAttrType(n, "T", tensorflow::DT_INT64);
+      SetAttrType(n, "Index", tensorflow::DT_INT64);
+      std::string limit = ctx.Reshape(n.name(), {}, tensorflow::DT_INT64, node.name + "/limit");
+      PT2TF_ASSIGN_OR_RETURN(std::string zero,
+                             ctx.ConstScalar(DType::kInt64, 0, node.name + "/start"));
+      PT2TF_ASSIGN_OR_RETURN(std::string step,
+                             ctx.ConstScalar(DType::kInt64, 1, node.name + "/step"));
+      tensorflow::NodeDef& range = ctx.AddOp("Range", node.name + "/range", {zero, limit, step});
+      SetAttrType(range, "Tidx", tensorflow::DT_INT64);
+      ir::Dims along(rank, 1);
+      along[d] = -1;
+      std::string col = ctx.Reshape(range.name(), along, tensorflow::DT_INT64, node.name + "/col");
+      tensorflow::NodeDef& grid = ctx.AddOp("BroadcastTo", node.name + "/grid", {col, index_shape});
+      SetAttrType(grid, "T", tensorflow::DT_INT64);
+      SetAttrType(grid, "Tidx", tensorflow::DT_INT64);
+      coords.push_back(grid.name());
       continue;
     }
     std::vector<int64_t> grid(numel);
@@ -105,9 +158,35 @@ Status EmitGatherElements(const ir::Node& node, EmitContext& ctx) {
   SetAttrType(pack, "T", tensorflow::DT_INT64);
   SetAttrInt(pack, "N", rank);
   SetAttrInt(pack, "axis", -1);
+  return pack.name();
+}
+
+Status EmitGatherElements(const ir::Node& node, EmitContext& ctx) {
+  // out[p] = data[p with p[axis] := indices[p]]: GatherNd with the full coordinates.
+  int64_t axis = 0;
+  PT2TF_ASSIGN_OR_RETURN(std::string coords, ElementCoords(node, ctx, axis, "gathering"));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
-  tensorflow::NodeDef& def = ctx.AddOp("GatherNd", node.name, {x, pack.name()});
+  tensorflow::NodeDef& def = ctx.AddOp("GatherNd", node.name, {x, coords});
   SetAttrType(def, "Tparams", t);
+  SetAttrType(def, "Tindices", tensorflow::DT_INT64);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+Status EmitScatterElements(const ir::Node& node, EmitContext& ctx) {
+  // out = data with out[p with p[axis] := indices[p]] = updates[p] (or combined by the
+  // reduction): the TensorScatter* of ScatterND over the full coordinates.
+  const std::string reduction = node.GetString("reduction", "none");
+  const std::string op = ScatterOp(reduction);
+  if (op.empty()) return NodeUnsupported(node, "attribute reduction='" + reduction + "'");
+  int64_t axis = 0;
+  PT2TF_ASSIGN_OR_RETURN(std::string coords, ElementCoords(node, ctx, axis, "scattering"));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  PT2TF_ASSIGN_OR_RETURN(std::string updates, ctx.GetAs(node.input(2), {}));
+  tensorflow::NodeDef& def = ctx.AddOp(op, node.name, {x, coords, updates});
+  SetAttrType(def, "T", t);
   SetAttrType(def, "Tindices", tensorflow::DT_INT64);
   ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
   return OkStatus();

@@ -79,6 +79,7 @@ Status EmitTrilu(const ir::Node& node, EmitContext& ctx);
 Status EmitGatherNd(const ir::Node& node, EmitContext& ctx);
 Status EmitScatterNd(const ir::Node& node, EmitContext& ctx);
 Status EmitGatherElements(const ir::Node& node, EmitContext& ctx);
+Status EmitScatterElements(const ir::Node& node, EmitContext& ctx);
 Status EmitOneHot(const ir::Node& node, EmitContext& ctx);
 Status EmitEyeLike(const ir::Node& node, EmitContext& ctx);
 // reduce.cpp

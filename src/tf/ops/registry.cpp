@@ -134,6 +134,7 @@ constexpr Entry kEmitters[] = {
     {"GatherND", EmitGatherNd},
     {"ScatterND", EmitScatterNd},
     {"GatherElements", EmitGatherElements},
+    {"ScatterElements", EmitScatterElements},
     {"OneHot", EmitOneHot},
     {"EyeLike", EmitEyeLike},
     // reduce.cpp

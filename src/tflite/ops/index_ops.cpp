@@ -1,7 +1,10 @@
 // Indexing TF ops → TFLite builtins: GatherNd (GATHER_ND; the lowering already wrapped negative
-// indices), OneHot (ONE_HOT), TopKV2 (TOPK_V2 on the last axis; its int32
+// indices), TensorScatterUpdate / TensorScatterAdd (SCATTER_ND, which scatters into zeros:
+// see ConvertTensorScatter), OneHot (ONE_HOT), TopKV2 (TOPK_V2 on the last axis; its int32
 // indices CAST to the int64 TF asked for), ReverseV2 (one REVERSE_V2 per axis, as the kernel
 // of older LiteRT releases reverses a single axis).
+#include <algorithm>
+
 #include "tflite/ops/chain.h"
 #include "tflite/ops/ops.h"
 
@@ -23,6 +26,65 @@ Status ConvertGatherNd(const tf::TfNode& node, Translator& t) {
   ys.insert(ys.end(), ps.begin() + is.back(), ps.end());
   const int y = t.Output(node, 0, t.Info(p).type, ys);
   t.Op(Op::BuiltinOperator_GATHER_ND, {p, idx}, {y});
+  return OkStatus();
+}
+
+// SCATTER_ND(indices, updates, shape) writes `updates` into zeros of `shape` (summing
+// repeated indices). TensorScatterAdd is x + that. TensorScatterUpdate selects it where a
+// second SCATTER_ND of int32 ones marks the written elements, and x elsewhere (a SELECT, not
+// x * (1 - mask), which would turn an inf or NaN of x into NaN).
+Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int idx, Int32Operand(node, t, 1));
+  PT2TF_ASSIGN_OR_RETURN(int u, t.In(node, 2));
+  const TensorSpec xi = t.Info(x);
+  const ir::Dims xs = xi.shape, is = t.Info(idx).shape, us = t.Info(u).shape;
+  if (xi.type != TensorType::TensorType_FLOAT32 && xi.type != TensorType::TensorType_INT32 &&
+      xi.type != TensorType::TensorType_INT64)
+    return NodeError(node, "SCATTER_ND takes float32, int32 or int64 data");
+  if (t.Info(u).type != xi.type) return NodeError(node, "updates differ in type from the data");
+  if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
+    return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(xs));
+  Chain c(node, t);
+  // The shape operand: constant when static, else SHAPE(x) at run time.
+  int shape = 0;
+  if (std::find(xs.begin(), xs.end(), kDynamicDim) == xs.end()) {
+    shape = t.ConstI32(node.def.name() + "/shape", xs);
+  } else {
+    shape = t.NewTensor(node.def.name() + "/shape", TensorType::TensorType_INT32,
+                        {static_cast<int64_t>(xs.size())});
+    t.Op(Op::BuiltinOperator_SHAPE, {x}, {shape}, ::tflite::BuiltinOptions_ShapeOptions,
+         ::tflite::CreateShapeOptions(t.fbb(), TensorType::TensorType_INT32).Union());
+  }
+  auto scatter = [&](int updates, TensorType type, const char* what) {
+    const int y = t.NewTensor(node.def.name() + "/" + what, type, xs);
+    t.Op(Op::BuiltinOperator_SCATTER_ND, {idx, updates, shape}, {y});
+    return y;
+  };
+  const int scattered = scatter(u, xi.type, "scattered");
+  if (node.def.op() == "TensorScatterAdd") {
+    PT2TF_ASSIGN_OR_RETURN(int y, c.Binary(Op::BuiltinOperator_ADD, x, scattered));
+    c.Finish(y);
+    return OkStatus();
+  }
+  // int32 ones of the updates' shape (FILL: no buffer the size of the updates).
+  int ushape = 0;
+  if (std::find(us.begin(), us.end(), kDynamicDim) == us.end()) {
+    ushape = t.ConstI32(node.def.name() + "/updates_shape", us);
+  } else {
+    ushape = t.NewTensor(node.def.name() + "/updates_shape", TensorType::TensorType_INT32,
+                         {static_cast<int64_t>(us.size())});
+    t.Op(Op::BuiltinOperator_SHAPE, {u}, {ushape}, ::tflite::BuiltinOptions_ShapeOptions,
+         ::tflite::CreateShapeOptions(t.fbb(), TensorType::TensorType_INT32).Union());
+  }
+  PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_INT32, 1));
+  const int ones = t.NewTensor(node.def.name() + "/ones", TensorType::TensorType_INT32, us);
+  t.Op(Op::BuiltinOperator_FILL, {ushape, one}, {ones});
+  const int count = scatter(ones, TensorType::TensorType_INT32, "written");
+  PT2TF_ASSIGN_OR_RETURN(int zero, c.Scalar(TensorType::TensorType_INT32, 0));
+  PT2TF_ASSIGN_OR_RETURN(int written, c.Binary(Op::BuiltinOperator_GREATER, count, zero));
+  PT2TF_ASSIGN_OR_RETURN(int y, c.Select(written, scattered, x));
+  c.Finish(y);
   return OkStatus();
 }
 

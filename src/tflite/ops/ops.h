@@ -60,6 +60,7 @@ Status ConvertMathExpansion(const tf::TfNode& node, Translator& t);  // Tan, Sin
 
 // index_ops.cpp
 Status ConvertGatherNd(const tf::TfNode& node, Translator& t);
+Status ConvertTensorScatter(const tf::TfNode& node, Translator& t);
 Status ConvertOneHot(const tf::TfNode& node, Translator& t);
 Status ConvertTopK(const tf::TfNode& node, Translator& t);
 Status ConvertReverse(const tf::TfNode& node, Translator& t);

@@ -119,6 +119,8 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"Atanh", ConvertMathExpansion},
       // index_ops.cpp
       {"GatherNd", ConvertGatherNd},
+      {"TensorScatterUpdate", ConvertTensorScatter},
+      {"TensorScatterAdd", ConvertTensorScatter},
       {"OneHot", ConvertOneHot},
       {"TopKV2", ConvertTopK},
       {"ReverseV2", ConvertReverse},
@@ -180,7 +182,8 @@ bool AcceptsRuntimeDims(const std::string& op) {
       "SpaceToDepth", "BroadcastTo", "BroadcastArgs",
       // output dims from the input's with one removed or replaced (shape_ops.cpp,
       // index_ops.cpp, generate.cpp)
-      "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "ReverseV2", "LRN", "Split",
+      "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "TensorScatterUpdate",
+      "TensorScatterAdd", "ReverseV2", "LRN", "Split",
       // output H/W from the size operand, constant or computed at run time (shape_ops.cpp)
       "ResizeBilinear", "ResizeNearestNeighbor"};
   return ops->count(op) > 0;
