@@ -214,6 +214,47 @@ TEST(ShapeInference, ReshapeWithDynamicShapeKnowsRank) {
   EXPECT_EQ(Infer(g, n), (Dims{U, U}));
 }
 
+// x.view(x.size(0), -1) over a run-time batch, as exporters spell it: the batch entry is
+// x's own dim 0 (through Relu and Conv), so the -1 is 8*4*4 = 128.
+TEST(ShapeInference, ReshapeOfRuntimeBatchResolvesMinusOne) {
+  Graph g;
+  Value* x = g.AddInput("x", DType::kFloat32, {U, 3, 8, 8});
+  Node* conv = g.AddNode("Conv", {x, Weight(g, {8, 3, 2, 2})}, {{"strides", A::Ints({2, 2})}});
+  Node* relu = g.AddNode("Relu", {conv->outputs[0]});
+  Node* shape = g.AddNode("Shape", {x});
+  Node* batch =
+      g.AddNode("Gather", {shape->outputs[0], g.AddInitializer("i", Int64Tensor({}, {0}))});
+  Node* unsq = g.AddNode("Unsqueeze", {batch->outputs[0], Ints(g, {0})});
+  Node* cat = g.AddNode("Concat", {unsq->outputs[0], Ints(g, {-1})}, {{"axis", A::Int(0)}});
+  Node* view = g.AddNode("Reshape", {relu->outputs[0], cat->outputs[0]});
+  EXPECT_EQ(Infer(g, view), (Dims{U, 128}));
+  // Folding turns a Slice of the static dims of that Shape into a constant.
+  Value* tail = g.AddNode("Slice", {shape->outputs[0], Ints(g, {1}), Ints(g, {4})})->outputs[0];
+  ASSERT_TRUE(InferShapes(g).ok());
+  ASSERT_TRUE(FoldConstants(g).ok());  // removes the Slice node; its output value stays
+  ASSERT_TRUE(tail->is_constant());
+  EXPECT_EQ(testing::Values(*tail->constant), (std::vector<double>{3, 8, 8}));
+}
+
+// The batch entry from another value's run-time dim, or through ops that do not keep it
+// (Flatten(axis=2) multiplies dims 0 and 1): the -1 stays unknown rather than guessed.
+TEST(ShapeInference, ReshapeMinusOneStaysUnknownWithoutAMatch) {
+  Graph g;
+  Value* x = g.AddInput("x", DType::kFloat32, {U, 4, 6});
+  Value* other = g.AddInput("other", DType::kFloat32, {U, 2});
+  Node* flat = g.AddNode("Flatten", {x}, {{"axis", A::Int(2)}});  // [4N, 6]
+  Node* shape = g.AddNode("Shape", {x});
+  Node* batch = g.AddNode("Slice", {shape->outputs[0], Ints(g, {0}), Ints(g, {1})});
+  Node* cat = g.AddNode("Concat", {batch->outputs[0], Ints(g, {-1})}, {{"axis", A::Int(0)}});
+  Node* view = g.AddNode("Reshape", {flat->outputs[0], cat->outputs[0]});
+  Node* oshape = g.AddNode("Shape", {other});
+  Node* ocat = g.AddNode("Concat", {oshape->outputs[0], Ints(g, {-1})}, {{"axis", A::Int(0)}});
+  Node* oview = g.AddNode("Reshape", {x, ocat->outputs[0]});
+  ASSERT_TRUE(InferShapes(g).ok());
+  EXPECT_EQ(*view->outputs[0]->shape, (Dims{U, U}));
+  EXPECT_EQ(*oview->outputs[0]->shape, (Dims{U, 2, U}));
+}
+
 TEST(ShapeInference, KeepsImportedShapesWhereTheRuleCannotTell) {
   Graph g;
   Value* x = g.AddInput("x", DType::kFloat32, {1, 3, 1, 5});

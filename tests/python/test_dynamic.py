@@ -463,6 +463,20 @@ class Scatters(nn.Module):
         return a + b + c
 
 
+class SeqMasks(nn.Module):
+    """Sequence-length arithmetic of decoder LMs and T5 over a run-time batch and sequence:
+    a causal triu, relative positions through an int64 abs, and a tail slice x[:, -(S//2):]
+    (whose end is INT64_MAX: "to the end", not -1)."""
+
+    def forward(self, x):
+        s = x.shape[1]
+        att = torch.triu(x @ x.transpose(1, 2), diagonal=1)
+        pos = torch.arange(s)
+        rel = (pos[None, :] - pos[:, None]).abs().to(x.dtype)
+        tail = x[:, -(s // 2):].sum(1, keepdim=True)
+        return att + rel + tail.sum(-1, keepdim=True)
+
+
 def _scatter_inputs(rng, size):
     x = rng.standard_normal((size[0], 8)).astype(np.float32)
     idx = np.stack([rng.permutation(8)[:6] for _ in range(size[0])]).astype(np.int64)
@@ -495,6 +509,8 @@ SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, tw
     "ceil_avg_pools": (CeilAvgPools, _images(), ({0: "N", 2: "H", 3: "W"},),
                        [(1, 12, 5), (2, 9, 14)]),
     "scatters": (Scatters, _scatter_inputs, ({0: "N"}, {0: "N"}), [(1,), (3,)]),
+    "seq_masks": (SeqMasks, lambda rng, size: (rng.standard_normal((*size, 8)).astype(np.float32),),
+                  ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
     "bert": (TinyBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}), [(1, 7), (3, 12)]),
     "distilbert": (HfDistilBert, _tokens, ({0: "N", 1: "S"}, {0: "N", 1: "S"}),
                    [(1, 7), (3, 12)]),
@@ -519,7 +535,8 @@ TORCHSCRIPT_ONLY = {"ceil_avg_pools", "ceil_pools"}
 # The default CI subset: every op family above once, both exporters represented.
 DEFAULT_SPATIAL = [("bert", False), ("ceil_avg_pools", False), ("ceil_pools", False), ("cnn", True),
                    ("index_ops", False), ("last_token", True), ("pixel_shuffle", True),
-                   ("pixel_unshuffle", False), ("pool_pad", False), ("scatters", True), ("topk", False),
+                   ("pixel_unshuffle", False), ("pool_pad", False), ("scatters", True), ("seq_masks", False),
+                   ("topk", False),
                    ("transformer_encoder", True), ("unet", True), ("upsample", False)]
 
 
@@ -619,7 +636,7 @@ TFLITE_SPATIAL = [("bert", False), ("bert", True), ("distilbert", False), ("dist
                   ("pixel_attention", False), ("pixel_shuffle", False), ("pixel_shuffle", True),
                   ("pixel_unshuffle", False), ("pool_pad", False), ("topk", False), ("topk", True),
                   ("same_pad", False), ("same_pad", True), ("scatters", False), ("scatters", True),
-                  ("transformer_encoder", True),
+                  ("seq_masks", False), ("seq_masks", True), ("transformer_encoder", True),
                   ("unet", False), ("unet", True), ("upsample", False), ("upsample", True)]
 
 

@@ -4,6 +4,7 @@
 #include "ir/shapes/shape_data.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "ir/shapes/shape_fns.h"
@@ -77,7 +78,7 @@ bool KeepsBatch(const Node& node) {
                 "GlobalMaxPool", "DepthToSpace", "SpaceToDepth"},
                node.op_type))
     return true;
-  if (node.op_type == "Flatten") return node.GetInt("axis", 1) >= 1;
+  if (node.op_type == "Flatten") return node.GetInt("axis", 1) == 1;  // [d0, rest]
   if (node.op_type == "Gemm") return node.GetInt("transA", 0) == 0;
   return false;
 }
@@ -112,7 +113,8 @@ SymInt ShapeData::Source(const Value* v, int64_t dim) {
     } else if (p->op_type == "MatMul" && p->input(1) && p->input(1)->shape &&
                p->input(1)->shape->size() == 2 && ra == rank && dim < rank - 1) {
       next = a;  // x @ W: every dim but the last is x's
-    } else if (IsBroadcastBinary(p->op_type) && p->input(1) && p->input(1)->shape) {
+    } else if (IsBroadcastBinary(p->op_type) && p->inputs.size() == 2 && p->input(1) &&
+               p->input(1)->shape) {
       // The output dim is one input's when the other's (aligned from the right) is absent
       // or a static 1.
       const Value* b = p->input(1);
@@ -176,10 +178,15 @@ void ShapeData::Propagate(const Node& node) {
     start = std::clamp<int64_t>(start, 0, rank), end = std::clamp<int64_t>(end, 0, rank);
     for (int64_t d = start; d < end; ++d) out.push_back(Source(x, d));
   } else if (Contains({"Identity", "Reshape", "Unsqueeze", "Squeeze", "Flatten", "Cast"}, op)) {
-    if (op == "Cast" && !(x && IsInteger(x->dtype) && IsInteger(node.outputs[0]->dtype))) return;
+    const DType to = node.outputs[0]->dtype;
+    if (op == "Cast" && !(x && IsInteger(x->dtype) && (to == DType::kInt64 || to == DType::kInt32)))
+      return;
     auto in = Get(x);
     if (!in) return;
     out = std::move(*in);
+    if (op == "Cast" && to == DType::kInt32)
+      for (SymInt& e : out)  // a value int32 cannot hold would wrap: not known any more
+        if (e.value && (*e.value < INT32_MIN || *e.value > INT32_MAX)) e = SymInt{};
   } else if (op == "Concat") {
     const int64_t axis = node.GetInt("axis", 0);
     if (axis != 0 && axis != -1) return;
@@ -223,6 +230,7 @@ void ShapeData::Propagate(const Node& node) {
     if (s < 0) s += n;
     if (e < 0) e += n;
     if (step > 0) {
+      step = std::min(step, n + 1);  // a longer step takes the first entry only (no overflow)
       s = std::clamp<int64_t>(s, 0, n), e = std::clamp<int64_t>(e, 0, n);
       for (int64_t k = s; k < e; k += step) out.push_back((*data)[k]);
     } else {

@@ -265,4 +265,31 @@ std::string EmitGatherV2(EmitContext& ctx, const std::string& name, const std::s
   return g.name();
 }
 
+std::string RunTimeShape(EmitContext& ctx, const std::string& x, tensorflow::DataType t,
+                         const std::string& hint) {
+  tensorflow::NodeDef& sh = ctx.AddOp("Shape", hint, {x});
+  SetAttrType(sh, "T", t);
+  SetAttrType(sh, "out_type", tensorflow::DT_INT64);
+  return sh.name();
+}
+
+std::string RunTimeDim(EmitContext& ctx, const std::string& shape, int64_t d,
+                       const std::string& hint) {
+  tensorflow::NodeDef& n =
+      ctx.AddOp("Slice", hint + "/slice",
+                {shape, ctx.ConstI64({d}, hint + "/at"), ctx.ConstI64({1}, hint + "/one")});
+  SetAttrType(n, "T", tensorflow::DT_INT64);
+  SetAttrType(n, "Index", tensorflow::DT_INT64);
+  return ctx.Reshape(n.name(), {}, tensorflow::DT_INT64, hint);
+}
+
+Result<std::string> RangeAlong(EmitContext& ctx, const std::string& limit, const ir::Dims& shape,
+                               const std::string& hint) {
+  PT2TF_ASSIGN_OR_RETURN(std::string zero, ctx.ConstScalar(DType::kInt64, 0, hint + "/start"));
+  PT2TF_ASSIGN_OR_RETURN(std::string step, ctx.ConstScalar(DType::kInt64, 1, hint + "/step"));
+  tensorflow::NodeDef& range = ctx.AddOp("Range", hint, {zero, limit, step});
+  SetAttrType(range, "Tidx", tensorflow::DT_INT64);
+  return ctx.Reshape(range.name(), shape, tensorflow::DT_INT64, hint + "/along");
+}
+
 }  // namespace pt2tf::tf

@@ -37,6 +37,17 @@ Result<std::vector<int64_t>> NormalizeAxes(const ir::Node& node, std::vector<int
 // naming input 0's first dynamic spatial dim.
 Status NeedsStaticSpatial(const ir::Node& node, const std::string& what);
 
+// Dims known only at run time: the int64 Shape of `x` (TF type `t`), and entry `d` of such
+// a shape as an int64 scalar (for Range limits and the like).
+std::string RunTimeShape(EmitContext& ctx, const std::string& x, tensorflow::DataType t,
+                         const std::string& hint);
+std::string RunTimeDim(EmitContext& ctx, const std::string& shape, int64_t d,
+                       const std::string& hint);
+// Range(0, limit) (int64 scalar `limit`) reshaped to `shape` (one -1 entry, the others 1):
+// the coordinate along one axis, to broadcast against a run-time shape.
+Result<std::string> RangeAlong(EmitContext& ctx, const std::string& limit, const ir::Dims& shape,
+                               const std::string& hint);
+
 // TF axes for IR axes under `perm`.
 std::vector<int64_t> TfAxes(const Perm& perm, const std::vector<int64_t>& axes);
 

@@ -28,12 +28,10 @@ Result<std::string> WrappedNdIndices(const ir::Node& node, EmitContext& ctx, con
   } else {  // a run-time dim: the data's leading dims, read at run time
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
     PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(data, {}));
-    tensorflow::NodeDef& sh = ctx.AddOp("Shape", node.name + "/data_shape", {x});
-    SetAttrType(sh, "T", t);
-    SetAttrType(sh, "out_type", tensorflow::DT_INT64);
+    const std::string sh = RunTimeShape(ctx, x, t, node.name + "/data_shape");
     tensorflow::NodeDef& head =
         ctx.AddOp("Slice", node.name + "/dims",
-                  {sh.name(), ctx.ConstI64({0}, node.name + "/begin"),
+                  {sh, ctx.ConstI64({0}, node.name + "/begin"),
                    ctx.ConstI64({static_cast<int64_t>(dims.size())}, node.name + "/size")});
     SetAttrType(head, "T", tensorflow::DT_INT64);
     SetAttrType(head, "Index", tensorflow::DT_INT64);
@@ -113,13 +111,8 @@ static Result<std::string> ElementCoords(const ir::Node& node, EmitContext& ctx,
       std::string dim,
       ctx.ConstScalar(DType::kInt64, static_cast<double>(xs[axis]), node.name + "/dim"));
   idx = ctx.Binary("FloorMod", idx, dim, tensorflow::DT_INT64, node.name + "/wrap");
-  std::string index_shape;
-  if (runtime) {
-    tensorflow::NodeDef& sh = ctx.AddOp("Shape", node.name + "/index_shape", {idx});
-    SetAttrType(sh, "T", tensorflow::DT_INT64);
-    SetAttrType(sh, "out_type", tensorflow::DT_INT64);
-    index_shape = sh.name();
-  }
+  const std::string index_shape =
+      runtime ? RunTimeShape(ctx, idx, tensorflow::DT_INT64, node.name + "/index_shape") : "";
   std::vector<std::string> coords;
   for (int64_t d = 0; d < rank; ++d) {
     if (d == axis) {
@@ -127,21 +120,11 @@ static Result<std::string> ElementCoords(const ir::Node& node, EmitContext& ctx,
       continue;
     }
     if (runtime) {  // Range(0, shape[d]) as [1, .., n, .., 1], broadcast to the shape
-      tensorflow::NodeDef& n = ctx.AddOp("Slice", node.name + "/size",
-                                         {index_shape, ctx.ConstI64({d}, node.name + "/at"),
-                                          ctx.ConstI64({1}, node.name + "/one")});
-      SetAttrType(n, "T", tensorflow::DT_INT64);
-      SetAttrType(n, "Index", tensorflow::DT_INT64);
-      std::string limit = ctx.Reshape(n.name(), {}, tensorflow::DT_INT64, node.name + "/limit");
-      PT2TF_ASSIGN_OR_RETURN(std::string zero,
-                             ctx.ConstScalar(DType::kInt64, 0, node.name + "/start"));
-      PT2TF_ASSIGN_OR_RETURN(std::string step,
-                             ctx.ConstScalar(DType::kInt64, 1, node.name + "/step"));
-      tensorflow::NodeDef& range = ctx.AddOp("Range", node.name + "/range", {zero, limit, step});
-      SetAttrType(range, "Tidx", tensorflow::DT_INT64);
       ir::Dims along(rank, 1);
       along[d] = -1;
-      std::string col = ctx.Reshape(range.name(), along, tensorflow::DT_INT64, node.name + "/col");
+      PT2TF_ASSIGN_OR_RETURN(std::string col,
+                             RangeAlong(ctx, RunTimeDim(ctx, index_shape, d, node.name + "/limit"),
+                                        along, node.name + "/range"));
       tensorflow::NodeDef& grid = ctx.AddOp("BroadcastTo", node.name + "/grid", {col, index_shape});
       SetAttrType(grid, "T", tensorflow::DT_INT64);
       SetAttrType(grid, "Tidx", tensorflow::DT_INT64);

@@ -173,22 +173,54 @@ Status EmitDepthSpace(const ir::Node& node, EmitContext& ctx) {
 Status EmitTrilu(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   if (xs.size() < 2) return InvalidInput(node.Describe() + ": input rank below 2");
-  const int64_t rows = xs[xs.size() - 2], cols = xs[xs.size() - 1];
-  if (rows < 0 || cols < 0) return NodeUnsupported(node, "unknown matrix dims");
-  PT2TF_ASSIGN_OR_RETURN(auto k_in, ConstIntsInput(node, 1));
-  const int64_t k = k_in && !k_in->empty() ? (*k_in)[0] : 0;
+  const int64_t rank = static_cast<int64_t>(xs.size());
+  const int64_t rows = xs[rank - 2], cols = xs[rank - 1];
   const bool upper = node.GetInt("upper", 1) != 0;
-  // The kept band as a constant mask, selected at run time.
-  std::vector<std::byte> mask(static_cast<size_t>(rows * cols));
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < cols; ++j)
-      mask[i * cols + j] = std::byte{static_cast<uint8_t>(upper ? (j - i >= k) : (j - i <= k))};
-  PT2TF_ASSIGN_OR_RETURN(Tensor m, Tensor::FromBytes(DType::kBool, {rows, cols}, std::move(mask)));
-  PT2TF_ASSIGN_OR_RETURN(std::string mc, ctx.AddConst(std::move(m), node.name + "/mask"));
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  // k: a constant, or a scalar computed at run time (then the mask is too).
+  const bool runtime_k = node.input(1) && !node.input(1)->is_constant();
+  int64_t k = 0;
+  if (!runtime_k) {
+    PT2TF_ASSIGN_OR_RETURN(auto k_in, ConstIntsInput(node, 1));
+    if (k_in && k_in->size() != 1) return InvalidInput(node.Describe() + ": k must be a scalar");
+    if (k_in) k = (*k_in)[0];
+  }
+  std::string mask;
+  if (rows >= 0 && cols >= 0 && !runtime_k && rows * cols <= (int64_t{1} << 20)) {
+    // The kept band as a constant mask.
+    std::vector<std::byte> band(static_cast<size_t>(rows * cols));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        band[i * cols + j] = std::byte{static_cast<uint8_t>(upper ? (j - i >= k) : (j - i <= k))};
+    PT2TF_ASSIGN_OR_RETURN(Tensor m,
+                           Tensor::FromBytes(DType::kBool, {rows, cols}, std::move(band)));
+    PT2TF_ASSIGN_OR_RETURN(mask, ctx.AddConst(std::move(m), node.name + "/mask"));
+  } else {
+    // Run-time dims (a causal mask over the sequence), a run-time k or a big matrix: the
+    // band from column - row compared with k, [rows, cols] broadcast over the batch dims.
+    const std::string shape = RunTimeShape(ctx, x, t, node.name + "/shape");
+    PT2TF_ASSIGN_OR_RETURN(std::string row,
+                           RangeAlong(ctx, RunTimeDim(ctx, shape, rank - 2, node.name + "/rows"),
+                                      {-1, 1}, node.name + "/row"));
+    PT2TF_ASSIGN_OR_RETURN(std::string col,
+                           RangeAlong(ctx, RunTimeDim(ctx, shape, rank - 1, node.name + "/cols"),
+                                      {1, -1}, node.name + "/col"));
+    std::string diff = ctx.Binary("Sub", col, row, tensorflow::DT_INT64, node.name + "/diff");
+    std::string kt;
+    if (runtime_k) {
+      PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tk, InputType(node, 1));
+      if (tk != tensorflow::DT_INT64) return InvalidInput(node.Describe() + ": k must be int64");
+      PT2TF_ASSIGN_OR_RETURN(kt, ctx.GetAs(node.input(1), {}));
+      kt = ctx.Reshape(kt, {}, tensorflow::DT_INT64, node.name + "/k");
+    } else {
+      kt = ctx.ConstI64({k}, node.name + "/k", ir::Dims{});
+    }
+    mask = ctx.Binary(upper ? "GreaterEqual" : "LessEqual", diff, kt, tensorflow::DT_INT64,
+                      node.name + "/mask");
+  }
   std::string zeros = ctx.Unary("ZerosLike", x, t, node.name + "/zeros");
-  tensorflow::NodeDef& def = ctx.AddOp("SelectV2", node.name, {mc, x, zeros});
+  tensorflow::NodeDef& def = ctx.AddOp("SelectV2", node.name, {mask, x, zeros});
   SetAttrType(def, "T", t);
   ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
   return OkStatus();

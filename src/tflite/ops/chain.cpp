@@ -1,6 +1,8 @@
 #include "tflite/ops/chain.h"
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace pt2tf::tflite {
 
@@ -107,13 +109,26 @@ Result<Tensor> ScalarTensor(DType type, double value) {
 }
 
 Result<int> Int32Operand(const tf::TfNode& node, Translator& t, size_t i) {
+  // Values past int32 (a slice's end of INT64_MAX, "to the end") are clamped, not wrapped:
+  // a CAST would turn INT64_MAX into -1, one short of the end.
+  constexpr int64_t kLo = std::numeric_limits<int32_t>::min();
+  constexpr int64_t kHi = std::numeric_limits<int32_t>::max();
+  if (auto c = t.Const(node, i); c && c->data.dtype() == DType::kInt64) {
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> v, t.ConstInts(node, i));
+    for (int64_t& e : v) e = std::clamp(e, kLo, kHi);
+    return t.ConstI32(node.def.name() + "/operand" + std::to_string(i), v, c->shape);
+  }
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, i));
   const TensorType type = t.Info(x).type;
   if (type == TensorType::TensorType_INT32) return x;
   if (type != TensorType::TensorType_INT64)
     return NodeError(node, "input " + std::to_string(i) + " must be int32 or int64");
   Chain c(node, t);
-  return c.Cast(x, TensorType::TensorType_INT32);
+  PT2TF_ASSIGN_OR_RETURN(int lo, c.Scalar(TensorType::TensorType_INT64, static_cast<double>(kLo)));
+  PT2TF_ASSIGN_OR_RETURN(int hi, c.Scalar(TensorType::TensorType_INT64, static_cast<double>(kHi)));
+  PT2TF_ASSIGN_OR_RETURN(int above, c.Binary(BuiltinOperator::BuiltinOperator_MAXIMUM, x, lo));
+  PT2TF_ASSIGN_OR_RETURN(int within, c.Binary(BuiltinOperator::BuiltinOperator_MINIMUM, above, hi));
+  return c.Cast(within, TensorType::TensorType_INT32);
 }
 
 std::string Chain::Name(const char* what) {

@@ -200,6 +200,15 @@ Result<Tensor> Float32Vector(const std::vector<double>& v) {
 Status ConvertUnary(const tf::TfNode& node, Translator& t) {
   const Op op = UnaryOps().at(node.def.op());
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  if (op == Op::BuiltinOperator_ABS && t.Info(x).type == TensorType::TensorType_INT64) {
+    // LiteRT's ABS has no int64 kernel (T5's relative position buckets); NEG and MAXIMUM do.
+    const int neg = t.NewTensor(node.def.name() + "/neg", t.Info(x).type, t.Info(x).shape);
+    t.Op(Op::BuiltinOperator_NEG, {x}, {neg});
+    PT2TF_ASSIGN_OR_RETURN(int y,
+                           EmitBinary(t, Op::BuiltinOperator_MAXIMUM, x, neg, node.def.name()));
+    t.Bind(node, 0, y);
+    return OkStatus();
+  }
   const int y = t.Output(node, 0, t.Info(x).type, t.Info(x).shape);
   t.Op(op, {x}, {y});
   return OkStatus();
