@@ -278,6 +278,7 @@ constexpr ShapeRule kShapeRules[] = {
     {"GatherND", InferGatherND},
     {"OneHot", InferOneHot},
     {"NonZero", InferNonZero},
+    {"NonMaxSuppression", InferNonMaxSuppression},
     {"EyeLike", InferEyeLike},
     {"Det", InferDet},
     {"Compress", InferCompress},

@@ -255,6 +255,18 @@ TEST(ShapeInference, ReshapeMinusOneStaysUnknownWithoutAMatch) {
   EXPECT_EQ(*oview->outputs[0]->shape, (Dims{U, 2, U}));
 }
 
+// NonMaxSuppression selects int64 (batch, class, box) triples: torchvision's detectors put it
+// in an If branch whose other branch is an empty int64 constant, and an unknown-op float32
+// default made the If's branches disagree.
+TEST(ShapeInference, NonMaxSuppressionIsInt64Triples) {
+  Graph g;
+  Value* boxes = g.AddInput("boxes", DType::kFloat32, {1, U, 4});
+  Value* scores = g.AddInput("scores", DType::kFloat32, {1, 1, U});
+  Node* nms = g.AddNode("NonMaxSuppression", {boxes, scores});
+  EXPECT_EQ(Infer(g, nms), (Dims{U, 3}));
+  EXPECT_EQ(nms->outputs[0]->dtype, DType::kInt64);
+}
+
 TEST(ShapeInference, KeepsImportedShapesWhereTheRuleCannotTell) {
   Graph g;
   Value* x = g.AddInput("x", DType::kFloat32, {1, 3, 1, 5});

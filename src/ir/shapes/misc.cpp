@@ -90,6 +90,14 @@ Status InferNonZero(InferContext& ctx) {
   return OkStatus();
 }
 
+// NonMaxSuppression: selected [num_selected, 3] int64 triples (batch, class, box), a count
+// known only when it runs.
+Status InferNonMaxSuppression(InferContext& ctx) {
+  PT2TF_RETURN_IF_ERROR(ctx.CheckInputCount(2, 5));
+  ctx.SetOutput(0, DType::kInt64, Dims{kUnknownDim, 3});
+  return OkStatus();
+}
+
 Status InferEyeLike(InferContext& ctx) {
   PT2TF_RETURN_IF_ERROR(ctx.CheckInputCount(1, 1));
   auto x = ctx.shape(0);

@@ -130,6 +130,7 @@ Status InferSpaceDepth(InferContext& ctx);  // DepthToSpace, SpaceToDepth
 Status InferGatherND(InferContext& ctx);
 Status InferOneHot(InferContext& ctx);
 Status InferNonZero(InferContext& ctx);
+Status InferNonMaxSuppression(InferContext& ctx);
 Status InferEyeLike(InferContext& ctx);
 Status InferDet(InferContext& ctx);
 Status InferCompress(InferContext& ctx);
