@@ -1,6 +1,7 @@
 #include "tf/emit_context.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "tensorflow/attr_value.pb.h"
@@ -174,6 +175,15 @@ Result<std::string> EmitContext::AddConst(Tensor value, const std::string& hint,
 
 std::string EmitContext::ConstI32(const std::vector<int64_t>& values, const std::string& hint,
                                   std::optional<ir::Dims> shape) {
+  for (int64_t v : values) {
+    // A shape, perm or axis operand past int32 (a hostile file's dim of 2^31) would wrap.
+    if (v < INT32_MIN || v > INT32_MAX) {
+      if (deferred_error_.ok())
+        deferred_error_ = InvalidInput("'" + hint + "': " + std::to_string(v) +
+                                       " does not fit the int32 operand TensorFlow reads here");
+      return "";
+    }
+  }
   std::vector<int32_t> v32(values.begin(), values.end());
   auto t = Tensor::FromBytes(
       DType::kInt32, shape ? *shape : ir::Dims{static_cast<int64_t>(v32.size())}, BytesOf(v32));

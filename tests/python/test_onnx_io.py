@@ -385,3 +385,66 @@ def test_old_op_forms_are_upgraded(pt2tf_bin, tmp_path, name):
         got = ort_run(out, {"input": x})[0]
         assert got.dtype == ref.dtype and got.shape == ref.shape
         np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6)
+
+
+def _shape_graph(name, nodes, inputs, inits):
+    """A model of `nodes` whose output is 'y' (float, rank unknown)."""
+    from onnx import TensorProto
+    g = oh.make_graph(nodes, name, inputs, [oh.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                          initializer=[onh.from_array(np.array(v), k) for k, v in inits])
+    return oh.make_model(g, opset_imports=[oh.make_opsetid("", 17)])
+
+
+def _hostile_shape_models():
+    from onnx import TensorProto
+    x = lambda *dims: [oh.make_tensor_value_info("x", TensorProto.FLOAT, list(dims))]
+    i64 = lambda *v: np.array(v, np.int64)
+    shape_of = oh.make_node("Shape", ["x"], ["s"])
+    return {
+        # a Reshape whose -1 resolves to 2^31 through the shape of a run-time batch
+        "dim_past_int32": (_shape_graph("m", [
+            shape_of, oh.make_node("Gather", ["s", "i0"], ["b"]),
+            oh.make_node("Unsqueeze", ["b", "ax"], ["bu"]),
+            oh.make_node("Concat", ["bu", "rest"], ["t"], axis=0),
+            oh.make_node("Reshape", ["x", "t"], ["y"])], x("N", 2**31, 2**31),
+            [("i0", np.array(0, np.int64)), ("ax", i64(0)), ("rest", i64(-1, 0))]),
+            "does not fit"),
+        # steps of +-2^63 over a shape vector
+        "slice_extreme_steps": (_shape_graph("m", [
+            shape_of, oh.make_node("Slice", ["s", "st", "en", "ax", "sp"], ["t"]),
+            oh.make_node("Reshape", ["x", "t"], ["y"])], x("N", 3, 4),
+            [("st", i64(1)), ("en", i64(2**63 - 1)), ("ax", i64(0)), ("sp", i64(2**63 - 1))]),
+            None),
+        "gather_index_min": (_shape_graph("m", [
+            shape_of, oh.make_node("Gather", ["s", "i0"], ["b"]),
+            oh.make_node("Unsqueeze", ["b", "ax"], ["bu"]),
+            oh.make_node("Reshape", ["x", "bu"], ["y"])], x("N", 3),
+            [("i0", np.array(-2**63, np.int64)), ("ax", i64(0))]),
+            "out of range"),
+        "scatternd_index_out_of_range": (_shape_graph("m", [
+            oh.make_node("ScatterND", ["d", "i", "u"], ["y"])], [],
+            [("d", np.zeros((2, 2), np.float32)), ("i", i64([5, 0])), ("u", np.ones(1, np.float32))]),
+            "out of range"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_hostile_shape_models()))
+def test_hostile_shape_arithmetic(pt2tf_bin, tmp_path, name):
+    """Shape data and constant folding on extreme values (dims past int32, steps and indices
+    of +-2^63, a scatter out of bounds): each output is written or refused in one line naming
+    the file, never a crash or a wrapped value."""
+    model, needle = _hostile_shape_models()[name]
+    src = tmp_path / "m.onnx"
+    onnx.save(model, src)
+    for ext in ("onnx", "pb", "tflite"):
+        out = tmp_path / f"out.{ext}"
+        proc = run_pt2tf("convert", "-i", src, "-o", out, "-q", check=False)
+        assert proc.returncode in (0, 1), proc.stderr
+        if proc.returncode == 1:
+            lines = proc.stderr.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("pt2tf: error: "), proc.stderr
+            assert not out.exists()
+            if needle:
+                assert needle in lines[0], lines[0]
+        elif needle and ext != "onnx":
+            raise AssertionError(f"{ext}: converted, expected a refusal containing {needle!r}")
