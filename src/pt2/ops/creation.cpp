@@ -1,5 +1,5 @@
 // Tensor creation: aten.arange, full / zeros / ones (and their _like / new_ forms, new_full),
-// scalar_tensor, and aten.pad (constant mode). Sizes may be symbolic (IntList), so
+// scalar_tensor, zero_ / fill_. Sizes may be symbolic (IntList), so
 // ConstantOfShape is used rather than materialising a constant here; constant folding
 // turns small static ones into initializers.
 #include "pt2/ops/ops.h"
@@ -96,29 +96,12 @@ Status Arange(OpCall& c) {
   return c.SetOutput(ctx.Op("Range", {start, end, step}));
 }
 
-Status Pad(OpCall& c) {  // aten.pad / constant_pad_nd: pairs for the last dims, last first
-  ImportContext& ctx = c.ctx();
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> pad, c.Ints("pad"));
-  PT2TF_ASSIGN_OR_RETURN(std::string mode, c.String("mode", "constant"));
-  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value", 0.0));
-  if (pad.size() % 2 != 0 || static_cast<int64_t>(pad.size()) > 2 * rank)
-    return c.Error("pad of " + std::to_string(pad.size()) + " values for rank " +
-                   std::to_string(rank));
-  if (mode != "constant" && mode != "reflect" && mode != "replicate")
-    return c.Error("mode '" + mode + "'");
-  std::vector<int64_t> begins(rank, 0), ends(rank, 0);
-  for (size_t i = 0; i < pad.size() / 2; ++i) {
-    begins[rank - 1 - i] = pad[2 * i];
-    ends[rank - 1 - i] = pad[2 * i + 1];
-  }
-  std::vector<int64_t> pads = begins;
-  pads.insert(pads.end(), ends.begin(), ends.end());
-  const std::string onnx_mode = mode == "replicate" ? "edge" : mode;
-  std::vector<ir::Value*> inputs = {x, ctx.ConstInts(pads)};
-  if (mode == "constant") inputs.push_back(ctx.ConstScalar(value, x->dtype));
-  return c.SetOutput(ctx.Op("Pad", inputs, {{"mode", Attribute::String(onnx_mode)}}));
+// zero_ / fill_.Scalar on a value nobody else reads (torch.export keeps these in-place
+// forms): a fresh constant of self's shape.
+Status Zero(OpCall& c) { return FillLike(c, 0.0); }
+Status Fill(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value"));
+  return FillLike(c, value);
 }
 
 }  // namespace pt2tf::pt2::ops

@@ -168,3 +168,110 @@ Status Rsqrt(OpCall& c) {
 }
 
 }  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+namespace {
+
+// Operands of a remainder / fmod in the result's dtype.
+Result<std::pair<ir::Value*, ir::Value*>> ModOperands(OpCall& c) {
+  const DType out = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * a, c.ScalarOrTensor("self", out));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * b, c.ScalarOrTensor("other", out));
+  return std::make_pair(a, b);
+}
+
+// trunc(x) = sign(x) · floor(|x|): ONNX has no Trunc.
+ir::Value* TruncOf(ImportContext& ctx, ir::Value* x) {
+  return ctx.Op("Mul", {ctx.Op("Sign", {x}), ctx.Op("Floor", {ctx.Op("Abs", {x})})});
+}
+
+ir::Value* LessThanZero(ImportContext& ctx, ir::Value* x, DType t) {
+  ir::Value* y = ctx.Op("Less", {x, ctx.ConstScalar(0.0, t)});
+  y->dtype = DType::kBool;
+  return y;
+}
+
+}  // namespace
+
+// remainder: Python's modulo, the sign of the divisor. Integers are ONNX Mod (fmod=0, TF
+// FloorMod); floats, for which ONNX allows only fmod=1, are a - floor(a / b) · b.
+Status Remainder(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(auto ab, ModOperands(c));
+  auto [a, b] = ab;
+  if (!IsFloatingPoint(c.OutputDType()))
+    return c.SetOutput(ctx.Op("Mod", {a, b}, {{"fmod", Attribute::Int(0)}}));
+  ir::Value* q = ctx.Op("Floor", {ctx.Op("Div", {a, b})});
+  return c.SetOutput(ctx.Op("Sub", {a, ctx.Op("Mul", {q, b})}));
+}
+
+// fmod: C's remainder, the sign of the dividend. Floats: a - trunc(a / b) · b. Integers: the
+// floor modulo m moved by b where it differs (m ≠ 0 with the sign of b, a of the other sign),
+// since TFLite has no truncating modulo.
+Status Fmod(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(auto ab, ModOperands(c));
+  auto [a, b] = ab;
+  if (IsFloatingPoint(t))
+    return c.SetOutput(ctx.Op("Sub", {a, ctx.Op("Mul", {TruncOf(ctx, ctx.Op("Div", {a, b})), b})}));
+  ir::Value* m = ctx.Op("Mod", {a, b}, {{"fmod", Attribute::Int(0)}});
+  ir::Value* differs = LessThanZero(ctx, ctx.Op("Mul", {m, a}), t);
+  return c.SetOutput(ctx.Op("Where", {differs, ctx.Op("Sub", {m, b}), m}));
+}
+
+// pow.Scalar: a number raised to a tensor.
+Status PowScalar(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType out = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * base, c.ScalarOrTensor("self", out));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * e, c.Tensor("exponent"));
+  return c.SetOutput(ctx.Op("Pow", {base, ctx.Cast(e, out)}));
+}
+
+Status Sign(OpCall& c) { return Unary(c, "Sign"); }
+Status Round(OpCall& c) { return Unary(c, "Round"); }  // both round half to even
+Status Tan(OpCall& c) { return Unary(c, "Tan"); }
+Status Atan(OpCall& c) { return Unary(c, "Atan"); }
+Status Asin(OpCall& c) { return Unary(c, "Asin"); }
+Status Acos(OpCall& c) { return Unary(c, "Acos"); }
+Status Sinh(OpCall& c) { return Unary(c, "Sinh"); }
+Status Cosh(OpCall& c) { return Unary(c, "Cosh"); }
+
+Status Trunc(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  if (!IsFloatingPoint(x->dtype)) return c.SetOutput(x);
+  return c.SetOutput(TruncOf(c.ctx(), x));
+}
+
+Status Square(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  ir::Value* y = c.ctx().Cast(x, c.OutputDType());
+  return c.SetOutput(c.ctx().Op("Mul", {y, y}));
+}
+
+// log1p / expm1 / log2 through Log and Exp: exact to float rounding away from 0, which is
+// within the tolerance the converted graph is held to (ONNX has no Log1p / Expm1).
+Status Log1p(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(ctx.Op("Log", {ctx.Op("Add", {ctx.Cast(x, t), ctx.ConstScalar(1.0, t)})}));
+}
+
+Status Expm1(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(ctx.Op("Sub", {ctx.Op("Exp", {ctx.Cast(x, t)}), ctx.ConstScalar(1.0, t)}));
+}
+
+Status Log2(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(
+      ctx.Op("Div", {ctx.Op("Log", {ctx.Cast(x, t)}), ctx.ConstScalar(0.6931471805599453, t)}));
+}
+
+}  // namespace pt2tf::pt2::ops

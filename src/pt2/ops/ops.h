@@ -72,9 +72,26 @@ Status Floor(OpCall& c);
 Status Ceil(OpCall& c);
 Status Sin(OpCall& c);
 Status Cos(OpCall& c);
+Status Sign(OpCall& c);
+Status Round(OpCall& c);
+Status Trunc(OpCall& c);
+Status Tan(OpCall& c);
+Status Atan(OpCall& c);
+Status Asin(OpCall& c);
+Status Acos(OpCall& c);
+Status Sinh(OpCall& c);
+Status Cosh(OpCall& c);
+Status Square(OpCall& c);
+Status Log1p(OpCall& c);
+Status Expm1(OpCall& c);
+Status Log2(OpCall& c);
+Status Remainder(OpCall& c);
+Status Fmod(OpCall& c);
+Status PowScalar(OpCall& c);
 // conv_pool.cpp
 Status Conv(OpCall& c);
 Status ConvPadding(OpCall& c);
+Status ConvTranspose(OpCall& c);
 Status Convolution(OpCall& c);
 Status MaxPool(OpCall& c);
 Status AvgPool(OpCall& c);
@@ -86,6 +103,9 @@ Status NativeBatchNormNoTraining(OpCall& c);
 Status LayerNorm(OpCall& c);
 Status NativeLayerNorm(OpCall& c);
 Status GroupNorm(OpCall& c);
+Status RmsNorm(OpCall& c);
+Status WeightNorm(OpCall& c);
+Status WeightNormInterface(OpCall& c);
 // matmul.cpp
 Status Linear(OpCall& c);
 Status Addmm(OpCall& c);
@@ -113,12 +133,22 @@ Status ToDType(OpCall& c);
 Status SymSize(OpCall& c);
 Status Repeat(OpCall& c);
 Status Meshgrid(OpCall& c);
+Status Unflatten(OpCall& c);
+Status ReshapeAs(OpCall& c);
+Status NumpyT(OpCall& c);
+Status ExpandAs(OpCall& c);
 // index_ops.cpp
 Status Slice(OpCall& c);
 Status Select(OpCall& c);
 Status Index(OpCall& c);
 Status Embedding(OpCall& c);
 Status IndexSelect(OpCall& c);
+Status GatherDim(OpCall& c);
+Status Triu(OpCall& c);
+Status Tril(OpCall& c);
+Status TopK(OpCall& c);
+Status Roll(OpCall& c);
+Status Flip(OpCall& c);
 // reduce.cpp
 Status Mean(OpCall& c);
 Status Sum(OpCall& c);
@@ -128,6 +158,16 @@ Status MaxDim(OpCall& c);
 Status ArgMax(OpCall& c);
 Status ArgMin(OpCall& c);
 Status CumSum(OpCall& c);
+Status Prod(OpCall& c);
+Status MinDim(OpCall& c);
+Status Var(OpCall& c);
+Status Std(OpCall& c);
+Status VarMean(OpCall& c);
+Status StdMean(OpCall& c);
+Status Any(OpCall& c);
+Status All(OpCall& c);
+Status LogSumExp(OpCall& c);
+Status VectorNorm(OpCall& c);
 // control_flow.cpp
 Status Cond(OpCall& c);
 // creation.cpp
@@ -141,8 +181,20 @@ Status OnesLike(OpCall& c);
 Status NewZeros(OpCall& c);
 Status NewOnes(OpCall& c);
 Status ScalarTensor(OpCall& c);
-Status Pad(OpCall& c);
 Status NewFull(OpCall& c);
+Status Zero(OpCall& c);
+Status Fill(OpCall& c);
+// pad.cpp
+Status Pad(OpCall& c);
+Status ReflectionPad(OpCall& c);
+Status ReplicationPad(OpCall& c);
+// recurrent.cpp
+Status Lstm(OpCall& c);
+Status Gru(OpCall& c);
+Status RnnTanh(OpCall& c);
+Status RnnRelu(OpCall& c);
+// einsum.cpp
+Status Einsum(OpCall& c);
 // resize.cpp
 Status UpsampleNearest(OpCall& c);
 Status UpsampleNearestExact(OpCall& c);

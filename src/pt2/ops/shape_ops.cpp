@@ -1,6 +1,7 @@
 // Shape and layout: view / reshape, flatten, permute, transpose, (un)squeeze, expand, cat,
 // stack, split / chunk / unbind, meshgrid, the no-op aliases (clone, dropout, contiguous ...),
-// dtype conversions and sym_size (a dynamic dim as an int64 scalar).
+// dtype conversions, sym_size (a dynamic dim as an int64 scalar), unflatten and the
+// reshape_as / view_as / expand_as forms.
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -306,4 +307,56 @@ namespace pt2tf::pt2::ops {
 // Runtime assertions torch.export records (_assert_tensor_metadata, _assert_scalar ...):
 // they check what the program's metadata already states, and produce nothing.
 Status NoOp(OpCall&) { return OkStatus(); }
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// unflatten(self, dim, sizes): a Reshape; with a dynamic dim the target is Shape(self) with
+// `dim` replaced by the sizes (one of which may be -1).
+Status Unflatten(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  if (std::optional<std::vector<int64_t>> out = StaticOutput(c))
+    return c.SetOutput(ctx.Op("Reshape", {x, ctx.ConstInts(*out)}));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * sizes, c.IntList("sizes"));
+  ir::Value* shape = ctx.Op("Shape", {x});
+  shape->dtype = DType::kInt64;
+  std::vector<ir::Value*> pieces;
+  if (axis > 0)
+    pieces.push_back(ctx.Op("Slice", {shape, ctx.ConstInts({0}), ctx.ConstInts({axis})}));
+  pieces.push_back(sizes);
+  if (axis + 1 < rank)
+    pieces.push_back(ctx.Op("Slice", {shape, ctx.ConstInts({axis + 1}), ctx.ConstInts({rank})}));
+  ir::Value* target = ctx.Op("Concat", pieces, {{"axis", Attribute::Int(0)}});
+  return c.SetOutput(ctx.Op("Reshape", {x, target}));
+}
+
+// reshape_as / view_as / expand_as: the other tensor's shape, constant when static.
+static Status LikeOther(OpCall& c, const char* onnx_op) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * other, c.Tensor("other"));
+  if (std::optional<std::vector<int64_t>> out = StaticOutput(c))
+    return c.SetOutput(ctx.Op(onnx_op, {x, ctx.ConstInts(*out)}));
+  ir::Value* shape = ctx.Op("Shape", {other});
+  shape->dtype = DType::kInt64;
+  return c.SetOutput(ctx.Op(onnx_op, {x, shape}));
+}
+
+// numpy_T (x.T): all dims reversed.
+Status NumpyT(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  if (rank < 2) return c.SetOutput(x);
+  std::vector<int64_t> perm;
+  for (int64_t i = rank - 1; i >= 0; --i) perm.push_back(i);
+  return c.SetOutput(c.ctx().Op("Transpose", {x}, {{"perm", Attribute::Ints(perm)}}));
+}
+
+Status ReshapeAs(OpCall& c) { return LikeOther(c, "Reshape"); }
+Status ExpandAs(OpCall& c) { return LikeOther(c, "Expand"); }
+
 }  // namespace pt2tf::pt2::ops
