@@ -275,3 +275,67 @@ Status Log2(OpCall& c) {
 }
 
 }  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// addcmul / addcdiv: self + value · (t1 ∘ t2).
+static Status AddCombined(OpCall& c, const char* onnx_op) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * self, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * t1, c.Tensor("tensor1"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * t2, c.Tensor("tensor2"));
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value", 1.0));
+  ir::Value* p = ctx.Op(onnx_op, {ctx.Cast(t1, t), ctx.Cast(t2, t)});
+  if (value != 1.0) p = ctx.Op("Mul", {p, ctx.ConstScalar(value, t)});
+  return c.SetOutput(ctx.Op("Add", {ctx.Cast(self, t), p}));
+}
+
+Status Addcmul(OpCall& c) { return AddCombined(c, "Mul"); }
+Status Addcdiv(OpCall& c) { return AddCombined(c, "Div"); }
+
+// lerp(self, end, weight) = self + weight · (end - self).
+Status Lerp(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * self, c.ScalarOrTensor("self", t));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * end, c.ScalarOrTensor("end", t));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * w, c.ScalarOrTensor("weight", t));
+  return c.SetOutput(ctx.Op("Add", {self, ctx.Op("Mul", {w, ctx.Op("Sub", {end, self})})}));
+}
+
+// isnan / isinf; never true for integers (all false, from x · 0).
+static Status Predicate(OpCall& c, const char* onnx_op) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  if (!IsFloatingPoint(x->dtype))
+    return c.SetOutput(ctx.Cast(ctx.Op("Mul", {x, ctx.ConstScalar(0, x->dtype)}), DType::kBool));
+  ir::Value* y = ctx.Op(onnx_op, {x});
+  y->dtype = DType::kBool;
+  return c.SetOutput(y);
+}
+
+Status IsNan(OpCall& c) { return Predicate(c, "IsNaN"); }
+Status IsInf(OpCall& c) { return Predicate(c, "IsInf"); }
+
+Status Log10(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(
+      ctx.Op("Div", {ctx.Op("Log", {ctx.Cast(x, t)}), ctx.ConstScalar(2.302585092994046, t)}));
+}
+
+// bitwise_and / or on bool tensors (masks) are the logical ops; integer bit operations are
+// ONNX opset 18, past the opset written, so they are refused.
+static Status BitwiseBool(OpCall& c, const char* onnx_op) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * a, c.Tensor("self"));
+  if (c.OutputDType() != DType::kBool || a->dtype != DType::kBool)
+    return c.Error("integer bitwise operations are not supported (bool tensors only)");
+  return Logical(c, onnx_op);
+}
+
+Status BitwiseAnd(OpCall& c) { return BitwiseBool(c, "And"); }
+Status BitwiseOr(OpCall& c) { return BitwiseBool(c, "Or"); }
+
+}  // namespace pt2tf::pt2::ops

@@ -218,3 +218,32 @@ Status Flip(OpCall& c) {
 }
 
 }  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// sort / argsort: a TopK over the whole (static) dim. ONNX puts equal values in index order,
+// which is what stable=True asks of torch (and one valid order when it does not).
+static Status SortAlong(OpCall& c, bool values_too) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", -1));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, static_cast<int64_t>(sizes.size())));
+  PT2TF_ASSIGN_OR_RETURN(bool descending, c.Bool("descending", false));
+  if (sizes.empty()) return c.Error("sort of a 0-D tensor");
+  if (sizes[axis] < 0) return c.Error("sort along a dynamic dim");
+  std::vector<ir::Value*> out = ctx.OpN("TopK", {x, ctx.ConstInts({sizes[axis]})},
+                                        {{"axis", Attribute::Int(axis)},
+                                         {"largest", Attribute::Int(descending ? 1 : 0)},
+                                         {"sorted", Attribute::Int(1)}},
+                                        2);
+  out[1]->dtype = DType::kInt64;
+  if (!values_too) return c.SetOutput(out[1]);
+  PT2TF_RETURN_IF_ERROR(c.SetOutput(out[0], 0));
+  return c.SetOutput(out[1], 1);
+}
+
+Status Sort(OpCall& c) { return SortAlong(c, true); }
+Status Argsort(OpCall& c) { return SortAlong(c, false); }
+
+}  // namespace pt2tf::pt2::ops

@@ -171,3 +171,25 @@ Status WeightNorm(OpCall& c) { return WeightNormCommon(c, false); }
 Status WeightNormInterface(OpCall& c) { return WeightNormCommon(c, true); }
 
 }  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// instance_norm: ONNX InstanceNormalization (statistics per sample and channel); with
+// use_input_stats=False it normalises with the running statistics, a batch norm.
+Status InstanceNorm(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(bool use_input_stats, c.Bool("use_input_stats", true));
+  PT2TF_ASSIGN_OR_RETURN(double eps, c.Float("eps", 1e-5));
+  if (!use_input_stats) return BatchNormCommon(c, eps);
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("input"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("input"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * weight, c.OptTensor("weight"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * bias, c.OptTensor("bias"));
+  if (sizes.size() < 3 || sizes[1] < 0) return c.Error("input without a static channel dim");
+  if (weight == nullptr) weight = Filled(ctx, 1.0, x->dtype, {sizes[1]});
+  if (bias == nullptr) bias = Filled(ctx, 0.0, x->dtype, {sizes[1]});
+  return c.SetOutput(ctx.Op("InstanceNormalization", {x, weight, bias},
+                            {{"epsilon", Attribute::Float(static_cast<float>(eps))}}));
+}
+
+}  // namespace pt2tf::pt2::ops

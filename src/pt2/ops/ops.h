@@ -39,6 +39,11 @@ Status LogSoftmax(OpCall& c);
 Status Clamp(OpCall& c);
 Status ClampMin(OpCall& c);
 Status ClampMax(OpCall& c);
+Status Prelu(OpCall& c);
+Status LogSigmoid(OpCall& c);
+Status Selu(OpCall& c);
+Status Celu(OpCall& c);
+Status Glu(OpCall& c);
 // elementwise.cpp
 Status Add(OpCall& c);
 Status Sub(OpCall& c);
@@ -88,6 +93,14 @@ Status Log2(OpCall& c);
 Status Remainder(OpCall& c);
 Status Fmod(OpCall& c);
 Status PowScalar(OpCall& c);
+Status Addcmul(OpCall& c);
+Status Addcdiv(OpCall& c);
+Status Lerp(OpCall& c);
+Status IsNan(OpCall& c);
+Status IsInf(OpCall& c);
+Status Log10(OpCall& c);
+Status BitwiseAnd(OpCall& c);
+Status BitwiseOr(OpCall& c);
 // conv_pool.cpp
 Status Conv(OpCall& c);
 Status ConvPadding(OpCall& c);
@@ -106,6 +119,7 @@ Status GroupNorm(OpCall& c);
 Status RmsNorm(OpCall& c);
 Status WeightNorm(OpCall& c);
 Status WeightNormInterface(OpCall& c);
+Status InstanceNorm(OpCall& c);
 // matmul.cpp
 Status Linear(OpCall& c);
 Status Addmm(OpCall& c);
@@ -136,6 +150,8 @@ Status Meshgrid(OpCall& c);
 Status Unflatten(OpCall& c);
 Status ReshapeAs(OpCall& c);
 Status NumpyT(OpCall& c);
+Status PixelShuffle(OpCall& c);
+Status PixelUnshuffle(OpCall& c);
 Status ExpandAs(OpCall& c);
 // index_ops.cpp
 Status Slice(OpCall& c);
@@ -149,6 +165,8 @@ Status Tril(OpCall& c);
 Status TopK(OpCall& c);
 Status Roll(OpCall& c);
 Status Flip(OpCall& c);
+Status Sort(OpCall& c);
+Status Argsort(OpCall& c);
 // reduce.cpp
 Status Mean(OpCall& c);
 Status Sum(OpCall& c);

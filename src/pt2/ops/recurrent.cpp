@@ -8,7 +8,7 @@
 // - layouts: torch's output is [T, B, dirs·H] (batch_first: [B, T, ...]) and its h_n
 //   [layers·dirs, B, H]; ONNX gives Y [T, dirs, B, H] and Y_h [dirs, B, H] per layer.
 //   batch_first is a Transpose on each side, which every writer handles.
-// Projections (LSTM proj_size) and training mode are refused.
+// Projections (LSTM proj_size) and training-mode dropout are refused.
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -58,7 +58,10 @@ Status Recurrent(OpCall& c, Cell cell) {
   PT2TF_ASSIGN_OR_RETURN(bool train, c.Bool("train", false));
   PT2TF_ASSIGN_OR_RETURN(bool bidirectional, c.Bool("bidirectional", false));
   PT2TF_ASSIGN_OR_RETURN(bool batch_first, c.Bool("batch_first", false));
-  if (train) return c.Error("training mode (export the model in eval mode)");
+  PT2TF_ASSIGN_OR_RETURN(double dropout, c.Float("dropout", 0.0));
+  // Training mode differs from inference only through the dropout between layers.
+  if (train && dropout > 0 && layers > 1)
+    return c.Error("training mode with dropout between layers (export the model in eval mode)");
   if (xs.size() != 3) return c.Error("input of rank " + std::to_string(xs.size()));
   const int64_t dirs = bidirectional ? 2 : 1;
   const size_t per = has_biases ? 4 : 2;

@@ -360,3 +360,36 @@ Status ReshapeAs(OpCall& c) { return LikeOther(c, "Reshape"); }
 Status ExpandAs(OpCall& c) { return LikeOther(c, "Expand"); }
 
 }  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// pixel_shuffle: channel c·r² + i·r + j goes to pixel (i, j) of channel c, which is ONNX
+// DepthToSpace in CRD mode.
+Status PixelShuffle(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t r, c.Int("upscale_factor"));
+  if (rank != 4) return c.Error("input of rank " + std::to_string(rank) + " (4-D only)");
+  return c.SetOutput(c.ctx().Op(
+      "DepthToSpace", {x}, {{"blocksize", Attribute::Int(r)}, {"mode", Attribute::String("CRD")}}));
+}
+
+// pixel_unshuffle, the inverse: torch orders the output channels c·r² + i·r + j, ONNX
+// SpaceToDepth (i·r + j)·C + c, so its result is regrouped [N, r², C, ...] → [N, C, r², ...].
+Status PixelUnshuffle(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t r, c.Int("downscale_factor"));
+  if (sizes.size() != 4)
+    return c.Error("input of rank " + std::to_string(sizes.size()) + " (4-D only)");
+  for (int64_t s : sizes)
+    if (s < 0) return c.Error("dynamic input dims");
+  const int64_t n = sizes[0], ch = sizes[1], h = sizes[2] / r, w = sizes[3] / r;
+  ir::Value* d = ctx.Op("SpaceToDepth", {x}, {{"blocksize", Attribute::Int(r)}});
+  ir::Value* g = ctx.Op("Reshape", {d, ctx.ConstInts({n, r * r, ch, h, w})});
+  g = ctx.Op("Transpose", {g}, {{"perm", Attribute::Ints({0, 2, 1, 3, 4})}});
+  return c.SetOutput(ctx.Op("Reshape", {g, ctx.ConstInts({n, ch * r * r, h, w})}));
+}
+
+}  // namespace pt2tf::pt2::ops
