@@ -17,6 +17,11 @@ ir::Value* ImportContext::LookupSym(const std::string& name) const {
   return it == syms_.end() ? nullptr : it->second;
 }
 
+const Node* ImportContext::Producer(const std::string& name) const {
+  auto it = producers_.find(name);
+  return it == producers_.end() ? nullptr : it->second;
+}
+
 const TensorMeta* ImportContext::Meta(const std::string& name) const {
   auto it = tensor_values_.find(name);
   return it == tensor_values_.end() ? nullptr : &it->second;

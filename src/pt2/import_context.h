@@ -30,6 +30,12 @@ class ImportContext {
   ir::Value* LookupSym(const std::string& name) const;
   void BindSym(const std::string& name, ir::Value* value) { syms_[name] = value; }
 
+  // The program node whose output is tensor `name` (nullptr for inputs, weights, or a name
+  // not produced yet): lets an in-place op find the view chain it writes through.
+  const Node* Producer(const std::string& name) const;
+  void SetProducer(const std::string& name, const Node* node) { producers_[name] = node; }
+  const std::map<std::string, const Node*>& producers() const { return producers_; }
+
   // The dtype / rank / static dims the program records for tensor `name`.
   const TensorMeta* Meta(const std::string& name) const;
 
@@ -51,6 +57,7 @@ class ImportContext {
   ir::Graph& graph_;
   std::map<std::string, ir::Value*> values_;
   std::map<std::string, ir::Value*> syms_;
+  std::map<std::string, const Node*> producers_;
 };
 
 // One node's arguments by their schema names, with defaults for omitted ones.

@@ -135,6 +135,11 @@ Status ImportNodes(const std::vector<Node>& nodes, ImportContext& ctx) {
       return Unsupported("unsupported op " + Short(node.target) + " (node '" +
                          (node.name.empty() ? call.OutputName(0) : node.name) + "')");
     PT2TF_RETURN_IF_ERROR(builder(call));
+    for (const Arg& out : node.outputs) {
+      if (out.kind == ArgKind::kTensor) ctx.SetProducer(out.name, &node);
+      if (out.kind == ArgKind::kTensors)
+        for (const std::string& n : out.names) ctx.SetProducer(n, &node);
+    }
   }
   return OkStatus();
 }

@@ -184,6 +184,7 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.flatten.using_ints", Flatten},
       {"aten.permute.default", Permute},
       {"aten.transpose.int", Transpose},
+      {"aten.swapaxes.default", SwapAxes},
       {"aten.t.default", T},
       {"aten.numpy_T.default", NumpyT},
       {"aten.unsqueeze.default", Unsqueeze},
@@ -291,8 +292,10 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.ones_like.default", OnesLike},
       {"aten.scalar_tensor.default", ScalarTensor},
       {"aten.new_full.default", NewFull},
+      // inplace.cpp
       {"aten.zero_.default", Zero},
       {"aten.fill_.Scalar", Fill},
+      {"aten.fill_.Tensor", Fill},
       // pad.cpp
       {"aten.pad.default", Pad},
       {"aten.constant_pad_nd.default", Pad},

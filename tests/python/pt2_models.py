@@ -19,6 +19,17 @@ def _zoo(name, shape=IMAGE):
     return lambda: (make_torch_model(name), _image(shape))
 
 
+def _torchvision(name, shape=IMAGE):
+    """A torchvision model with its own initialisation (Swin and MaxViT hold index buffers
+    make_torch_model does not fill), BatchNorm statistics randomised."""
+    def build():
+        import torchvision
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)(weights=None)
+        return randomize(model.eval()).eval(), _image(shape)
+    return build
+
+
 def _timm(name, shape=IMAGE, **kwargs):
     def build():
         import timm
@@ -130,6 +141,8 @@ MODELS = {
     "squeezenet1_1": _zoo("squeezenet1_1"),
     "alexnet": _zoo("alexnet"),
     "efficientnet-b0": _zoo("efficientnet-b0"),
+    "swin_t": _torchvision("swin_t"),  # roll, fill_.Tensor (shifted-window masks)
+    "maxvit_t": _torchvision("maxvit_t"),  # swapaxes
     "timm_resnet18": _timm("resnet18"),
     "timm_efficientnet_b0": _timm("efficientnet_b0"),
     "timm_mobilenetv3": _timm("mobilenetv3_small_100"),

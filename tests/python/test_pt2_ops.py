@@ -80,6 +80,24 @@ class WeightNormInterface(nn.Module):
         return joined(x @ w.flatten(1).T, norm)
 
 
+class ViewFills(nn.Module):
+    """Writes into views of a tensor that is read afterwards (Swin's shifted-window mask):
+    fill_ through slice and select chains, zero_ on a view, and a view read after the write."""
+
+    def forward(self, x):
+        m = x.new_zeros((6, 8))
+        count = 0
+        for h in ((0, -3), (-3, -1), (-1, None)):
+            for w in ((0, -4), (-4, -2), (-2, None)):
+                m[h[0]:h[1], w[0]:w[1]] = count
+                count += 1
+        rows = m[1:5]
+        rows[:, ::3].fill_(7.0)
+        m[0].zero_()
+        m[2, 1:] = torch.tensor(-1.5)
+        return joined(x[:, :, :6, :] * m, rows, m)
+
+
 # name -> (build() -> (module, inputs), targets the exported graph must hold)
 CASES = {
     "conv_transpose2d": (lambda: (nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1,
@@ -210,6 +228,11 @@ CASES = {
                                    ["aten.lstm.input"]),
     "zero_fill": (lambda: (Fn(lambda x: x.clone().zero_() + x.clone().fill_(2.5) + x), (image(),)),
                   ["aten.zero_.default", "aten.fill_.Scalar"]),
+    "swapaxes": (lambda: (Fn(lambda x: torch.swapaxes(x, 1, 3) + torch.swapaxes(x, -1, 1)),
+                          (rand(2, 4, 3, 4),)),
+                 ["aten.swapaxes.default"]),
+    "fill_through_views": (lambda: (ViewFills(), (image(),)),
+                           ["aten.fill_.Tensor", "aten.fill_.Scalar", "aten.zero_.default"]),
     "pad_reflect": (lambda: (Fn(lambda x: F.pad(x, (1, 2, 3, 1), mode="reflect")), (image(),)),
                     ["aten.pad.default"]),
     "pad_replicate_wide": (lambda: (Fn(lambda x: F.pad(x, (1, 3, 2, 0), mode="replicate")),
@@ -425,3 +448,45 @@ def test_refused_variant_is_one_line(name, tmp_path):
     assert len(lines) == 1, proc.stderr
     assert target in lines[0] and needle in lines[0], lines[0]
     assert not out.exists()
+
+
+class Seq2Seq(nn.Module):
+    """The shapes a dynamic batch meets in a recurrent / attention block: an LSTM and a GRU
+    (batch_first), an einsum attention, an RMSNorm and a roll over static dims."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(8, 8, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(16, 8, batch_first=True)
+        self.norm = nn.RMSNorm(8)
+
+    def forward(self, x):
+        h = self.gru(self.lstm(x)[0])[0]
+        att = torch.einsum("btc,bsc->bts", h, h).softmax(-1)
+        y = self.norm(torch.einsum("bts,bsc->btc", att, h))
+        return torch.roll(y, 1, 1) + F.normalize(y, dim=-1)
+
+
+def test_dynamic_batch_through_new_ops(tmp_path, tf_runner):  # noqa: F811
+    model = Seq2Seq().eval()
+    batch = torch.export.Dim("batch", min=1, max=64)
+    program = torch.export.export(model, (rand(2, 5, 8),), dynamic_shapes=({0: batch},))
+    for t in ("aten.lstm.input", "aten.gru.input", "aten.einsum.default",
+              "aten.rms_norm.default", "aten.roll.default"):
+        assert t in targets(program)
+    pt2, onnx_path, pb = tmp_path / "d.pt2", tmp_path / "d.onnx", tmp_path / "d.pb"
+    torch.export.save(program, str(pt2))
+    proc = convert_without_python(tmp_path, "convert", "-i", pt2, "-o", onnx_path, "-o", pb,
+                                  "--json")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["inputs"][0]["shape"] == [-1, 5, 8]
+    in_name, out_name = summary["inputs"][0]["name"], summary["graph_outputs"][0]["name"]
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    for n in (1, 3):
+        x = rand(n, 5, 8, seed=n)
+        with torch.no_grad():
+            ref = model(x).numpy()
+        assert_close(sess.run(None, {in_name: x.numpy()})[0], ref, f"onnx batch {n}")
+        got = tf_runner.run_frozen(pb, {in_name: x.numpy()}, [out_name])[out_name]
+        assert_close(got, ref, f"tf batch {n}")

@@ -1,5 +1,5 @@
 // Tensor creation: aten.arange, full / zeros / ones (and their _like / new_ forms, new_full),
-// scalar_tensor, zero_ / fill_. Sizes may be symbolic (IntList), so
+// scalar_tensor. Sizes may be symbolic (IntList), so
 // ConstantOfShape is used rather than materialising a constant here; constant folding
 // turns small static ones into initializers.
 #include "pt2/ops/ops.h"
@@ -94,14 +94,6 @@ Status Arange(OpCall& c) {
     step = ctx.ConstScalar(1, out);
   }
   return c.SetOutput(ctx.Op("Range", {start, end, step}));
-}
-
-// zero_ / fill_.Scalar on a value nobody else reads (torch.export keeps these in-place
-// forms): a fresh constant of self's shape.
-Status Zero(OpCall& c) { return FillLike(c, 0.0); }
-Status Fill(OpCall& c) {
-  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value"));
-  return FillLike(c, value);
 }
 
 }  // namespace pt2tf::pt2::ops

@@ -217,7 +217,9 @@ Status Fmod(OpCall& c) {
     return c.SetOutput(ctx.Op("Sub", {a, ctx.Op("Mul", {TruncOf(ctx, ctx.Op("Div", {a, b})), b})}));
   ir::Value* m = ctx.Op("Mod", {a, b}, {{"fmod", Attribute::Int(0)}});
   ir::Value* differs = LessThanZero(ctx, ctx.Op("Mul", {m, a}), t);
-  return c.SetOutput(ctx.Op("Where", {differs, ctx.Op("Sub", {m, b}), m}));
+  ir::Value* y = ctx.Op("Where", {differs, ctx.Op("Sub", {m, b}), m});
+  y->dtype = t;
+  return c.SetOutput(y);
 }
 
 // pow.Scalar: a number raised to a tensor.

@@ -131,6 +131,7 @@ Status View(OpCall& c);
 Status Flatten(OpCall& c);
 Status Permute(OpCall& c);
 Status Transpose(OpCall& c);
+Status SwapAxes(OpCall& c);
 Status T(OpCall& c);
 Status Unsqueeze(OpCall& c);
 Status Squeeze(OpCall& c);
@@ -200,6 +201,7 @@ Status NewZeros(OpCall& c);
 Status NewOnes(OpCall& c);
 Status ScalarTensor(OpCall& c);
 Status NewFull(OpCall& c);
+// inplace.cpp
 Status Zero(OpCall& c);
 Status Fill(OpCall& c);
 // pad.cpp

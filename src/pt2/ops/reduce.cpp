@@ -202,6 +202,7 @@ Status LogSumExp(OpCall& c) {
   ir::Value* inf = ctx.Op("IsInf", {m});
   inf->dtype = DType::kBool;
   m = ctx.Op("Where", {inf, ctx.ConstScalar(0.0, t), m});
+  m->dtype = t;
   ir::Value* s =
       ReduceAxes(ctx, "ReduceSum", ctx.Op("Exp", {ctx.Op("Sub", {x, m})}), axes, keepdim);
   if (!keepdim) m = ctx.Op("Squeeze", {m, ctx.ConstInts(axes)});

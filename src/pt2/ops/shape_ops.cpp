@@ -90,11 +90,13 @@ Status Permute(OpCall& c) {
   return c.SetOutput(c.ctx().Op("Transpose", {x}, {{"perm", Attribute::Ints(dims)}}));
 }
 
-Status Transpose(OpCall& c) {
+// Swaps the dims named by arguments `n0` and `n1` (transpose.int: dim0 / dim1; swapaxes:
+// axis0 / axis1).
+static Status SwapDims(OpCall& c, const char* n0, const char* n1) {
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
   PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t d0, c.Int("dim0"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t d1, c.Int("dim1"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t d0, c.Int(n0));
+  PT2TF_ASSIGN_OR_RETURN(int64_t d1, c.Int(n1));
   PT2TF_ASSIGN_OR_RETURN(d0, NormAxis(c, d0, rank));
   PT2TF_ASSIGN_OR_RETURN(d1, NormAxis(c, d1, rank));
   if (rank < 2 || d0 == d1) return c.SetOutput(x);
@@ -103,6 +105,9 @@ Status Transpose(OpCall& c) {
   std::swap(perm[d0], perm[d1]);
   return c.SetOutput(c.ctx().Op("Transpose", {x}, {{"perm", Attribute::Ints(perm)}}));
 }
+
+Status Transpose(OpCall& c) { return SwapDims(c, "dim0", "dim1"); }
+Status SwapAxes(OpCall& c) { return SwapDims(c, "axis0", "axis1"); }
 
 Status T(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
