@@ -87,6 +87,8 @@ Status ImportOutputs(const Program& program, ImportContext& ctx) {
     if (spec.arg.kind != ArgKind::kTensor)
       return Unsupported("a non-tensor user output (None, int, ...) is not supported");
     ir::Value* v = ctx.Lookup(spec.arg.name);
+    if (v == nullptr && !ctx.UnavailableReason(spec.arg.name).empty())
+      return Unsupported("output " + spec.arg.name + " is " + ctx.UnavailableReason(spec.arg.name));
     if (v == nullptr) return InvalidInput("output " + spec.arg.name + " is never computed");
     // Graph inputs, initializers and repeated outputs get their own Identity so every graph
     // output is a distinct node output.

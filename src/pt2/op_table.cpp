@@ -291,6 +291,10 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.zeros_like.default", ZerosLike},
       {"aten.ones_like.default", OnesLike},
       {"aten.scalar_tensor.default", ScalarTensor},
+      {"aten.rand.default", RandomDraw},
+      {"aten.randn.default", RandomDraw},
+      {"aten.rand_like.default", RandomDraw},
+      {"aten.randn_like.default", RandomDraw},
       {"aten.new_full.default", NewFull},
       // inplace.cpp
       {"aten.zero_.default", Zero},

@@ -98,6 +98,20 @@ class ViewFills(nn.Module):
         return joined(x[:, :, :6, :] * m, rows, m)
 
 
+class LayerDrop(nn.Module):
+    """Wav2Vec2's LayerDrop: a random draw the eval-mode branch never reads."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        p = torch.rand([])
+        if self.training and p < 0.1:
+            return x
+        return self.fc(x)
+
+
 # name -> (build() -> (module, inputs), targets the exported graph must hold)
 CASES = {
     "conv_transpose2d": (lambda: (nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1,
@@ -228,6 +242,7 @@ CASES = {
                                    ["aten.lstm.input"]),
     "zero_fill": (lambda: (Fn(lambda x: x.clone().zero_() + x.clone().fill_(2.5) + x), (image(),)),
                   ["aten.zero_.default", "aten.fill_.Scalar"]),
+    "unused_random_draw": (lambda: (LayerDrop(), (rand(2, 8),)), ["aten.rand.default"]),
     "swapaxes": (lambda: (Fn(lambda x: torch.swapaxes(x, 1, 3) + torch.swapaxes(x, -1, 1)),
                           (rand(2, 4, 3, 4),)),
                  ["aten.swapaxes.default"]),
@@ -421,6 +436,9 @@ REFUSED = {
     # Integer bit operations (ONNX opset 18, past the opset written).
     "bitwise_int": (lambda: (Fn(lambda x: x & x.flip(0)), (torch.arange(12).reshape(3, 4),)),
                     "aten.__and__.Tensor", "bool tensors only"),
+    # A random draw the output depends on.
+    "random_draw_used": (lambda: (Fn(lambda x: x + torch.rand_like(x)), (rand(2, 3),)),
+                         "aten.rand_like.default", "random draw"),
     # Roll along a dim whose size is only known at run time.
     "roll_dynamic": (None, "aten.roll.default", "dynamic dim"),
 }

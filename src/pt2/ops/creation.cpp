@@ -71,6 +71,16 @@ Status NewFull(OpCall& c) {
   return c.SetOutput(ctx.Op("Expand", {value, shape}));
 }
 
+// rand / randn / rand_like / randn_like: a converted graph cannot reproduce torch's random
+// stream. Eval-mode models draw them for branches they then skip (Wav2Vec2's LayerDrop:
+// `p = torch.rand([]); if self.training and p < layerdrop`), so the draw imports as nothing
+// and only a node that reads it is refused, naming the draw.
+Status RandomDraw(OpCall& c) {
+  c.ctx().MarkUnavailable(c.OutputName(0), "a random draw (" + c.Describe() +
+                                               ") that a converted graph cannot reproduce");
+  return OkStatus();
+}
+
 Status ScalarTensor(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(double value, c.Float("s"));
   return c.SetOutput(c.ctx().ConstScalar(value, c.OutputDType()));

@@ -200,6 +200,7 @@ Status OnesLike(OpCall& c);
 Status NewZeros(OpCall& c);
 Status NewOnes(OpCall& c);
 Status ScalarTensor(OpCall& c);
+Status RandomDraw(OpCall& c);
 Status NewFull(OpCall& c);
 // inplace.cpp
 Status Zero(OpCall& c);
