@@ -17,6 +17,16 @@ ir::Value* ImportContext::LookupSym(const std::string& name) const {
   return it == syms_.end() ? nullptr : it->second;
 }
 
+std::string ImportContext::UnavailableReason(const std::string& name) const {
+  auto it = unavailable_.find(name);
+  return it == unavailable_.end() ? "" : it->second;
+}
+
+const Node* ImportContext::Producer(const std::string& name) const {
+  auto it = producers_.find(name);
+  return it == producers_.end() ? nullptr : it->second;
+}
+
 const TensorMeta* ImportContext::Meta(const std::string& name) const {
   auto it = tensor_values_.find(name);
   return it == tensor_values_.end() ? nullptr : &it->second;
@@ -110,6 +120,8 @@ Result<ir::Value*> OpCall::Tensor(const std::string& name) const {
   if (a->kind != ArgKind::kTensor)
     return InvalidInput(Describe() + ": argument '" + name + "' is not a tensor");
   ir::Value* v = ctx_.Lookup(a->name);
+  if (v == nullptr && !ctx_.UnavailableReason(a->name).empty())
+    return Error("reads '" + a->name + "', " + ctx_.UnavailableReason(a->name));
   if (v == nullptr)
     return InvalidInput(Describe() + ": tensor '" + a->name + "' is used before it is defined");
   return v;
@@ -131,6 +143,8 @@ Result<std::vector<ir::Value*>> OpCall::Tensors(const std::string& name) const {
       continue;
     }
     ir::Value* v = ctx_.Lookup(n);
+    if (v == nullptr && !ctx_.UnavailableReason(n).empty())
+      return Error("reads '" + n + "', " + ctx_.UnavailableReason(n));
     if (v == nullptr)
       return InvalidInput(Describe() + ": tensor '" + n + "' is used before it is defined");
     out.push_back(v);

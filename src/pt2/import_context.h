@@ -26,9 +26,22 @@ class ImportContext {
   // The IR value bound to a program tensor name, or nullptr.
   ir::Value* Lookup(const std::string& name) const;
   void Bind(const std::string& name, ir::Value* value) { values_[name] = value; }
+  // Marks `name` as a value the graph cannot compute (a random draw): nothing is bound, and a
+  // node reading it fails with `reason` instead of "used before it is defined".
+  void MarkUnavailable(const std::string& name, const std::string& reason) {
+    unavailable_[name] = reason;
+  }
+  // Why `name` is unbound ("" when it is merely not defined yet).
+  std::string UnavailableReason(const std::string& name) const;
   // A program SymInt (from sym_size, ...) as an int64 scalar IR value, or nullptr.
   ir::Value* LookupSym(const std::string& name) const;
   void BindSym(const std::string& name, ir::Value* value) { syms_[name] = value; }
+
+  // The program node whose output is tensor `name` (nullptr for inputs, weights, or a name
+  // not produced yet): lets an in-place op find the view chain it writes through.
+  const Node* Producer(const std::string& name) const;
+  void SetProducer(const std::string& name, const Node* node) { producers_[name] = node; }
+  const std::map<std::string, const Node*>& producers() const { return producers_; }
 
   // The dtype / rank / static dims the program records for tensor `name`.
   const TensorMeta* Meta(const std::string& name) const;
@@ -51,6 +64,8 @@ class ImportContext {
   ir::Graph& graph_;
   std::map<std::string, ir::Value*> values_;
   std::map<std::string, ir::Value*> syms_;
+  std::map<std::string, const Node*> producers_;
+  std::map<std::string, std::string> unavailable_;
 };
 
 // One node's arguments by their schema names, with defaults for omitted ones.

@@ -87,6 +87,8 @@ Status ImportOutputs(const Program& program, ImportContext& ctx) {
     if (spec.arg.kind != ArgKind::kTensor)
       return Unsupported("a non-tensor user output (None, int, ...) is not supported");
     ir::Value* v = ctx.Lookup(spec.arg.name);
+    if (v == nullptr && !ctx.UnavailableReason(spec.arg.name).empty())
+      return Unsupported("output " + spec.arg.name + " is " + ctx.UnavailableReason(spec.arg.name));
     if (v == nullptr) return InvalidInput("output " + spec.arg.name + " is never computed");
     // Graph inputs, initializers and repeated outputs get their own Identity so every graph
     // output is a distinct node output.
@@ -135,6 +137,11 @@ Status ImportNodes(const std::vector<Node>& nodes, ImportContext& ctx) {
       return Unsupported("unsupported op " + Short(node.target) + " (node '" +
                          (node.name.empty() ? call.OutputName(0) : node.name) + "')");
     PT2TF_RETURN_IF_ERROR(builder(call));
+    for (const Arg& out : node.outputs) {
+      if (out.kind == ArgKind::kTensor) ctx.SetProducer(out.name, &node);
+      if (out.kind == ArgKind::kTensors)
+        for (const std::string& n : out.names) ctx.SetProducer(n, &node);
+    }
   }
   return OkStatus();
 }

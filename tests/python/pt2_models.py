@@ -19,6 +19,17 @@ def _zoo(name, shape=IMAGE):
     return lambda: (make_torch_model(name), _image(shape))
 
 
+def _torchvision(name, shape=IMAGE):
+    """A torchvision model with its own initialisation (Swin and MaxViT hold index buffers
+    make_torch_model does not fill), BatchNorm statistics randomised."""
+    def build():
+        import torchvision
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)(weights=None)
+        return randomize(model.eval()).eval(), _image(shape)
+    return build
+
+
 def _timm(name, shape=IMAGE, **kwargs):
     def build():
         import timm
@@ -107,6 +118,19 @@ def _whisper_encoder():
     return model.eval(), _image((1, config.num_mel_bins, 2 * config.max_source_positions))
 
 
+def _wav2vec2():
+    from transformers import Wav2Vec2Config, Wav2Vec2Model
+    torch.manual_seed(0)
+    # Its positional embedding is a grouped Conv1d under weight_norm(dim=2); its encoder
+    # draws torch.rand for LayerDrop even in eval mode.
+    config = Wav2Vec2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                            intermediate_size=64, conv_dim=(16, 16), conv_stride=(5, 2),
+                            conv_kernel=(10, 3), num_conv_pos_embeddings=16,
+                            num_conv_pos_embedding_groups=4)
+    model = _FirstOutput(Wav2Vec2Model(config).eval(), "last_hidden_state")
+    return model.eval(), _image((1, 1600))
+
+
 def _yolov8n():
     torch.manual_seed(0)
     model, shape = make_yolo("yolov8n.yaml", 1.3)
@@ -130,6 +154,8 @@ MODELS = {
     "squeezenet1_1": _zoo("squeezenet1_1"),
     "alexnet": _zoo("alexnet"),
     "efficientnet-b0": _zoo("efficientnet-b0"),
+    "swin_t": _torchvision("swin_t"),  # roll, fill_.Tensor (shifted-window masks)
+    "maxvit_t": _torchvision("maxvit_t"),  # swapaxes
     "timm_resnet18": _timm("resnet18"),
     "timm_efficientnet_b0": _timm("efficientnet_b0"),
     "timm_mobilenetv3": _timm("mobilenetv3_small_100"),
@@ -140,6 +166,7 @@ MODELS = {
     "hf_gpt2": _gpt2,
     "hf_vit": _hf_vit,
     "hf_whisper_encoder": _whisper_encoder,
+    "hf_wav2vec2": _wav2vec2,
     "yolov8n": _yolov8n,
 }
 

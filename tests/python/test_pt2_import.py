@@ -22,7 +22,7 @@ from pt2_models import MODELS, export
 from tf_runner import tf_runner  # noqa: F401  (fixture)
 
 DEFAULT = ["resnet18", "mobilenet_v3_small", "efficientnet-b0", "squeezenet1_1",
-           "timm_vit_tiny", "hf_bert", "hf_gpt2", "hf_whisper_encoder", "yolov8n"]
+           "timm_vit_tiny", "hf_bert", "hf_gpt2", "hf_whisper_encoder", "yolov8n", "swin_t"]
 SELECTED = list(MODELS) if os.environ.get("PT2TF_PT2_ALL") else DEFAULT
 
 

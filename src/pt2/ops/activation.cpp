@@ -1,4 +1,5 @@
-// Activations and softmax: aten.relu, hardtanh, hardswish, silu, gelu, softmax, clamp, ...
+// Activations and softmax: aten.relu, hardtanh, hardswish, silu, gelu, softmax, clamp, prelu,
+// log_sigmoid, selu, celu, glu, ...
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -127,5 +128,58 @@ static Status SoftmaxLike(OpCall& c, const char* onnx_op) {
 
 Status Softmax(OpCall& c) { return SoftmaxLike(c, "Softmax"); }
 Status LogSoftmax(OpCall& c) { return SoftmaxLike(c, "LogSoftmax"); }
+
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// prelu(self, weight): the per-channel slope lies along dim 1, so it is reshaped to
+// [C, 1, ...] for ONNX's trailing-aligned broadcast.
+Status Prelu(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * w, c.Tensor("weight"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> ws, c.Sizes("weight"));
+  if (ws.size() != 1 || ws[0] < 1) return c.Error("weight of shape " + ShapeToString(ws));
+  if (ws[0] > 1 && rank >= 2) {
+    std::vector<int64_t> shape(static_cast<size_t>(rank - 1), 1);
+    shape[0] = ws[0];
+    w = ctx.Op("Reshape", {w, ctx.ConstInts(shape)});
+  }
+  return c.SetOutput(ctx.Op("PRelu", {x, w}));
+}
+
+// log_sigmoid(x) = -softplus(-x), the stable form.
+Status LogSigmoid(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(ctx.Op("Neg", {ctx.Op("Softplus", {ctx.Op("Neg", {x})})}));
+}
+
+Status Selu(OpCall& c) {  // torch's fixed constants
+  return Unary(c, "Selu",
+               {{"alpha", Attribute::Float(1.6732632423543772f)},
+                {"gamma", Attribute::Float(1.0507009873554805f)}});
+}
+
+Status Celu(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(double alpha, c.Float("alpha", 1.0));
+  return Unary(c, "Celu", {{"alpha", Attribute::Float(static_cast<float>(alpha))}});
+}
+
+// glu(self, dim): the first half times the sigmoid of the second.
+Status Glu(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", -1));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, static_cast<int64_t>(sizes.size())));
+  const int64_t n = sizes[axis];
+  if (n < 0 || n % 2 != 0) return c.Error("glu over a dynamic or odd-sized dim");
+  std::vector<ir::Value*> halves =
+      ctx.OpN("Split", {x, ctx.ConstInts({n / 2, n / 2})}, {{"axis", Attribute::Int(axis)}}, 2);
+  return c.SetOutput(ctx.Op("Mul", {halves[0], ctx.Op("Sigmoid", {halves[1]})}));
+}
 
 }  // namespace pt2tf::pt2::ops

@@ -1,5 +1,5 @@
-// Convolutions and pooling: aten.conv{1,2,3}d, convolution, max_pool2d, avg_pool2d,
-// adaptive_{avg,max}_pool2d. torch gives symmetric paddings per spatial dim; ONNX wants
+// Convolutions and pooling: aten.conv{1,2,3}d, conv_transpose{1,2,3}d, convolution, max_pool2d,
+// avg_pool2d, adaptive_{avg,max}_pool2d. torch gives symmetric paddings per spatial dim; ONNX wants
 // begins then ends. Whether ceil_mode changes a pool's size is read off the output size the
 // program records, so torch's own rule decides, not a re-derivation of it.
 #include "pt2/ops/ops.h"
@@ -27,6 +27,61 @@ std::vector<int64_t> SymmetricPads(const std::vector<int64_t>& p) {
   return pads;
 }
 
+// ConvTranspose. The TF lowering takes only 2-D, ungrouped ones, so a 1-D one runs as a 2-D one
+// over a unit height and a grouped one as one ConvTranspose per group, concatenated on the
+// channels; both are exact, and ONNX Runtime runs either form.
+Status BuildConvTranspose(OpCall& c, ir::Value* x, ir::Value* w, ir::Value* bias,
+                          const std::vector<int64_t>& wsizes, ir::AttributeMap attrs,
+                          std::vector<int64_t> output_padding) {
+  ImportContext& ctx = c.ctx();
+  const size_t n = wsizes.size() - 2;
+  const int64_t groups = attrs["group"].i;
+  if (n == 1) {
+    x = ctx.Op("Unsqueeze", {x, ctx.ConstInts({2})});
+    w = ctx.Op("Unsqueeze", {w, ctx.ConstInts({2})});
+    auto lift = [&](const char* name, int64_t unit) {
+      std::vector<int64_t> v = attrs[name].ints;
+      if (v.size() == 2)  // pads: begin, end
+        v = {unit, v[0], unit, v[1]};
+      else
+        v.insert(v.begin(), unit);
+      attrs[name] = Attribute::Ints(v);
+    };
+    lift("kernel_shape", 1);
+    lift("strides", 1);
+    lift("dilations", 1);
+    lift("pads", 0);
+    output_padding.insert(output_padding.begin(), 0);
+  }
+  bool any = false;
+  for (int64_t p : output_padding) any = any || p != 0;
+  if (any) attrs["output_padding"] = Attribute::Ints(output_padding);
+  ir::Value* y = nullptr;
+  if (groups == 1) {
+    std::vector<ir::Value*> inputs = {x, w};
+    if (bias) inputs.push_back(bias);
+    y = ctx.Op("ConvTranspose", inputs, attrs);
+  } else {
+    if (groups <= 0 || wsizes[0] % groups != 0)
+      return c.Error("channels not divisible into groups");
+    const int64_t cin = wsizes[0] / groups, cout = wsizes[1];
+    attrs["group"] = Attribute::Int(1);
+    auto part = [&](ir::Value* v, int64_t size, int64_t g, int64_t axis) {
+      return ctx.Op("Slice", {v, ctx.ConstInts({g * size}), ctx.ConstInts({(g + 1) * size}),
+                              ctx.ConstInts({axis})});
+    };
+    std::vector<ir::Value*> outs;
+    for (int64_t g = 0; g < groups; ++g) {
+      std::vector<ir::Value*> inputs = {part(x, cin, g, 1), part(w, cin, g, 0)};
+      if (bias) inputs.push_back(part(bias, cout, g, 0));
+      outs.push_back(ctx.Op("ConvTranspose", inputs, attrs));
+    }
+    y = ctx.Op("Concat", outs, {{"axis", Attribute::Int(1)}});
+  }
+  if (n == 1) y = ctx.Op("Squeeze", {y, ctx.ConstInts({2})});
+  return c.SetOutput(y);
+}
+
 Status BuildConv(OpCall& c, const std::vector<int64_t>& stride, const std::vector<int64_t>& pads,
                  const std::vector<int64_t>& dilation, int64_t groups, bool transposed,
                  const std::vector<int64_t>& output_padding) {
@@ -44,12 +99,8 @@ Status BuildConv(OpCall& c, const std::vector<int64_t>& stride, const std::vecto
   };
   std::vector<ir::Value*> inputs = {x, w};
   if (bias) inputs.push_back(bias);
-  if (transposed) {
-    bool any = false;
-    for (int64_t p : output_padding) any = any || p != 0;
-    if (any) attrs["output_padding"] = Attribute::Ints(output_padding);
-    return c.SetOutput(ctx.Op("ConvTranspose", inputs, std::move(attrs)));
-  }
+  if (transposed)
+    return BuildConvTranspose(c, x, w, bias, wsizes, std::move(attrs), output_padding);
   return c.SetOutput(ctx.Op("Conv", inputs, std::move(attrs)));
 }
 
@@ -121,6 +172,18 @@ Status Convolution(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> output_padding, PerDim(c, "output_padding", n, {0}));
   PT2TF_ASSIGN_OR_RETURN(int64_t groups, c.Int("groups", 1));
   return BuildConv(c, stride, SymmetricPads(padding), dilation, groups, transposed, output_padding);
+}
+
+// conv_transpose{1,2,3}d(input, weight, bias, stride, padding, output_padding, groups,
+// dilation): ONNX ConvTranspose, whose weight layout [C_in, C_out / groups, k...] is torch's.
+Status ConvTranspose(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(size_t n, SpatialDims(c, "input"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> stride, PerDim(c, "stride", n, {1}));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> padding, PerDim(c, "padding", n, {0}));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> output_padding, PerDim(c, "output_padding", n, {0}));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> dilation, PerDim(c, "dilation", n, {1}));
+  PT2TF_ASSIGN_OR_RETURN(int64_t groups, c.Int("groups", 1));
+  return BuildConv(c, stride, SymmetricPads(padding), dilation, groups, true, output_padding);
 }
 
 Status MaxPool(OpCall& c) {

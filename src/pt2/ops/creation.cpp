@@ -1,5 +1,5 @@
 // Tensor creation: aten.arange, full / zeros / ones (and their _like / new_ forms, new_full),
-// scalar_tensor, and aten.pad (constant mode). Sizes may be symbolic (IntList), so
+// scalar_tensor. Sizes may be symbolic (IntList), so
 // ConstantOfShape is used rather than materialising a constant here; constant folding
 // turns small static ones into initializers.
 #include "pt2/ops/ops.h"
@@ -71,6 +71,16 @@ Status NewFull(OpCall& c) {
   return c.SetOutput(ctx.Op("Expand", {value, shape}));
 }
 
+// rand / randn / rand_like / randn_like: a converted graph cannot reproduce torch's random
+// stream. Eval-mode models draw them for branches they then skip (Wav2Vec2's LayerDrop:
+// `p = torch.rand([]); if self.training and p < layerdrop`), so the draw imports as nothing
+// and only a node that reads it is refused, naming the draw.
+Status RandomDraw(OpCall& c) {
+  c.ctx().MarkUnavailable(c.OutputName(0), "a random draw (" + c.Describe() +
+                                               ") that a converted graph cannot reproduce");
+  return OkStatus();
+}
+
 Status ScalarTensor(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(double value, c.Float("s"));
   return c.SetOutput(c.ctx().ConstScalar(value, c.OutputDType()));
@@ -94,31 +104,6 @@ Status Arange(OpCall& c) {
     step = ctx.ConstScalar(1, out);
   }
   return c.SetOutput(ctx.Op("Range", {start, end, step}));
-}
-
-Status Pad(OpCall& c) {  // aten.pad / constant_pad_nd: pairs for the last dims, last first
-  ImportContext& ctx = c.ctx();
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> pad, c.Ints("pad"));
-  PT2TF_ASSIGN_OR_RETURN(std::string mode, c.String("mode", "constant"));
-  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value", 0.0));
-  if (pad.size() % 2 != 0 || static_cast<int64_t>(pad.size()) > 2 * rank)
-    return c.Error("pad of " + std::to_string(pad.size()) + " values for rank " +
-                   std::to_string(rank));
-  if (mode != "constant" && mode != "reflect" && mode != "replicate")
-    return c.Error("mode '" + mode + "'");
-  std::vector<int64_t> begins(rank, 0), ends(rank, 0);
-  for (size_t i = 0; i < pad.size() / 2; ++i) {
-    begins[rank - 1 - i] = pad[2 * i];
-    ends[rank - 1 - i] = pad[2 * i + 1];
-  }
-  std::vector<int64_t> pads = begins;
-  pads.insert(pads.end(), ends.begin(), ends.end());
-  const std::string onnx_mode = mode == "replicate" ? "edge" : mode;
-  std::vector<ir::Value*> inputs = {x, ctx.ConstInts(pads)};
-  if (mode == "constant") inputs.push_back(ctx.ConstScalar(value, x->dtype));
-  return c.SetOutput(ctx.Op("Pad", inputs, {{"mode", Attribute::String(onnx_mode)}}));
 }
 
 }  // namespace pt2tf::pt2::ops

@@ -168,3 +168,176 @@ Status Rsqrt(OpCall& c) {
 }
 
 }  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+namespace {
+
+// Operands of a remainder / fmod in the result's dtype.
+Result<std::pair<ir::Value*, ir::Value*>> ModOperands(OpCall& c) {
+  const DType out = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * a, c.ScalarOrTensor("self", out));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * b, c.ScalarOrTensor("other", out));
+  return std::make_pair(a, b);
+}
+
+// trunc(x) = sign(x) · floor(|x|): ONNX has no Trunc.
+ir::Value* TruncOf(ImportContext& ctx, ir::Value* x) {
+  return ctx.Op("Mul", {ctx.Op("Sign", {x}), ctx.Op("Floor", {ctx.Op("Abs", {x})})});
+}
+
+ir::Value* LessThanZero(ImportContext& ctx, ir::Value* x, DType t) {
+  ir::Value* y = ctx.Op("Less", {x, ctx.ConstScalar(0.0, t)});
+  y->dtype = DType::kBool;
+  return y;
+}
+
+}  // namespace
+
+// remainder: Python's modulo, the sign of the divisor. Integers are ONNX Mod (fmod=0, TF
+// FloorMod); floats, for which ONNX allows only fmod=1, are a - floor(a / b) · b.
+Status Remainder(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(auto ab, ModOperands(c));
+  auto [a, b] = ab;
+  if (!IsFloatingPoint(c.OutputDType()))
+    return c.SetOutput(ctx.Op("Mod", {a, b}, {{"fmod", Attribute::Int(0)}}));
+  ir::Value* q = ctx.Op("Floor", {ctx.Op("Div", {a, b})});
+  return c.SetOutput(ctx.Op("Sub", {a, ctx.Op("Mul", {q, b})}));
+}
+
+// fmod: C's remainder, the sign of the dividend. Floats: a - trunc(a / b) · b. Integers: the
+// floor modulo m moved by b where it differs (m ≠ 0 with the sign of b, a of the other sign),
+// since TFLite has no truncating modulo.
+Status Fmod(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(auto ab, ModOperands(c));
+  auto [a, b] = ab;
+  if (IsFloatingPoint(t))
+    return c.SetOutput(ctx.Op("Sub", {a, ctx.Op("Mul", {TruncOf(ctx, ctx.Op("Div", {a, b})), b})}));
+  ir::Value* m = ctx.Op("Mod", {a, b}, {{"fmod", Attribute::Int(0)}});
+  ir::Value* differs = LessThanZero(ctx, ctx.Op("Mul", {m, a}), t);
+  ir::Value* y = ctx.Op("Where", {differs, ctx.Op("Sub", {m, b}), m});
+  y->dtype = t;
+  return c.SetOutput(y);
+}
+
+// pow.Scalar: a number raised to a tensor.
+Status PowScalar(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType out = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * base, c.ScalarOrTensor("self", out));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * e, c.Tensor("exponent"));
+  return c.SetOutput(ctx.Op("Pow", {base, ctx.Cast(e, out)}));
+}
+
+Status Sign(OpCall& c) { return Unary(c, "Sign"); }
+Status Round(OpCall& c) { return Unary(c, "Round"); }  // both round half to even
+Status Tan(OpCall& c) { return Unary(c, "Tan"); }
+Status Atan(OpCall& c) { return Unary(c, "Atan"); }
+Status Asin(OpCall& c) { return Unary(c, "Asin"); }
+Status Acos(OpCall& c) { return Unary(c, "Acos"); }
+Status Sinh(OpCall& c) { return Unary(c, "Sinh"); }
+Status Cosh(OpCall& c) { return Unary(c, "Cosh"); }
+
+Status Trunc(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  if (!IsFloatingPoint(x->dtype)) return c.SetOutput(x);
+  return c.SetOutput(TruncOf(c.ctx(), x));
+}
+
+Status Square(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  ir::Value* y = c.ctx().Cast(x, c.OutputDType());
+  return c.SetOutput(c.ctx().Op("Mul", {y, y}));
+}
+
+// log1p / expm1 / log2 through Log and Exp: exact to float rounding away from 0, which is
+// within the tolerance the converted graph is held to (ONNX has no Log1p / Expm1).
+Status Log1p(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(ctx.Op("Log", {ctx.Op("Add", {ctx.Cast(x, t), ctx.ConstScalar(1.0, t)})}));
+}
+
+Status Expm1(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(ctx.Op("Sub", {ctx.Op("Exp", {ctx.Cast(x, t)}), ctx.ConstScalar(1.0, t)}));
+}
+
+Status Log2(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(
+      ctx.Op("Div", {ctx.Op("Log", {ctx.Cast(x, t)}), ctx.ConstScalar(0.6931471805599453, t)}));
+}
+
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// addcmul / addcdiv: self + value · (t1 ∘ t2).
+static Status AddCombined(OpCall& c, const char* onnx_op) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * self, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * t1, c.Tensor("tensor1"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * t2, c.Tensor("tensor2"));
+  PT2TF_ASSIGN_OR_RETURN(double value, c.Float("value", 1.0));
+  ir::Value* p = ctx.Op(onnx_op, {ctx.Cast(t1, t), ctx.Cast(t2, t)});
+  if (value != 1.0) p = ctx.Op("Mul", {p, ctx.ConstScalar(value, t)});
+  return c.SetOutput(ctx.Op("Add", {ctx.Cast(self, t), p}));
+}
+
+Status Addcmul(OpCall& c) { return AddCombined(c, "Mul"); }
+Status Addcdiv(OpCall& c) { return AddCombined(c, "Div"); }
+
+// lerp(self, end, weight) = self + weight · (end - self).
+Status Lerp(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * self, c.ScalarOrTensor("self", t));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * end, c.ScalarOrTensor("end", t));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * w, c.ScalarOrTensor("weight", t));
+  return c.SetOutput(ctx.Op("Add", {self, ctx.Op("Mul", {w, ctx.Op("Sub", {end, self})})}));
+}
+
+// isnan / isinf; never true for integers (all false, from x · 0).
+static Status Predicate(OpCall& c, const char* onnx_op) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  if (!IsFloatingPoint(x->dtype))
+    return c.SetOutput(ctx.Cast(ctx.Op("Mul", {x, ctx.ConstScalar(0, x->dtype)}), DType::kBool));
+  ir::Value* y = ctx.Op(onnx_op, {x});
+  y->dtype = DType::kBool;
+  return c.SetOutput(y);
+}
+
+Status IsNan(OpCall& c) { return Predicate(c, "IsNaN"); }
+Status IsInf(OpCall& c) { return Predicate(c, "IsInf"); }
+
+Status Log10(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  return c.SetOutput(
+      ctx.Op("Div", {ctx.Op("Log", {ctx.Cast(x, t)}), ctx.ConstScalar(2.302585092994046, t)}));
+}
+
+// bitwise_and / or on bool tensors (masks) are the logical ops; integer bit operations are
+// ONNX opset 18, past the opset written, so they are refused.
+static Status BitwiseBool(OpCall& c, const char* onnx_op) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * a, c.Tensor("self"));
+  if (c.OutputDType() != DType::kBool || a->dtype != DType::kBool)
+    return c.Error("integer bitwise operations are not supported (bool tensors only)");
+  return Logical(c, onnx_op);
+}
+
+Status BitwiseAnd(OpCall& c) { return BitwiseBool(c, "And"); }
+Status BitwiseOr(OpCall& c) { return BitwiseBool(c, "Or"); }
+
+}  // namespace pt2tf::pt2::ops

@@ -1,4 +1,5 @@
-// Indexing: aten.slice, select, index.Tensor (one tensor index), embedding, index_select.
+// Indexing: aten.slice, select, index.Tensor (one tensor index), embedding, index_select,
+// gather, triu / tril, topk, roll, flip.
 #include "pt2/ops/ops.h"
 
 #include <limits>
@@ -107,5 +108,142 @@ Status IndexSelect(OpCall& c) {
   return c.SetOutput(
       ctx.Op("Gather", {x, ctx.Cast(idx, DType::kInt64)}, {{"axis", Attribute::Int(axis)}}));
 }
+
+}  // namespace pt2tf::pt2::ops
+
+// Reordering and selection: gather, triu / tril, topk, roll, flip.
+namespace pt2tf::pt2::ops {
+
+Status GatherDim(OpCall& c) {  // aten.gather(self, dim, index): ONNX GatherElements
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * idx, c.Tensor("index"));
+  return c.SetOutput(ctx.Op("GatherElements", {x, ctx.Cast(idx, DType::kInt64)},
+                            {{"axis", Attribute::Int(axis)}}));
+}
+
+static Status TriangleOf(OpCall& c, int64_t upper) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t k, c.Int("diagonal", 0));
+  return c.SetOutput(ctx.Op("Trilu", {x, ctx.ConstInt(k)}, {{"upper", Attribute::Int(upper)}}));
+}
+
+Status Triu(OpCall& c) { return TriangleOf(c, 1); }
+Status Tril(OpCall& c) { return TriangleOf(c, 0); }
+
+// topk(self, k, dim, largest, sorted) → (values, indices). sorted=False leaves the order to
+// the implementation in torch, so ONNX's sorted output is one valid answer.
+Status TopK(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t k, c.Int("k"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", -1));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(bool largest, c.Bool("largest", true));
+  std::vector<ir::Value*> out = ctx.OpN("TopK", {x, ctx.ConstInts({k})},
+                                        {{"axis", Attribute::Int(axis)},
+                                         {"largest", Attribute::Int(largest ? 1 : 0)},
+                                         {"sorted", Attribute::Int(1)}},
+                                        2);
+  out[1]->dtype = DType::kInt64;
+  PT2TF_RETURN_IF_ERROR(c.SetOutput(out[0], 0));
+  return c.SetOutput(out[1], 1);
+}
+
+// roll: per (shift, dim), the last `shift` entries moved to the front: Concat of two Slices
+// (the dims must be static). No dims: the flattened tensor rolls, then takes its shape back.
+Status Roll(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> shifts, c.Ints("shifts"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, c.Ints("dims", std::vector<int64_t>{}));
+  const int64_t rank = static_cast<int64_t>(sizes.size());
+  ir::Value* y = x;
+  std::vector<int64_t> lengths;
+  const bool flattened = dims.empty();
+  if (flattened) {
+    if (shifts.size() != 1) return c.Error("several shifts without dims");
+    int64_t n = 1;
+    for (int64_t s : sizes) {
+      if (s < 0) return c.Error("roll of a dynamic dim");
+      n *= s;
+    }
+    y = ctx.Op("Reshape", {x, ctx.ConstInts({n})});
+    dims = {0};
+    lengths = {n};
+  } else {
+    if (shifts.size() != dims.size()) return c.Error("shifts and dims differ in length");
+    for (int64_t& d : dims) {
+      PT2TF_ASSIGN_OR_RETURN(d, NormAxis(c, d, rank));
+      if (sizes[d] < 0) return c.Error("roll of a dynamic dim");
+      lengths.push_back(sizes[d]);
+    }
+  }
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t n = lengths[i];
+    if (n == 0) continue;
+    const int64_t s = ((shifts[i] % n) + n) % n;
+    if (s == 0) continue;
+    ir::Value* axes = ctx.ConstInts({dims[i]});
+    ir::Value* tail = ctx.Op("Slice", {y, ctx.ConstInts({n - s}), ctx.ConstInts({n}), axes});
+    ir::Value* head = ctx.Op("Slice", {y, ctx.ConstInts({0}), ctx.ConstInts({n - s}), axes});
+    y = ctx.Op("Concat", {tail, head}, {{"axis", Attribute::Int(dims[i])}});
+  }
+  if (flattened) y = ctx.Op("Reshape", {y, ctx.ConstInts(sizes)});
+  return c.SetOutput(y);
+}
+
+// flip: a Slice with step -1 from the last element through the first, per dim.
+Status Flip(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> dims, c.Ints("dims"));
+  if (dims.empty()) return c.SetOutput(x);
+  std::vector<int64_t> starts, ends, steps;
+  for (int64_t& d : dims) {
+    PT2TF_ASSIGN_OR_RETURN(d, NormAxis(c, d, rank));
+    starts.push_back(-1);
+    ends.push_back(std::numeric_limits<int64_t>::min());
+    steps.push_back(-1);
+  }
+  return c.SetOutput(ctx.Op("Slice", {x, ctx.ConstInts(starts), ctx.ConstInts(ends),
+                                      ctx.ConstInts(dims), ctx.ConstInts(steps)}));
+}
+
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// sort / argsort: a TopK over the whole (static) dim. ONNX puts equal values in index order,
+// which is what stable=True asks of torch (and one valid order when it does not).
+static Status SortAlong(OpCall& c, bool values_too) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", -1));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, static_cast<int64_t>(sizes.size())));
+  PT2TF_ASSIGN_OR_RETURN(bool descending, c.Bool("descending", false));
+  if (sizes.empty()) return c.Error("sort of a 0-D tensor");
+  if (sizes[axis] < 0) return c.Error("sort along a dynamic dim");
+  std::vector<ir::Value*> out = ctx.OpN("TopK", {x, ctx.ConstInts({sizes[axis]})},
+                                        {{"axis", Attribute::Int(axis)},
+                                         {"largest", Attribute::Int(descending ? 1 : 0)},
+                                         {"sorted", Attribute::Int(1)}},
+                                        2);
+  out[1]->dtype = DType::kInt64;
+  if (!values_too) return c.SetOutput(out[1]);
+  PT2TF_RETURN_IF_ERROR(c.SetOutput(out[0], 0));
+  return c.SetOutput(out[1], 1);
+}
+
+Status Sort(OpCall& c) { return SortAlong(c, true); }
+Status Argsort(OpCall& c) { return SortAlong(c, false); }
 
 }  // namespace pt2tf::pt2::ops

@@ -1,6 +1,6 @@
 // Normalisation: aten.batch_norm (inference), _native_batch_norm_legit_no_training,
-// layer_norm / native_layer_norm, group_norm. Missing affine parameters become constant
-// ones / zeros, as torch's defaults.
+// layer_norm / native_layer_norm, group_norm, rms_norm, _weight_norm(_interface). Missing affine
+// parameters become constant ones / zeros, as torch's defaults.
 #include "pt2/ops/ops.h"
 
 #include "ir/eval/host_tensor.h"
@@ -100,6 +100,96 @@ Status GroupNorm(OpCall& c) {
   if (weight) y = ctx.Op("Mul", {y, ctx.Op("Reshape", {weight, ctx.ConstInts(bshape)})});
   if (bias) y = ctx.Op("Add", {y, ctx.Op("Reshape", {bias, ctx.ConstInts(bshape)})});
   return c.SetOutput(y);
+}
+
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+namespace {
+
+// torch.finfo(dtype).eps, rms_norm's default epsilon.
+double MachineEpsilon(DType t) {
+  switch (t) {
+    case DType::kFloat16:
+      return 0.0009765625;
+    case DType::kBFloat16:
+      return 0.0078125;
+    case DType::kFloat64:
+      return 2.220446049250313e-16;
+    default:
+      return 1.1920928955078125e-07;
+  }
+}
+
+// The weight-norm scale g / ||v|| (norm over every dim but `dim`; all dims for dim -1), and
+// that norm, both with kept dims as torch's norm_except_dim.
+Status WeightNormCommon(OpCall& c, bool with_norm) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * v, c.Tensor("v"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * g, c.Tensor("g"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("v"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", 0));
+  std::vector<int64_t> axes;
+  if (dim != -1) {
+    PT2TF_ASSIGN_OR_RETURN(dim, NormAxis(c, dim, rank));
+  }
+  for (int64_t i = 0; i < rank; ++i)
+    if (i != dim) axes.push_back(i);
+  ir::Value* norm = axes.empty() ? ctx.Op("Abs", {v})
+                                 : ctx.Op("ReduceL2", {v, ctx.ConstInts(axes)},
+                                          {{"keepdims", Attribute::Int(1)}});
+  if (dim == -1) norm = ctx.Op("Reshape", {norm, ctx.ConstInts({})});  // a 0-D norm
+  PT2TF_RETURN_IF_ERROR(c.SetOutput(ctx.Op("Mul", {v, ctx.Op("Div", {g, norm})}), 0));
+  return with_norm ? c.SetOutput(norm, 1) : OkStatus();
+}
+
+}  // namespace
+
+// rms_norm: x / sqrt(mean(x², normalized dims) + eps) · weight (ONNX RMSNormalization is
+// opset 23; this is what it expands to).
+Status RmsNorm(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("input"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> normalized, c.Ints("normalized_shape"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * weight, c.OptTensor("weight"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("input"));
+  const DType t = c.OutputDType();
+  PT2TF_ASSIGN_OR_RETURN(double eps, c.Float("eps", MachineEpsilon(t)));
+  const int64_t n = static_cast<int64_t>(normalized.size());
+  if (n == 0 || n > rank) return c.Error("normalized_shape of " + std::to_string(n) + " dims");
+  std::vector<int64_t> axes;
+  for (int64_t i = rank - n; i < rank; ++i) axes.push_back(i);
+  x = ctx.Cast(x, t);
+  ir::Value* ms = ctx.Op("ReduceMean", {ctx.Op("Mul", {x, x}), ctx.ConstInts(axes)},
+                         {{"keepdims", Attribute::Int(1)}});
+  ir::Value* y = ctx.Op("Div", {x, ctx.Op("Sqrt", {ctx.Op("Add", {ms, ctx.ConstScalar(eps, t)})})});
+  if (weight) y = ctx.Op("Mul", {y, ctx.Cast(weight, t)});
+  return c.SetOutput(y);
+}
+
+Status WeightNorm(OpCall& c) { return WeightNormCommon(c, false); }
+Status WeightNormInterface(OpCall& c) { return WeightNormCommon(c, true); }
+
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// instance_norm: ONNX InstanceNormalization (statistics per sample and channel); with
+// use_input_stats=False it normalises with the running statistics, a batch norm.
+Status InstanceNorm(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(bool use_input_stats, c.Bool("use_input_stats", true));
+  PT2TF_ASSIGN_OR_RETURN(double eps, c.Float("eps", 1e-5));
+  if (!use_input_stats) return BatchNormCommon(c, eps);
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("input"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("input"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * weight, c.OptTensor("weight"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * bias, c.OptTensor("bias"));
+  if (sizes.size() < 3 || sizes[1] < 0) return c.Error("input without a static channel dim");
+  if (weight == nullptr) weight = Filled(ctx, 1.0, x->dtype, {sizes[1]});
+  if (bias == nullptr) bias = Filled(ctx, 0.0, x->dtype, {sizes[1]});
+  return c.SetOutput(ctx.Op("InstanceNormalization", {x, weight, bias},
+                            {{"epsilon", Attribute::Float(static_cast<float>(eps))}}));
 }
 
 }  // namespace pt2tf::pt2::ops

@@ -1,6 +1,7 @@
 // Shape and layout: view / reshape, flatten, permute, transpose, (un)squeeze, expand, cat,
 // stack, split / chunk / unbind, meshgrid, the no-op aliases (clone, dropout, contiguous ...),
-// dtype conversions and sym_size (a dynamic dim as an int64 scalar).
+// dtype conversions, sym_size (a dynamic dim as an int64 scalar), unflatten and the
+// reshape_as / view_as / expand_as forms.
 #include "pt2/ops/ops.h"
 
 namespace pt2tf::pt2::ops {
@@ -89,11 +90,13 @@ Status Permute(OpCall& c) {
   return c.SetOutput(c.ctx().Op("Transpose", {x}, {{"perm", Attribute::Ints(dims)}}));
 }
 
-Status Transpose(OpCall& c) {
+// Swaps the dims named by arguments `n0` and `n1` (transpose.int: dim0 / dim1; swapaxes:
+// axis0 / axis1).
+static Status SwapDims(OpCall& c, const char* n0, const char* n1) {
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
   PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t d0, c.Int("dim0"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t d1, c.Int("dim1"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t d0, c.Int(n0));
+  PT2TF_ASSIGN_OR_RETURN(int64_t d1, c.Int(n1));
   PT2TF_ASSIGN_OR_RETURN(d0, NormAxis(c, d0, rank));
   PT2TF_ASSIGN_OR_RETURN(d1, NormAxis(c, d1, rank));
   if (rank < 2 || d0 == d1) return c.SetOutput(x);
@@ -102,6 +105,9 @@ Status Transpose(OpCall& c) {
   std::swap(perm[d0], perm[d1]);
   return c.SetOutput(c.ctx().Op("Transpose", {x}, {{"perm", Attribute::Ints(perm)}}));
 }
+
+Status Transpose(OpCall& c) { return SwapDims(c, "dim0", "dim1"); }
+Status SwapAxes(OpCall& c) { return SwapDims(c, "axis0", "axis1"); }
 
 Status T(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
@@ -306,4 +312,89 @@ namespace pt2tf::pt2::ops {
 // Runtime assertions torch.export records (_assert_tensor_metadata, _assert_scalar ...):
 // they check what the program's metadata already states, and produce nothing.
 Status NoOp(OpCall&) { return OkStatus(); }
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// unflatten(self, dim, sizes): a Reshape; with a dynamic dim the target is Shape(self) with
+// `dim` replaced by the sizes (one of which may be -1).
+Status Unflatten(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  if (std::optional<std::vector<int64_t>> out = StaticOutput(c))
+    return c.SetOutput(ctx.Op("Reshape", {x, ctx.ConstInts(*out)}));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * sizes, c.IntList("sizes"));
+  ir::Value* shape = ctx.Op("Shape", {x});
+  shape->dtype = DType::kInt64;
+  std::vector<ir::Value*> pieces;
+  if (axis > 0)
+    pieces.push_back(ctx.Op("Slice", {shape, ctx.ConstInts({0}), ctx.ConstInts({axis})}));
+  pieces.push_back(sizes);
+  if (axis + 1 < rank)
+    pieces.push_back(ctx.Op("Slice", {shape, ctx.ConstInts({axis + 1}), ctx.ConstInts({rank})}));
+  ir::Value* target = ctx.Op("Concat", pieces, {{"axis", Attribute::Int(0)}});
+  return c.SetOutput(ctx.Op("Reshape", {x, target}));
+}
+
+// reshape_as / view_as / expand_as: the other tensor's shape, constant when static.
+static Status LikeOther(OpCall& c, const char* onnx_op) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * other, c.Tensor("other"));
+  if (std::optional<std::vector<int64_t>> out = StaticOutput(c))
+    return c.SetOutput(ctx.Op(onnx_op, {x, ctx.ConstInts(*out)}));
+  ir::Value* shape = ctx.Op("Shape", {other});
+  shape->dtype = DType::kInt64;
+  return c.SetOutput(ctx.Op(onnx_op, {x, shape}));
+}
+
+// numpy_T (x.T): all dims reversed.
+Status NumpyT(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  if (rank < 2) return c.SetOutput(x);
+  std::vector<int64_t> perm;
+  for (int64_t i = rank - 1; i >= 0; --i) perm.push_back(i);
+  return c.SetOutput(c.ctx().Op("Transpose", {x}, {{"perm", Attribute::Ints(perm)}}));
+}
+
+Status ReshapeAs(OpCall& c) { return LikeOther(c, "Reshape"); }
+Status ExpandAs(OpCall& c) { return LikeOther(c, "Expand"); }
+
+}  // namespace pt2tf::pt2::ops
+
+namespace pt2tf::pt2::ops {
+
+// pixel_shuffle: channel c·r² + i·r + j goes to pixel (i, j) of channel c, which is ONNX
+// DepthToSpace in CRD mode.
+Status PixelShuffle(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t r, c.Int("upscale_factor"));
+  if (rank != 4) return c.Error("input of rank " + std::to_string(rank) + " (4-D only)");
+  return c.SetOutput(c.ctx().Op(
+      "DepthToSpace", {x}, {{"blocksize", Attribute::Int(r)}, {"mode", Attribute::String("CRD")}}));
+}
+
+// pixel_unshuffle, the inverse: torch orders the output channels c·r² + i·r + j, ONNX
+// SpaceToDepth (i·r + j)·C + c, so its result is regrouped [N, r², C, ...] → [N, C, r², ...].
+Status PixelUnshuffle(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> sizes, c.Sizes("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t r, c.Int("downscale_factor"));
+  if (sizes.size() != 4)
+    return c.Error("input of rank " + std::to_string(sizes.size()) + " (4-D only)");
+  for (int64_t s : sizes)
+    if (s < 0) return c.Error("dynamic input dims");
+  const int64_t n = sizes[0], ch = sizes[1], h = sizes[2] / r, w = sizes[3] / r;
+  ir::Value* d = ctx.Op("SpaceToDepth", {x}, {{"blocksize", Attribute::Int(r)}});
+  ir::Value* g = ctx.Op("Reshape", {d, ctx.ConstInts({n, r * r, ch, h, w})});
+  g = ctx.Op("Transpose", {g}, {{"perm", Attribute::Ints({0, 2, 1, 3, 4})}});
+  return c.SetOutput(ctx.Op("Reshape", {g, ctx.ConstInts({n, ch * r * r, h, w})}));
+}
+
 }  // namespace pt2tf::pt2::ops
