@@ -1013,9 +1013,10 @@ def test_int8_warns_when_a_range_collapses(scale, tmp_path):
 
 
 def test_run_refuses_hostile_tflite(tmp_path):
-    """`pt2tf run` on corrupted float and int8 files of kernels_model (random bytes, every
-    shape and parameter the evaluator reads may be wrong): a result or a one-line error
-    naming the file, never a crash, a hang or a partial output (fuzz_tflite_eval goes further)."""
+    """`pt2tf run` on corrupted float and int8 files of kernels_model and index_cnn (random
+    bytes, every shape and parameter the evaluator reads may be wrong): a result or a one-line
+    error naming the file, never a crash, a hang or a partial output (fuzz_tflite_eval goes
+    further)."""
     import torch
     onnx = tmp_path / "k.onnx"
     torch.onnx.export(kernels_model(), (torch.zeros(1, 3, 8, 8),), str(onnx), input_names=["x"],
@@ -1025,9 +1026,15 @@ def test_run_refuses_hostile_tflite(tmp_path):
     np.save(x, rng.standard_normal((1, 3, 8, 8)).astype(np.float32))
     calib = tmp_path / "calib.npy"
     np.save(calib, rng.standard_normal((10, 3, 8, 8)).astype(np.float32))
-    goods = [tmp_path / "f.tflite", tmp_path / "q.tflite"]
+    goods = [tmp_path / "f.tflite", tmp_path / "q.tflite", tmp_path / "fi.tflite",
+             tmp_path / "qi.tflite"]
     run_pt2tf("convert", "-q", "-i", onnx, "-o", goods[0])
     run_pt2tf("convert", "-q", "-i", onnx, "-o", goods[1], "--quantize", "int8",
+              "--calibration", calib)
+    import onnx as onnx_lib  # the index kernels too (LRN, CUMSUM, TOPK_V2, ONE_HOT, ...)
+    onnx_lib.save(index_cnn(), tmp_path / "i.onnx")
+    run_pt2tf("convert", "-q", "-i", tmp_path / "i.onnx", "-o", goods[2])
+    run_pt2tf("convert", "-q", "-i", tmp_path / "i.onnx", "-o", goods[3], "--quantize", "int8",
               "--calibration", calib)
     refused = 0
     for good in goods:
@@ -1045,4 +1052,4 @@ def test_run_refuses_hostile_tflite(tmp_path):
                 lines = proc.stderr.strip().splitlines()
                 assert len(lines) == 1 and str(path) in lines[0], proc.stderr
                 assert not out.exists()
-    assert refused > 10  # the mutations did reach the checks
+    assert refused > 20  # the mutations did reach the checks
