@@ -1,6 +1,8 @@
 // Calibration samples from .npy / .npz arrays or a folder of images (see calib/data.h).
 #include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 
@@ -74,10 +76,16 @@ Result<std::vector<RunTensor>> SplitArray(const std::string& file, const Tensor&
                                           const ir::Value& input, const DataOptions& options) {
   const Dims& a = array.shape();
   const DType dt = array.dtype();
-  if (dt != DType::kFloat32 && dt != DType::kFloat16 && dt != DType::kUInt8)
+  // Integer model inputs (token ids, indices) take integer arrays, kept as integers; float
+  // inputs take float32 / float16, or uint8 pixels (normalised below).
+  const bool integer_input = IsInteger(input.dtype) && input.dtype != DType::kUInt8;
+  if (integer_input ? !IsInteger(dt)
+                    : dt != DType::kFloat32 && dt != DType::kFloat16 && dt != DType::kUInt8)
     return InvalidInput(file + ": dtype " + std::string(TorchName(dt)) +
-                        " is not float32, float16 or uint8");
-  if (!IsFloatingPoint(input.dtype) && !(input.dtype == DType::kUInt8 && dt == DType::kUInt8))
+                        (integer_input ? " is not an integer type, as " + Describe(input) + " is"
+                                       : std::string(" is not float32, float16 or uint8")));
+  if (!integer_input && !IsFloatingPoint(input.dtype) &&
+      !(input.dtype == DType::kUInt8 && dt == DType::kUInt8))
     return InvalidInput(file + ": " + std::string(TorchName(dt)) + " samples for " +
                         Describe(input));
   if (!input.shape) return InvalidInput(file + ": " + Describe(input) + ": rank unknown");
@@ -110,6 +118,34 @@ Result<std::vector<RunTensor>> SplitArray(const std::string& file, const Tensor&
   const Tensor c = array.ToContiguous();
   const std::byte* base = c.contiguous_bytes().data();
   std::vector<RunTensor> out;
+  if (integer_input) {
+    // Values are read as int64 and must fit the input's type (an int64 id array for an int32
+    // input is fine while the ids fit).
+    PT2TF_ASSIGN_OR_RETURN(RunTensor all, RunTensor::FromTensor(c));
+    const int64_t lo = input.dtype == DType::kInt64   ? INT64_MIN
+                       : input.dtype == DType::kInt32 ? INT32_MIN
+                       : input.dtype == DType::kInt16 ? INT16_MIN
+                       : input.dtype == DType::kInt8  ? INT8_MIN
+                                                      : 0;
+    const int64_t hi = input.dtype == DType::kInt64    ? INT64_MAX
+                       : input.dtype == DType::kInt32  ? INT32_MAX
+                       : input.dtype == DType::kInt16  ? INT16_MAX
+                       : input.dtype == DType::kInt8   ? INT8_MAX
+                       : input.dtype == DType::kUInt16 ? UINT16_MAX
+                                                       : UINT32_MAX;
+    for (int64_t n = 0; n < count; ++n) {
+      RunTensor t;
+      t.dtype = input.dtype;
+      t.shape = sample;
+      t.i.assign(all.i.begin() + n * per, all.i.begin() + (n + 1) * per);
+      for (int64_t v : t.i)
+        if (v < lo || v > hi)
+          return InvalidInput(file + ": sample " + std::to_string(n) + " holds " +
+                              std::to_string(v) + ", outside " + Describe(input));
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
   for (int64_t n = 0; n < count; ++n) {
     RunTensor t;
     t.dtype = input.dtype;

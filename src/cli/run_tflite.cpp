@@ -1,6 +1,7 @@
 // `pt2tf run -i model.tflite`: a .tflite run by pt2tf's own TFLite evaluator (the one the
-// quantization pass calibrates with and simulates int8 in), outputs saved as float32 .npz
-// (int8 outputs dequantized). The tests compare it with the LiteRT interpreter.
+// quantization pass calibrates with and simulates int8 in), outputs saved as an .npz: float32
+// for float and int8 outputs (dequantized), the output's own type for unquantized integer
+// and bool ones (ARG_MAX / TOPK_V2 indices). The tests compare it with the LiteRT interpreter.
 #include "cli/run_tflite.h"
 
 #include <fstream>
@@ -30,6 +31,27 @@ Result<std::vector<uint8_t>> ReadBytes(const std::string& path) {
   in.seekg(0);
   if (!in.read(reinterpret_cast<char*>(bytes.data()), size)) return IoError(path + ": read failed");
   return bytes;
+}
+
+// The .npz dtype of an unquantized integer or bool output (kFloat32: written as floats).
+DType IntegerOutputType(const tflite::EvalTensor& t) {
+  if (t.is_float() || t.quantized()) return DType::kFloat32;
+  switch (t.type) {
+    case ::tflite::TensorType_INT32:
+      return DType::kInt32;
+    case ::tflite::TensorType_INT64:
+      return DType::kInt64;
+    case ::tflite::TensorType_INT16:
+      return DType::kInt16;
+    case ::tflite::TensorType_INT8:
+      return DType::kInt8;
+    case ::tflite::TensorType_UINT8:
+      return DType::kUInt8;
+    case ::tflite::TensorType_BOOL:
+      return DType::kBool;
+    default:
+      return DType::kFloat32;
+  }
 }
 
 std::string InputName(const tflite::Evaluator& e, size_t i) {
@@ -68,6 +90,12 @@ int RunTflite(const std::string& model, const std::string& inputs_path, const st
       return ReportError(InvalidInput(inputs_path + ": '" + name + "' has shape " +
                                       ShapeToString(t->shape) + ", the model wants " +
                                       ShapeToString(e.input_shape(i))));
+    if (!t->is_float())  // the evaluator takes values as floats: integers exact to 2^24
+      for (int64_t v : t->i)
+        if (v > (int64_t{1} << 24) || v < -(int64_t{1} << 24))
+          return ReportError(InvalidInput(inputs_path + ": '" + name + "' holds " +
+                                          std::to_string(v) +
+                                          ", beyond the integers the evaluator carries (2^24)"));
     inputs.push_back(t->is_float() ? t->f : std::vector<float>(t->i.begin(), t->i.end()));
   }
   auto outputs = e.Run(inputs);
@@ -75,7 +103,13 @@ int RunTflite(const std::string& model, const std::string& inputs_path, const st
   NamedArrays result;
   for (size_t k = 0; k < outputs->size(); ++k) {
     const tflite::EvalTensor& o = (*outputs)[k];
-    auto t = ir::run::RunTensor::Floats(o.shape, o.f).ToTensor();
+    ir::run::RunTensor r = ir::run::RunTensor::Floats(o.shape, o.f);
+    if (const DType d = IntegerOutputType(o); d != DType::kFloat32) {
+      r.dtype = d;
+      r.f.clear();
+      r.i.assign(o.q.begin(), o.q.end());
+    }
+    auto t = r.ToTensor();
     if (!t.ok()) return ReportError(t.status());
     result.emplace_back(e.output_name(k), std::move(*t));
   }
@@ -86,7 +120,8 @@ int RunTflite(const std::string& model, const std::string& inputs_path, const st
     j["output"] = output;
     j["outputs"] = nlohmann::ordered_json::array();
     for (const auto& [name, t] : result)
-      j["outputs"].push_back({{"name", name}, {"dtype", "float32"}, {"shape", t.shape()}});
+      j["outputs"].push_back(
+          {{"name", name}, {"dtype", std::string(TorchName(t.dtype()))}, {"shape", t.shape()}});
     std::cout << j.dump(2) << "\n";
   }
   return kExitOk;

@@ -12,11 +12,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!e.ok()) return 0;
   // Tensors of up to 2^31 elements are evaluated (a real model's activations can be far
   // larger than its file); the fuzzer looks for memory errors, not at big allocations.
+  // Zero dims count as 1 here (a [2^30, 0, 2^30] tensor is empty, but its other dims are
+  // still walked), and the product stops at the limit, so it cannot overflow.
   for (const ::tflite::Tensor* t : *(*e)->subgraph().tensors()) {
     int64_t n = 1;
     if (t->shape())
-      for (int32_t d : *t->shape()) n *= std::max(d, 1);
-    if (n > (int64_t{1} << 20)) return 0;
+      for (int32_t d : *t->shape()) {
+        n *= std::max(d, 1);
+        if (n > (int64_t{1} << 20)) return 0;
+      }
   }
   std::vector<std::vector<float>> inputs;
   int64_t total = 0;

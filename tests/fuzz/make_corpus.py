@@ -231,16 +231,20 @@ def tflite_seeds():
 
 
 def tflite_eval_seeds():
-    """For the evaluator (fuzz_tflite_eval): the tflite seeds that run, and a float and an
-    int8 file of test_quantize.kernels_model (attention, LayerNorm, resizes, gathers, tiles,
-    comparisons, elementwise math) written by pt2tf."""
+    """For the evaluator (fuzz_tflite_eval): the tflite seeds that run, a float and an int8
+    file of test_quantize.kernels_model (attention, LayerNorm, resizes, gathers, tiles,
+    comparisons, elementwise math) and of test_quantize.index_cnn (LRN, CUMSUM, TOPK_V2,
+    ARG_MAX, ONE_HOT beside int8 convs), and the float file of each
+    test_quantize.index_kernel_cases graph (CUMSUM's flags, ARG_MAX / ARG_MIN / REVERSE_V2,
+    TOPK_V2, ONE_HOT, GATHER_ND, LRN, ZEROS_LIKE, RIGHT_SHIFT, BITWISE_XOR), written by pt2tf."""
     pt2tf = ROOT.parents[1] / "build" / "pt2tf"
     if not pt2tf.exists():
         print("make_corpus: build/pt2tf not built: no tflite_eval seeds")
         return
     import subprocess
     sys.path.insert(0, str(ROOT.parents[1] / "tests" / "python"))
-    from test_quantize import kernels_model
+    from test_quantize import index_cnn, index_kernel_cases, kernels_model
+    import onnx
     for name in ("pt2tf_fp32", "pt2tf_fp16", "tf_converter_conv"):
         src = CORPUS / "tflite" / f"{name}.tflite"
         if src.exists():
@@ -257,6 +261,20 @@ def tflite_eval_seeds():
             out = d / f"{name}.tflite"
             subprocess.run([str(pt2tf), "convert", "-q", "-i", str(d / "k.onnx"), "-o", str(out),
                             *extra], check=True, capture_output=True)
+            put("tflite_eval", out.name, out.read_bytes())
+        onnx.save(index_cnn(), d / "i.onnx")
+        for name, extra in (("index_cnn_fp32", []),
+                            ("index_cnn_int8", ["--quantize", "int8", "--calibration",
+                                                str(d / "calib.npy")])):
+            out = d / f"{name}.tflite"
+            subprocess.run([str(pt2tf), "convert", "-q", "-i", str(d / "i.onnx"), "-o", str(out),
+                            *extra], check=True, capture_output=True)
+            put("tflite_eval", out.name, out.read_bytes())
+        for name, (model, _, _) in index_kernel_cases().items():
+            onnx.save(model, d / f"{name}.onnx")
+            out = d / f"op_{name}.tflite"
+            subprocess.run([str(pt2tf), "convert", "-q", "-i", str(d / f"{name}.onnx"), "-o",
+                            str(out)], check=True, capture_output=True)
             put("tflite_eval", out.name, out.read_bytes())
 
 

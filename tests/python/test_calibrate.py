@@ -93,6 +93,38 @@ def test_ranges_match_onnxruntime(pt2tf_bin, cnn, tmp_path):
     assert compared >= 6, f"only {compared} tensors compared: {sorted(tensors)}"
 
 
+def test_integer_token_ids_calibrate(pt2tf_bin, tmp_path):
+    """Token ids for an int64 input (an embedding lookup, then a linear): int64 and int32
+    arrays both feed it and stay integers (the embedding output's range is exactly that of the
+    rows the ids select); float arrays, and ids past the table, are one-line errors."""
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Embedding(50, 8), torch.nn.Linear(8, 4)).eval()
+    path = tmp_path / "emb.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 6, dtype=torch.int64),), str(path),
+                      input_names=["ids"], output_names=["out"], dynamo=False)
+    ids = np.random.default_rng(0).integers(0, 50, (5, 6))
+    table = model[0].weight.detach().numpy()
+    for dtype in (np.int64, np.int32):
+        np.save(tmp_path / "ids.npy", ids.astype(dtype))
+        got = calibrate(path, tmp_path / "ids.npy")
+        assert got["samples"] == 5
+        gathered = [t for t in got["tensors"] if t["name"].endswith("Gather_output_0") or
+                    t["name"].startswith("/0/")]
+        assert gathered, [t["name"] for t in got["tensors"]]
+        rows = table[ids.ravel()]
+        assert abs(gathered[0]["min"] - rows.min()) <= 1e-6, gathered[0]
+        assert abs(gathered[0]["max"] - rows.max()) <= 1e-6, gathered[0]
+        assert "ids" not in {t["name"] for t in got["tensors"]}  # integers have no float range
+    for bad, message in ((ids.astype(np.float32), "not an integer type"),
+                         (np.full((2, 6), 50, np.int64), "out of range")):
+        np.save(tmp_path / "bad.npy", bad)
+        proc = run_pt2tf("calibrate", "-i", path, "--calibration", tmp_path / "bad.npy",
+                         check=False)
+        lines = proc.stderr.strip().splitlines()
+        assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+        assert message in lines[0], lines[0]
+
+
 def test_percentile_ranges_follow_the_data(pt2tf_bin, cnn, tmp_path):
     samples = np.random.default_rng(1).standard_normal((8, 3, 32, 32)).astype(np.float32)
     np.save(tmp_path / "s.npy", samples)

@@ -194,8 +194,19 @@ Status EmitOneHot(const ir::Node& node, EmitContext& ctx) {
   };
   PT2TF_ASSIGN_OR_RETURN(std::string indices, ctx.GetAs(node.input(0), {}));
   indices = cast(indices, ti, tensorflow::DT_INT64, node.name + "/indices64");
-  PT2TF_ASSIGN_OR_RETURN(std::string depth, RuntimeInput(node, ctx, 1, true));
-  std::string depth64 = cast(depth, td, tensorflow::DT_INT64, node.name + "/depth64");
+  // A constant depth stays a constant (not a Cast of one): the TFLite OneHot then has a
+  // static output shape, which pt2tf's evaluator (int8 calibration) needs.
+  const ir::Value* dv = node.input(1);
+  const bool const_depth = dv->is_constant() && dv->constant->numel() == 1;
+  std::string depth, depth64, depth32;
+  if (const_depth) {
+    const int64_t d = dv->constant->ElementAsInt(0);
+    depth64 = ctx.ConstI64({d}, node.name + "/depth64", ir::Dims{});
+    depth32 = ctx.ConstI32({d}, node.name + "/depth32", ir::Dims{});
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(depth, RuntimeInput(node, ctx, 1, true));
+    depth64 = cast(depth, td, tensorflow::DT_INT64, node.name + "/depth64");
+  }
   // ONNX counts negative indices from the end; TF's -1 would mean "no class".
   PT2TF_ASSIGN_OR_RETURN(std::string zero, ctx.ConstScalar(DType::kInt64, 0, node.name + "/zero"));
   std::string negative =
@@ -205,7 +216,7 @@ Status EmitOneHot(const ir::Node& node, EmitContext& ctx) {
   tensorflow::NodeDef& sel =
       ctx.AddOp("SelectV2", node.name + "/wrapped", {negative, shifted, indices});
   SetAttrType(sel, "T", tensorflow::DT_INT64);
-  std::string depth32 = cast(depth, td, tensorflow::DT_INT32, node.name + "/depth32");
+  if (!const_depth) depth32 = cast(depth, td, tensorflow::DT_INT32, node.name + "/depth32");
   PT2TF_ASSIGN_OR_RETURN(std::string values, ctx.GetAs(node.input(2), {}));
   tensorflow::NodeDef& unpack = ctx.AddOp("Unpack", node.name + "/values", {values});
   SetAttrType(unpack, "T", tv);

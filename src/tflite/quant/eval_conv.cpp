@@ -8,6 +8,7 @@
 // of the requantized result in practice).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "ir/run/kernels.h"
@@ -144,7 +145,10 @@ Status Finish(const OpContext& ctx, Arith arith, const std::vector<float>& acc, 
     const int32_t zp = static_cast<int32_t>(y.zero_point[0]);
     for (int64_t i0 = 0; i0 < n; i0 += channels)
       for (int64_t c = 0; c < channels; ++c) {
-        const int32_t a = static_cast<int32_t>(std::llround(acc[i0 + c])) + (b ? b->q[c] : 0);
+        // In int64, saturated to int32: only a hostile file's sums leave int32 (where
+        // LiteRT's int32 arithmetic would wrap), and C++ must not overflow.
+        const int32_t a = static_cast<int32_t>(std::clamp<int64_t>(
+            std::llround(acc[i0 + c]) + (b ? b->q[c] : 0), INT32_MIN, INT32_MAX));
         y.q[i0 + c] = std::clamp(MultiplyByQuantizedMultiplier(a, mult[c], shift[c]) + zp, lo, hi);
       }
     return OkStatus();
@@ -404,12 +408,14 @@ Status EvalPool(OpContext& ctx) {
         for (int64_t c = 0; c < C; ++c) {
           double acc = max ? -std::numeric_limits<double>::infinity() : 0;
           int64_t count = 0;
-          for (int64_t i = 0; i < kh; ++i) {
-            const int64_t ih = oh * sh - pt + i;
-            if (ih < 0 || ih >= H) continue;
-            for (int64_t j = 0; j < kw; ++j) {
-              const int64_t iw = ow * sw - pl + j;
-              if (iw < 0 || iw >= W) continue;
+          // The window clipped to the input first (as TFLite's loops): a file's filter size
+          // is not bounded by any tensor, so walking all of it could take unbounded time.
+          const int64_t y0 = oh * sh - pt, x0 = ow * sw - pl;
+          const int64_t i_end = std::min(kh, H - y0), j_end = std::min(kw, W - x0);
+          for (int64_t i = std::max<int64_t>(0, -y0); i < i_end; ++i) {
+            const int64_t ih = y0 + i;
+            for (int64_t j = std::max<int64_t>(0, -x0); j < j_end; ++j) {
+              const int64_t iw = x0 + j;
               const int64_t k = ((n * H + ih) * W + iw) * C + c;
               const double v = int8 ? x.q[k] : x.f[k];
               acc = max ? std::max(acc, v) : acc + v;

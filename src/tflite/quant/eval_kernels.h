@@ -1,8 +1,11 @@
 // Kernels of the TFLite evaluator (evaluator.h), by family: eval_conv.cpp (CONV_2D,
 // DEPTHWISE_CONV_2D, FULLY_CONNECTED, BATCH_MATMUL, pools), eval_movement.cpp (slices,
-// resizes, gather, split / pack / unpack, tile, depth-space) and eval_ops.cpp (elementwise,
+// resizes, gather, split / pack / unpack, tile, depth-space), eval_ops.cpp (elementwise,
 // comparisons, select, cast, reductions, softmax, reshape / transpose / concat / pad,
-// QUANTIZE/DEQUANTIZE). The one table is EvalKernelFor in eval_ops.cpp.
+// QUANTIZE/DEQUANTIZE), eval_index.cpp (arg max / min, top-k, one-hot, gather-nd, reverse),
+// eval_generate.cpp (shape, fill, range, broadcast-args, zeros-like, cumsum) and
+// eval_bitwise_norm.cpp (bitwise xor, right shift, local response normalization). The one
+// table is EvalKernelFor in eval_table.cpp.
 #pragma once
 
 #include <vector>
@@ -31,6 +34,20 @@ Status EvalPool(OpContext& ctx);  // MAX_POOL_2D, AVERAGE_POOL_2D
 Status EvalTransposeConv(OpContext& ctx);  // TRANSPOSE_CONV (float)
 Status EvalBatchMatMul(OpContext& ctx);    // BATCH_MATMUL (float; quantized inputs dequantized)
 
+// eval_ops.cpp
+Status EvalBinary(OpContext& ctx);   // ADD ... LOGICAL_OR: two operands broadcast to the output
+Status EvalUnary(OpContext& ctx);    // RELU ... LOGICAL_NOT: one operand, elementwise
+Status EvalSoftmax(OpContext& ctx);  // SOFTMAX, LOG_SOFTMAX
+Status EvalSelect(OpContext& ctx);   // SELECT_V2
+Status EvalCast(OpContext& ctx);
+Status EvalReduce(OpContext& ctx);   // MEAN, SUM, REDUCE_PROD / _MAX / _MIN / _ANY / _ALL
+Status EvalReshape(OpContext& ctx);  // RESHAPE, SQUEEZE, EXPAND_DIMS
+Status EvalTranspose(OpContext& ctx);
+Status EvalConcat(OpContext& ctx);
+Status EvalPad(OpContext& ctx);  // PAD, PADV2
+Status EvalQuantize(OpContext& ctx);
+Status EvalDequantize(OpContext& ctx);
+
 // eval_movement.cpp
 Status EvalStridedSlice(OpContext& ctx);
 Status EvalSlice(OpContext& ctx);
@@ -43,6 +60,25 @@ Status EvalUnpack(OpContext& ctx);
 Status EvalTile(OpContext& ctx);        // TILE, BROADCAST_TO
 Status EvalDepthSpace(OpContext& ctx);  // DEPTH_TO_SPACE, SPACE_TO_DEPTH
 Status EvalMirrorPad(OpContext& ctx);
+
+// eval_index.cpp
+Status EvalArgMinMax(OpContext& ctx);  // ARG_MAX, ARG_MIN
+Status EvalTopK(OpContext& ctx);       // TOPK_V2
+Status EvalOneHot(OpContext& ctx);
+Status EvalGatherNd(OpContext& ctx);
+Status EvalReverse(OpContext& ctx);  // REVERSE_V2
+
+// eval_generate.cpp
+Status EvalShape(OpContext& ctx);
+Status EvalFill(OpContext& ctx);
+Status EvalRange(OpContext& ctx);
+Status EvalBroadcastArgs(OpContext& ctx);
+Status EvalZerosLike(OpContext& ctx);
+Status EvalCumsum(OpContext& ctx);
+
+// eval_bitwise_norm.cpp
+Status EvalBitwise(OpContext& ctx);            // BITWISE_XOR, RIGHT_SHIFT
+Status EvalLocalResponseNorm(OpContext& ctx);  // LOCAL_RESPONSE_NORMALIZATION (float)
 
 // eval_int8.cpp: the integer-exact int8 forms of ADD / SUB / MUL and of HARD_SWISH /
 // LOGISTIC / TANH. Return false when `ctx` is not that case (the float or fake-quantized
@@ -112,6 +148,33 @@ void ForEachBroadcast(const ir::Dims& a, const ir::Dims& b, const ir::Dims& y, F
       pos[k] = 0;
     }
   }
+}
+
+// Normalises a possibly negative axis of a rank-`rank` tensor; false when out of range.
+inline bool NormaliseAxis(int64_t& axis, int64_t rank) {
+  if (axis < 0) axis += rank;
+  return axis >= 0 && axis < rank;
+}
+
+// Products of the dims before and after `axis`.
+inline void OuterInner(const ir::Dims& shape, size_t axis, int64_t* outer, int64_t* inner) {
+  *outer = 1, *inner = 1;
+  for (size_t k = 0; k < axis; ++k) *outer *= shape[k];
+  for (size_t k = axis + 1; k < shape.size(); ++k) *inner *= shape[k];
+}
+
+// Whether `y` stores its values as `x` does (f or q) with the same quantization: what a kernel
+// that moves stored values without arithmetic needs.
+inline bool SameKind(const EvalTensor& x, const EvalTensor& y) {
+  return x.is_float() == y.is_float() && x.scale == y.scale && x.zero_point == y.zero_point;
+}
+
+// The one integer of a scalar (or one-element) integer operand such as an axis or k; false
+// when `t` is missing, float or holds more than one value.
+inline bool ScalarInt(const EvalTensor* t, int64_t* v) {
+  if (!t || t->is_float() || t->q.size() != 1) return false;
+  *v = t->q[0];
+  return true;
 }
 
 // Copies element `src[i]` of `x` to position i of `y` (f or q, as the type holds).

@@ -182,19 +182,6 @@ bool ShapeWithAxis(const ir::Dims& x, size_t axis, int64_t size, const ir::Dims&
   return want == y;
 }
 
-// Normalises a possibly negative axis of a rank-`rank` tensor; false when out of range.
-bool NormaliseAxis(int64_t& axis, int64_t rank) {
-  if (axis < 0) axis += rank;
-  return axis >= 0 && axis < rank;
-}
-
-// Products of the dims before and after `axis`.
-void OuterInner(const ir::Dims& shape, size_t axis, int64_t* outer, int64_t* inner) {
-  *outer = 1, *inner = 1;
-  for (size_t k = 0; k < axis; ++k) *outer *= shape[k];
-  for (size_t k = axis + 1; k < shape.size(); ++k) *inner *= shape[k];
-}
-
 // Copies `len` elements (f or q) from x at `from` to y at `to`.
 void CopyRun(const EvalTensor& x, int64_t from, EvalTensor& y, int64_t to, int64_t len) {
   if (x.is_float())
@@ -205,10 +192,6 @@ void CopyRun(const EvalTensor& x, int64_t from, EvalTensor& y, int64_t to, int64
 
 void Allocate(const EvalTensor& like, EvalTensor& y) {
   like.is_float() ? y.f.assign(y.numel(), 0.0f) : y.q.assign(y.numel(), 0);
-}
-
-bool SameKind(const EvalTensor& x, const EvalTensor& y) {
-  return x.is_float() == y.is_float() && x.scale == y.scale && x.zero_point == y.zero_point;
 }
 
 // The source index of every output element, in C order over `shape`: source(pos) of each

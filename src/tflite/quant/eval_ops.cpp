@@ -1,5 +1,5 @@
 // Elementwise, reduction, softmax, data-movement and QUANTIZE/DEQUANTIZE kernels of the
-// TFLite evaluator, and the one kernel table. int8 ADD/SUB/MUL, HARD_SWISH, LOGISTIC and
+// TFLite evaluator (the kernel table is eval_table.cpp). int8 ADD/SUB/MUL, HARD_SWISH, LOGISTIC and
 // TANH go to the integer-exact kernels of eval_int8.cpp; the other int8 arithmetic here is
 // fake-quantized (dequantize → float → requantize, round half away from zero); data
 // movement copies the integers and QUANTIZE/DEQUANTIZE follow TFLite's reference arithmetic.
@@ -11,9 +11,10 @@
 #include "tflite/quant/eval_kernels.h"
 
 namespace pt2tf::tflite {
-namespace {
 
 using Op = ::tflite::BuiltinOperator;
+
+namespace {
 
 ::tflite::ActivationFunctionType FusedActivation(const OpContext& ctx) {
   if (const auto* o = ctx.op.builtin_options_as_AddOptions()) return o->fused_activation_function();
@@ -22,6 +23,8 @@ using Op = ::tflite::BuiltinOperator;
   if (const auto* o = ctx.op.builtin_options_as_DivOptions()) return o->fused_activation_function();
   return ::tflite::ActivationFunctionType_NONE;
 }
+
+}  // namespace
 
 Status EvalBinary(OpContext& ctx) {
   if (ctx.in.size() != 2 || !ctx.in[0] || !ctx.in[1]) return OpError(ctx, "needs 2 inputs");
@@ -325,8 +328,6 @@ Status EvalReduce(OpContext& ctx) {
   return OkStatus();
 }
 
-}  // namespace
-
 // Copies element `src[i]` of the input to output position i (f or q, as the type holds).
 void PickElements(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>& src) {
   if (x.is_float()) {
@@ -337,8 +338,6 @@ void PickElements(const EvalTensor& x, EvalTensor& y, const std::vector<int64_t>
     for (size_t i = 0; i < src.size(); ++i) y.q[i] = x.q[src[i]];
   }
 }
-
-namespace {
 
 Status EvalReshape(OpContext& ctx) {
   const EvalTensor& x = *ctx.in[0];
@@ -513,8 +512,6 @@ Status EvalDequantize(OpContext& ctx) {
   return OkStatus();
 }
 
-}  // namespace
-
 Status OpError(const OpContext& ctx, const std::string& message) {
   return Unsupported(std::string("evaluating TFLite ") +
                      ::tflite::EnumNameBuiltinOperator(ctx.code) + ": " + message);
@@ -601,122 +598,6 @@ void ApplyActivation(::tflite::ActivationFunctionType act, std::vector<float>& v
       break;
     default:
       break;
-  }
-}
-
-EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
-  switch (op) {
-    case Op::BuiltinOperator_CONV_2D:
-    case Op::BuiltinOperator_DEPTHWISE_CONV_2D:
-      return EvalConv;
-    case Op::BuiltinOperator_FULLY_CONNECTED:
-      return EvalFullyConnected;
-    case Op::BuiltinOperator_MAX_POOL_2D:
-    case Op::BuiltinOperator_AVERAGE_POOL_2D:
-      return EvalPool;
-    case Op::BuiltinOperator_ADD:
-    case Op::BuiltinOperator_SUB:
-    case Op::BuiltinOperator_MUL:
-    case Op::BuiltinOperator_DIV:
-    case Op::BuiltinOperator_MAXIMUM:
-    case Op::BuiltinOperator_MINIMUM:
-    case Op::BuiltinOperator_POW:
-    case Op::BuiltinOperator_SQUARED_DIFFERENCE:
-    case Op::BuiltinOperator_FLOOR_DIV:
-    case Op::BuiltinOperator_FLOOR_MOD:
-    case Op::BuiltinOperator_ATAN2:
-    case Op::BuiltinOperator_LESS:
-    case Op::BuiltinOperator_LESS_EQUAL:
-    case Op::BuiltinOperator_GREATER:
-    case Op::BuiltinOperator_GREATER_EQUAL:
-    case Op::BuiltinOperator_EQUAL:
-    case Op::BuiltinOperator_NOT_EQUAL:
-    case Op::BuiltinOperator_LOGICAL_AND:
-    case Op::BuiltinOperator_LOGICAL_OR:
-      return EvalBinary;
-    case Op::BuiltinOperator_SELECT_V2:
-      return EvalSelect;
-    case Op::BuiltinOperator_CAST:
-      return EvalCast;
-    case Op::BuiltinOperator_RELU:
-    case Op::BuiltinOperator_RELU6:
-    case Op::BuiltinOperator_LOGISTIC:
-    case Op::BuiltinOperator_TANH:
-    case Op::BuiltinOperator_HARD_SWISH:
-    case Op::BuiltinOperator_LEAKY_RELU:
-    case Op::BuiltinOperator_EXP:
-    case Op::BuiltinOperator_SQUARE:
-    case Op::BuiltinOperator_SQRT:
-    case Op::BuiltinOperator_RSQRT:
-    case Op::BuiltinOperator_NEG:
-    case Op::BuiltinOperator_ABS:
-    case Op::BuiltinOperator_LOG:
-    case Op::BuiltinOperator_SIN:
-    case Op::BuiltinOperator_COS:
-    case Op::BuiltinOperator_FLOOR:
-    case Op::BuiltinOperator_CEIL:
-    case Op::BuiltinOperator_ROUND:
-    case Op::BuiltinOperator_SIGN:
-    case Op::BuiltinOperator_ELU:
-    case Op::BuiltinOperator_LOGICAL_NOT:
-      return EvalUnary;
-    case Op::BuiltinOperator_SOFTMAX:
-    case Op::BuiltinOperator_LOG_SOFTMAX:
-      return EvalSoftmax;
-    case Op::BuiltinOperator_MEAN:
-    case Op::BuiltinOperator_SUM:
-    case Op::BuiltinOperator_REDUCE_PROD:
-    case Op::BuiltinOperator_REDUCE_MAX:
-    case Op::BuiltinOperator_REDUCE_MIN:
-    case Op::BuiltinOperator_REDUCE_ANY:
-    case Op::BuiltinOperator_REDUCE_ALL:
-      return EvalReduce;
-    case Op::BuiltinOperator_STRIDED_SLICE:
-      return EvalStridedSlice;
-    case Op::BuiltinOperator_SLICE:
-      return EvalSlice;
-    case Op::BuiltinOperator_RESIZE_NEAREST_NEIGHBOR:
-      return EvalResizeNearest;
-    case Op::BuiltinOperator_RESIZE_BILINEAR:
-      return EvalResizeBilinear;
-    case Op::BuiltinOperator_GATHER:
-      return EvalGather;
-    case Op::BuiltinOperator_SPLIT:
-    case Op::BuiltinOperator_SPLIT_V:
-      return EvalSplit;
-    case Op::BuiltinOperator_PACK:
-      return EvalPack;
-    case Op::BuiltinOperator_UNPACK:
-      return EvalUnpack;
-    case Op::BuiltinOperator_TILE:
-    case Op::BuiltinOperator_BROADCAST_TO:
-      return EvalTile;
-    case Op::BuiltinOperator_DEPTH_TO_SPACE:
-    case Op::BuiltinOperator_SPACE_TO_DEPTH:
-      return EvalDepthSpace;
-    case Op::BuiltinOperator_BATCH_MATMUL:
-      return EvalBatchMatMul;
-    case Op::BuiltinOperator_RESHAPE:
-    case Op::BuiltinOperator_SQUEEZE:
-    case Op::BuiltinOperator_EXPAND_DIMS:
-      return EvalReshape;
-    case Op::BuiltinOperator_TRANSPOSE:
-      return EvalTranspose;
-    case Op::BuiltinOperator_CONCATENATION:
-      return EvalConcat;
-    case Op::BuiltinOperator_PAD:
-    case Op::BuiltinOperator_PADV2:
-      return EvalPad;
-    case Op::BuiltinOperator_MIRROR_PAD:
-      return EvalMirrorPad;
-    case Op::BuiltinOperator_TRANSPOSE_CONV:
-      return EvalTransposeConv;
-    case Op::BuiltinOperator_QUANTIZE:
-      return EvalQuantize;
-    case Op::BuiltinOperator_DEQUANTIZE:
-      return EvalDequantize;
-    default:
-      return nullptr;
   }
 }
 

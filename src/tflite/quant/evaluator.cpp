@@ -306,10 +306,9 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
   std::vector<EvalTensor> out;
   for (int t : outputs_) {
     EvalTensor v = value(t);
-    if (!v.is_float()) {
-      if (!v.quantized()) return Unsupported("only float and int8 outputs are evaluated");
-      v.f = FloatValues(v);
-    }
+    // int8 outputs dequantized; integer and bool ones (ARG_MAX's indices) as floats beside
+    // their stored values (q), which `pt2tf run` writes in the output's own type.
+    if (!v.is_float()) v.f = FloatValues(v);
     out.push_back(std::move(v));
   }
   return out;

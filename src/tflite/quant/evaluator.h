@@ -48,8 +48,9 @@ class Evaluator {
   static Result<std::unique_ptr<Evaluator>> Create(std::vector<uint8_t> bytes);
 
   // Runs once. `inputs`: float values per subgraph input (C order of its shape); an int8
-  // input is quantized with its own parameters. Returns each output as float (int8 outputs
-  // dequantized) with its raw tensor.
+  // input is quantized with its own parameters, an integer input (token ids) takes the values
+  // as they are (exact while |v| <= 2^24; callers with integer data check that). Returns each
+  // output as float (int8 outputs dequantized, integer ones converted) with its raw tensor.
   Result<std::vector<EvalTensor>> Run(const std::vector<std::vector<float>>& inputs,
                                       const EvalObserver& observer = {}) const;
 

@@ -29,7 +29,21 @@ Result<std::vector<std::vector<float>>> EvalInputs(const Evaluator& e, const cal
   for (size_t i = 0; i < s.size(); ++i) {
     const ir::run::RunTensor& t = s[i];
     const ir::Dims& want = e.input_shape(i);
-    if (!t.is_float()) return InvalidInput("calibration inputs must be floating point");
+    if (!t.is_float()) {
+      // Integer inputs (token ids): the evaluator takes values as floats, exact to 2^24.
+      if (t.shape != want)
+        return InvalidInput("a calibration sample of shape " + ShapeToString(t.shape) +
+                            " does not fit the TFLite input " + ShapeToString(want));
+      std::vector<float> v(t.i.size());
+      for (size_t k = 0; k < v.size(); ++k) {
+        if (t.i[k] > (int64_t{1} << 24) || t.i[k] < -(int64_t{1} << 24))
+          return InvalidInput("calibration value " + std::to_string(t.i[k]) +
+                              " is beyond the integers the evaluator carries exactly (2^24)");
+        v[k] = static_cast<float>(t.i[k]);
+      }
+      out.push_back(std::move(v));
+      continue;
+    }
     if (t.shape == want) {
       out.push_back(t.f);
       continue;

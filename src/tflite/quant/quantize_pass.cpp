@@ -180,6 +180,10 @@ bool IsMovement(Op op) {
 // are kept above this floor.
 constexpr float kMinBoundedScale = 6.0f / 1073741824.0f;
 
+// Calibrated magnitudes beyond this are sentinels (a mask's −3.4e38), not activations: see
+// Int8Rewriter::HasRange.
+constexpr float kSentinelMagnitude = 1e30f;
+
 QParams FromRange(float lo, float hi) {
   lo = std::min(lo, 0.0f), hi = std::max(hi, 0.0f);
   double width = static_cast<double>(hi) - lo;
@@ -255,8 +259,16 @@ class Int8Rewriter {
       return InternalError("no calibration range for tensor '" + m_.tensor(t).name + "'");
     return FromRange(ranges_[t].min, ranges_[t].max);
   }
+  // A tensor with a usable calibrated range. A range past kSentinelMagnitude is a sentinel,
+  // not a signal: Hugging Face attention masks add torch.finfo(float32).min (−3.4e38) at the
+  // hidden positions. On an int8 scale that wide every other value (the attention scores the
+  // mask is added to) rounds to the zero point, and LiteRT 2.3 aborted in allocate_tensors on
+  // the int8 ADD / SOFTMAX of a BERT quantized that way. Such tensors, and the ops reading or
+  // writing them, stay float.
   bool HasRange(int t) const {
-    return t >= 0 && static_cast<size_t>(t) < ranges_.size() && ranges_[t].seen;
+    if (t < 0 || static_cast<size_t>(t) >= ranges_.size() || !ranges_[t].seen) return false;
+    return std::fabs(ranges_[t].min) <= kSentinelMagnitude &&
+           std::fabs(ranges_[t].max) <= kSentinelMagnitude;
   }
   bool IsActivation(int t) const {
     const TensorSpec& s = m_.tensor(t);
