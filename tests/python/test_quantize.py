@@ -599,6 +599,13 @@ def index_kernel_cases():
         [vi("x", F, [3, 5, 4])], [vi("y", F, [3, 4]), vi("z", F, [2])],
         [const(np.array([[0, 1], [2, 4], [1, 0]], np.int64), "i"),
          const(np.array([[0, 1, 2], [2, 4, 3]], np.int64), "j")]), [x], {"GATHER_ND"})
+    cases["scatter_nd"] = (_onnx_model(  # update (SCATTER_ND + a written mask) and add (repeats sum)
+        [node("ScatterND", ["x", "i", "u"], ["y"]),
+         node("ScatterND", ["x", "r", "u"], ["z"], reduction="add")],
+        [vi("x", F, [3, 5, 4]), vi("u", F, [2, 4])], [vi("y", F, [3, 5, 4]), vi("z", F, [3, 5, 4])],
+        [const(np.array([[0, 1], [2, 4]], np.int64), "i"),
+         const(np.array([[1, 3], [1, 3]], np.int64), "r")], opset=16),
+        [x, rng.standard_normal((2, 4)).astype(np.float32)], {"SCATTER_ND", "SELECT_V2"})
     cases["lrn"] = (_onnx_model(
         [node("LRN", ["x"], ["y"], size=3, alpha=0.3, beta=0.75, bias=1.5)],
         [vi("x", F, [1, 6, 4, 4])], [vi("y", F, [1, 6, 4, 4])]),
@@ -636,8 +643,8 @@ def _pt2tf_run(path, feeds, tmp_path):
     return {k: got[k] for k in got.files}
 
 
-INDEX_CASES = ["cumsum", "cumsum_int32", "argmax_argmin", "topk", "one_hot", "gather_nd", "lrn",
-               "atan", "right_shift", "bitwise_xor"]
+INDEX_CASES = ["cumsum", "cumsum_int32", "argmax_argmin", "topk", "one_hot", "gather_nd",
+               "scatter_nd", "lrn", "atan", "right_shift", "bitwise_xor"]
 
 
 @pytest.mark.parametrize("case", INDEX_CASES)

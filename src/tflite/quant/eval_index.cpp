@@ -1,9 +1,9 @@
-// Index kernels of the TFLite evaluator: ARG_MAX / ARG_MIN, TOPK_V2, ONE_HOT, GATHER_ND and
-// REVERSE_V2, with TFLite's semantics (first index wins a tie in ARG_MAX / ARG_MIN; TOPK_V2
-// orders by value, larger first, and a tie by index, smaller first; ONE_HOT writes off_value
-// where an index is outside [0, depth)). Every shape, axis and index the file gives is checked
-// before an element is read. They read and write stored values (f, or q for integer and int8
-// tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input, TOPK_V2 values sharing the
+// Index kernels of the TFLite evaluator: ARG_MAX / ARG_MIN, TOPK_V2, ONE_HOT, GATHER_ND,
+// SCATTER_ND and REVERSE_V2, with TFLite's semantics (first index wins a tie in ARG_MAX / ARG_MIN;
+// TOPK_V2 orders by value, larger first, and a tie by index, smaller first; ONE_HOT writes
+// off_value where an index is outside [0, depth)). Every shape, axis and index the file gives is
+// checked before an element is read. They read and write stored values (f, or q for integer and
+// int8 tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input, TOPK_V2 values sharing the
 // input's parameters) run on the same loops.
 #include <algorithm>
 #include <cmath>
@@ -196,6 +196,51 @@ Status EvalGatherNd(OpContext& ctx) {
       std::copy_n(params.f.begin() + from, slice, y.f.begin() + i * slice);
     else
       std::copy_n(params.q.begin() + from, slice, y.q.begin() + i * slice);
+  }
+  return OkStatus();
+}
+
+// SCATTER_ND(indices, updates, shape): zeros of `shape` with each updates slice added at its
+// index (repeated indices sum, as LiteRT's kernel does). The shape operand must be the
+// output's own (static) shape.
+Status EvalScatterNd(OpContext& ctx) {
+  if (ctx.in.size() != 3 || !ctx.in[0] || !ctx.in[1] || !ctx.in[2])
+    return OpError(ctx, "needs indices, updates and shape");
+  const EvalTensor &idx = *ctx.in[0], &upd = *ctx.in[1], &shape = *ctx.in[2];
+  EvalTensor& y = *ctx.out[0];
+  if (!IsIndexTensor(idx) || idx.shape.empty() || !IsIndexTensor(shape) || shape.shape.size() != 1)
+    return OpError(ctx, "indices and shape must be integer tensors (shape 1-D)");
+  if (shape.q.size() != y.shape.size() ||
+      !std::equal(shape.q.begin(), shape.q.end(), y.shape.begin()))
+    return OpError(ctx, "the shape operand differs from the output's shape");
+  const int64_t nd = idx.shape.back();
+  if (nd < 1 || nd > static_cast<int64_t>(y.shape.size()))
+    return OpError(ctx, "the index depth exceeds the output's rank");
+  ir::Dims want(idx.shape.begin(), idx.shape.end() - 1);
+  want.insert(want.end(), y.shape.begin() + nd, y.shape.end());
+  if (want != upd.shape || !SameKind(upd, y) || upd.quantized())
+    return OpError(ctx, "updates shape or type does not match indices and output");
+  int64_t slice = 1, count = 1;
+  for (size_t k = static_cast<size_t>(nd); k < y.shape.size(); ++k) slice *= y.shape[k];
+  for (size_t k = 0; k + 1 < idx.shape.size(); ++k) count *= idx.shape[k];
+  std::vector<int64_t> stride(static_cast<size_t>(nd), slice);
+  for (int64_t k = nd - 1; k-- > 0;) stride[k] = stride[k + 1] * y.shape[k + 1];
+  upd.is_float() ? y.f.assign(y.numel(), 0.0f) : y.q.assign(y.numel(), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t to = 0;
+    for (int64_t k = 0; k < nd; ++k) {
+      const int64_t at = idx.q[i * nd + k];
+      if (at < 0 || at >= y.shape[k]) return OpError(ctx, "index out of range");
+      to += at * stride[k];
+    }
+    for (int64_t b = 0; b < slice; ++b) {
+      if (upd.is_float()) {
+        y.f[to + b] += upd.f[i * slice + b];
+      } else {  // wraps as the int32 kernel does
+        y.q[to + b] = static_cast<int32_t>(static_cast<uint32_t>(y.q[to + b]) +
+                                           static_cast<uint32_t>(upd.q[i * slice + b]));
+      }
+    }
   }
   return OkStatus();
 }

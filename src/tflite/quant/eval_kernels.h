@@ -66,6 +66,7 @@ Status EvalArgMinMax(OpContext& ctx);  // ARG_MAX, ARG_MIN
 Status EvalTopK(OpContext& ctx);       // TOPK_V2
 Status EvalOneHot(OpContext& ctx);
 Status EvalGatherNd(OpContext& ctx);
+Status EvalScatterNd(OpContext& ctx);
 Status EvalReverse(OpContext& ctx);  // REVERSE_V2
 
 // eval_generate.cpp

@@ -128,6 +128,8 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
       return EvalOneHot;
     case Op::BuiltinOperator_GATHER_ND:
       return EvalGatherNd;
+    case Op::BuiltinOperator_SCATTER_ND:
+      return EvalScatterNd;
     case Op::BuiltinOperator_REVERSE_V2:
       return EvalReverse;
     case Op::BuiltinOperator_SHAPE:
