@@ -452,7 +452,8 @@ class HfDistilBert(nn.Module):
 
 
 class Scatters(nn.Module):
-    """torch.scatter / scatter_add (ScatterElements, add summing repeated indices) and an
+    """torch.scatter / scatter_add (ScatterElements, add summing repeated indices), a scatter
+    of one value at repeated indices (a mask: every backend writes the value once) and an
     in-place row assignment (ScatterND) over a run-time batch."""
 
     def forward(self, x, idx):
@@ -460,7 +461,8 @@ class Scatters(nn.Module):
         b = torch.zeros_like(x).scatter_add(1, idx[:, 3:] % 4, x[:, 3:6])
         c = x.clone()
         c[:, 2] = x[:, 0] + 1
-        return a + b + c
+        d = torch.zeros_like(x).scatter(1, idx[:, :4] % 3, 1.0)  # repeated ids, one value
+        return a + b + c + d
 
 
 class SeqMasks(nn.Module):

@@ -421,6 +421,13 @@ def _hostile_shape_models():
             oh.make_node("Reshape", ["x", "bu"], ["y"])], x("N", 3),
             [("i0", np.array(-2**63, np.int64)), ("ax", i64(0))]),
             "out of range"),
+        # a negative-step Slice of the empty shape of a scalar
+        "slice_of_empty_shape": (_shape_graph("m", [
+            shape_of, oh.make_node("Slice", ["s", "st", "en", "ax", "sp"], ["t"]),
+            oh.make_node("Cast", ["t"], ["tf"], to=TensorProto.FLOAT),
+            oh.make_node("Add", ["x", "tf"], ["y"])], x(),
+            [("st", i64(-1)), ("en", i64(-10)), ("ax", i64(0)), ("sp", i64(-1))]),
+            None),
         "scatternd_index_out_of_range": (_shape_graph("m", [
             oh.make_node("ScatterND", ["d", "i", "u"], ["y"])], [],
             [("d", np.zeros((2, 2), np.float32)), ("i", i64([5, 0])), ("u", np.ones(1, np.float32))]),
@@ -448,3 +455,27 @@ def test_hostile_shape_arithmetic(pt2tf_bin, tmp_path, name):
                 assert needle in lines[0], lines[0]
         elif needle and ext != "onnx":
             raise AssertionError(f"{ext}: converted, expected a refusal containing {needle!r}")
+
+
+def test_shape_data_does_not_pair_broadcast_entries(pt2tf_bin, tmp_path):
+    """[2,1] + [1,2] over a shape's entries broadcasts to four values; shape data must not
+    pair them entry by entry and fold a wrong constant: the converted .onnx agrees with
+    ONNX Runtime on the original at two batch sizes."""
+    from onnx import TensorProto
+    i64 = lambda *v: np.array(v, np.int64)
+    model = _shape_graph("m", [
+        oh.make_node("Shape", ["x"], ["s"]), oh.make_node("Unsqueeze", ["s", "ax1"], ["u"]),
+        oh.make_node("Add", ["u", "c"], ["a"]), oh.make_node("Reshape", ["a", "four"], ["r"]),
+        oh.make_node("Gather", ["r", "i1"], ["g"]), oh.make_node("Cast", ["g"], ["gf"], to=TensorProto.FLOAT),
+        oh.make_node("Mul", ["x", "gf"], ["y"])],
+        [oh.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])],
+        [("ax1", i64(1)), ("c", np.array([[1, 2]], np.int64)), ("four", i64(4)),
+         ("i1", np.array(1, np.int64))])
+    src, out = tmp_path / "m.onnx", tmp_path / "out.onnx"
+    onnx.save(model, src)
+    run_pt2tf("convert", "-i", src, "-o", out, "-q")
+    for n in (2, 5):
+        x = np.ones((n, 3), np.float32)
+        want = ort.InferenceSession(str(src)).run(None, {"x": x})[0]
+        got = ort.InferenceSession(str(out)).run(None, {"x": x})[0]
+        np.testing.assert_array_equal(got, want)

@@ -233,13 +233,17 @@ void ShapeData::Propagate(const Node& node) {
       step = std::min(step, n + 1);  // a longer step takes the first entry only (no overflow)
       s = std::clamp<int64_t>(s, 0, n), e = std::clamp<int64_t>(e, 0, n);
       for (int64_t k = s; k < e; k += step) out.push_back((*data)[k]);
-    } else {
+    } else if (n > 0) {  // (an empty vector slices to nothing)
       s = std::clamp<int64_t>(s, 0, n - 1), e = std::clamp<int64_t>(e, -1, n - 1);
       for (int64_t k = s; k > e; k += step) out.push_back((*data)[k]);
     }
   } else if (Contains({"Add", "Sub", "Mul", "Div"}, op)) {
     auto a = Get(x), b = Get(node.input(1));
-    if (!a || !b || (a->size() != b->size() && a->size() != 1 && b->size() != 1)) return;
+    // Entry-wise only for vectors and scalars: [2,1] + [1,2] broadcasts to four entries.
+    const Value* y = node.input(1);
+    if (!a || !b || !x->shape || !y->shape || x->shape->size() > 1 || y->shape->size() > 1 ||
+        (a->size() != b->size() && a->size() != 1 && b->size() != 1))
+      return;
     const size_t n = std::max(a->size(), b->size());
     for (size_t k = 0; k < n; ++k) {
       const SymInt& p = (*a)[a->size() == 1 ? 0 : k];

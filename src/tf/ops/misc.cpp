@@ -187,7 +187,7 @@ Status EmitTrilu(const ir::Node& node, EmitContext& ctx) {
     if (k_in) k = (*k_in)[0];
   }
   std::string mask;
-  if (rows >= 0 && cols >= 0 && !runtime_k && rows * cols <= (int64_t{1} << 20)) {
+  if (rows >= 0 && cols >= 0 && !runtime_k && (cols == 0 || rows <= (int64_t{1} << 20) / cols)) {
     // The kept band as a constant mask.
     std::vector<std::byte> band(static_cast<size_t>(rows * cols));
     for (int64_t i = 0; i < rows; ++i)

@@ -114,9 +114,11 @@ Result<int> Int32Operand(const tf::TfNode& node, Translator& t, size_t i) {
   constexpr int64_t kLo = std::numeric_limits<int32_t>::min();
   constexpr int64_t kHi = std::numeric_limits<int32_t>::max();
   if (auto c = t.Const(node, i); c && c->data.dtype() == DType::kInt64) {
-    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> v, t.ConstInts(node, i));
-    for (int64_t& e : v) e = std::clamp(e, kLo, kHi);
-    return t.ConstI32(node.def.name() + "/operand" + std::to_string(i), v, c->shape);
+    // (a constant too big to read element-wise goes the run-time way below)
+    if (Result<std::vector<int64_t>> v = t.ConstInts(node, i); v.ok()) {
+      for (int64_t& e : *v) e = std::clamp(e, kLo, kHi);
+      return t.ConstI32(node.def.name() + "/operand" + std::to_string(i), *v, c->shape);
+    }
   }
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, i));
   const TensorType type = t.Info(x).type;

@@ -4,6 +4,7 @@
 // indices CAST to the int64 TF asked for), ReverseV2 (one REVERSE_V2 per axis, as the kernel
 // of older LiteRT releases reverses a single axis).
 #include <algorithm>
+#include <set>
 
 #include "tflite/ops/chain.h"
 #include "tflite/ops/ops.h"
@@ -33,6 +34,20 @@ Status ConvertGatherNd(const tf::TfNode& node, Translator& t) {
 // repeated indices). TensorScatterAdd is x + that. TensorScatterUpdate selects it where a
 // second SCATTER_ND of int32 ones marks the written elements, and x elsewhere (a SELECT, not
 // x * (1 - mask), which would turn an inf or NaN of x into NaN).
+// True when input 1 (the indices) is a constant whose index tuples are all different.
+static bool DistinctConstIndices(const tf::TfNode& node, Translator& t) {
+  auto c = t.Const(node, 1);
+  if (!c || c->shape.empty() || c->shape.back() <= 0) return false;
+  Result<std::vector<int64_t>> v = t.ConstInts(node, 1);
+  if (!v.ok()) return false;
+  const size_t depth = static_cast<size_t>(c->shape.back());
+  std::set<std::vector<int64_t>> seen;
+  for (size_t i = 0; i + depth <= v->size(); i += depth)
+    if (!seen.insert(std::vector<int64_t>(v->begin() + i, v->begin() + i + depth)).second)
+      return false;
+  return true;
+}
+
 Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int idx, Int32Operand(node, t, 1));
@@ -83,7 +98,21 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   const int count = scatter(ones, TensorType::TensorType_INT32, "written");
   PT2TF_ASSIGN_OR_RETURN(int zero, c.Scalar(TensorType::TensorType_INT32, 0));
   PT2TF_ASSIGN_OR_RETURN(int written, c.Binary(Op::BuiltinOperator_GREATER, count, zero));
-  PT2TF_ASSIGN_OR_RETURN(int y, c.Select(written, scattered, x));
+  // An element written k times holds the sum of its k updates: divided by k, it is the value
+  // when the repeats agree (scatter(1, ids, 1.0) over repeated ids), as TF's and ONNX
+  // Runtime's kernels give. Skipped when constant indices are known to be distinct.
+  int value = scattered;
+  if (!DistinctConstIndices(node, t)) {
+    if (xi.type == TensorType::TensorType_INT64)
+      return NodeError(node,
+                       "int64 data with indices that may repeat (TFLite has no int64 "
+                       "division to undo SCATTER_ND's sum)");
+    const int k = xi.type == TensorType::TensorType_INT32 ? count : c.Cast(count, xi.type);
+    PT2TF_ASSIGN_OR_RETURN(int one_of_type, c.Scalar(xi.type, 1));
+    PT2TF_ASSIGN_OR_RETURN(int k1, c.Binary(Op::BuiltinOperator_MAXIMUM, k, one_of_type));
+    PT2TF_ASSIGN_OR_RETURN(value, c.Binary(Op::BuiltinOperator_DIV, scattered, k1));
+  }
+  PT2TF_ASSIGN_OR_RETURN(int y, c.Select(written, value, x));
   c.Finish(y);
   return OkStatus();
 }
