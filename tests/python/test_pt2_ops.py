@@ -216,8 +216,9 @@ CASES = {
                                (image(), image(1))),
                       ["aten.min.other", "aten.max.other"]),
     "min_dim_prod": (lambda: (Fn(lambda x: x.min(1)[0] + x.min(1, keepdim=True)[1][:, 0] +
-                                 x.prod(1)), (image(),)),
-                     ["aten.min.dim", "aten.prod.dim_int"]),
+                                 x.prod(1) + x.max(-1, keepdim=True)[1].sum(1) +
+                                 x.max(1)[0]), (image(),)),
+                     ["aten.min.dim", "aten.prod.dim_int", "aten.max.dim"]),
     "any_all": (lambda: (Fn(lambda x: joined((x > 0).any(1), (x > -1).all(1),
                                              (x > 1).any(), x.all(-1), (x > 2).any((1, 2)))),
                          (image(),)),

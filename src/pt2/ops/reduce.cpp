@@ -45,22 +45,6 @@ Status Sum(OpCall& c) { return Reduce(c, "ReduceSum", "dim"); }
 Status Amax(OpCall& c) { return Reduce(c, "ReduceMax", "dim"); }
 Status Amin(OpCall& c) { return Reduce(c, "ReduceMin", "dim"); }
 
-Status MaxDim(OpCall& c) {  // (values, indices)
-  ImportContext& ctx = c.ctx();
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
-  PT2TF_ASSIGN_OR_RETURN(bool keepdim, c.Bool("keepdim", false));
-  const int64_t keep = keepdim ? 1 : 0;
-  PT2TF_RETURN_IF_ERROR(c.SetOutput(
-      ctx.Op("ReduceMax", {x, ctx.ConstInts({axis})}, {{"keepdims", Attribute::Int(keep)}}), 0));
-  ir::Value* idx =
-      ctx.Op("ArgMax", {x}, {{"axis", Attribute::Int(axis)}, {"keepdims", Attribute::Int(keep)}});
-  idx->dtype = DType::kInt64;
-  return c.SetOutput(idx, 1);
-}
-
 namespace {
 
 // ArgMax / ArgMin: over the flattened tensor when `dim` is None.
@@ -174,7 +158,10 @@ Status Any(OpCall& c) { return AnyAll(c, "ReduceMax"); }
 Status All(OpCall& c) { return AnyAll(c, "ReduceMin"); }
 Status Prod(OpCall& c) { return Reduce(c, "ReduceProd", "dim"); }
 
-Status MinDim(OpCall& c) {  // (values, indices)
+namespace {
+
+// max.dim / min.dim: (values, indices) along one dim.
+Status ExtremumDim(OpCall& c, const char* reduce_op, const char* arg_op) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
   PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
@@ -182,12 +169,17 @@ Status MinDim(OpCall& c) {  // (values, indices)
   PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
   PT2TF_ASSIGN_OR_RETURN(bool keepdim, c.Bool("keepdim", false));
   const int64_t keep = keepdim ? 1 : 0;
-  PT2TF_RETURN_IF_ERROR(c.SetOutput(ReduceAxes(ctx, "ReduceMin", x, {axis}, keepdim), 0));
-  ir::Value* idx = ctx.Op(
-      "ArgMin", {x}, {{"axis", ir::Attribute::Int(axis)}, {"keepdims", ir::Attribute::Int(keep)}});
+  PT2TF_RETURN_IF_ERROR(c.SetOutput(ReduceAxes(ctx, reduce_op, x, {axis}, keepdim), 0));
+  ir::Value* idx =
+      ctx.Op(arg_op, {x}, {{"axis", Attribute::Int(axis)}, {"keepdims", Attribute::Int(keep)}});
   idx->dtype = DType::kInt64;
   return c.SetOutput(idx, 1);
 }
+
+}  // namespace
+
+Status MaxDim(OpCall& c) { return ExtremumDim(c, "ReduceMax", "ArgMax"); }
+Status MinDim(OpCall& c) { return ExtremumDim(c, "ReduceMin", "ArgMin"); }
 
 // logsumexp = m + log(sum(exp(x - m))), m the max (kept finite: an all -inf slice gives
 // -inf as torch does); ONNX's ReduceLogSumExp is not stable and TFLite lacks it.
