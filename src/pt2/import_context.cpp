@@ -332,4 +332,10 @@ Result<int64_t> NormAxis(const OpCall& call, int64_t axis, int64_t rank) {
   return axis < 0 ? axis + r : axis;
 }
 
+Result<int64_t> OpCall::Dim(const std::string& dim, const std::string& of) const {
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, Rank(of));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, Int(dim));
+  return NormAxis(*this, axis, rank);
+}
+
 }  // namespace pt2tf::pt2

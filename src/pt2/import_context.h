@@ -109,6 +109,9 @@ class OpCall {
   Result<int64_t> Rank(const std::string& name) const;
   // Static sizes of an input tensor, kUnknownDim for symbolic ones.
   Result<std::vector<int64_t>> Sizes(const std::string& name) const;
+  // Int argument `dim` (default "dim") as an axis of tensor `of` (default "self"), made
+  // non-negative, or an error naming the call.
+  Result<int64_t> Dim(const std::string& dim = "dim", const std::string& of = "self") const;
   // Binds output i (a tensor output) to `v`, tagging v with the program's dtype and shape.
   Status SetOutput(ir::Value* v, size_t i = 0);
 

@@ -118,9 +118,7 @@ Status Softplus(OpCall& c) {
 
 static Status SoftmaxLike(OpCall& c, const char* onnx_op) {
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(std::optional<DType> dtype, c.ScalarType("dtype"));
   if (dtype) x = c.ctx().Cast(x, *dtype);
   return c.SetOutput(c.ctx().Op(onnx_op, {x}, {{"axis", Attribute::Int(axis)}}));

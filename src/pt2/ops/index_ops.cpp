@@ -66,9 +66,7 @@ Status Slice(OpCall& c) {
 Status Select(OpCall& c) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(int64_t index, c.Int("index"));
   return c.SetOutput(ctx.Op("Gather", {x, ctx.ConstInt(index)}, {{"axis", Attribute::Int(axis)}}));
 }
@@ -101,9 +99,7 @@ Status Embedding(OpCall& c) {
 Status IndexSelect(OpCall& c) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(ir::Value * idx, c.Tensor("index"));
   return c.SetOutput(
       ctx.Op("Gather", {x, ctx.Cast(idx, DType::kInt64)}, {{"axis", Attribute::Int(axis)}}));
@@ -117,9 +113,7 @@ namespace pt2tf::pt2::ops {
 Status GatherDim(OpCall& c) {  // aten.gather(self, dim, index): ONNX GatherElements
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(ir::Value * idx, c.Tensor("index"));
   return c.SetOutput(ctx.Op("GatherElements", {x, ctx.Cast(idx, DType::kInt64)},
                             {{"axis", Attribute::Int(axis)}}));

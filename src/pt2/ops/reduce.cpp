@@ -59,9 +59,7 @@ Status ArgIndex(OpCall& c, const char* onnx_op) {
     idx->dtype = DType::kInt64;
     return c.SetOutput(idx);
   }
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   ir::Value* idx =
       ctx.Op(onnx_op, {x},
              {{"axis", Attribute::Int(axis)}, {"keepdims", Attribute::Int(keepdim ? 1 : 0)}});
@@ -74,9 +72,7 @@ Status ArgIndex(OpCall& c, const char* onnx_op) {
 Status CumSum(OpCall& c) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(std::optional<DType> dtype, c.ScalarType("dtype"));
   x = ctx.Cast(x, dtype ? *dtype : c.OutputDType());  // torch sums bool / int8 in int64
   return c.SetOutput(ctx.Op("CumSum", {x, ctx.ConstInt(axis)}));
@@ -164,9 +160,7 @@ namespace {
 Status ExtremumDim(OpCall& c, const char* reduce_op, const char* arg_op) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(bool keepdim, c.Bool("keepdim", false));
   const int64_t keep = keepdim ? 1 : 0;
   PT2TF_RETURN_IF_ERROR(c.SetOutput(ReduceAxes(ctx, reduce_op, x, {axis}, keepdim), 0));
