@@ -163,6 +163,34 @@ Status EvalOneHot(OpContext& ctx) {
   return OkStatus();
 }
 
+namespace {
+
+// How GATHER_ND / SCATTER_ND index `shape` with [..., nd] indices: `count` index tuples,
+// each naming a slice of `slice` elements; Offset is the tuple's first element (an index
+// outside its dim is an error).
+struct NdLayout {
+  int64_t nd = 0, slice = 1, count = 1;
+  std::vector<int64_t> stride;  // elements per step of dim k < nd
+
+  NdLayout(const ir::Dims& shape, const ir::Dims& index_shape) : nd(index_shape.back()) {
+    for (size_t k = static_cast<size_t>(nd); k < shape.size(); ++k) slice *= shape[k];
+    for (size_t k = 0; k + 1 < index_shape.size(); ++k) count *= index_shape[k];
+    stride.assign(static_cast<size_t>(nd), slice);
+    for (int64_t k = nd - 1; k-- > 0;) stride[k] = stride[k + 1] * shape[k + 1];
+  }
+  bool Offset(const EvalTensor& idx, const ir::Dims& shape, int64_t i, int64_t* at) const {
+    *at = 0;
+    for (int64_t k = 0; k < nd; ++k) {
+      const int64_t v = idx.q[i * nd + k];
+      if (v < 0 || v >= shape[k]) return false;
+      *at += v * stride[k];
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
 // GATHER_ND: output[i..., rest...] = params[indices[i..., :], rest...]. Each index is checked
 // against its own dim (an index past its dim is an error, as in TF; LiteRT checks only the
 // flat offset, which the writer's files never reach: the lowering wraps negative indices).
@@ -179,19 +207,12 @@ Status EvalGatherNd(OpContext& ctx) {
   want.insert(want.end(), params.shape.begin() + nd, params.shape.end());
   if (want != y.shape || !SameKind(params, y))
     return OpError(ctx, "output shape or type does not match params and indices");
-  int64_t slice = 1, count = 1;
-  for (size_t k = static_cast<size_t>(nd); k < params.shape.size(); ++k) slice *= params.shape[k];
-  for (size_t k = 0; k + 1 < idx.shape.size(); ++k) count *= idx.shape[k];
-  std::vector<int64_t> stride(static_cast<size_t>(nd), slice);  // elements per step of dim k
-  for (int64_t k = nd - 1; k-- > 0;) stride[k] = stride[k + 1] * params.shape[k + 1];
+  const NdLayout nd_layout(params.shape, idx.shape);
+  const int64_t slice = nd_layout.slice;
   params.is_float() ? y.f.resize(y.numel()) : y.q.resize(y.numel());
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < nd_layout.count; ++i) {
     int64_t from = 0;
-    for (int64_t k = 0; k < nd; ++k) {
-      const int64_t at = idx.q[i * nd + k];
-      if (at < 0 || at >= params.shape[k]) return OpError(ctx, "index out of range");
-      from += at * stride[k];
-    }
+    if (!nd_layout.Offset(idx, params.shape, i, &from)) return OpError(ctx, "index out of range");
     if (params.is_float())
       std::copy_n(params.f.begin() + from, slice, y.f.begin() + i * slice);
     else
@@ -220,19 +241,12 @@ Status EvalScatterNd(OpContext& ctx) {
   want.insert(want.end(), y.shape.begin() + nd, y.shape.end());
   if (want != upd.shape || !SameKind(upd, y) || upd.quantized())
     return OpError(ctx, "updates shape or type does not match indices and output");
-  int64_t slice = 1, count = 1;
-  for (size_t k = static_cast<size_t>(nd); k < y.shape.size(); ++k) slice *= y.shape[k];
-  for (size_t k = 0; k + 1 < idx.shape.size(); ++k) count *= idx.shape[k];
-  std::vector<int64_t> stride(static_cast<size_t>(nd), slice);
-  for (int64_t k = nd - 1; k-- > 0;) stride[k] = stride[k + 1] * y.shape[k + 1];
+  const NdLayout nd_layout(y.shape, idx.shape);
+  const int64_t slice = nd_layout.slice;
   upd.is_float() ? y.f.assign(y.numel(), 0.0f) : y.q.assign(y.numel(), 0);
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < nd_layout.count; ++i) {
     int64_t to = 0;
-    for (int64_t k = 0; k < nd; ++k) {
-      const int64_t at = idx.q[i * nd + k];
-      if (at < 0 || at >= y.shape[k]) return OpError(ctx, "index out of range");
-      to += at * stride[k];
-    }
+    if (!nd_layout.Offset(idx, y.shape, i, &to)) return OpError(ctx, "index out of range");
     for (int64_t b = 0; b < slice; ++b) {
       if (upd.is_float()) {
         y.f[to + b] += upd.f[i * slice + b];
