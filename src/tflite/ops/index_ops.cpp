@@ -61,16 +61,16 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
     return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(xs));
   Chain c(node, t);
-  // The shape operand: constant when static, else SHAPE(x) at run time.
-  int shape = 0;
-  if (std::find(xs.begin(), xs.end(), kDynamicDim) == xs.end()) {
-    shape = t.ConstI32(node.def.name() + "/shape", xs);
-  } else {
-    shape = t.NewTensor(node.def.name() + "/shape", TensorType::TensorType_INT32,
-                        {static_cast<int64_t>(xs.size())});
-    t.Op(Op::BuiltinOperator_SHAPE, {x}, {shape}, ::tflite::BuiltinOptions_ShapeOptions,
+  // A tensor's shape as an int32 operand: constant when static, else SHAPE at run time.
+  auto shape_of = [&](int v, const std::string& name) {
+    const ir::Dims& d = t.Info(v).shape;
+    if (std::find(d.begin(), d.end(), kDynamicDim) == d.end()) return t.ConstI32(name, d);
+    const int s = t.NewTensor(name, TensorType::TensorType_INT32, {static_cast<int64_t>(d.size())});
+    t.Op(Op::BuiltinOperator_SHAPE, {v}, {s}, ::tflite::BuiltinOptions_ShapeOptions,
          ::tflite::CreateShapeOptions(t.fbb(), TensorType::TensorType_INT32).Union());
-  }
+    return s;
+  };
+  const int shape = shape_of(x, node.def.name() + "/shape");
   auto scatter = [&](int updates, TensorType type, const char* what) {
     const int y = t.NewTensor(node.def.name() + "/" + what, type, xs);
     t.Op(Op::BuiltinOperator_SCATTER_ND, {idx, updates, shape}, {y});
@@ -83,15 +83,7 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
     return OkStatus();
   }
   // int32 ones of the updates' shape (FILL: no buffer the size of the updates).
-  int ushape = 0;
-  if (std::find(us.begin(), us.end(), kDynamicDim) == us.end()) {
-    ushape = t.ConstI32(node.def.name() + "/updates_shape", us);
-  } else {
-    ushape = t.NewTensor(node.def.name() + "/updates_shape", TensorType::TensorType_INT32,
-                         {static_cast<int64_t>(us.size())});
-    t.Op(Op::BuiltinOperator_SHAPE, {u}, {ushape}, ::tflite::BuiltinOptions_ShapeOptions,
-         ::tflite::CreateShapeOptions(t.fbb(), TensorType::TensorType_INT32).Union());
-  }
+  const int ushape = shape_of(u, node.def.name() + "/updates_shape");
   PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_INT32, 1));
   const int ones = t.NewTensor(node.def.name() + "/ones", TensorType::TensorType_INT32, us);
   t.Op(Op::BuiltinOperator_FILL, {ushape, one}, {ones});
