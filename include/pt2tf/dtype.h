@@ -49,4 +49,10 @@ std::optional<DType> DTypeFromTorchStorage(std::string_view class_name);
 // torch dtype attribute name as pickled ("float32", "float", "half", "long", ...).
 std::optional<DType> DTypeFromTorchName(std::string_view name);
 
+// IEEE half / bfloat16 bits from float, round to nearest even (inf and NaN kept), and
+// half bits to float (exact).
+uint16_t FloatToHalf(float f);
+uint16_t FloatToBFloat16(float f);
+float HalfToFloat(uint16_t h);
+
 }  // namespace pt2tf

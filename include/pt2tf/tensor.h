@@ -90,4 +90,7 @@ Result<int64_t> CheckedNumel(const std::vector<int64_t>& shape, int64_t element_
 // "2x3x4" style rendering for messages.
 std::string ShapeToString(const std::vector<int64_t>& shape);
 
+// A 0-d tensor of `dtype` (floating, integer or bool) holding `v` converted to it.
+Result<Tensor> ScalarTensor(DType dtype, double v);
+
 }  // namespace pt2tf

@@ -165,7 +165,7 @@ Result<std::vector<RunTensor>> SplitArray(const std::string& file, const Tensor&
       } else if (dt == DType::kFloat16) {
         uint16_t h;
         std::memcpy(&h, base + flat * 2, 2);
-        v = ir::eval::HalfToFloat(h);
+        v = HalfToFloat(h);
       } else {
         const int64_t ch = sample.size() > 1 ? (k / strides[norm.axis]) % sample[norm.axis] : 0;
         v = (static_cast<uint8_t>(base[flat]) / 255.0f - norm.mean[ch]) * norm.inv_std[ch];

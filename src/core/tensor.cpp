@@ -15,30 +15,6 @@
 namespace pt2tf {
 namespace {
 
-float HalfToFloat(uint16_t h) {
-  uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
-  uint32_t bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else {  // subnormal: renormalise
-      exp = 127 - 15 + 1;
-      while ((mant & 0x400u) == 0) {
-        mant <<= 1;
-        --exp;
-      }
-      bits = sign | (exp << 23) | ((mant & 0x3ffu) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 template <typename T>
 T Load(const std::byte* p) {
   T v;
@@ -640,6 +616,51 @@ std::string ShapeToString(const std::vector<int64_t>& shape) {
     s += std::to_string(shape[i]);
   }
   return s;
+}
+
+Result<Tensor> ScalarTensor(DType dtype, double v) {
+  std::vector<std::byte> bytes(ElementSize(dtype));
+  auto put = [&](auto x) { std::memcpy(bytes.data(), &x, sizeof(x)); };
+  switch (dtype) {
+    case DType::kFloat32:
+      put(static_cast<float>(v));
+      break;
+    case DType::kFloat64:
+      put(v);
+      break;
+    case DType::kFloat16:
+      put(FloatToHalf(static_cast<float>(v)));
+      break;
+    case DType::kBFloat16: {
+      float f = static_cast<float>(v);
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      bits += 0x7fffu + ((bits >> 16) & 1);  // round to nearest even
+      put(static_cast<uint16_t>(bits >> 16));
+      break;
+    }
+    case DType::kInt64:
+      put(static_cast<int64_t>(v));
+      break;
+    case DType::kInt32:
+      put(static_cast<int32_t>(v));
+      break;
+    case DType::kInt16:
+      put(static_cast<int16_t>(v));
+      break;
+    case DType::kInt8:
+      put(static_cast<int8_t>(v));
+      break;
+    case DType::kUInt8:
+      put(static_cast<uint8_t>(v));
+      break;
+    case DType::kBool:
+      put(static_cast<uint8_t>(v != 0));
+      break;
+    default:
+      return Unsupported("no scalar constant of type " + std::string(TorchName(dtype)));
+  }
+  return Tensor::FromBytes(dtype, {}, std::move(bytes));
 }
 
 }  // namespace pt2tf

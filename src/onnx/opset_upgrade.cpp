@@ -11,30 +11,6 @@ namespace {
 
 constexpr int kCanonicalOpset = 21;
 
-uint16_t FloatToHalf(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000u;
-  const uint32_t mant = x & 0x7fffffu;
-  const int32_t exp = static_cast<int32_t>((x >> 23) & 0xff);
-  if (exp == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
-  int32_t e = exp - 127 + 15;
-  if (e >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow → inf
-  if (e <= 0) {                                                 // subnormal or zero
-    if (e < -10) return static_cast<uint16_t>(sign);
-    uint32_t m = mant | 0x800000u;
-    uint32_t shift = static_cast<uint32_t>(14 - e);
-    uint32_t half = m >> shift;
-    uint32_t rem = m & ((1u << shift) - 1), mid = 1u << (shift - 1);
-    if (rem > mid || (rem == mid && (half & 1))) ++half;
-    return static_cast<uint16_t>(sign | half);
-  }
-  uint32_t half = sign | (static_cast<uint32_t>(e) << 10) | (mant >> 13);
-  uint32_t rem = mant & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (half & 1))) ++half;  // may carry into exponent: ok
-  return static_cast<uint16_t>(half);
-}
-
 class Upgrader {
  public:
   Upgrader(ir::Graph& graph, const UpgradeOptions& options) : graph_(graph), options_(options) {}

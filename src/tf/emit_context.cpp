@@ -15,30 +15,6 @@ bool ValidNameChar(char c, bool first) {
   return !first && (c == '_' || c == '-' || c == '/' || c == '>');
 }
 
-uint16_t FloatToHalf(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  uint32_t sign = (x >> 16) & 0x8000u;
-  int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
-  uint32_t mant = x & 0x7fffffu;
-  if (((x >> 23) & 0xff) == 0xff)
-    return static_cast<uint16_t>(sign | 0x7c00u | (mant ? 0x200u : 0));
-  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00u);
-  if (exp <= 0) {
-    if (exp < -10) return static_cast<uint16_t>(sign);
-    mant |= 0x800000u;
-    uint32_t shift = static_cast<uint32_t>(14 - exp);
-    uint32_t half = mant >> shift;
-    uint32_t rest = mant & ((1u << shift) - 1), halfway = 1u << (shift - 1);
-    if (rest > halfway || (rest == halfway && (half & 1))) ++half;
-    return static_cast<uint16_t>(sign | half);
-  }
-  uint32_t half = sign | (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
-  uint32_t rest = mant & 0x1fffu;
-  if (rest > 0x1000u || (rest == 0x1000u && (half & 1))) ++half;  // may carry into exp: fine
-  return static_cast<uint16_t>(half);
-}
-
 template <typename T>
 std::vector<std::byte> BytesOf(const std::vector<T>& values) {
   std::vector<std::byte> bytes(values.size() * sizeof(T));
@@ -205,51 +181,6 @@ std::string EmitContext::Checked(Result<Tensor> t, const std::string& hint) {
   if (deferred_error_.ok())
     deferred_error_ = InternalError("integer constant '" + hint + "': " + name.status().message());
   return "";
-}
-
-Result<Tensor> ScalarTensor(DType dtype, double v) {
-  std::vector<std::byte> bytes(ElementSize(dtype));
-  auto put = [&](auto x) { std::memcpy(bytes.data(), &x, sizeof(x)); };
-  switch (dtype) {
-    case DType::kFloat32:
-      put(static_cast<float>(v));
-      break;
-    case DType::kFloat64:
-      put(v);
-      break;
-    case DType::kFloat16:
-      put(FloatToHalf(static_cast<float>(v)));
-      break;
-    case DType::kBFloat16: {
-      float f = static_cast<float>(v);
-      uint32_t bits;
-      std::memcpy(&bits, &f, 4);
-      bits += 0x7fffu + ((bits >> 16) & 1);  // round to nearest even
-      put(static_cast<uint16_t>(bits >> 16));
-      break;
-    }
-    case DType::kInt64:
-      put(static_cast<int64_t>(v));
-      break;
-    case DType::kInt32:
-      put(static_cast<int32_t>(v));
-      break;
-    case DType::kInt16:
-      put(static_cast<int16_t>(v));
-      break;
-    case DType::kInt8:
-      put(static_cast<int8_t>(v));
-      break;
-    case DType::kUInt8:
-      put(static_cast<uint8_t>(v));
-      break;
-    case DType::kBool:
-      put(static_cast<uint8_t>(v != 0));
-      break;
-    default:
-      return Unsupported("no scalar constant of type " + std::string(TorchName(dtype)));
-  }
-  return Tensor::FromBytes(dtype, {}, std::move(bytes));
 }
 
 Result<std::string> EmitContext::ConstScalar(DType dtype, double v, const std::string& hint) {

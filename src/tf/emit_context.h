@@ -38,9 +38,6 @@ struct TfValue {
   std::optional<FlatOrder> flat;
 };
 
-// A scalar tensor of `dtype` (floating, integer or bool) holding `v`.
-Result<Tensor> ScalarTensor(DType dtype, double v);
-
 // The TF DataType for `dtype`, or an error naming it.
 Result<tensorflow::DataType> TfType(DType dtype);
 

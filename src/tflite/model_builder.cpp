@@ -28,30 +28,6 @@ uint64_t PrefixPos(uint64_t pos) { return AlignUp(pos + 4, kDataAlignment) - 4; 
 
 }  // namespace
 
-uint16_t FloatToHalf(float f) {
-  uint32_t x;
-  std::memcpy(&x, &f, 4);
-  const uint32_t sign = (x >> 16) & 0x8000u;
-  const uint32_t e = (x >> 23) & 0xffu;
-  uint32_t m = x & 0x7fffffu;
-  if (e == 0xff) return static_cast<uint16_t>(sign | 0x7c00u | (m ? 0x200u | (m >> 13) : 0));
-  const int32_t exp = static_cast<int32_t>(e) - 127 + 15;
-  if (exp >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);  // overflow: infinity
-  if (exp <= 0) {                                                 // half subnormal or zero
-    if (exp < -10) return static_cast<uint16_t>(sign);
-    m |= 0x800000u;
-    const int shift = 14 - exp;
-    uint32_t h = m >> shift;
-    const uint32_t rem = m & ((1u << shift) - 1), halfway = 1u << (shift - 1);
-    if (rem > halfway || (rem == halfway && (h & 1))) ++h;
-    return static_cast<uint16_t>(sign | h);
-  }
-  uint32_t h = sign | (static_cast<uint32_t>(exp) << 10) | (m >> 13);
-  const uint32_t rem = m & 0x1fffu;
-  if (rem > 0x1000u || (rem == 0x1000u && (h & 1))) ++h;  // a carry into the exponent is right
-  return static_cast<uint16_t>(h);
-}
-
 ModelBuilder::ModelBuilder() : fbb_(1 << 16) {
   subgraphs_.push_back(Subgraph{"main", {}, {}, {}, {}});
 }

@@ -140,7 +140,4 @@ class ModelBuilder {
   std::vector<BufferSpec> buffers_;  // index i is model buffer i + 1
 };
 
-// float32 → float16 bits, round to nearest even (inf/nan kept).
-uint16_t FloatToHalf(float f);
-
 }  // namespace pt2tf::tflite

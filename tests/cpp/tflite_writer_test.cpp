@@ -37,7 +37,7 @@ Tensor Iota(std::vector<int64_t> shape, float scale = 1.0f) {
 float At(const Tensor& t, int64_t i) { return static_cast<float>(t.ElementAsDouble(i)); }
 
 TEST(TfliteHalf, RoundsToNearestEven) {
-  using tflite::FloatToHalf;
+  using pt2tf::FloatToHalf;
   EXPECT_EQ(FloatToHalf(0.0f), 0x0000);
   EXPECT_EQ(FloatToHalf(-0.0f), 0x8000);
   EXPECT_EQ(FloatToHalf(1.0f), 0x3c00);

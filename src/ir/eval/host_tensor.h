@@ -40,9 +40,5 @@ bool IsEvaluableDType(DType t);
 // toward zero, anything -> bool is "!= 0"), streaming element by element; used for large
 // weights, where a HostTensor would cost 8 bytes per element.
 Result<Tensor> CastTensor(const Tensor& t, DType to);
-// IEEE half / bfloat16 from float, round to nearest even.
-uint16_t FloatToHalf(float f);
-uint16_t FloatToBFloat16(float f);
-float HalfToFloat(uint16_t h);
 
 }  // namespace pt2tf::ir::eval

@@ -153,10 +153,10 @@ Result<Outputs> RunCast(const Node& node, const Inputs& in) {
   if (IsFloatingPoint(to)) {
     out.f = x.f;
     if (to == DType::kFloat16)
-      for (float& v : out.f) v = eval::HalfToFloat(eval::FloatToHalf(v));
+      for (float& v : out.f) v = HalfToFloat(FloatToHalf(v));
     if (to == DType::kBFloat16)
       for (float& v : out.f) {
-        const uint32_t bits = static_cast<uint32_t>(eval::FloatToBFloat16(v)) << 16;
+        const uint32_t bits = static_cast<uint32_t>(FloatToBFloat16(v)) << 16;
         std::memcpy(&v, &bits, sizeof v);
       }
   } else {

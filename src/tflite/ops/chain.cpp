@@ -74,40 +74,6 @@ Result<DType> DTypeOf(TensorType type) {
   }
 }
 
-Result<Tensor> ScalarTensor(DType type, double value) {
-  std::vector<std::byte> bytes(ElementSize(type));
-  auto put = [&](auto v) { std::memcpy(bytes.data(), &v, sizeof(v)); };
-  switch (type) {
-    case DType::kFloat32:
-      put(static_cast<float>(value));
-      break;
-    case DType::kFloat64:
-      put(value);
-      break;
-    case DType::kInt64:
-      put(static_cast<int64_t>(value));
-      break;
-    case DType::kInt32:
-      put(static_cast<int32_t>(value));
-      break;
-    case DType::kInt16:
-      put(static_cast<int16_t>(value));
-      break;
-    case DType::kInt8:
-      put(static_cast<int8_t>(value));
-      break;
-    case DType::kUInt8:
-      put(static_cast<uint8_t>(value));
-      break;
-    case DType::kBool:
-      put(static_cast<uint8_t>(value != 0));
-      break;
-    default:
-      return Unsupported("no scalar constant of type " + std::string(TorchName(type)));
-  }
-  return Tensor::FromBytes(type, {}, std::move(bytes));
-}
-
 Result<int> Int32Operand(const tf::TfNode& node, Translator& t, size_t i) {
   // Values past int32 (a slice's end of INT64_MAX, "to the end") are clamped, not wrapped:
   // a CAST would turn INT64_MAX into -1, one short of the end.

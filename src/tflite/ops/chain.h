@@ -15,8 +15,6 @@ std::pair<::tflite::BuiltinOptions, flatbuffers::Offset<void>> BinaryOptionsFor(
 // True for the builtins whose result is bool (comparisons, logical ops).
 bool IsPredicate(BuiltinOperator op);
 
-// A scalar of `type` holding `value` (C order, owned).
-Result<Tensor> ScalarTensor(DType type, double value);
 // TFLite TensorType → DType (for building constants of a tensor's type).
 Result<DType> DTypeOf(TensorType type);
 

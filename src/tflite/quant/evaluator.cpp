@@ -14,27 +14,6 @@ namespace {
 // Largest tensor the evaluator allocates (elements): a file's claims are checked first.
 constexpr int64_t kMaxEvalElements = int64_t{1} << 31;
 
-float HalfToFloat(uint16_t h) {
-  const uint32_t sign = (h & 0x8000u) << 16;
-  uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff, bits;
-  if (e == 0x1f) {
-    bits = sign | 0x7f800000u | (m << 13);
-  } else if (e == 0) {
-    if (m == 0) {
-      bits = sign;
-    } else {  // subnormal: normalise
-      int shift = 0;
-      while (!(m & 0x400)) m <<= 1, ++shift;
-      bits = sign | ((113 - shift) << 23) | ((m & 0x3ff) << 13);
-    }
-  } else {
-    bits = sign | ((e + 112) << 23) | (m << 13);
-  }
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 int ElementBytes(::tflite::TensorType t) {
   switch (t) {
     case ::tflite::TensorType_FLOAT32:
