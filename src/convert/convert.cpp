@@ -63,17 +63,26 @@ class WriteContext {
   const ConvertOptions& options() const { return options_; }
   // The ONNX dim_param names of dynamic input/output dims.
   const onnx::DimNames& dim_names() const { return dim_names_; }
-  Result<const tf::TfGraph*> Lowered() {
-    if (!lowered_) lowered_.emplace(tf::LowerToTf(graph_, options_.tf));
-    if (!lowered_->ok()) return lowered_->status();
-    return &**lowered_;
+  // The graph lowered for the TF writers, or for TFLite. The two differ only where a
+  // recurrence became a loop (TFLite has no TensorLists); otherwise one lowering serves both.
+  Result<const tf::TfGraph*> Lowered(bool for_tflite = false) {
+    std::optional<Result<tf::TfGraph>>& slot = for_tflite ? tflite_lowered_ : lowered_;
+    const std::optional<Result<tf::TfGraph>>& other = for_tflite ? lowered_ : tflite_lowered_;
+    if (!slot && other && other->ok() && (*other)->recurrent_loops == 0) return &**other;
+    if (!slot) {
+      tf::TfWriterOptions tf = options_.tf;
+      if (for_tflite) tf.recurrent_steps = passes::StepOutputs::kBuffer;
+      slot.emplace(tf::LowerToTf(graph_, tf));
+    }
+    if (!slot->ok()) return slot->status();
+    return &**slot;
   }
 
  private:
   const ir::Graph& graph_;
   const ConvertOptions& options_;
   const onnx::DimNames& dim_names_;
-  std::optional<Result<tf::TfGraph>> lowered_;
+  std::optional<Result<tf::TfGraph>> lowered_, tflite_lowered_;
 };
 
 Status WriteOnnxOutput(WriteContext& ctx, const std::string& path) {
@@ -113,7 +122,7 @@ Status WriteTfSavedModel(WriteContext& ctx, const std::string& path) {
 }
 
 Status WriteTfliteOutput(WriteContext& ctx, const std::string& path) {
-  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+  PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered(/*for_tflite=*/true));
   tflite::TfliteWriterOptions write;
   write.precision = ctx.options().tflite_precision;
   write.buffers = ctx.options().tflite_buffers;
@@ -261,7 +270,8 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
         report.warnings.push_back(path + ": " + w);
     report.outputs.push_back({path, writers[i]->kind, DiskBytes(path), ctx.quant_report, {}});
     if (std::string(writers[i]->kind) != "onnx") {
-      PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered());
+      const bool tflite = std::string(writers[i]->kind) == "tflite";
+      PT2TF_ASSIGN_OR_RETURN(const tf::TfGraph* lowered, ctx.Lowered(tflite));
       report.outputs.back().renamed = RenamedIo(graph, *lowered, writers[i]->kind);
     }
   }

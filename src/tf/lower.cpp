@@ -91,10 +91,15 @@ Result<TfGraph> LowerToTf(const ir::Graph& source, const TfWriterOptions& option
   PT2TF_ASSIGN_OR_RETURN(size_t pads_folded, passes::FoldPadIntoConv(graph));
   (void)bn_folded;
   (void)pads_folded;
+  passes::RecurrentLoopOptions loop_options;
+  loop_options.step_outputs = options.recurrent_steps;
+  PT2TF_ASSIGN_OR_RETURN(size_t looped, passes::RecurrentToLoop(graph, loop_options));
+  if (looped) PT2TF_RETURN_IF_ERROR(ir::InferShapes(graph));
   PT2TF_RETURN_IF_ERROR(graph.TopologicalSort());
   if (graph.outputs().empty()) return InvalidInput("the graph has no outputs");
 
   TfGraph out;
+  out.recurrent_loops = looped;
   EmitContext ctx(graph, out);
   // Names of the interface come first so they stay exactly as the IR spells them.
   for (ir::Value* in : graph.inputs()) {

@@ -52,6 +52,8 @@ struct TfGraph {
   std::vector<TfFunction> functions;
   // "If 'name'" for each IR control-flow node lowered to a functional op (TFLite refuses).
   std::vector<std::string> control_flow;
+  // Recurrent nodes lowered as loops (RecurrentToLoop): the lowering depends on the target.
+  size_t recurrent_loops = 0;
 };
 
 }  // namespace pt2tf::tf

@@ -31,7 +31,9 @@ Status WriteTflite(const tf::TfGraph& lowered, const std::string& path,
 
 Status WriteTflite(const ir::Graph& graph, const std::string& path,
                    const tf::TfWriterOptions& lowering, const TfliteWriterOptions& options) {
-  auto lowered = tf::LowerToTf(graph, lowering);
+  tf::TfWriterOptions tflite_lowering = lowering;
+  tflite_lowering.recurrent_steps = passes::StepOutputs::kBuffer;  // TFLite has no TensorLists
+  auto lowered = tf::LowerToTf(graph, tflite_lowering);
   if (!lowered.ok()) return lowered.status().WithContext(path);
   return WriteTflite(*lowered, path, options);
 }

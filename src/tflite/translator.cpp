@@ -212,10 +212,9 @@ Result<int> Translator::TranslateFunction(const std::string& name,
     if (type != spec.type)
       return InternalError("function " + name + ": input " + std::to_string(i) +
                            " has another type than its argument");
-    if (std::find(spec.shape.begin(), spec.shape.end(), kDynamicDim) != spec.shape.end())
-      return Unsupported("function " + name + ": input " + std::to_string(i) + " has shape " +
-                         ShapeToString(spec.shape) +
-                         " known only at run time; TFLite subgraphs here need static shapes");
+    // A run-time dim stays one in the subgraph (its placeholder says -1): the ops inside
+    // take run-time dims as they do in the main graph, and LiteRT resizes the subgraph's
+    // inputs to the tensors it is called with.
     shapes.push_back(spec.shape);
   }
   PT2TF_ASSIGN_OR_RETURN(tf::TfGraph graph, FunctionAsGraph(*fn, shapes));
@@ -323,6 +322,15 @@ Result<int> Translator::ConstTensor(const std::string& name, const ConstView& c)
   }
   const uint32_t buffer = model_.AddBuffer(c.data);
   return model_.AddTensor(TensorSpec{name, type, c.shape, buffer});
+}
+
+int Translator::ShapeOperand(int tensor, const std::string& name) {
+  const ir::Dims d = Info(tensor).shape;  // a copy: adding tensors moves the table
+  if (std::find(d.begin(), d.end(), kDynamicDim) == d.end()) return ConstI32(name, d);
+  const int s = NewTensor(name, TensorType::TensorType_INT32, {static_cast<int64_t>(d.size())});
+  Op(BuiltinOperator::BuiltinOperator_SHAPE, {tensor}, {s}, ::tflite::BuiltinOptions_ShapeOptions,
+     ::tflite::CreateShapeOptions(fbb(), TensorType::TensorType_INT32).Union());
+  return s;
 }
 
 int Translator::ConstI32(const std::string& name, const std::vector<int64_t>& values,
@@ -434,16 +442,21 @@ Status Translator::Finish() {
     if (numel == 0)
       return Unsupported("output '" + e.key + "' is empty; LiteRT rejects empty output tensors");
     if (spec.buffer != 0 || model_.IsInterface(t) || used.count(t)) {
-      if (std::find(spec.shape.begin(), spec.shape.end(), kDynamicDim) != spec.shape.end())
-        return Unsupported("output '" + e.key + "' repeats another output of run-time shape");
-      // A constant, an input or a repeated output: a copy, so that every output is its own
-      // computed tensor.
-      const int shape = ConstI32(e.node + "/shape", spec.shape);
+      // A constant, an input or a repeated output (a loop body passing a variable through):
+      // a copy, so that every output is its own computed tensor. A run-time shape is read
+      // with SHAPE, and the RESHAPE then has no static new_shape to state.
+      const bool dynamic =
+          std::find(spec.shape.begin(), spec.shape.end(), kDynamicDim) != spec.shape.end();
+      const int shape = ShapeOperand(t, e.node + "/shape");
       const int copy = NewTensor(e.node, spec.type, spec.shape);
       std::vector<int32_t> new_shape(spec.shape.begin(), spec.shape.end());
-      auto options = ::tflite::CreateReshapeOptions(fbb(), fbb().CreateVector(new_shape));
-      Op(BuiltinOperator::BuiltinOperator_RESHAPE, {t, shape}, {copy},
-         ::tflite::BuiltinOptions_ReshapeOptions, options.Union());
+      if (dynamic) {
+        Op(BuiltinOperator::BuiltinOperator_RESHAPE, {t, shape}, {copy});
+      } else {
+        auto options = ::tflite::CreateReshapeOptions(fbb(), fbb().CreateVector(new_shape));
+        Op(BuiltinOperator::BuiltinOperator_RESHAPE, {t, shape}, {copy},
+           ::tflite::BuiltinOptions_ReshapeOptions, options.Union());
+      }
       t = copy;
     } else {
       model_.mutable_tensor(t).name = e.node;

@@ -60,6 +60,8 @@ class Translator {
   Result<int> ConstTensor(const std::string& name, const ConstView& c);
   int ConstI32(const std::string& name, const std::vector<int64_t>& values,
                std::optional<ir::Dims> shape = std::nullopt);
+  // The shape of `tensor` as an int32 operand: a constant when static, else SHAPE of it.
+  int ShapeOperand(int tensor, const std::string& name);
   // Output `k` of `node` is TFLite tensor `tensor`.
   void Bind(const tf::TfNode& node, int k, int tensor);
   // Output `k` of `node` has the value `value`, known now (e.g. the Shape of a static

@@ -10,7 +10,9 @@
 #include <gtest/gtest.h>
 
 #include "pt2tf/passes/fold_batchnorm.h"
+#include "pt2tf/ir/passes.h"
 #include "pt2tf/passes/fold_pad_into_conv.h"
+#include "pt2tf/passes/recurrent_to_loop.h"
 #include "pt2tf/tf/tf_writer.h"
 #include "tensorflow/graph.pb.h"
 #include "tensorflow/saved_model.pb.h"
@@ -426,6 +428,72 @@ TEST(FoldPadIntoConv, KeepsChannelPadsAndNonZeroValues) {
   ASSERT_TRUE(folded.ok());
   EXPECT_EQ(*folded, 0u);
   EXPECT_EQ(g.nodes().size(), 2u);
+}
+
+// An LSTM over `steps` time steps (kUnknownDim: run-time) with outputs Y, Y_h, Y_c.
+ir::Node* Lstm(ir::Graph& g, int64_t steps, const std::string& direction,
+               ir::AttributeMap extra = {}) {
+  const int64_t dirs = direction == "bidirectional" ? 2 : 1, hidden = 3;
+  ir::Value* x = g.AddInput("x", DType::kFloat32, {steps, ir::kUnknownDim, 2});
+  ir::Value* w = g.AddInitializer("W", Iota({dirs, 4 * hidden, 2}));
+  ir::Value* r = g.AddInitializer("R", Iota({dirs, 4 * hidden, hidden}));
+  extra["direction"] = ir::Attribute::String(direction);
+  extra["hidden_size"] = ir::Attribute::Int(hidden);
+  ir::Node* n = g.AddNode("LSTM", {x, w, r}, extra, 3, "lstm");
+  n->outputs[0]->name = "y";
+  n->outputs[1]->name = "y_h";
+  n->outputs[2]->name = "y_c";
+  for (ir::Value* out : n->outputs) g.AddOutput(out);
+  return n;
+}
+
+TEST(RecurrentToLoop, RunTimeSequenceBecomesOneLoopPerDirection) {
+  for (passes::StepOutputs mode : {passes::StepOutputs::kScanOutputs, passes::StepOutputs::kBuffer}) {
+    ir::Graph g;
+    Lstm(g, ir::kUnknownDim, "bidirectional");
+    ASSERT_TRUE(ir::InferShapes(g).ok());
+    auto looped = passes::RecurrentToLoop(g, {mode});
+    ASSERT_TRUE(looped.ok()) << looped.status().message();
+    EXPECT_EQ(*looped, 1u);
+    ASSERT_TRUE(ir::InferShapes(g).ok());
+    ASSERT_TRUE(ir::VerifyGraph(g).ok());
+    size_t loops = 0;
+    for (const auto& n : g.nodes()) {
+      EXPECT_NE(n->op_type, "LSTM");
+      if (n->op_type != "Loop") continue;
+      ++loops;
+      // h, c carried; Y a scan output or a carried buffer.
+      EXPECT_EQ(n->outputs.size(), 3u);
+      EXPECT_EQ(n->FindSubgraph("body")->outputs().size(), 4u);
+    }
+    EXPECT_EQ(loops, 2u);
+    // The interface keeps its names, and the shapes follow ONNX's layout.
+    ASSERT_EQ(g.outputs().size(), 3u);
+    EXPECT_EQ(g.outputs()[0]->name, "y");
+    EXPECT_EQ(g.outputs()[2]->name, "y_c");
+    EXPECT_EQ(g.outputs()[0]->shape, (ir::Dims{ir::kUnknownDim, 2, ir::kUnknownDim, 3}));
+    EXPECT_EQ(g.outputs()[1]->shape, (ir::Dims{2, ir::kUnknownDim, 3}));
+  }
+}
+
+TEST(RecurrentToLoop, StaticSequencesUnrollUpToTheLimit) {
+  ir::Graph short_seq, long_seq;
+  Lstm(short_seq, 16, "bidirectional");
+  Lstm(long_seq, passes::kMaxUnrolledSteps / 2 + 1, "bidirectional");
+  for (ir::Graph* g : {&short_seq, &long_seq}) ASSERT_TRUE(ir::InferShapes(*g).ok());
+  EXPECT_EQ(*passes::RecurrentToLoop(short_seq, {}), 0u);
+  EXPECT_EQ(*passes::RecurrentToLoop(long_seq, {}), 1u);
+}
+
+TEST(RecurrentToLoop, UnknownActivationIsRefusedWithTheNode) {
+  ir::Graph g;
+  Lstm(g, ir::kUnknownDim, "forward",
+       {{"activations", ir::Attribute::Strings({"Sigmoid", "Gelu", "Tanh"})}});
+  ASSERT_TRUE(ir::InferShapes(g).ok());
+  auto looped = passes::RecurrentToLoop(g, {});
+  ASSERT_FALSE(looped.ok());
+  EXPECT_NE(looped.status().message().find("LSTM 'lstm'"), std::string::npos);
+  EXPECT_NE(looped.status().message().find("activation 'Gelu'"), std::string::npos);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "pt2tf/ir/graph.h"
+#include "pt2tf/passes/recurrent_to_loop.h"
 #include "pt2tf/status.h"
 
 namespace pt2tf::tf {
@@ -60,6 +61,9 @@ struct TfWriterOptions {
   // When set, the writer records here where it wrote the GraphDef (left unchanged by a
   // SavedModel with its weights in variables/, whose graph differs).
   GraphDefFile* graphdef_written = nullptr;
+  // How a recurrence looped over a run-time sequence length gathers its per-step outputs
+  // (pt2tf/passes/recurrent_to_loop.h): TensorLists for TF, a carried buffer for TFLite.
+  passes::StepOutputs recurrent_steps = passes::StepOutputs::kScanOutputs;
 };
 
 // Writes `graph` as a frozen GraphDef to `path`. The TF-lowering rewrites (BatchNormalization

@@ -1,4 +1,5 @@
-// Ops that fit no family: Range, CumSum, TopK, Einsum, DepthToSpace, SpaceToDepth.
+// Ops that fit no family: Range, CumSum, ReverseSequence, TopK, Einsum, DepthToSpace,
+// SpaceToDepth.
 #include <cctype>
 #include <map>
 
@@ -18,6 +19,28 @@ Status EmitRange(const ir::Node& node, EmitContext& ctx) {
   }
   tensorflow::NodeDef& def = ctx.AddOp("Range", node.name, in);
   SetAttrType(def, "Tidx", t);
+  ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
+  return OkStatus();
+}
+
+// TF's op of the same name: seq_dim is ONNX's time_axis, batch_dim its batch_axis.
+Status EmitReverseSequence(const ir::Node& node, EmitContext& ctx) {
+  if (!node.input(0) || !node.input(1))
+    return InvalidInput(node.Describe() + ": needs input and sequence_lens");
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType lt, InputType(node, 1));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  const int64_t time = node.GetInt("time_axis", 0), batch = node.GetInt("batch_axis", 1);
+  if (xs.size() < 2 || time == batch || (time != 0 && time != 1) || (batch != 0 && batch != 1))
+    return InvalidInput(node.Describe() + ": time_axis and batch_axis must be 0 and 1 of a " +
+                        "tensor of rank 2 or more");
+  PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+  PT2TF_ASSIGN_OR_RETURN(std::string lens, ctx.GetAs(node.input(1), {}));
+  tensorflow::NodeDef& def = ctx.AddOp("ReverseSequence", node.name, {x, lens});
+  SetAttrType(def, "T", t);
+  SetAttrType(def, "Tlen", lt);
+  SetAttrInt(def, "seq_dim", time);
+  SetAttrInt(def, "batch_dim", batch);
   ctx.Set(node.outputs[0], TfValue{def.name(), {}, std::nullopt});
   return OkStatus();
 }

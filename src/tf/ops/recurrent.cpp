@@ -1,78 +1,28 @@
-// LSTM, GRU, RNN → a static unroll over the (static) sequence length.
+// LSTM, GRU, RNN → a static unroll over the (static) sequence length. Recurrences of a
+// run-time or very long length were made Loops before lowering (passes/recurrent_to_loop).
 //
 // Per direction: one MatMul computes X·Wᵀ (+ biases) for every time step at once, then each
 // step adds H·Rᵀ, splits the gates and applies the activations. TF's own fused kernels
 // (BlockLSTM, CudnnRNN) do not cover ONNX's activations, peepholes or clipping, and a While
 // loop costs a function call per step; an unroll is plain dataflow that Grappler and
-// TFLite handle well. Its size grows with the sequence: beyond kMaxUnrolledSteps the node is
-// refused with the reason.
+// TFLite handle well. Its size grows with the sequence, so beyond kMaxUnrolledSteps the
+// node is looped instead.
 //
 // sequence_lens: steps past a sequence's length keep the state and write zeros to Y; the
 // reverse direction runs over ReverseSequence(X) and reverses its Y back.
 #include <cmath>
 
+#include "pt2tf/passes/recurrent_to_loop.h"
 #include "tf/ops/common.h"
 #include "tf/ops/ops.h"
 
 namespace pt2tf::tf {
 namespace {
 
-constexpr int64_t kMaxUnrolledSteps = 2048;  // sequence length × directions
+using passes::kMaxUnrolledSteps;
+using Activation = passes::RecurrentActivation;
 
 enum class Cell { kLstm, kGru, kRnn };
-
-struct Activation {
-  std::string name;
-  float alpha = 0, beta = 0;
-};
-
-// The f/g/h activations of every direction, with ONNX's defaults. The alpha/beta lists are
-// consumed in order by the activations that take them.
-Result<std::vector<Activation>> Activations(const ir::Node& node, Cell cell, int64_t dirs) {
-  const ir::Attribute* listed = node.FindAttr("activations");
-  std::vector<std::string> names = listed ? listed->strings : std::vector<std::string>{};
-  const size_t per_dir = cell == Cell::kLstm ? 3 : cell == Cell::kGru ? 2 : 1;
-  if (names.empty()) {
-    const std::vector<std::string> defaults =
-        cell == Cell::kLstm  ? std::vector<std::string>{"Sigmoid", "Tanh", "Tanh"}
-        : cell == Cell::kGru ? std::vector<std::string>{"Sigmoid", "Tanh"}
-                             : std::vector<std::string>{"Tanh"};
-    for (int64_t d = 0; d < dirs; ++d) names.insert(names.end(), defaults.begin(), defaults.end());
-  }
-  if (names.size() == per_dir && dirs == 2) {
-    const std::vector<std::string> forward = names;
-    names.insert(names.end(), forward.begin(), forward.end());
-  }
-  if (names.size() != per_dir * dirs)
-    return InvalidInput(node.Describe() + ": " + std::to_string(names.size()) +
-                        " activations, expected " + std::to_string(per_dir * dirs));
-  const std::vector<float> alphas = node.GetFloats("activation_alpha");
-  const std::vector<float> betas = node.GetFloats("activation_beta");
-  size_t ai = 0, bi = 0;
-  std::vector<Activation> out;
-  for (const std::string& n : names) {
-    Activation a{n};
-    float da = 0, db = 0;
-    bool uses_a = true, uses_b = false;
-    if (n == "Affine" || n == "ScaledTanh") {
-      da = 1, db = n == "Affine" ? 0 : 1, uses_b = true;
-    } else if (n == "HardSigmoid") {
-      da = 0.2f, db = 0.5f, uses_b = true;
-    } else if (n == "LeakyRelu") {
-      da = 0.01f;
-    } else if (n == "ThresholdedRelu" || n == "Elu") {
-      da = 1;
-    } else if (n == "Relu" || n == "Tanh" || n == "Sigmoid" || n == "Softsign" || n == "Softplus") {
-      uses_a = false;
-    } else {
-      return NodeUnsupported(node, "activation '" + n + "' is not supported");
-    }
-    a.alpha = uses_a && ai < alphas.size() ? alphas[ai++] : da;
-    a.beta = uses_b && bi < betas.size() ? betas[bi++] : db;
-    out.push_back(a);
-  }
-  return out;
-}
 
 // Builds the per-step TF nodes of one recurrent node.
 class Unroller {
@@ -247,7 +197,7 @@ Status EmitRecurrent(const ir::Node& node, EmitContext& ctx) {
     return InvalidInput(node.Describe() + ": W has shape " + ShapeToString(ws));
   if (node.GetInt("hidden_size", hidden) != hidden)
     return InvalidInput(node.Describe() + ": hidden_size does not match W");
-  PT2TF_ASSIGN_OR_RETURN(std::vector<Activation> acts, Activations(node, cell, dirs));
+  PT2TF_ASSIGN_OR_RETURN(std::vector<Activation> acts, passes::RecurrentActivations(node));
   const bool linear_before_reset = cell == Cell::kGru && node.GetInt("linear_before_reset", 0) != 0;
   const bool input_forget = cell == Cell::kLstm && node.GetInt("input_forget", 0) != 0;
   const size_t per_dir = acts.size() / dirs;

@@ -154,6 +154,7 @@ constexpr Entry kEmitters[] = {
     {"Resize", EmitResize},
     // misc.cpp
     {"Range", EmitRange},
+    {"ReverseSequence", EmitReverseSequence},
     {"CumSum", EmitCumSum},
     {"TopK", EmitTopK},
     {"Einsum", EmitEinsum},

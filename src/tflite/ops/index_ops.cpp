@@ -61,16 +61,7 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
     return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(xs));
   Chain c(node, t);
-  // A tensor's shape as an int32 operand: constant when static, else SHAPE at run time.
-  auto shape_of = [&](int v, const std::string& name) {
-    const ir::Dims& d = t.Info(v).shape;
-    if (std::find(d.begin(), d.end(), kDynamicDim) == d.end()) return t.ConstI32(name, d);
-    const int s = t.NewTensor(name, TensorType::TensorType_INT32, {static_cast<int64_t>(d.size())});
-    t.Op(Op::BuiltinOperator_SHAPE, {v}, {s}, ::tflite::BuiltinOptions_ShapeOptions,
-         ::tflite::CreateShapeOptions(t.fbb(), TensorType::TensorType_INT32).Union());
-    return s;
-  };
-  const int shape = shape_of(x, node.def.name() + "/shape");
+  const int shape = t.ShapeOperand(x, node.def.name() + "/shape");
   auto scatter = [&](int updates, TensorType type, const char* what) {
     const int y = t.NewTensor(node.def.name() + "/" + what, type, xs);
     t.Op(Op::BuiltinOperator_SCATTER_ND, {idx, updates, shape}, {y});
@@ -83,7 +74,7 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
     return OkStatus();
   }
   // int32 ones of the updates' shape (FILL: no buffer the size of the updates).
-  const int ushape = shape_of(u, node.def.name() + "/updates_shape");
+  const int ushape = t.ShapeOperand(u, node.def.name() + "/updates_shape");
   PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_INT32, 1));
   const int ones = t.NewTensor(node.def.name() + "/ones", TensorType::TensorType_INT32, us);
   t.Op(Op::BuiltinOperator_FILL, {ushape, one}, {ones});
@@ -182,6 +173,25 @@ Status ConvertReverse(const tf::TfNode& node, Translator& t) {
     t.Op(Op::BuiltinOperator_REVERSE_V2, {x, at}, {y});
     x = y;
   }
+  return OkStatus();
+}
+
+Status ConvertReverseSequence(const tf::TfNode& node, Translator& t) {
+  PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(int lens, t.In(node, 1));
+  const TensorSpec xs = t.Info(x);  // a copy: adding tensors moves the table
+  const TensorType lt = t.Info(lens).type;
+  if (lt != TensorType::TensorType_INT32 && lt != TensorType::TensorType_INT64)
+    return NodeError(node, "sequence lengths must be int32 or int64");
+  const int64_t seq = AttrInt(node, "seq_dim"), batch = AttrInt(node, "batch_dim");
+  const int64_t rank = static_cast<int64_t>(xs.shape.size());
+  if (seq < 0 || seq >= rank || batch < 0 || batch >= rank || seq == batch)
+    return NodeError(node, "seq_dim and batch_dim must be two different axes");
+  const int y = t.Output(node, 0, xs.type, xs.shape);
+  auto o = ::tflite::CreateReverseSequenceOptions(t.fbb(), static_cast<int32_t>(seq),
+                                                  static_cast<int32_t>(batch));
+  t.Op(Op::BuiltinOperator_REVERSE_SEQUENCE, {x, lens}, {y},
+       ::tflite::BuiltinOptions_ReverseSequenceOptions, o.Union());
   return OkStatus();
 }
 

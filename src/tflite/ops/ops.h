@@ -64,6 +64,7 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t);
 Status ConvertOneHot(const tf::TfNode& node, Translator& t);
 Status ConvertTopK(const tf::TfNode& node, Translator& t);
 Status ConvertReverse(const tf::TfNode& node, Translator& t);
+Status ConvertReverseSequence(const tf::TfNode& node, Translator& t);  // REVERSE_SEQUENCE
 
 // generate.cpp
 Status ConvertShape(const tf::TfNode& node, Translator& t);

@@ -124,6 +124,7 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"OneHot", ConvertOneHot},
       {"TopKV2", ConvertTopK},
       {"ReverseV2", ConvertReverse},
+      {"ReverseSequence", ConvertReverseSequence},
       // generate.cpp
       {"Shape", ConvertShape},
       {"Fill", ConvertFill},
@@ -183,9 +184,12 @@ bool AcceptsRuntimeDims(const std::string& op) {
       // output dims from the input's with one removed or replaced (shape_ops.cpp,
       // index_ops.cpp, generate.cpp)
       "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "TensorScatterUpdate",
-      "TensorScatterAdd", "ReverseV2", "LRN", "Split",
+      "TensorScatterAdd", "ReverseV2", "ReverseSequence", "LRN", "Split",
       // output H/W from the size operand, constant or computed at run time (shape_ops.cpp)
-      "ResizeBilinear", "ResizeNearestNeighbor"};
+      "ResizeBilinear", "ResizeNearestNeighbor",
+      // control flow: subgraph inputs keep the run-time dims; a loop variable keeps its
+      // shape, an IF output is dynamic where the branches differ (control_flow.cpp)
+      "StatelessIf", "If", "StatelessWhile", "While"};
   return ops->count(op) > 0;
 }
 

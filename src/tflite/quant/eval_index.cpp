@@ -1,10 +1,10 @@
 // Index kernels of the TFLite evaluator: ARG_MAX / ARG_MIN, TOPK_V2, ONE_HOT, GATHER_ND,
-// SCATTER_ND and REVERSE_V2, with TFLite's semantics (first index wins a tie in ARG_MAX / ARG_MIN;
-// TOPK_V2 orders by value, larger first, and a tie by index, smaller first; ONE_HOT writes
-// off_value where an index is outside [0, depth)). Every shape, axis and index the file gives is
-// checked before an element is read. They read and write stored values (f, or q for integer and
-// int8 tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input, TOPK_V2 values sharing the
-// input's parameters) run on the same loops.
+// SCATTER_ND, REVERSE_V2 and REVERSE_SEQUENCE, with TFLite's semantics (first index wins a tie in
+// ARG_MAX / ARG_MIN; TOPK_V2 orders by value, larger first, and a tie by index, smaller first;
+// ONE_HOT writes off_value where an index is outside [0, depth)). Every shape, axis and index the
+// file gives is checked before an element is read. They read and write stored values (f, or q for
+// integer and int8 tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input, TOPK_V2 values
+// sharing the input's parameters) run on the same loops.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -283,6 +283,42 @@ Status EvalReverse(OpContext& ctx) {
       at += (flip[k] ? x.shape[k] - 1 - pos[k] : pos[k]) * stride[k];
     src[i] = at;
     for (size_t k = rank; k-- > 0;) {
+      if (++pos[k] < x.shape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  PickElements(x, y, src);
+  return OkStatus();
+}
+
+// REVERSE_SEQUENCE: along seq_dim, the first lengths[b] elements of batch b reversed, the
+// rest kept. A length outside [0, dim] is an error, as in TFLite's kernel.
+Status EvalReverseSequence(OpContext& ctx) {
+  if (ctx.in.size() != 2 || !ctx.in[1] || !IsIndexTensor(*ctx.in[1]))
+    return OpError(ctx, "needs data and integer sequence lengths");
+  const EvalTensor& x = *ctx.in[0];
+  const EvalTensor& lens = *ctx.in[1];
+  EvalTensor& y = *ctx.out[0];
+  if (y.shape != x.shape || !SameKind(x, y)) return OpError(ctx, "output differs from the input");
+  const auto* o = ctx.op.builtin_options_as_ReverseSequenceOptions();
+  const int64_t rank = static_cast<int64_t>(x.shape.size());
+  const int64_t seq = o ? o->seq_dim() : -1, batch = o ? o->batch_dim() : -1;
+  if (seq < 0 || seq >= rank || batch < 0 || batch >= rank || seq == batch)
+    return OpError(ctx, "seq_dim and batch_dim must be two different axes");
+  if (lens.shape != ir::Dims{x.shape[batch]})
+    return OpError(ctx, "needs one sequence length per batch entry");
+  for (int32_t n : lens.q)
+    if (n < 0 || n > x.shape[seq]) return OpError(ctx, "a sequence length is out of range");
+  std::vector<int64_t> stride(rank, 1);
+  for (int64_t k = rank; k-- > 1;) stride[k - 1] = stride[k] * x.shape[k];
+  std::vector<int64_t> src(static_cast<size_t>(x.numel())), pos(rank, 0);
+  for (size_t i = 0; i < src.size(); ++i) {
+    int64_t at = 0;
+    const int64_t n = lens.q[pos[batch]];
+    for (int64_t k = 0; k < rank; ++k)
+      at += (k == seq && pos[k] < n ? n - 1 - pos[k] : pos[k]) * stride[k];
+    src[i] = at;
+    for (int64_t k = rank; k-- > 0;) {
       if (++pos[k] < x.shape[k]) break;
       pos[k] = 0;
     }

@@ -68,6 +68,7 @@ Status EvalOneHot(OpContext& ctx);
 Status EvalGatherNd(OpContext& ctx);
 Status EvalScatterNd(OpContext& ctx);
 Status EvalReverse(OpContext& ctx);  // REVERSE_V2
+Status EvalReverseSequence(OpContext& ctx);
 
 // eval_generate.cpp
 Status EvalShape(OpContext& ctx);

@@ -132,6 +132,8 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
       return EvalScatterNd;
     case Op::BuiltinOperator_REVERSE_V2:
       return EvalReverse;
+    case Op::BuiltinOperator_REVERSE_SEQUENCE:
+      return EvalReverseSequence;
     case Op::BuiltinOperator_SHAPE:
       return EvalShape;
     case Op::BuiltinOperator_FILL:
