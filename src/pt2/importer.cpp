@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "pt2/aliasing.h"
 #include "pt2/archive.h"
 #include "pt2/ops/ops.h"
 #include "pt2tf/pt2/pt2_reader.h"
@@ -129,14 +130,22 @@ void PrefixBranchNames(ir::Graph& graph) {
 
 }  // namespace
 
-Status ImportNodes(const std::vector<Node>& nodes, ImportContext& ctx) {
-  for (const Node& node : nodes) {
+Status ImportNodes(const std::vector<Node>& nodes, const std::vector<std::string>& read_at_end,
+                   ImportContext& ctx) {
+  InPlaceWrites writes(nodes, read_at_end);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const Node& node = nodes[i];
     OpCall call(node, ctx);
     OpBuilder builder = FindOpBuilder(node.target);
     if (builder == nullptr)
       return Unsupported("unsupported op " + Short(node.target) + " (node '" +
                          (node.name.empty() ? call.OutputName(0) : node.name) + "')");
+    PT2TF_RETURN_IF_ERROR(writes.Check(i));
     PT2TF_RETURN_IF_ERROR(builder(call));
+    // Later reads of a tensor written in place see the write.
+    const std::string written = writes.Record(i);
+    if (!written.empty() && !node.outputs.empty() && node.outputs[0].kind == ArgKind::kTensor)
+      if (ir::Value* v = ctx.Lookup(node.outputs[0].name)) ctx.Bind(written, v);
     for (const Arg& out : node.outputs) {
       if (out.kind == ArgKind::kTensor) ctx.SetProducer(out.name, &node);
       if (out.kind == ArgKind::kTensors)
@@ -156,7 +165,13 @@ Result<std::unique_ptr<ir::Graph>> ReadPt2(const std::string& path) {
   graph->set_name(file.model_name);
   ImportContext ctx(file.program.tensor_values, *graph);
   Status s = ImportInputs(file, ctx);
-  if (s.ok()) s = ImportNodes(file.program.nodes, ctx);
+  std::vector<std::string> outputs;
+  for (const OutputSpec& spec : file.program.output_specs) {
+    if (spec.arg.kind == ArgKind::kTensor) outputs.push_back(spec.arg.name);
+    if (spec.arg.kind == ArgKind::kTensors)
+      outputs.insert(outputs.end(), spec.arg.names.begin(), spec.arg.names.end());
+  }
+  if (s.ok()) s = ImportNodes(file.program.nodes, outputs, ctx);
   if (s.ok()) s = ImportOutputs(file.program, ctx);
   if (!s.ok()) return s.WithContext(path);
   PrefixBranchNames(*graph);

@@ -231,6 +231,8 @@ const std::map<std::string, OpBuilder>& Table() {
       // index_ops.cpp
       {"aten.slice.Tensor", Slice},
       {"aten.select.int", Select},
+      {"aten.select_scatter.default", SelectScatter},
+      {"aten.slice_scatter.default", SliceScatter},
       {"aten.index.Tensor", Index},
       {"aten.embedding.default", Embedding},
       {"aten.index_select.default", IndexSelect},

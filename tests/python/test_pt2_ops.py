@@ -351,6 +351,11 @@ def test_op_matches_eager(name, tmp_path, tf_runner):  # noqa: F811
     model, inputs = export(name, pt2)
     with torch.no_grad():
         ref = model(*inputs).numpy()
+    convert_and_compare(name, pt2, inputs, ref, tmp_path, tf_runner)
+
+
+def convert_and_compare(name, pt2, inputs, ref, tmp_path, tf_runner):  # noqa: F811
+    """Converts `pt2` without Python to every format and checks each against `ref`."""
     onnx_path, pb = tmp_path / f"{name}.onnx", tmp_path / f"{name}.pb"
     saved, tflite = tmp_path / f"{name}_saved", tmp_path / f"{name}.tflite"
     proc = convert_without_python(tmp_path, "convert", "-i", pt2, "-o", onnx_path, "-o", pb,
@@ -467,6 +472,72 @@ def test_refused_variant_is_one_line(name, tmp_path):
     assert len(lines) == 1, proc.stderr
     assert target in lines[0] and needle in lines[0], lines[0]
     assert not out.exists()
+
+
+def write_through_slice(x):
+    x = x * 1
+    x[:, 1:5:2].mul_(3)  # a write through a strided slice, read through the base
+    return x + 1
+
+
+def write_through_select(x):
+    x = x * 1
+    x[:, -1].add_(2)  # select at a negative index
+    return x.relu()
+
+
+def view_read_after_write(x):
+    x = x * 1
+    v = x.view(-1)
+    x.add_(1)  # the view, read after, sees the write
+    return v * 2
+
+
+INPLACE = {"slice": (write_through_slice, "aten.mul_", "aten.slice_scatter.default"),
+           "select": (write_through_select, "aten.add_", "aten.select_scatter.default"),
+           "view": (view_read_after_write, "aten.add_", None)}
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_write_through_an_alias(name, tmp_path, tf_runner):  # noqa: F811
+    """An in-place write that another name of the same storage reads afterwards is refused in
+    one line (importing it as the functional op would give other numbers); the same program
+    after run_decompositions() (slice_scatter / select_scatter) converts and matches eager."""
+    fn, op, scatter = INPLACE[name]
+    x = rand(3, 6)
+    program = torch.export.export(Fn(fn).eval(), (x,))
+    pt2 = tmp_path / f"{name}.pt2"
+    torch.export.save(program, str(pt2))
+    out = tmp_path / f"{name}.onnx"
+    proc = convert_without_python(tmp_path, "convert", "-i", pt2, "-o", out)
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"in-place {op}" in lines[0] and "shares storage" in lines[0], \
+        proc.stderr
+    assert not out.exists()
+
+    functional = program.run_decompositions({})  # functionalized, nothing decomposed
+    if scatter:
+        assert scatter in targets(functional), sorted(targets(functional))
+    torch.export.save(functional, str(pt2))
+    ref = fn(x).numpy()
+    convert_and_compare(name, pt2, (x,), ref, tmp_path, tf_runner)
+
+
+def test_inplace_on_its_own_tensor_converts(tmp_path, tf_runner):  # noqa: F811
+    """In-place ops on a tensor no other name aliases (ReLU(inplace=True), x.add_()) are the
+    functional ops, and later reads of the written name see the write."""
+    def fn(x):
+        y = x * 2
+        y.add_(1).relu_()
+        return y * y.sum(1, keepdim=True)
+
+    x = rand(3, 5)
+    program = torch.export.export(Fn(fn).eval(), (x,))
+    assert {"aten.add_.Tensor", "aten.relu_.default"} <= targets(program), targets(program)
+    pt2 = tmp_path / "own.pt2"
+    torch.export.save(program, str(pt2))
+    convert_and_compare("own", pt2, (x,), fn(x).numpy(), tmp_path, tf_runner)
 
 
 class Seq2Seq(nn.Module):

@@ -98,7 +98,10 @@ Result<std::unique_ptr<ir::Graph>> ImportBranch(OpCall& c, const GraphBody& body
                      " is neither a tensor nor a SymInt");
     }
   }
-  Status s = ImportNodes(body.nodes, ctx);
+  std::vector<std::string> read_at_end;
+  for (const Arg& out : body.outputs)
+    if (out.kind == ArgKind::kTensor) read_at_end.push_back(out.name);
+  Status s = ImportNodes(body.nodes, read_at_end, ctx);
   if (!s.ok()) return s.WithContext("branch " + name + " of " + c.Describe());
   for (const Arg& out : body.outputs) {
     if (out.kind != ArgKind::kTensor)

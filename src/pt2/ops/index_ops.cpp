@@ -1,5 +1,6 @@
-// Indexing: aten.slice, select, index.Tensor (one tensor index), embedding, index_select,
-// gather, triu / tril, topk, roll, flip.
+// Indexing: aten.slice, select, their functional writes slice_scatter / select_scatter,
+// index.Tensor (one tensor index), embedding, index_select, gather, triu / tril, topk, roll,
+// flip.
 #include "pt2/ops/ops.h"
 
 #include <limits>
@@ -28,6 +29,38 @@ bool IsSymbolic(OpCall& c, const std::string& name) {
   return a != nullptr && a->kind == ArgKind::kSymInt && !a->sym_ints[0].name.empty();
 }
 
+// The indices start:end:step of `x`'s dim `axis` (1-D int64), the bounds wrapped when
+// negative and clamped to the dim at run time, as torch's slicing does.
+ir::Value* SliceIndices(ImportContext& ctx, ir::Value* x, int64_t axis, ir::Value* start,
+                        ir::Value* end, int64_t step) {
+  ir::Value* shape = ctx.Op("Shape", {x});
+  shape->dtype = DType::kInt64;
+  ir::Value* size = ctx.Op("Gather", {shape, ctx.ConstInt(axis)}, {{"axis", Attribute::Int(0)}});
+  auto scalar = [&](ir::Value* v) { return ctx.Op("Reshape", {v, ctx.ConstInts({})}); };
+  auto clamp = [&](ir::Value* v) {
+    ir::Value* zero = ctx.ConstInt(0);
+    // A negative bound counts from the end.
+    ir::Value* neg = ctx.Op("Less", {v, zero});
+    neg->dtype = DType::kBool;
+    v = ctx.Op("Where", {neg, ctx.Op("Add", {v, size}), v});
+    return ctx.Op("Min", {ctx.Op("Max", {v, zero}), size});
+  };
+  return ctx.Op("Range", {clamp(scalar(start)), clamp(scalar(end)), ctx.ConstInt(step)});
+}
+
+// ScatterElements(base, indices along `axis` broadcast to src's shape, src): `indices` is
+// 1-D, one entry per position of src along `axis`.
+ir::Value* ScatterAlong(ImportContext& ctx, ir::Value* base, ir::Value* src, ir::Value* indices,
+                        int64_t axis, int64_t rank) {
+  std::vector<int64_t> shape(rank, 1);
+  shape[axis] = -1;
+  ir::Value* column = ctx.Op("Reshape", {indices, ctx.ConstInts(shape)});
+  ir::Value* src_shape = ctx.Op("Shape", {src});
+  src_shape->dtype = DType::kInt64;
+  ir::Value* grid = ctx.Op("Expand", {column, src_shape});
+  return ctx.Op("ScatterElements", {base, grid, src}, {{"axis", Attribute::Int(axis)}});
+}
+
 }  // namespace
 
 Status Slice(OpCall& c) {
@@ -46,20 +79,7 @@ Status Slice(OpCall& c) {
   // Bounds known only at run time (x[:, :seq] under dynamic_shapes): a Gather of the
   // Range(start, end, step) of indices, end clamped to the dim as torch does, since writers
   // (TensorFlow's StridedSlice masks) need constant Slice bounds.
-  ir::Value* shape = ctx.Op("Shape", {x});
-  shape->dtype = DType::kInt64;
-  ir::Value* size = ctx.Op("Gather", {shape, ctx.ConstInt(axis)}, {{"axis", Attribute::Int(0)}});
-  auto scalar = [&](ir::Value* v) { return ctx.Op("Reshape", {v, ctx.ConstInts({})}); };
-  auto clamp = [&](ir::Value* v) {
-    ir::Value* zero = ctx.ConstInt(0);
-    // A negative bound counts from the end.
-    ir::Value* neg = ctx.Op("Less", {v, zero});
-    neg->dtype = DType::kBool;
-    v = ctx.Op("Where", {neg, ctx.Op("Add", {v, size}), v});
-    return ctx.Op("Min", {ctx.Op("Max", {v, zero}), size});
-  };
-  ir::Value* indices =
-      ctx.Op("Range", {clamp(scalar(start)), clamp(scalar(end)), ctx.ConstInt(step)});
+  ir::Value* indices = SliceIndices(ctx, x, axis, start, end, step);
   return c.SetOutput(ctx.Op("Gather", {x, indices}, {{"axis", Attribute::Int(axis)}}));
 }
 
@@ -69,6 +89,42 @@ Status Select(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
   PT2TF_ASSIGN_OR_RETURN(int64_t index, c.Int("index"));
   return c.SetOutput(ctx.Op("Gather", {x, ctx.ConstInt(index)}, {{"axis", Attribute::Int(axis)}}));
+}
+
+// slice_scatter(self, src, dim, start, end, step): self with self[dim start:end:step] = src,
+// what run_decompositions() makes of an in-place write through a slice.
+Status SliceScatter(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * src, c.Tensor("src"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t src_rank, c.Rank("src"));
+  if (src_rank != rank) return c.Error("src has another rank than self");
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", 0));
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(int64_t step, c.Int("step", 1));
+  if (step <= 0) return c.Error("non-positive step");
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * start, Bound(c, "start", 0));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * end, Bound(c, "end", std::numeric_limits<int64_t>::max()));
+  ir::Value* indices = SliceIndices(ctx, x, axis, start, end, step);
+  return c.SetOutput(ScatterAlong(ctx, x, src, indices, axis, rank));
+}
+
+// select_scatter(self, src, dim, index): self with self.select(dim, index) = src.
+Status SelectScatter(OpCall& c) {
+  ImportContext& ctx = c.ctx();
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * src, c.Tensor("src"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
+  PT2TF_ASSIGN_OR_RETURN(int64_t src_rank, c.Rank("src"));
+  if (src_rank + 1 != rank) return c.Error("src must have one dim fewer than self");
+  PT2TF_ASSIGN_OR_RETURN(int64_t axis, c.Dim());
+  PT2TF_ASSIGN_OR_RETURN(int64_t index, c.Int("index"));
+  // index:index+1 (index -1 runs to the end: its end bound is past the dim, clamped).
+  ir::Value* end = ctx.ConstInts({index == -1 ? std::numeric_limits<int64_t>::max() : index + 1});
+  ir::Value* indices = SliceIndices(ctx, x, axis, ctx.ConstInts({index}), end, 1);
+  ir::Value* row = ctx.Op("Unsqueeze", {src, ctx.ConstInts({axis})});
+  return c.SetOutput(ScatterAlong(ctx, x, row, indices, axis, rank));
 }
 
 Status Index(OpCall& c) {  // x[..., idx, ...] with one integer tensor index

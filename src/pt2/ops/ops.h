@@ -16,8 +16,10 @@ OpBuilder FindOpBuilder(const std::string& target);
 // Every target the table covers, sorted (docs and `pt2tf inspect`).
 std::vector<std::string> SupportedTargets();
 // Imports `nodes` in order through the op table into ctx's graph (importer.cpp); also used
-// for the branches of higher-order ops.
-Status ImportNodes(const std::vector<Node>& nodes, ImportContext& ctx);
+// for the branches of higher-order ops. `read_at_end`: the names read after the nodes (the
+// outputs), for the in-place write check (pt2/aliasing.h).
+Status ImportNodes(const std::vector<Node>& nodes, const std::vector<std::string>& read_at_end,
+                   ImportContext& ctx);
 
 namespace ops {
 // activation.cpp
@@ -157,6 +159,8 @@ Status ExpandAs(OpCall& c);
 // index_ops.cpp
 Status Slice(OpCall& c);
 Status Select(OpCall& c);
+Status SelectScatter(OpCall& c);
+Status SliceScatter(OpCall& c);
 Status Index(OpCall& c);
 Status Embedding(OpCall& c);
 Status IndexSelect(OpCall& c);
