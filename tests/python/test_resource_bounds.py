@@ -220,3 +220,58 @@ def test_control_bytes_in_error_messages_are_scrubbed(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.count(b"\n") == 1 and b"\x1b" not in proc.stderr, proc.stderr
     assert b"\xff" not in proc.stderr
+
+
+def broadcast_matmul_onnx(path, n):
+    """A few hundred bytes asking for n³ multiply-adds: a [1, 1] input broadcast to two
+    [n, n] operands of one MatMul."""
+    import onnx
+    from onnx import TensorProto, helper
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [n, n])
+    nodes = [helper.make_node("Expand", ["x", "shape"], ["a"]),
+             helper.make_node("Expand", ["x", "shape"], ["b"]),
+             helper.make_node("MatMul", ["a", "b"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                         [1, 1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, n])],
+                              initializer=[shape])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    path.write_bytes(model.SerializeToString())
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "tflite"])
+def test_run_refuses_work_the_shapes_merely_claim(tmp_path, fmt):
+    """`pt2tf run` on 2^39 multiply-adds from a tiny file (the IR runner for .onnx, the TFLite
+    evaluator for .tflite): one line naming the op and the limit, within seconds, no output;
+    PT2TF_MAX_EVAL_GMACS lowers the limit for a model that runs otherwise."""
+    import numpy as np
+    model = broadcast_matmul_onnx(tmp_path / "m.onnx", 1 << 13)
+    if fmt == "tflite":
+        run_pt2tf("convert", "-i", model, "-o", tmp_path / "m.tflite", "-q")
+        model = tmp_path / "m.tflite"
+    assert model.stat().st_size < 4096
+    x = tmp_path / "x.npy"
+    np.save(x, np.ones((1, 1), np.float32))
+    out = tmp_path / "y.npz"
+    rc, err, rss, cpu = measured("run", "-i", model, "--inputs", x, "-o", out)
+    lines = err.strip().splitlines()
+    assert rc == 1 and len(lines) == 1, err[-2000:]
+    assert "multiply-adds" in lines[0] and "PT2TF_MAX_EVAL_GMACS" in lines[0], lines[0]
+    assert ("MatMul" if fmt == "onnx" else "BATCH_MATMUL") in lines[0], lines[0]
+    assert cpu <= 4 * CPU_SECONDS, f"{cpu:.2f} CPU-seconds"
+    assert not out.exists()
+
+    small = broadcast_matmul_onnx(tmp_path / "small.onnx", 64)
+    if fmt == "tflite":
+        run_pt2tf("convert", "-i", small, "-o", tmp_path / "small.tflite", "-q")
+        small = tmp_path / "small.tflite"
+    run_pt2tf("run", "-i", small, "--inputs", x, "-o", out)
+    with np.load(out) as y:
+        assert np.all(y["y"] == 64)  # 64 products of ones per output element
+    out.unlink()
+    env = dict(os.environ, PT2TF_MAX_EVAL_GMACS="0.0001")  # 10^5 < 64³ = 262144
+    proc = subprocess.run([str(PT2TF), "run", "-i", str(small), "--inputs", str(x), "-o",
+                           str(out)], capture_output=True, text=True, env=env)
+    assert proc.returncode == 1 and "multiply-adds" in proc.stderr, proc.stderr
+    assert not out.exists()

@@ -15,6 +15,9 @@ using Inputs = std::vector<const RunTensor*>;
 using Outputs = std::vector<RunTensor>;
 using Kernel = Result<Outputs> (*)(const Node& node, const Inputs& in);
 
+// work.cpp: the work of a step before it runs (core/work_budget.h).
+uint64_t WorkOf(const Node& node, const Inputs& in);
+
 // k_conv.cpp
 Result<Outputs> RunConv(const Node& node, const Inputs& in);
 Result<Outputs> RunConvTranspose(const Node& node, const Inputs& in);

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/work_budget.h"
 #include "ir/eval/evaluator.h"
 #include "ir/run/kernels.h"
 
@@ -303,11 +304,16 @@ Result<std::vector<RunTensor>> Runner::Run(const std::vector<RunTensor>& inputs,
     if (observer) observer(v, t);
   }
   Inputs in;
+  WorkBudget budget;
   for (const Plan::Step& step : plan.steps) {
     in.clear();
     for (int s : step.in) in.push_back(s < 0 ? nullptr : slots[s].get());
+    PT2TF_RETURN_IF_ERROR(budget.Spend(WorkOf(*step.node, in), step.node->Describe()));
     Result<Outputs> outs = step.fn(*step.node, in);
     if (!outs.ok()) return outs.status();
+    uint64_t written = 0;
+    for (const RunTensor& t : *outs) written += static_cast<uint64_t>(t.numel());
+    PT2TF_RETURN_IF_ERROR(budget.Spend(written, step.node->Describe()));
     if (outs->size() < step.out.size())
       for (size_t k = outs->size(); k < step.out.size(); ++k)
         if (step.out[k] >= 0 && step.node->outputs[k])

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/work_budget.h"
 #include "tflite/file_buffers.h"
 #include "tflite/quant/eval_kernels.h"
 
@@ -30,6 +31,39 @@ int ElementBytes(::tflite::TensorType t) {
       return 1;
     default:
       return 0;
+  }
+}
+
+// The work of one operator (core/work_budget.h): every element it reads and writes, and for
+// the contractions one multiply-add per output element and reduced input element.
+uint64_t WorkOf(const OpContext& ctx) {
+  using Op = ::tflite::BuiltinOperator;
+  uint64_t units = 0;
+  for (const EvalTensor* x : ctx.in)
+    if (x) units += static_cast<uint64_t>(x->numel());
+  for (const EvalTensor* y : ctx.out) units += static_cast<uint64_t>(y->numel());
+  const EvalTensor* w = ctx.in.size() > 1 ? ctx.in[1] : nullptr;
+  if (!w || w->shape.empty() || w->numel() == 0) return units;
+  const uint64_t out = static_cast<uint64_t>(ctx.out[0]->numel());
+  const uint64_t wn = static_cast<uint64_t>(w->numel());
+  switch (ctx.code) {
+    case Op::BuiltinOperator_CONV_2D:          // [Cout, KH, KW, Cin]
+    case Op::BuiltinOperator_FULLY_CONNECTED:  // [units, K]
+      return units + SaturatingMul(out, wn / static_cast<uint64_t>(w->shape[0]));
+    case Op::BuiltinOperator_DEPTHWISE_CONV_2D:  // [1, KH, KW, C·multiplier]
+      return units + SaturatingMul(out, wn / static_cast<uint64_t>(w->shape.back()));
+    case Op::BuiltinOperator_TRANSPOSE_CONV:  // (output_shape, [Cout, KH, KW, Cin], input)
+      if (ctx.in.size() > 2 && ctx.in[2])
+        return units + SaturatingMul(static_cast<uint64_t>(ctx.in[2]->numel()),
+                                     wn / static_cast<uint64_t>(w->shape.back()));
+      return units;
+    case Op::BuiltinOperator_BATCH_MATMUL: {  // K: one of x's last two dims (adj_x)
+      const ir::Dims& x = ctx.in[0]->shape;
+      const int64_t k = x.size() < 2 ? 1 : std::max(x[x.size() - 1], x[x.size() - 2]);
+      return units + SaturatingMul(out, static_cast<uint64_t>(k));
+    }
+    default:
+      return units;
   }
 }
 
@@ -242,6 +276,7 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     if (observer) observer(inputs_[i], v);
   }
   const auto* codes = model_->operator_codes();
+  WorkBudget budget;
   int op_index = 0;
   for (const ::tflite::Operator* op : *subgraph_->operators()) {
     OpContext ctx{*op, codes->Get(op->opcode_index())->builtin_code(), {}, {}};
@@ -265,6 +300,7 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     for (const EvalTensor* x : ctx.in)
       if (x && (x->is_float() ? x->f.size() : x->q.size()) != static_cast<size_t>(x->numel()))
         return InvalidInput(where() + " reads a tensor that holds no value");
+    PT2TF_RETURN_IF_ERROR(budget.Spend(WorkOf(ctx), where()));
     PT2TF_RETURN_IF_ERROR(EvalKernelFor(ctx.code)(ctx));
     // Every kernel fills its outputs to their shapes; a kernel that did not (a file whose
     // shapes disagree in a way the kernel did not check) stops the run here, before a later

@@ -1,0 +1,39 @@
+// How much arithmetic pt2tf's own evaluators (the IR reference runner, the TFLite evaluator)
+// may do for one run of a model. A file's shapes are claims: a few hundred bytes can ask for
+// hours of multiply-adds (a MatMul of two tensors broadcast from scalars to [32768, 32768]),
+// so each op's work is estimated from its operands before it runs and counted against a
+// limit. A unit is one multiply-add, or one element read or written.
+//
+// The default limit, 2^38 ≈ 275 G units, is about 65 ResNet-50 passes at 224×224 and more
+// than YOLOv8x at 640×640 needs; PT2TF_MAX_EVAL_GMACS (a count of 10^9 units) sets another.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pt2tf/status.h"
+
+namespace pt2tf {
+
+// The limit in force: PT2TF_MAX_EVAL_GMACS when set to a positive number, else 2^38.
+uint64_t MaxEvalWork();
+
+class WorkBudget {
+ public:
+  WorkBudget() : limit_(MaxEvalWork()) {}
+  explicit WorkBudget(uint64_t limit) : limit_(limit) {}
+
+  // Counts `units` of work for `what` ("Conv 'stem'"); an error once the run's total would
+  // pass the limit, before the work is done.
+  Status Spend(uint64_t units, const std::string& what);
+  uint64_t spent() const { return spent_; }
+
+ private:
+  uint64_t limit_;
+  uint64_t spent_ = 0;
+};
+
+// a × b, saturating at UINT64_MAX (estimates from hostile shapes may overflow).
+uint64_t SaturatingMul(uint64_t a, uint64_t b);
+
+}  // namespace pt2tf
