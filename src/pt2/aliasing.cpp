@@ -62,8 +62,13 @@ bool IsView(const std::string& op) {
 // An in-place op that changes values (aten.<name>_ but not a dunder like __and__).
 bool WritesInPlace(const std::string& op) {
   if (op.size() < 2 || op.back() != '_' || op.rfind("__", 0) == 0) return false;
-  return op != "fill_" && op != "zero_" && op != "detach_" && op != "dropout_";
+  return op != "detach_" && op != "dropout_";
 }
+
+// fill_ / zero_: written back through slice / select chains by ops/inplace.cpp.
+bool WritesThroughSlices(const std::string& op) { return op == "fill_" || op == "zero_"; }
+
+bool IsSliceView(const std::string& op) { return op == "slice" || op == "select"; }
 
 // The tensor argument an op reads as `self` (or its first tensor argument).
 const std::string* SelfOf(const Node& n) {
@@ -108,6 +113,13 @@ const std::string& InPlaceWrites::Root(const std::string& name) const {
   return it == root_.end() ? name : it->second;
 }
 
+const std::string& InPlaceWrites::SliceBase(const std::string& name) const {
+  const std::string* at = &name;
+  for (auto it = slice_parent_.find(*at); it != slice_parent_.end(); it = slice_parent_.find(*at))
+    at = &it->second;
+  return *at;
+}
+
 Status InPlaceWrites::Check(size_t i) const {
   const Node& n = nodes_[i];
   const std::string op = OpName(n.target);
@@ -118,16 +130,19 @@ Status InPlaceWrites::Check(size_t i) const {
   std::vector<std::string> aliases{root};
   if (auto m = members_.find(root); m != members_.end())
     aliases.insert(aliases.end(), m->second.begin(), m->second.end());
+  // fill_ / zero_ through slices rebuild the chain's base and its slice / select views.
+  const std::string& base = SliceBase(*self);
+  const bool writes_back = WritesThroughSlices(op) && base != *self;
   for (const std::string& other : aliases) {
-    if (other == *self) continue;
+    if (other == *self || (writes_back && SliceBase(other) == base)) continue;
     auto last = last_read_.find(other);
     if (last == last_read_.end() || last->second <= i) continue;
     const std::string node = n.name.empty() ? op : n.name;
     return Unsupported("in-place aten." + op + " (node '" + node + "') writes into '" + *self +
                        "', which shares storage with '" + other +
                        "', read afterwards; writes through views are not converted (only "
-                       "fill_ / zero_ are): export the functional form (e.g. out-of-place ops, "
-                       "or ExportedProgram.run_decompositions())");
+                       "fill_ / zero_ through slices, read through their base): export the "
+                       "functional form (e.g. ExportedProgram.run_decompositions({}))");
   }
   return OkStatus();
 }
@@ -137,6 +152,8 @@ std::string InPlaceWrites::Record(size_t i) {
   const std::string op = OpName(n.target);
   const std::string* self = SelfOf(n);
   // A view, and an in-place op's result (the written tensor itself), alias their input.
+  if (self && IsSliceView(op))
+    for (const std::string& out : OutputNames(n)) slice_parent_[out] = *self;
   if (self && (IsView(op) || (op.size() > 1 && op.back() == '_' && op.rfind("__", 0) != 0))) {
     const std::string root = Root(*self);
     for (const std::string& out : OutputNames(n)) {

@@ -8,9 +8,10 @@
 //   slice_1 = slice(mul, 1, 0, 2);  mul_ = mul_(slice_1, 2);  add = add(mul, 1)   # mul changed
 // InPlaceWrites follows which names alias which (view ops give their output the root of their
 // input) and refuses an in-place write when another name of the same storage is read after
-// it, instead of converting to different numbers. fill_ / zero_ through a view write back to
-// the base (ops/inplace.cpp) and are not checked here; detach_ and dropout_ (eval) change no
-// values.
+// it, instead of converting to different numbers. fill_ / zero_ through a chain of slice /
+// select views write back to the chain's base and rebuild its slice / select views
+// (ops/inplace.cpp): those names are exempt, any other alias read later is refused too.
+// detach_ and dropout_ (eval) change no values.
 #pragma once
 
 #include <map>
@@ -39,11 +40,14 @@ class InPlaceWrites {
 
  private:
   const std::string& Root(const std::string& name) const;
+  // The top of `name`'s chain of slice / select views (`name` itself when it is none).
+  const std::string& SliceBase(const std::string& name) const;
 
   const std::vector<Node>& nodes_;
   std::map<std::string, size_t> last_read_;               // name → index of its last reader
   std::map<std::string, std::string> root_;               // view → the name it aliases
   std::map<std::string, std::set<std::string>> members_;  // root → every view of it
+  std::map<std::string, std::string> slice_parent_;       // slice / select → its input
 };
 
 }  // namespace pt2tf::pt2

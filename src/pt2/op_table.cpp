@@ -302,6 +302,9 @@ const std::map<std::string, OpBuilder>& Table() {
       {"aten.zero_.default", Zero},
       {"aten.fill_.Scalar", Fill},
       {"aten.fill_.Tensor", Fill},
+      {"aten.zero.default", ZeroCopy},
+      {"aten.fill.Scalar", FillCopy},
+      {"aten.fill.Tensor", FillCopy},
       // pad.cpp
       {"aten.pad.default", Pad},
       {"aten.constant_pad_nd.default", Pad},

@@ -493,9 +493,32 @@ def view_read_after_write(x):
     return v * 2
 
 
+def zero_base_read_slice(x):
+    m = x * 1
+    v = m[0:2]
+    m.zero_()  # the slice taken before, read after, sees the zeros
+    return v + 1
+
+
+def fill_slice_read_view(x):
+    m = x * 1
+    f = m.view(-1)
+    m[0:2] = 1.5  # fill_ through a slice: the base is rebuilt, but not its view f
+    return f * 2
+
+
+def fill_select_of_view_read_base(x):
+    m = x * 1
+    m.view(6, 3)[1].fill_(2.0)  # through a view that is not a slice: m is not rebuilt
+    return m - 1
+
+
 INPLACE = {"slice": (write_through_slice, "aten.mul_", "aten.slice_scatter.default"),
            "select": (write_through_select, "aten.add_", "aten.select_scatter.default"),
-           "view": (view_read_after_write, "aten.add_", None)}
+           "view": (view_read_after_write, "aten.add_", None),
+           "zero_base": (zero_base_read_slice, "aten.zero_", None),
+           "fill_slice_view": (fill_slice_read_view, "aten.fill_", None),
+           "fill_view_select": (fill_select_of_view_read_base, "aten.fill_", None)}
 
 
 @pytest.mark.parametrize("name", list(INPLACE))

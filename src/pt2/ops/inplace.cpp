@@ -1,4 +1,5 @@
-// In-place fills: aten.zero_, fill_.Scalar, fill_.Tensor.
+// Fills: aten.zero_, fill_.Scalar, fill_.Tensor in place, and their functional forms zero,
+// fill.Scalar, fill.Tensor (what run_decompositions makes of them: a new tensor, no write).
 //
 // torch.export keeps these in-place forms. On a tensor of its own (x.clone().zero_()) the
 // op's output is what later nodes read, so it is a fresh constant. On a view, the write lands
@@ -130,8 +131,9 @@ Status WriteThrough(OpCall& c, const std::string& base, const std::vector<const 
   return OkStatus();
 }
 
-// The fill of `self` with `value` (a 0-D IR value of the output dtype).
-Status FillWith(OpCall& c, ir::Value* value) {
+// The fill of `self` with `value` (a 0-D IR value of the output dtype); in place, also
+// written back through the slice / select views `self` was taken by.
+Status FillWith(OpCall& c, ir::Value* value, bool in_place) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
   const Arg* self = c.Find("self");
@@ -144,7 +146,7 @@ Status FillWith(OpCall& c, ir::Value* value) {
     base = *parent;
   }
   std::reverse(views.begin(), views.end());
-  if (!views.empty()) PT2TF_RETURN_IF_ERROR(WriteThrough(c, base, views, value));
+  if (in_place && !views.empty()) PT2TF_RETURN_IF_ERROR(WriteThrough(c, base, views, value));
   ir::Value* shape = ctx.Op("Shape", {x});
   shape->dtype = DType::kInt64;
   return c.SetOutput(ctx.Op("Expand", {value, shape}));
@@ -152,11 +154,22 @@ Status FillWith(OpCall& c, ir::Value* value) {
 
 }  // namespace
 
-Status Zero(OpCall& c) { return FillWith(c, c.ctx().ConstScalar(0.0, c.OutputDType())); }
+Status Zero(OpCall& c) {
+  return FillWith(c, c.ctx().ConstScalar(0.0, c.OutputDType()), /*in_place=*/true);
+}
 
 Status Fill(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(ir::Value * value, c.ScalarOrTensor("value", c.OutputDType()));
-  return FillWith(c, value);
+  return FillWith(c, value, /*in_place=*/true);
+}
+
+Status ZeroCopy(OpCall& c) {
+  return FillWith(c, c.ctx().ConstScalar(0.0, c.OutputDType()), /*in_place=*/false);
+}
+
+Status FillCopy(OpCall& c) {
+  PT2TF_ASSIGN_OR_RETURN(ir::Value * value, c.ScalarOrTensor("value", c.OutputDType()));
+  return FillWith(c, value, /*in_place=*/false);
 }
 
 }  // namespace pt2tf::pt2::ops

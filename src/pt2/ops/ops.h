@@ -209,6 +209,8 @@ Status NewFull(OpCall& c);
 // inplace.cpp
 Status Zero(OpCall& c);
 Status Fill(OpCall& c);
+Status ZeroCopy(OpCall& c);
+Status FillCopy(OpCall& c);
 // pad.cpp
 Status Pad(OpCall& c);
 Status ReflectionPad(OpCall& c);

@@ -70,6 +70,9 @@ Status EmitPad(const ir::Node& node, EmitContext& ctx);
 Status EmitResize(const ir::Node& node, EmitContext& ctx);
 // misc.cpp
 Status EmitRange(const ir::Node& node, EmitContext& ctx);
+// detection.cpp
+Status EmitNonZero(const ir::Node& node, EmitContext& ctx);
+Status EmitNonMaxSuppression(const ir::Node& node, EmitContext& ctx);
 Status EmitReverseSequence(const ir::Node& node, EmitContext& ctx);
 Status EmitCumSum(const ir::Node& node, EmitContext& ctx);
 Status EmitTopK(const ir::Node& node, EmitContext& ctx);

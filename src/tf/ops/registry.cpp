@@ -152,6 +152,9 @@ constexpr Entry kEmitters[] = {
     {"ArgMin", EmitArgMinMax},
     // resize.cpp
     {"Resize", EmitResize},
+    // detection.cpp
+    {"NonZero", EmitNonZero},
+    {"NonMaxSuppression", EmitNonMaxSuppression},
     // misc.cpp
     {"Range", EmitRange},
     {"ReverseSequence", EmitReverseSequence},

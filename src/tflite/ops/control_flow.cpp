@@ -5,8 +5,8 @@
 // the branches get kDynamicDim there (the IF kernel resizes them to the branch taken).
 // StatelessWhile(vars...) becomes WHILE(vars...) with cond and body subgraphs; the lowering of
 // ONNX Loop already made the loop counter, trip count and captures explicit loop variables.
-// A loop variable keeps its rank and every size both the body and the caller know (run-time
-// dims stay run-time dims in the subgraphs), and TensorList variables (ONNX Loop / Scan scan
+// A loop variable keeps its rank and every size the caller knows (run-time dims stay run-time
+// dims in the subgraphs), and TensorList variables (ONNX Loop / Scan scan
 // outputs) are refused: TFLite has no TensorList builtins.
 #include "tflite/ops/ops.h"
 
@@ -109,20 +109,18 @@ Status ConvertWhile(const tf::TfNode& node, Translator& t) {
     const TensorSpec in = t.Info(vars[k]);
     if (body_out[k].type != in.type)
       return NodeError(node, "loop variable " + std::to_string(k) + " changes type in the body");
-    // The same rank, and the same size wherever both sides know it: a run-time dim on
-    // either side is resized by LiteRT's WHILE as the loop runs.
+    // The body was translated for the shapes the loop starts with: a dim known there must
+    // stay that size (what the body computed from it would be wrong on the next
+    // iteration); a run-time dim may come back known.
     const ir::Dims& out = body_out[k].shape;
     bool same = out.size() == in.shape.size();
-    ir::Dims dims = in.shape;
-    for (size_t d = 0; same && d < dims.size(); ++d) {
-      if (dims[d] != out[d] && dims[d] != kDynamicDim && out[d] != kDynamicDim) same = false;
-      if (dims[d] != out[d]) dims[d] = kDynamicDim;
-    }
+    for (size_t d = 0; same && d < out.size(); ++d)
+      same = in.shape[d] == kDynamicDim || in.shape[d] == out[d];
     if (!same)
       return NodeError(node, "loop variable " + std::to_string(k) + " changes shape from " +
                                  ShapeToString(in.shape) + " to " + ShapeToString(out) +
                                  " in the body; TFLite WHILE needs one shape per loop variable");
-    results.push_back(t.Output(node, static_cast<int>(k), in.type, dims));
+    results.push_back(t.Output(node, static_cast<int>(k), in.type, in.shape));
   }
   auto options = ::tflite::CreateWhileOptions(t.fbb(), cond, body);
   t.Op(Op::BuiltinOperator_WHILE, vars, results, ::tflite::BuiltinOptions_WhileOptions,

@@ -65,6 +65,9 @@ Status ConvertOneHot(const tf::TfNode& node, Translator& t);
 Status ConvertTopK(const tf::TfNode& node, Translator& t);
 Status ConvertReverse(const tf::TfNode& node, Translator& t);
 Status ConvertReverseSequence(const tf::TfNode& node, Translator& t);  // REVERSE_SEQUENCE
+// detection.cpp
+Status ConvertWhere(const tf::TfNode& node, Translator& t);              // WHERE
+Status ConvertNonMaxSuppression(const tf::TfNode& node, Translator& t);  // NMS V5, sliced
 
 // generate.cpp
 Status ConvertShape(const tf::TfNode& node, Translator& t);

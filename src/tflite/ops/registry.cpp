@@ -125,6 +125,8 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"TopKV2", ConvertTopK},
       {"ReverseV2", ConvertReverse},
       {"ReverseSequence", ConvertReverseSequence},
+      {"Where", ConvertWhere},
+      {"NonMaxSuppressionV5", ConvertNonMaxSuppression},
       // generate.cpp
       {"Shape", ConvertShape},
       {"Fill", ConvertFill},
@@ -185,6 +187,8 @@ bool AcceptsRuntimeDims(const std::string& op) {
       // index_ops.cpp, generate.cpp)
       "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "TensorScatterUpdate",
       "TensorScatterAdd", "ReverseV2", "ReverseSequence", "LRN", "Split",
+      // a data-dependent row count (detection.cpp)
+      "Where", "NonMaxSuppressionV5",
       // output H/W from the size operand, constant or computed at run time (shape_ops.cpp)
       "ResizeBilinear", "ResizeNearestNeighbor",
       // control flow: subgraph inputs keep the run-time dims; a loop variable keeps its
