@@ -251,6 +251,8 @@ Status Rewrite(ir::Graph& graph, ir::Node& node, const RecurrentLoopOptions& opt
   s.hidden = (*ws)[1] / s.gates;
   if ((*ws)[0] != s.dirs)
     return InvalidInput(node.Describe() + ": W has the wrong direction count");
+  if (node.GetInt("hidden_size", s.hidden) != s.hidden)
+    return InvalidInput(node.Describe() + ": hidden_size does not match W");
   PT2TF_ASSIGN_OR_RETURN(s.acts, RecurrentActivations(node));
   s.clip = node.FindAttr("clip");
   s.linear_before_reset = s.cell == Cell::kGru && node.GetInt("linear_before_reset", 0) != 0;

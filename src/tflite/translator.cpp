@@ -191,7 +191,8 @@ Translator::Translator(const tf::TfGraph& graph, Precision precision, ModelBuild
     : graph_(graph),
       precision_(precision),
       model_(model),
-      library_(library ? library : &graph.functions) {}
+      library_(library ? library : &graph.functions),
+      is_function_(library != nullptr) {}
 
 Result<int> Translator::TranslateFunction(const std::string& name,
                                           const std::vector<int32_t>& inputs,
@@ -441,7 +442,12 @@ Status Translator::Finish() {
     for (int64_t d : spec.shape) numel *= d;
     if (numel == 0)
       return Unsupported("output '" + e.key + "' is empty; LiteRT rejects empty output tensors");
-    if (spec.buffer != 0 || model_.IsInterface(t) || used.count(t)) {
+    // A body passing a loop variable through returns its input tensor as it is: LiteRT's
+    // WHILE copies body outputs back into the body's inputs, so no copy is needed here (one
+    // would cost the variable's size every iteration).
+    const bool pass_through =
+        is_function_ && spec.buffer == 0 && model_.IsInterface(t) && !used.count(t);
+    if (!pass_through && (spec.buffer != 0 || model_.IsInterface(t) || used.count(t))) {
       // A constant, an input or a repeated output (a loop body passing a variable through):
       // a copy, so that every output is its own computed tensor. A run-time shape is read
       // with SHAPE, and the RESHAPE then has no static new_shape to state.
@@ -458,7 +464,7 @@ Status Translator::Finish() {
            ::tflite::BuiltinOptions_ReshapeOptions, options.Union());
       }
       t = copy;
-    } else {
+    } else if (!pass_through) {
       model_.mutable_tensor(t).name = e.node;
     }
     used.insert(t);

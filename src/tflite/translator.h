@@ -101,6 +101,7 @@ class Translator {
   Precision precision_;
   ModelBuilder& model_;
   const std::vector<tf::TfFunction>* library_;
+  bool is_function_;  // a control-flow body or branch, not the main graph
   // The per-node tables' entries live in one arena, freed at once with the translator
   // (freeing them one by one showed up on graphs of 100k nodes). Declared before them.
   std::pmr::monotonic_buffer_resource arena_;

