@@ -9,8 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "pt2tf/passes/fold_batchnorm.h"
 #include "pt2tf/ir/passes.h"
+#include "pt2tf/passes/fold_batchnorm.h"
 #include "pt2tf/passes/fold_pad_into_conv.h"
 #include "pt2tf/passes/recurrent_to_loop.h"
 #include "pt2tf/tf/tf_writer.h"
@@ -448,7 +448,8 @@ ir::Node* Lstm(ir::Graph& g, int64_t steps, const std::string& direction,
 }
 
 TEST(RecurrentToLoop, RunTimeSequenceBecomesOneLoopPerDirection) {
-  for (passes::StepOutputs mode : {passes::StepOutputs::kScanOutputs, passes::StepOutputs::kBuffer}) {
+  for (passes::StepOutputs mode :
+       {passes::StepOutputs::kScanOutputs, passes::StepOutputs::kBuffer}) {
     ir::Graph g;
     Lstm(g, ir::kUnknownDim, "bidirectional");
     ASSERT_TRUE(ir::InferShapes(g).ok());

@@ -47,6 +47,19 @@ CASES = [(k, layers, bi, bf, st)
                                     (2, True, False, True), (2, False, True, True))]
 
 
+def feed_for(case, batch, steps, seed):
+    """Random x (and h0 / c0 when the case takes states) for `batch` sequences of `steps`."""
+    kind, layers, bi, batch_first, states = case
+    g = np.random.default_rng(seed)
+    x = g.standard_normal((batch, steps, FEATURES) if batch_first else (steps, batch, FEATURES))
+    feed = {"x": x.astype(np.float32)}
+    if states:
+        for name in (["h0", "c0"] if kind == "LSTM" else ["h0"]):
+            feed[name] = g.standard_normal((layers * (2 if bi else 1), batch, HIDDEN)) \
+                .astype(np.float32)
+    return feed
+
+
 def case_id(c):
     k, layers, bi, bf, st = c
     return f"{k}-{layers}l-{'bi' if bi else 'fwd'}-{'bf' if bf else 'tf'}{'-states' if st else ''}"
@@ -57,16 +70,9 @@ def test_recurrent_matches_pytorch(case, pt2tf_bin, tmp_path):
     kind, layers, bi, batch_first, states = case
     torch.manual_seed(0)
     model = Net(kind, layers, bi, batch_first, states).eval()
-    dirs = 2 if bi else 1
 
     def inputs(batch, seed):
-        g = np.random.default_rng(seed)
-        x = g.standard_normal((batch, SEQ, FEATURES) if batch_first else (SEQ, batch, FEATURES))
-        feed = {"x": x.astype(np.float32)}
-        if states:
-            for name in (["h0", "c0"] if kind == "LSTM" else ["h0"]):
-                feed[name] = g.standard_normal((layers * dirs, batch, HIDDEN)).astype(np.float32)
-        return feed
+        return feed_for(case, batch, SEQ, seed)
 
     sample = inputs(2, 0)
     names = list(sample)
@@ -109,13 +115,7 @@ def test_dynamic_sequence_length_is_looped(case, pt2tf_bin, tmp_path):
     seq_axis, batch_axis = (1, 0) if batch_first else (0, 1)
 
     def inputs(batch, steps, seed):
-        g = np.random.default_rng(seed)
-        x = g.standard_normal((batch, steps, FEATURES) if batch_first else (steps, batch, FEATURES))
-        feed = {"x": x.astype(np.float32)}
-        if states:
-            for name in (["h0", "c0"] if kind == "LSTM" else ["h0"]):
-                feed[name] = g.standard_normal((layers * dirs, batch, HIDDEN)).astype(np.float32)
-        return feed
+        return feed_for(case, batch, steps, seed)
 
     sample = inputs(2, SEQ, 0)
     names = list(sample)

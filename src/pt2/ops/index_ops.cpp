@@ -29,6 +29,24 @@ bool IsSymbolic(OpCall& c, const std::string& name) {
   return a != nullptr && a->kind == ArgKind::kSymInt && !a->sym_ints[0].name.empty();
 }
 
+// dim, start, end and step of aten.slice / slice_scatter over a tensor of `rank`.
+struct SliceArgs {
+  int64_t axis, step;
+  ir::Value* start;  // 1-D int64, computed when symbolic
+  ir::Value* end;
+};
+
+Result<SliceArgs> ReadSliceArgs(OpCall& c, int64_t rank) {
+  SliceArgs a;
+  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", 0));
+  PT2TF_ASSIGN_OR_RETURN(a.axis, NormAxis(c, dim, rank));
+  PT2TF_ASSIGN_OR_RETURN(a.step, c.Int("step", 1));
+  if (a.step <= 0) return c.Error("non-positive step");
+  PT2TF_ASSIGN_OR_RETURN(a.start, Bound(c, "start", 0));
+  PT2TF_ASSIGN_OR_RETURN(a.end, Bound(c, "end", std::numeric_limits<int64_t>::max()));
+  return a;
+}
+
 // The indices start:end:step of `x`'s dim `axis` (1-D int64), the bounds wrapped when
 // negative and clamped to the dim at run time, as torch's slicing does.
 ir::Value* SliceIndices(ImportContext& ctx, ir::Value* x, int64_t axis, ir::Value* start,
@@ -67,20 +85,15 @@ Status Slice(OpCall& c) {
   ImportContext& ctx = c.ctx();
   PT2TF_ASSIGN_OR_RETURN(ir::Value * x, c.Tensor("self"));
   PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", 0));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
-  PT2TF_ASSIGN_OR_RETURN(int64_t step, c.Int("step", 1));
-  if (step <= 0) return c.Error("non-positive step");
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * start, Bound(c, "start", 0));
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * end, Bound(c, "end", std::numeric_limits<int64_t>::max()));
+  PT2TF_ASSIGN_OR_RETURN(SliceArgs a, ReadSliceArgs(c, rank));
   if (!IsSymbolic(c, "start") && !IsSymbolic(c, "end"))
     return c.SetOutput(
-        ctx.Op("Slice", {x, start, end, ctx.ConstInts({axis}), ctx.ConstInts({step})}));
+        ctx.Op("Slice", {x, a.start, a.end, ctx.ConstInts({a.axis}), ctx.ConstInts({a.step})}));
   // Bounds known only at run time (x[:, :seq] under dynamic_shapes): a Gather of the
   // Range(start, end, step) of indices, end clamped to the dim as torch does, since writers
   // (TensorFlow's StridedSlice masks) need constant Slice bounds.
-  ir::Value* indices = SliceIndices(ctx, x, axis, start, end, step);
-  return c.SetOutput(ctx.Op("Gather", {x, indices}, {{"axis", Attribute::Int(axis)}}));
+  ir::Value* indices = SliceIndices(ctx, x, a.axis, a.start, a.end, a.step);
+  return c.SetOutput(ctx.Op("Gather", {x, indices}, {{"axis", Attribute::Int(a.axis)}}));
 }
 
 Status Select(OpCall& c) {
@@ -100,14 +113,9 @@ Status SliceScatter(OpCall& c) {
   PT2TF_ASSIGN_OR_RETURN(int64_t rank, c.Rank("self"));
   PT2TF_ASSIGN_OR_RETURN(int64_t src_rank, c.Rank("src"));
   if (src_rank != rank) return c.Error("src has another rank than self");
-  PT2TF_ASSIGN_OR_RETURN(int64_t dim, c.Int("dim", 0));
-  PT2TF_ASSIGN_OR_RETURN(int64_t axis, NormAxis(c, dim, rank));
-  PT2TF_ASSIGN_OR_RETURN(int64_t step, c.Int("step", 1));
-  if (step <= 0) return c.Error("non-positive step");
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * start, Bound(c, "start", 0));
-  PT2TF_ASSIGN_OR_RETURN(ir::Value * end, Bound(c, "end", std::numeric_limits<int64_t>::max()));
-  ir::Value* indices = SliceIndices(ctx, x, axis, start, end, step);
-  return c.SetOutput(ScatterAlong(ctx, x, src, indices, axis, rank));
+  PT2TF_ASSIGN_OR_RETURN(SliceArgs a, ReadSliceArgs(c, rank));
+  ir::Value* indices = SliceIndices(ctx, x, a.axis, a.start, a.end, a.step);
+  return c.SetOutput(ScatterAlong(ctx, x, src, indices, a.axis, rank));
 }
 
 // select_scatter(self, src, dim, index): self with self.select(dim, index) = src.

@@ -254,6 +254,16 @@ Result<ir::Dims> ReshapeableOutputShape(const ir::Node& node, EmitContext& ctx, 
   return *shape;
 }
 
+std::string EmitCast(EmitContext& ctx, const std::string& x, tensorflow::DataType from,
+                     tensorflow::DataType to, const std::string& hint) {
+  if (from == to) return x;
+  tensorflow::NodeDef& c = ctx.AddOp("Cast", hint, {x});
+  SetAttrType(c, "SrcT", from);
+  SetAttrType(c, "DstT", to);
+  SetAttrBool(c, "Truncate", false);
+  return c.name();
+}
+
 std::string EmitGatherV2(EmitContext& ctx, const std::string& name, const std::string& params,
                          const std::string& indices, const std::string& axis,
                          tensorflow::DataType t, tensorflow::DataType ti) {

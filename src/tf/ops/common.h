@@ -88,6 +88,10 @@ std::string EmitReduction(EmitContext& ctx, const std::string& op, const std::st
                           const std::vector<int64_t>& axes, bool keep_dims, tensorflow::DataType t,
                           const std::string& hint);
 
+// TF Cast of `x` from `from` to `to` (x itself when they are the same type).
+std::string EmitCast(EmitContext& ctx, const std::string& x, tensorflow::DataType from,
+                     tensorflow::DataType to, const std::string& hint);
+
 // TF GatherV2 of `params` (type `t`) at `indices` (type `ti`) along the int32 scalar `axis`.
 std::string EmitGatherV2(EmitContext& ctx, const std::string& name, const std::string& params,
                          const std::string& indices, const std::string& axis,

@@ -23,23 +23,13 @@ using tensorflow::DataType;
 
 constexpr int64_t kMaxNmsCalls = 4096;  // batch × classes: one TF op each
 
-std::string Cast(EmitContext& ctx, const std::string& x, DataType from, DataType to,
-                 const std::string& hint) {
-  if (from == to) return x;
-  tensorflow::NodeDef& c = ctx.AddOp("Cast", hint, {x});
-  SetAttrType(c, "SrcT", from);
-  SetAttrType(c, "DstT", to);
-  SetAttrBool(c, "Truncate", false);
-  return c.name();
-}
-
 // Input `i` as a float32 scalar, or `fallback` when omitted.
 Result<std::string> FloatScalarInput(const ir::Node& node, EmitContext& ctx, size_t i,
                                      double fallback, const std::string& hint) {
   if (!node.input(i)) return ctx.ConstScalar(DType::kFloat32, fallback, node.name + "/" + hint);
   PT2TF_ASSIGN_OR_RETURN(DataType t, InputType(node, i));
   PT2TF_ASSIGN_OR_RETURN(std::string v, ctx.GetAs(node.input(i), {}));
-  v = Cast(ctx, v, t, tensorflow::DT_FLOAT, node.name + "/" + hint + "_f32");
+  v = EmitCast(ctx, v, t, tensorflow::DT_FLOAT, node.name + "/" + hint + "_f32");
   return ctx.Reshape(v, {}, tensorflow::DT_FLOAT, node.name + "/" + hint);
 }
 
@@ -107,8 +97,8 @@ Status EmitNonMaxSuppression(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(DataType st, InputType(node, 1));
   PT2TF_ASSIGN_OR_RETURN(std::string boxes, ctx.GetAs(node.input(0), {}));
   PT2TF_ASSIGN_OR_RETURN(std::string scores, ctx.GetAs(node.input(1), {}));
-  boxes = Cast(ctx, boxes, bt, f, node.name + "/boxes_f32");
-  scores = Cast(ctx, scores, st, f, node.name + "/scores_f32");
+  boxes = EmitCast(ctx, boxes, bt, f, node.name + "/boxes_f32");
+  scores = EmitCast(ctx, scores, st, f, node.name + "/scores_f32");
 
   // max_output_boxes_per_class: absent or <= 0 selects nothing; clamped to N.
   const int64_t n = bs[1] >= 0 ? bs[1] : ss[2];
@@ -125,13 +115,13 @@ Status EmitNonMaxSuppression(const ir::Node& node, EmitContext& ctx) {
   } else {
     PT2TF_ASSIGN_OR_RETURN(DataType mt, InputType(node, 2));
     PT2TF_ASSIGN_OR_RETURN(std::string m, ctx.GetAs(mv, {}));
-    m = ctx.Reshape(Cast(ctx, m, mt, i64, node.name + "/max_i64"), {}, i64, node.name + "/max");
+    m = ctx.Reshape(EmitCast(ctx, m, mt, i64, node.name + "/max_i64"), {}, i64, node.name + "/max");
     const std::string count = RunTimeDim(
         ctx, RunTimeShape(ctx, scores, f, node.name + "/scores_shape"), 2, node.name + "/n");
     m = ctx.Binary("Maximum", ctx.Binary("Minimum", m, count, i64, node.name + "/max_le_n"),
                    ctx.ConstI64({0}, node.name + "/zero", ir::Dims{}), i64,
                    node.name + "/max_ge_0");
-    max_out = Cast(ctx, m, i64, i32, node.name + "/max_out");
+    max_out = EmitCast(ctx, m, i64, i32, node.name + "/max_out");
   }
   PT2TF_ASSIGN_OR_RETURN(std::string iou, FloatScalarInput(node, ctx, 3, 0.0, "iou"));
   PT2TF_ASSIGN_OR_RETURN(
@@ -159,8 +149,8 @@ Status EmitNonMaxSuppression(const ir::Node& node, EmitContext& ctx) {
       SetAttrType(nms, "T", f);
       SetAttrBool(nms, "pad_to_max_output_size", false);
       // [M] box indices → [M, 1] int64, beside columns of b and c of the same length.
-      const std::string col = ctx.Reshape(Cast(ctx, nms.name(), i32, i64, cn + "/index64"), {-1, 1},
-                                          i64, cn + "/column");
+      const std::string col = ctx.Reshape(EmitCast(ctx, nms.name(), i32, i64, cn + "/index64"),
+                                          {-1, 1}, i64, cn + "/column");
       const std::string zeros = ctx.Unary("ZerosLike", col, i64, cn + "/zeros");
       const std::string bcol =
           ctx.Binary("AddV2", zeros, ctx.ConstI64({b}, cn + "/b", ir::Dims{}), i64, cn + "/bcol");

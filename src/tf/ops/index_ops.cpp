@@ -184,14 +184,7 @@ Status EmitOneHot(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType td, InputType(node, 1));
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tv, InputType(node, 2));
   auto cast = [&](const std::string& x, tensorflow::DataType from, tensorflow::DataType to,
-                  const std::string& hint) {
-    if (from == to) return x;
-    tensorflow::NodeDef& c = ctx.AddOp("Cast", hint, {x});
-    SetAttrType(c, "SrcT", from);
-    SetAttrType(c, "DstT", to);
-    SetAttrBool(c, "Truncate", false);
-    return c.name();
-  };
+                  const std::string& hint) { return EmitCast(ctx, x, from, to, hint); };
   PT2TF_ASSIGN_OR_RETURN(std::string indices, ctx.GetAs(node.input(0), {}));
   indices = cast(indices, ti, tensorflow::DT_INT64, node.name + "/indices64");
   // A constant depth stays a constant (not a Cast of one): the TFLite OneHot then has a
