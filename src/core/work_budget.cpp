@@ -5,20 +5,48 @@
 
 namespace pt2tf {
 
-uint64_t MaxEvalWork() {
-  constexpr uint64_t kDefault = uint64_t{1} << 38;
-  const char* env = std::getenv("PT2TF_MAX_EVAL_GMACS");
-  if (env == nullptr || *env == '\0') return kDefault;
+namespace {
+
+// A positive number from the environment variable `name`, or 0.
+double PositiveEnv(const char* name) {
+  const char* env = std::getenv(name);
+  if (env == nullptr || *env == '\0') return 0;
   char* end = nullptr;
-  const double g = std::strtod(env, &end);
-  if (end == env || *end != '\0' || !(g > 0)) return kDefault;
+  const double v = std::strtod(env, &end);
+  return end != env && *end == '\0' && v > 0 ? v : 0;
+}
+
+}  // namespace
+
+uint64_t MaxEvalWork() {
+  const double g = PositiveEnv("PT2TF_MAX_EVAL_GMACS");
+  if (g == 0) return uint64_t{1} << 38;
   if (g >= 1.8e10) return std::numeric_limits<uint64_t>::max();  // past 2^64 units
   return static_cast<uint64_t>(g * 1e9);
+}
+
+uint64_t MaxEvalBytes() {
+  const double gib = PositiveEnv("PT2TF_MAX_EVAL_GIB");
+  if (gib == 0) return uint64_t{8} << 30;
+  if (gib >= 1.6e10) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(gib * (uint64_t{1} << 30));
 }
 
 uint64_t SaturatingMul(uint64_t a, uint64_t b) {
   uint64_t r;
   return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<uint64_t>::max() : r;
+}
+
+Status WorkBudget::Hold(uint64_t bytes, const std::string& what) {
+  uint64_t total;
+  if (__builtin_add_overflow(live_, bytes, &total) || total > max_live_) {
+    auto mib = [](uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
+    return Unsupported(what + " would hold " + mib(total < bytes ? bytes : total) +
+                       " of values at once, past the " + mib(max_live_) +
+                       " limit of pt2tf's evaluator (PT2TF_MAX_EVAL_GIB sets another limit)");
+  }
+  live_ = total;
+  return OkStatus();
 }
 
 Status WorkBudget::Spend(uint64_t units, const std::string& what) {

@@ -275,3 +275,43 @@ def test_run_refuses_work_the_shapes_merely_claim(tmp_path, fmt):
                            str(out)], capture_output=True, text=True, env=env)
     assert proc.returncode == 1 and "multiply-adds" in proc.stderr, proc.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["onnx", "tflite"])
+def test_run_bounds_the_values_alive_at_once(tmp_path, fmt):
+    """Values alive at once are bounded too (8 GiB by default, PT2TF_MAX_EVAL_GIB): here two
+    [8192, 8192] broadcasts of a [1, 1] input added, 256 MiB each, under a 0.25 GiB limit:
+    the second is refused before it is allocated; at 1 GiB the same model runs."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper
+    n = 1 << 13
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [n, n])
+    nodes = [helper.make_node("Expand", ["x", "shape"], ["a"]),
+             helper.make_node("Neg", ["a"], ["b"]),
+             helper.make_node("Sub", ["a", "b"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                                         [1, 1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [n, n])],
+                              initializer=[shape])
+    model = tmp_path / "m.onnx"
+    model.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                      .SerializeToString())
+    if fmt == "tflite":
+        run_pt2tf("convert", "-i", model, "-o", tmp_path / "m.tflite", "-q")
+        model = tmp_path / "m.tflite"
+    x = tmp_path / "x.npy"
+    np.save(x, np.full((1, 1), 0.5, np.float32))
+    out = tmp_path / "y.npz"
+    cmd = [str(PT2TF), "run", "-i", str(model), "--inputs", str(x), "-o", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env=dict(os.environ, PT2TF_MAX_EVAL_GIB="0.25"))
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert "of values at once" in lines[0] and "PT2TF_MAX_EVAL_GIB" in lines[0], lines[0]
+    assert not out.exists()
+    proc = subprocess.run(cmd, capture_output=True, text=True,
+                          env=dict(os.environ, PT2TF_MAX_EVAL_GIB="1"))
+    assert proc.returncode == 0, proc.stderr
+    with np.load(out) as y:
+        assert y["y"].shape == (n, n) and np.all(y["y"] == 1.0)

@@ -110,6 +110,13 @@ const RunRule* FindRule(const std::string& op_type) {
   return nullptr;
 }
 
+// What a RunTensor of `dtype` and `shape` stores: float32 for floating dtypes, int64 else.
+uint64_t BytesOf(DType dtype, const Dims& shape) {
+  uint64_t n = IsFloatingPoint(dtype) ? 4 : 8;
+  for (int64_t d : shape) n = SaturatingMul(n, d > 0 ? static_cast<uint64_t>(d) : 0);
+  return n;
+}
+
 eval::HostTensor ToHost(const RunTensor& t) {
   eval::HostTensor h;
   h.dtype = t.dtype;
@@ -304,16 +311,30 @@ Result<std::vector<RunTensor>> Runner::Run(const std::vector<RunTensor>& inputs,
     if (observer) observer(v, t);
   }
   Inputs in;
-  WorkBudget budget;
+  WorkBudget budget;  // graph inputs count as held: the free lists release them too
+  for (const RunTensor& t : inputs)
+    PT2TF_RETURN_IF_ERROR(budget.Hold(BytesOf(t.dtype, t.shape), "the model's inputs"));
   for (const Plan::Step& step : plan.steps) {
     in.clear();
     for (int s : step.in) in.push_back(s < 0 ? nullptr : slots[s].get());
-    PT2TF_RETURN_IF_ERROR(budget.Spend(WorkOf(*step.node, in), step.node->Describe()));
+    const std::string what = step.node->Describe();
+    PT2TF_RETURN_IF_ERROR(budget.Spend(WorkOf(*step.node, in), what));
+    // Outputs whose shape the graph knows are held before the kernel allocates them; the
+    // rest once computed (a run-time shape is bounded per tensor by the kernels).
+    uint64_t expected = 0;
+    for (const Value* v : step.node->outputs)
+      if (v && v->has_static_shape()) expected += BytesOf(v->dtype, *v->shape);
+    PT2TF_RETURN_IF_ERROR(budget.Hold(expected, what));
+    budget.Release(expected);
     Result<Outputs> outs = step.fn(*step.node, in);
     if (!outs.ok()) return outs.status();
-    uint64_t written = 0;
-    for (const RunTensor& t : *outs) written += static_cast<uint64_t>(t.numel());
-    PT2TF_RETURN_IF_ERROR(budget.Spend(written, step.node->Describe()));
+    uint64_t written = 0, held = 0;
+    for (const RunTensor& t : *outs) {
+      written += static_cast<uint64_t>(t.numel());
+      held += BytesOf(t.dtype, t.shape);
+    }
+    PT2TF_RETURN_IF_ERROR(budget.Spend(written, what));
+    PT2TF_RETURN_IF_ERROR(budget.Hold(held, what));
     if (outs->size() < step.out.size())
       for (size_t k = outs->size(); k < step.out.size(); ++k)
         if (step.out[k] >= 0 && step.node->outputs[k])
@@ -331,7 +352,10 @@ Result<std::vector<RunTensor>> Runner::Run(const std::vector<RunTensor>& inputs,
       if (observer) observer(*step.node->outputs[k], t);
       slots[step.out[k]] = std::make_shared<const RunTensor>(std::move(t));
     }
-    for (int s : step.free) slots[s].reset();
+    for (int s : step.free) {
+      if (slots[s]) budget.Release(BytesOf(slots[s]->dtype, slots[s]->shape));
+      slots[s].reset();
+    }
   }
   std::vector<RunTensor> result;
   for (int s : plan.output_slots) result.push_back(*slots[s]);

@@ -276,7 +276,10 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     if (observer) observer(inputs_[i], v);
   }
   const auto* codes = model_->operator_codes();
+  // Every stored value takes 4 bytes (f or q).
   WorkBudget budget;
+  auto bytes = [&](int t) { return static_cast<uint64_t>(tensors_[t].numel()) * 4; };
+  for (int t : inputs_) PT2TF_RETURN_IF_ERROR(budget.Hold(bytes(t), "the model's inputs"));
   int op_index = 0;
   for (const ::tflite::Operator* op : *subgraph_->operators()) {
     OpContext ctx{*op, codes->Get(op->opcode_index())->builtin_code(), {}, {}};
@@ -301,6 +304,8 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
       if (x && (x->is_float() ? x->f.size() : x->q.size()) != static_cast<size_t>(x->numel()))
         return InvalidInput(where() + " reads a tensor that holds no value");
     PT2TF_RETURN_IF_ERROR(budget.Spend(WorkOf(ctx), where()));
+    if (op->outputs())
+      for (int32_t t : *op->outputs()) PT2TF_RETURN_IF_ERROR(budget.Hold(bytes(t), where()));
     PT2TF_RETURN_IF_ERROR(EvalKernelFor(ctx.code)(ctx));
     // Every kernel fills its outputs to their shapes; a kernel that did not (a file whose
     // shapes disagree in a way the kernel did not check) stops the run here, before a later
@@ -314,8 +319,10 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     if (op->inputs())
       for (int32_t t : *op->inputs())
         if (t >= 0 && last_use_[t] == op_index && !tensors_[t].is_const &&
-            std::find(outputs_.begin(), outputs_.end(), t) == outputs_.end())
+            std::find(outputs_.begin(), outputs_.end(), t) == outputs_.end()) {
           values[t] = EvalTensor{};
+          budget.Release(bytes(t));
+        }
     ++op_index;
   }
   std::vector<EvalTensor> out;
