@@ -92,5 +92,7 @@ std::string ShapeToString(const std::vector<int64_t>& shape);
 
 // A 0-d tensor of `dtype` (floating, integer or bool) holding `v` converted to it.
 Result<Tensor> ScalarTensor(DType dtype, double v);
+// A 1-D int64 tensor holding `values`.
+Result<Tensor> Int64Tensor(const std::vector<int64_t>& values);
 
 }  // namespace pt2tf

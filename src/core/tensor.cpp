@@ -663,4 +663,10 @@ Result<Tensor> ScalarTensor(DType dtype, double v) {
   return Tensor::FromBytes(dtype, {}, std::move(bytes));
 }
 
+Result<Tensor> Int64Tensor(const std::vector<int64_t>& values) {
+  std::vector<std::byte> bytes(values.size() * sizeof(int64_t));
+  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+  return Tensor::FromBytes(DType::kInt64, {static_cast<int64_t>(values.size())}, std::move(bytes));
+}
+
 }  // namespace pt2tf

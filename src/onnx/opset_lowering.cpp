@@ -12,12 +12,6 @@ namespace {
 
 std::string NameOf(const ir::Value* v) { return v ? v->name : std::string(); }
 
-Result<Tensor> Int64Tensor(const std::vector<int64_t>& values) {
-  std::vector<std::byte> bytes(values.size() * sizeof(int64_t));
-  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-  return Tensor::FromBytes(DType::kInt64, {static_cast<int64_t>(values.size())}, std::move(bytes));
-}
-
 // A scalar of a floating dtype the decompositions support.
 Result<Tensor> FloatScalar(DType dtype, double value) {
   std::vector<std::byte> bytes(ElementSize(dtype));

@@ -18,13 +18,6 @@ bool IsRecurrent(const ir::Node& node) {
          (node.op_type == "LSTM" || node.op_type == "GRU" || node.op_type == "RNN");
 }
 
-Tensor Int64s(const std::vector<int64_t>& values) {
-  std::vector<std::byte> bytes(values.size() * sizeof(int64_t));
-  if (!values.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
-  return Tensor::FromBytes(DType::kInt64, {static_cast<int64_t>(values.size())}, std::move(bytes))
-      .value();
-}
-
 // Adds ONNX nodes to one graph (the enclosing one or a loop body) under one name prefix.
 class Builder {
  public:
@@ -42,7 +35,7 @@ class Builder {
   ir::Value* Const(Tensor t, const std::string& hint) {
     return g_.AddInitializer(prefix_ + "/" + hint, std::move(t));
   }
-  ir::Value* Ints(const std::vector<int64_t>& v) { return Const(Int64s(v), "ints"); }
+  ir::Value* Ints(const std::vector<int64_t>& v) { return Const(Int64Tensor(v).value(), "ints"); }
   Result<ir::Value*> Scalar(double v, DType t) {
     PT2TF_ASSIGN_OR_RETURN(Tensor s, ScalarTensor(t, v));
     return Const(std::move(s), "scalar");

@@ -40,6 +40,26 @@ void ArgMinMaxLoop(const T* v, int64_t outer, int64_t dim, int64_t inner, bool m
     }
 }
 
+// y[pos] = x[source(pos)] for every position of y (y shaped like x): `source(pos, k)` is
+// the coordinate along axis k that output position `pos` reads.
+template <class Source>
+void PickPositions(const EvalTensor& x, EvalTensor& y, Source source) {
+  const size_t rank = x.shape.size();
+  std::vector<int64_t> stride(rank, 1);
+  for (size_t k = rank; k-- > 1;) stride[k - 1] = stride[k] * x.shape[k];
+  std::vector<int64_t> src(static_cast<size_t>(x.numel())), pos(rank, 0);
+  for (size_t i = 0; i < src.size(); ++i) {
+    int64_t at = 0;
+    for (size_t k = 0; k < rank; ++k) at += source(pos, k) * stride[k];
+    src[i] = at;
+    for (size_t k = rank; k-- > 0;) {
+      if (++pos[k] < x.shape[k]) break;
+      pos[k] = 0;
+    }
+  }
+  PickElements(x, y, src);
+}
+
 }  // namespace
 
 Status EvalArgMinMax(OpContext& ctx) {
@@ -274,20 +294,9 @@ Status EvalReverse(OpContext& ctx) {
       return OpError(ctx, "axis out of range or repeated");
     flip[axis] = true;
   }
-  std::vector<int64_t> stride(rank, 1);
-  for (size_t k = rank; k-- > 1;) stride[k - 1] = stride[k] * x.shape[k];
-  std::vector<int64_t> src(static_cast<size_t>(x.numel())), pos(rank, 0);
-  for (size_t i = 0; i < src.size(); ++i) {
-    int64_t at = 0;
-    for (size_t k = 0; k < rank; ++k)
-      at += (flip[k] ? x.shape[k] - 1 - pos[k] : pos[k]) * stride[k];
-    src[i] = at;
-    for (size_t k = rank; k-- > 0;) {
-      if (++pos[k] < x.shape[k]) break;
-      pos[k] = 0;
-    }
-  }
-  PickElements(x, y, src);
+  PickPositions(x, y, [&](const std::vector<int64_t>& pos, size_t k) {
+    return flip[k] ? x.shape[k] - 1 - pos[k] : pos[k];
+  });
   return OkStatus();
 }
 
@@ -309,21 +318,10 @@ Status EvalReverseSequence(OpContext& ctx) {
     return OpError(ctx, "needs one sequence length per batch entry");
   for (int32_t n : lens.q)
     if (n < 0 || n > x.shape[seq]) return OpError(ctx, "a sequence length is out of range");
-  std::vector<int64_t> stride(rank, 1);
-  for (int64_t k = rank; k-- > 1;) stride[k - 1] = stride[k] * x.shape[k];
-  std::vector<int64_t> src(static_cast<size_t>(x.numel())), pos(rank, 0);
-  for (size_t i = 0; i < src.size(); ++i) {
-    int64_t at = 0;
+  PickPositions(x, y, [&](const std::vector<int64_t>& pos, size_t k) {
     const int64_t n = lens.q[pos[batch]];
-    for (int64_t k = 0; k < rank; ++k)
-      at += (k == seq && pos[k] < n ? n - 1 - pos[k] : pos[k]) * stride[k];
-    src[i] = at;
-    for (int64_t k = rank; k-- > 0;) {
-      if (++pos[k] < x.shape[k]) break;
-      pos[k] = 0;
-    }
-  }
-  PickElements(x, y, src);
+    return static_cast<int64_t>(k) == seq && pos[k] < n ? n - 1 - pos[k] : pos[k];
+  });
   return OkStatus();
 }
 
