@@ -606,6 +606,17 @@ def index_kernel_cases():
         [const(np.array([[0, 1], [2, 4]], np.int64), "i"),
          const(np.array([[1, 3], [1, 3]], np.int64), "r")], opset=16),
         [x, rng.standard_normal((2, 4)).astype(np.float32)], {"SCATTER_ND", "SELECT_V2"})
+    cases["reverse_sequence_flip"] = (_onnx_model(  # negative strides: masked and not
+        [node("ReverseSequence", ["x", "lens"], ["r"], batch_axis=0, time_axis=1),
+         node("Slice", ["r", "s", "e", "a", "st"], ["y"]),
+         node("Slice", ["x", "s2", "e2", "a2", "st2"], ["z"])],
+        [vi("x", F, [3, 5, 4])], [vi("y", F, [3, 5, 4]), vi("z", F, [3, 2, 4])],
+        [const(np.array([5, 2, 0], np.int64), "lens"), const(np.array([-1], np.int64), "s"),
+         const(np.array([-2**63], np.int64), "e"), const(np.array([2], np.int64), "a"),
+         const(np.array([-1], np.int64), "st"), const(np.array([-2], np.int64), "s2"),
+         const(np.array([0], np.int64), "e2"), const(np.array([1], np.int64), "a2"),
+         const(np.array([-2], np.int64), "st2")]),
+        [x], {"REVERSE_SEQUENCE", "STRIDED_SLICE"})
     cases["lrn"] = (_onnx_model(
         [node("LRN", ["x"], ["y"], size=3, alpha=0.3, beta=0.75, bias=1.5)],
         [vi("x", F, [1, 6, 4, 4])], [vi("y", F, [1, 6, 4, 4])]),
@@ -644,7 +655,7 @@ def _pt2tf_run(path, feeds, tmp_path):
 
 
 INDEX_CASES = ["cumsum", "cumsum_int32", "argmax_argmin", "topk", "one_hot", "gather_nd",
-               "scatter_nd", "lrn", "atan", "right_shift", "bitwise_xor"]
+               "scatter_nd", "reverse_sequence_flip", "lrn", "atan", "right_shift", "bitwise_xor"]
 
 
 @pytest.mark.parametrize("case", INDEX_CASES)

@@ -70,9 +70,8 @@ Status EvalStridedSlice(OpContext& ctx) {
     const int64_t dim = x.shape[k], st = s[k];
     if (st == 0) return OpError(ctx, "zero stride");
     auto norm = [&](int64_t v, bool masked, bool is_begin) {
-      if (masked)
-        return (st > 0) == is_begin ? (st > 0 ? int64_t{0} : dim - 1)
-                                    : (st > 0 ? dim : int64_t{-1});
+      // A masked bound is the start or the end of the walk in the stride's direction.
+      if (masked) return is_begin ? (st > 0 ? int64_t{0} : dim - 1) : (st > 0 ? dim : int64_t{-1});
       if (v < 0) v += dim;
       return st > 0 ? std::clamp<int64_t>(v, 0, dim) : std::clamp<int64_t>(v, -1, dim - 1);
     };
