@@ -37,7 +37,7 @@ uint64_t SaturatingMul(uint64_t a, uint64_t b) {
   return __builtin_mul_overflow(a, b, &r) ? std::numeric_limits<uint64_t>::max() : r;
 }
 
-Status WorkBudget::Hold(uint64_t bytes, const std::string& what) {
+Status WorkBudget::CheckRoom(uint64_t bytes, const std::string& what) const {
   uint64_t total;
   if (__builtin_add_overflow(live_, bytes, &total) || total > max_live_) {
     auto mib = [](uint64_t b) { return std::to_string(b >> 20) + " MiB"; };
@@ -45,7 +45,12 @@ Status WorkBudget::Hold(uint64_t bytes, const std::string& what) {
                        " of values at once, past the " + mib(max_live_) +
                        " limit of pt2tf's evaluator (PT2TF_MAX_EVAL_GIB sets another limit)");
   }
-  live_ = total;
+  return OkStatus();
+}
+
+Status WorkBudget::Hold(uint64_t bytes, const std::string& what) {
+  PT2TF_RETURN_IF_ERROR(CheckRoom(bytes, what));
+  live_ += bytes;
   return OkStatus();
 }
 

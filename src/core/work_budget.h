@@ -35,6 +35,10 @@ class WorkBudget {
   // Counts `bytes` more of values alive at once (what `what` is about to allocate); an
   // error when that passes the memory limit. Release gives them back when freed.
   Status Hold(uint64_t bytes, const std::string& what);
+  // Whether `bytes` more would fit, without holding them: for a kernel about to allocate an
+  // output whose size only its input values decide (an Expand to a computed shape), before
+  // it allocates; the runner holds the result once it exists.
+  Status CheckRoom(uint64_t bytes, const std::string& what) const;
   void Release(uint64_t bytes) { live_ -= bytes < live_ ? bytes : live_; }
 
  private:

@@ -118,15 +118,14 @@ Result<ir::Value*> Activate(Builder& b, const Spec& s, const RecurrentActivation
 
 // The enclosing-graph values one direction's loop reads.
 struct DirectionInputs {
-  ir::Value* xw = nullptr;        // [T, B, G·H]: X·Wᵀ + Wb + Rb for every step
-  ir::Value* rt = nullptr;        // [H, G·H]: Rᵀ (GRU without linear_before_reset: Rzrᵀ)
-  ir::Value* rt_h = nullptr;      // GRU without linear_before_reset: Rhᵀ [H, H]
-  ir::Value* rb_h = nullptr;      // GRU with linear_before_reset: Rbh [H], inside r ⊙ (·)
-  ir::Value* p[3] = {};           // LSTM peepholes i, o, f [H]
-  ir::Value* lens = nullptr;      // int64 [B] or nullptr
-  ir::Value* steps = nullptr;     // int64 scalar T
-  ir::Value* step_ids = nullptr;  // kBuffer: Range(T) int64 [T]
-  bool walk_back = false;         // reverse without sequence_lens: step t = T - 1 - i
+  ir::Value* xw = nullptr;     // [T, B, G·H]: X·Wᵀ + Wb + Rb for every step
+  ir::Value* rt = nullptr;     // [H, G·H]: Rᵀ (GRU without linear_before_reset: Rzrᵀ)
+  ir::Value* rt_h = nullptr;   // GRU without linear_before_reset: Rhᵀ [H, H]
+  ir::Value* rb_h = nullptr;   // GRU with linear_before_reset: Rbh [H], inside r ⊙ (·)
+  ir::Value* p[3] = {};        // LSTM peepholes i, o, f [H]
+  ir::Value* lens = nullptr;   // int64 [B] or nullptr
+  ir::Value* steps = nullptr;  // int64 scalar T
+  bool walk_back = false;      // reverse without sequence_lens: step t = T - 1 - i
 };
 
 // The body of one direction's Loop: (i, cond, h, [c], [Y]) → (cond, h', [c'], [Y'], [y]).
@@ -214,10 +213,10 @@ Result<std::unique_ptr<ir::Graph>> StepBody(const Spec& s, const DirectionInputs
   g.AddOutput(b.Op("Identity", {h_new}));
   if (c_new) g.AddOutput(b.Op("Identity", {c_new}));
   if (ybuf) {
-    // Row t of the buffer becomes y: Where([T, 1, 1] one-hot of t, y, Y).
-    ir::Value* at_t = b.Op("Equal", {cap(in.step_ids), t});
-    ir::Value* mask = b.Unsqueeze(b.Unsqueeze(at_t, 1), 2);
-    g.AddOutput(b.Where(mask, b.Unsqueeze(y, 0), ybuf));
+    // Row t of the buffer becomes y: a ScatterND of one index, which the TFLite writer
+    // makes a DYNAMIC_UPDATE_SLICE (one row written, not the whole buffer rewritten).
+    ir::Value* row = b.Unsqueeze(b.Unsqueeze(t, 0), 0);  // [[t]]
+    g.AddOutput(b.Op("ScatterND", {ybuf, row, b.Unsqueeze(y, 0)}));
   } else {
     g.AddOutput(b.Op("Identity", {y}));
   }
@@ -271,12 +270,8 @@ Status Rewrite(ir::Graph& graph, ir::Node& node, const RecurrentLoopOptions& opt
   };
   ir::Value* h0 = state(node.input(5));
   ir::Value* c0 = s.cell == Cell::kLstm ? state(node.input(6)) : nullptr;
-  ir::Value* step_ids = nullptr;
   ir::Value* ybuf0 = nullptr;
   if (options.step_outputs == StepOutputs::kBuffer) {
-    PT2TF_ASSIGN_OR_RETURN(ir::Value * lo, b.Scalar(0, DType::kInt64));
-    PT2TF_ASSIGN_OR_RETURN(ir::Value * one, b.Scalar(1, DType::kInt64));
-    step_ids = b.Op("Range", {lo, steps, one});
     ir::Value* buf_shape = b.Concat({b.Slice(shape, 0, 0, 2), b.Ints({s.hidden})}, 0);
     ybuf0 = b.Op("ConstantOfShape", {buf_shape}, {{"value", ir::Attribute::TensorValue(zero_t)}});
   }
@@ -289,7 +284,6 @@ Status Rewrite(ir::Graph& graph, ir::Node& node, const RecurrentLoopOptions& opt
     DirectionInputs in;
     in.steps = steps;
     in.lens = lens;
-    in.step_ids = step_ids;
     in.walk_back = reverse && !lens;
     ir::Value* xd = x;
     if (reverse && lens)

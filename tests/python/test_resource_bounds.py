@@ -315,3 +315,38 @@ def test_run_bounds_the_values_alive_at_once(tmp_path, fmt):
     assert proc.returncode == 0, proc.stderr
     with np.load(out) as y:
         assert y["y"].shape == (n, n) and np.all(y["y"] == 1.0)
+
+
+def test_run_checks_a_run_time_shaped_output_before_allocating(tmp_path):
+    """An Add of a [?, 1] and a [1, ?] input has no output shape the graph knows, so the
+    runner cannot hold its output ahead; the kernel checks the memory limit itself before it
+    allocates. Inputs of 65536 values each broadcast to 2^32 floats, 16 GiB, past the 8 GiB
+    default: one line naming the op, no output, and the process stays small (under the 4 GiB
+    address-space cap `measured` sets, which an allocation of the claimed size would break)."""
+    import numpy as np
+    from onnx import TensorProto, helper
+    n = 1 << 16
+    nodes = [helper.make_node("Add", ["a", "b"], ["y"], name="outer")]
+    graph = helper.make_graph(nodes, "g",
+                              [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["n", 1]),
+                               helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, "m"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n", "m"])])
+    model = tmp_path / "m.onnx"
+    model.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                      .SerializeToString())
+    feeds = tmp_path / "in.npz"
+    out = tmp_path / "y.npz"
+    np.savez(feeds, a=np.ones((n, 1), np.float32), b=np.ones((1, n), np.float32))
+    rc, err, rss, cpu = measured("run", "-i", model, "--inputs", feeds, "-o", out)
+    lines = err.strip().splitlines()
+    assert rc == 1 and len(lines) == 1, err[-2000:]
+    assert "outer" in lines[0] and "of values at once" in lines[0], lines[0]
+    assert not out.exists()
+    if not SANITIZED:
+        assert rss <= RSS_BASE + (256 << 20), f"peak RSS {rss >> 20} MiB"
+    # Sizes that fit run, and give the broadcast sums.
+    a, b = np.arange(3, dtype=np.float32)[:, None], np.arange(5, dtype=np.float32)[None, :]
+    np.savez(feeds, a=a, b=b)
+    run_pt2tf("run", "-i", model, "--inputs", feeds, "-o", out)
+    with np.load(out) as y:
+        np.testing.assert_array_equal(y["y"], a + b)

@@ -305,3 +305,55 @@ def test_inspect_refuses_hostile_tflite_in_one_line(exported, tmp_path):
         assert proc.returncode == 1, f"{name}: exit {proc.returncode}: {proc.stderr[-300:]}"
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and str(path) in lines[0], f"{name}: {proc.stderr}"
+
+
+# ScatterND of one index tuple: (indices shape, updates shape, indices value or None for a
+# run-time input) into data [4, 3, 5]. The last is a negative index (ONNX counts from the end).
+SINGLE_SCATTERS = {
+    "row": ([1, 1], [1, 3, 5], [[2]]),
+    "row_runtime_index": ([1, 1], [1, 3, 5], None),
+    "depth2": ([1, 2], [1, 5], [[3, 1]]),
+    "lead2": ([1, 1, 1], [1, 1, 3, 5], [[[1]]]),
+    "negative": ([1, 1], [1, 3, 5], [[-1]]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SINGLE_SCATTERS))
+def test_single_index_scatter_is_one_dynamic_update_slice(case, tmp_path):
+    """A ScatterND writing one block (a per-step write into a buffer) becomes one
+    DYNAMIC_UPDATE_SLICE instead of the SCATTER_ND + mask form, which touches every element of
+    the data; LiteRT and pt2tf's evaluator (`pt2tf run` on the .tflite) both match ONNX Runtime
+    exactly."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    ishape, ushape, ivalue = SINGLE_SCATTERS[case]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 3, 5]),
+              helper.make_tensor_value_info("u", TensorProto.FLOAT, ushape)]
+    inits = []
+    if ivalue is None:
+        inputs.append(helper.make_tensor_value_info("i", TensorProto.INT64, ishape))
+    else:
+        inits.append(numpy_helper.from_array(np.array(ivalue, np.int64), "i"))
+    graph = helper.make_graph([helper.make_node("ScatterND", ["x", "i", "u"], ["y"])], "g",
+                              inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                                                     [4, 3, 5])],
+                              initializer=inits)
+    model = tmp_path / "m.onnx"
+    model.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                      .SerializeToString())
+    rng = np.random.default_rng(0)
+    feeds = {"x": rng.standard_normal((4, 3, 5)).astype(np.float32),
+             "u": rng.standard_normal(ushape).astype(np.float32)}
+    if ivalue is None:
+        feeds["i"] = np.array([[1]], np.int64)
+    ref = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    out = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", model, "-o", out, "-q")
+    counts = tfl.ops(out)
+    assert counts["DYNAMIC_UPDATE_SLICE"] == 1 and "SCATTER_ND" not in counts, counts
+    got = tfl.run_resized(out, feeds)[0]["y"]  # (XNNPACK takes none of this graph)
+    np.testing.assert_array_equal(got, ref)
+    np.savez(tmp_path / "in.npz", **feeds)
+    run_pt2tf("run", "-i", out, "--inputs", tmp_path / "in.npz", "-o", tmp_path / "sim.npz")
+    with np.load(tmp_path / "sim.npz") as sim:
+        np.testing.assert_array_equal(sim["y"], ref)

@@ -11,6 +11,10 @@
 namespace pt2tf::ir::run {
 namespace {
 
+// The budget of the run whose kernel this thread is executing (calibration runs samples on
+// several threads, each with its own run), for CheckedNumel.
+thread_local const WorkBudget* t_running_budget = nullptr;
+
 struct RunRule {
   std::string_view op_type;
   Kernel fn;
@@ -326,7 +330,11 @@ Result<std::vector<RunTensor>> Runner::Run(const std::vector<RunTensor>& inputs,
       if (v && v->has_static_shape()) expected += BytesOf(v->dtype, *v->shape);
     PT2TF_RETURN_IF_ERROR(budget.Hold(expected, what));
     budget.Release(expected);
+    // Outputs of a run-time shape are checked by the kernel's CheckedNumel against what
+    // the budget has room for, before it allocates them.
+    t_running_budget = &budget;
     Result<Outputs> outs = step.fn(*step.node, in);
+    t_running_budget = nullptr;
     if (!outs.ok()) return outs.status();
     uint64_t written = 0, held = 0;
     for (const RunTensor& t : *outs) {
@@ -377,6 +385,10 @@ Result<int64_t> CheckedNumel(const Node& node, const Dims& shape) {
     if (__builtin_mul_overflow(n, d, &n) || n > kMaxRunElements)
       return Unsupported(node.Describe() + ": result " + ShapeToString(shape) + " is too large");
   }
+  // At least 4 bytes an element (float32; integers take 8).
+  if (t_running_budget)
+    PT2TF_RETURN_IF_ERROR(
+        t_running_budget->CheckRoom(static_cast<uint64_t>(n) * 4, node.Describe()));
   return n;
 }
 

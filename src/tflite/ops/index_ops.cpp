@@ -48,6 +48,54 @@ static bool DistinctConstIndices(const tf::TfNode& node, Translator& t) {
   return true;
 }
 
+// TensorScatterUpdate of one index tuple (indices [1, ..., 1, k]) writing one block of x,
+// the pattern of a per-step write into a buffer (the TFLite form of a looped recurrence):
+// DYNAMIC_UPDATE_SLICE at [index, 0, ...]. LiteRT runs it in place where it can, while the
+// SCATTER_ND form below touches every element of x on each write. Returns -1 when `node` is
+// not that case. The lowering wrapped negative indices already; an index past the end is
+// clamped by the kernel where ONNX calls it an error, so only invalid input differs.
+static Result<int> SingleBlockUpdate(const tf::TfNode& node, Translator& t, int x, int idx, int u) {
+  const ir::Dims xs = t.Info(x).shape, is = t.Info(idx).shape, us = t.Info(u).shape;
+  if (node.def.op() != "TensorScatterUpdate" || is.empty()) return -1;
+  for (size_t k = 0; k + 1 < is.size(); ++k)
+    if (is[k] != 1) return -1;
+  const int64_t depth = is.back();
+  const size_t rank = xs.size(), lead = is.size() - 1;
+  if (depth < 1 || static_cast<size_t>(depth) > rank || us.size() != lead + rank - depth) return -1;
+  for (size_t k = 0; k < us.size(); ++k) {  // [1]*lead + xs[depth:]
+    const int64_t want = k < lead ? 1 : xs[depth + k - lead];
+    if (us[k] != want && us[k] != kDynamicDim && want != kDynamicDim) return -1;
+  }
+  const std::string name = node.def.name();
+  // The update as a block of x's rank: [1]*depth + xs[depth:].
+  int block = u;
+  if (lead != static_cast<size_t>(depth)) {
+    if (std::find(us.begin(), us.end(), kDynamicDim) != us.end()) return -1;
+    ir::Dims bs(depth, 1);
+    bs.insert(bs.end(), us.begin() + lead, us.end());
+    block = t.NewTensor(name + "/block", t.Info(u).type, bs);
+    auto o = ::tflite::CreateReshapeOptions(
+        t.fbb(), t.fbb().CreateVector(std::vector<int32_t>(bs.begin(), bs.end())));
+    t.Op(Op::BuiltinOperator_RESHAPE, {u, t.ConstI32(name + "/block_shape", bs)}, {block},
+         ::tflite::BuiltinOptions_ReshapeOptions, o.Union());
+  }
+  // Start [index..., 0, ...] as int32.
+  int start = t.NewTensor(name + "/index", TensorType::TensorType_INT32, {depth});
+  t.Op(Op::BuiltinOperator_RESHAPE, {idx, t.ConstI32(name + "/index_shape", {depth})}, {start});
+  if (static_cast<size_t>(depth) < rank) {
+    const int zeros = t.ConstI32(name + "/start_rest", std::vector<int64_t>(rank - depth, 0));
+    const int full =
+        t.NewTensor(name + "/start", TensorType::TensorType_INT32, {static_cast<int64_t>(rank)});
+    auto o = ::tflite::CreateConcatenationOptions(t.fbb(), 0);
+    t.Op(Op::BuiltinOperator_CONCATENATION, {start, zeros}, {full},
+         ::tflite::BuiltinOptions_ConcatenationOptions, o.Union());
+    start = full;
+  }
+  const int y = t.Output(node, 0, t.Info(x).type, xs);
+  t.Op(Op::BuiltinOperator_DYNAMIC_UPDATE_SLICE, {x, block, start}, {y});
+  return y;
+}
+
 Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int idx, Int32Operand(node, t, 1));
@@ -60,6 +108,8 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   if (t.Info(u).type != xi.type) return NodeError(node, "updates differ in type from the data");
   if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
     return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(xs));
+  PT2TF_ASSIGN_OR_RETURN(int single, SingleBlockUpdate(node, t, x, idx, u));
+  if (single >= 0) return OkStatus();
   Chain c(node, t);
   const int shape = t.ShapeOperand(x, node.def.name() + "/shape");
   auto scatter = [&](int updates, TensorType type, const char* what) {

@@ -1,10 +1,10 @@
 // Index kernels of the TFLite evaluator: ARG_MAX / ARG_MIN, TOPK_V2, ONE_HOT, GATHER_ND,
-// SCATTER_ND, REVERSE_V2 and REVERSE_SEQUENCE, with TFLite's semantics (first index wins a tie in
-// ARG_MAX / ARG_MIN; TOPK_V2 orders by value, larger first, and a tie by index, smaller first;
-// ONE_HOT writes off_value where an index is outside [0, depth)). Every shape, axis and index the
-// file gives is checked before an element is read. They read and write stored values (f, or q for
-// integer and int8 tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input, TOPK_V2 values
-// sharing the input's parameters) run on the same loops.
+// SCATTER_ND, DYNAMIC_UPDATE_SLICE, REVERSE_V2 and REVERSE_SEQUENCE, with TFLite's semantics (first
+// index wins a tie in ARG_MAX / ARG_MIN; TOPK_V2 orders by value, larger first, and a tie by index,
+// smaller first; ONE_HOT writes off_value where an index is outside [0, depth)). Every shape, axis
+// and index the file gives is checked before an element is read. They read and write stored values
+// (f, or q for integer and int8 tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input,
+// TOPK_V2 values sharing the input's parameters) run on the same loops.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -274,6 +274,43 @@ Status EvalScatterNd(OpContext& ctx) {
         y.q[to + b] = static_cast<int32_t>(static_cast<uint32_t>(y.q[to + b]) +
                                            static_cast<uint32_t>(upd.q[i * slice + b]));
       }
+    }
+  }
+  return OkStatus();
+}
+
+// DYNAMIC_UPDATE_SLICE(operand, update, start): the operand with the update written as a
+// block at `start`, each start clamped to [0, dim - update dim] as LiteRT's kernel does.
+Status EvalDynamicUpdateSlice(OpContext& ctx) {
+  if (ctx.in.size() != 3 || !ctx.in[1] || !ctx.in[2] || !IsIndexTensor(*ctx.in[2]))
+    return OpError(ctx, "needs an operand, an update and integer start indices");
+  const EvalTensor &x = *ctx.in[0], &u = *ctx.in[1], &start = *ctx.in[2];
+  EvalTensor& y = *ctx.out[0];
+  const size_t rank = x.shape.size();
+  if (y.shape != x.shape || !SameKind(x, y) || !SameKind(u, y) || u.shape.size() != rank ||
+      start.q.size() != rank)
+    return OpError(ctx, "operand, update, start and output do not match");
+  std::vector<int64_t> at(rank);
+  for (size_t k = 0; k < rank; ++k) {
+    if (u.shape[k] > x.shape[k]) return OpError(ctx, "the update is larger than the operand");
+    at[k] = std::clamp<int64_t>(start.q[k], 0, x.shape[k] - u.shape[k]);
+  }
+  y.f = x.f, y.q = x.q;
+  std::vector<int64_t> xs(rank, 1);  // C-order strides of x
+  for (size_t k = rank; k-- > 1;) xs[k - 1] = xs[k] * x.shape[k];
+  const int64_t n = u.numel();
+  std::vector<int64_t> pos(rank, 0);
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t to = 0;
+    for (size_t k = 0; k < rank; ++k) to += (at[k] + pos[k]) * xs[k];
+    if (u.is_float()) {
+      y.f[to] = u.f[i];
+    } else {
+      y.q[to] = u.q[i];
+    }
+    for (size_t k = rank; k-- > 0;) {  // the odometer over the update's positions
+      if (++pos[k] < u.shape[k]) break;
+      pos[k] = 0;
     }
   }
   return OkStatus();

@@ -67,6 +67,7 @@ Status EvalTopK(OpContext& ctx);       // TOPK_V2
 Status EvalOneHot(OpContext& ctx);
 Status EvalGatherNd(OpContext& ctx);
 Status EvalScatterNd(OpContext& ctx);
+Status EvalDynamicUpdateSlice(OpContext& ctx);
 Status EvalReverse(OpContext& ctx);  // REVERSE_V2
 Status EvalReverseSequence(OpContext& ctx);
 

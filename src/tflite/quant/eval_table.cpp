@@ -130,6 +130,8 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
       return EvalGatherNd;
     case Op::BuiltinOperator_SCATTER_ND:
       return EvalScatterNd;
+    case Op::BuiltinOperator_DYNAMIC_UPDATE_SLICE:
+      return EvalDynamicUpdateSlice;
     case Op::BuiltinOperator_REVERSE_V2:
       return EvalReverse;
     case Op::BuiltinOperator_REVERSE_SEQUENCE:
