@@ -100,6 +100,7 @@ constexpr OutputArgs kOutputArgs[] = {
     {"Mul", "z"},
     {"Neg", "y"},
     {"NoOp", ""},
+    {"NonMaxSuppressionV5", "selected_indices,selected_scores,valid_outputs"},
     {"NotEqual", "z"},
     {"OneHot", "output"},
     {"Pack", "output"},

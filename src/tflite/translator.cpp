@@ -440,7 +440,8 @@ Status Translator::Finish() {
     const TensorSpec spec = model_.tensor(t);
     int64_t numel = 1;
     for (int64_t d : spec.shape) numel *= d;
-    if (numel == 0)
+    // (A control-flow branch may return an empty tensor: the IF copies it to its output.)
+    if (numel == 0 && !is_function_)
       return Unsupported("output '" + e.key + "' is empty; LiteRT rejects empty output tensors");
     // A body passing a loop variable through returns its input tensor as it is: LiteRT's
     // WHILE copies body outputs back into the body's inputs, so no copy is needed here (one

@@ -24,6 +24,7 @@ Result<std::string> WrappedNdIndices(const ir::Node& node, EmitContext& ctx, con
     return InvalidInput(node.Describe() + ": indices must be int64");
   std::string d;
   if (std::find(dims.begin(), dims.end(), ir::kUnknownDim) == dims.end()) {
+    for (int64_t& n : dims) n = std::max<int64_t>(n, 1);  // see the divisor below
     d = ctx.ConstI64(dims, node.name + "/dims");
   } else {  // a run-time dim: the data's leading dims, read at run time
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
@@ -35,7 +36,10 @@ Result<std::string> WrappedNdIndices(const ir::Node& node, EmitContext& ctx, con
                    ctx.ConstI64({static_cast<int64_t>(dims.size())}, node.name + "/size")});
     SetAttrType(head, "T", tensorflow::DT_INT64);
     SetAttrType(head, "Index", tensorflow::DT_INT64);
-    d = head.name();
+    // At least 1: TFLite's FLOOR_MOD refuses a zero divisor even when there is no index
+    // (an empty dim has none that is valid).
+    PT2TF_ASSIGN_OR_RETURN(std::string one, ctx.ConstScalar(DType::kInt64, 1, node.name + "/one"));
+    d = ctx.Binary("Maximum", head.name(), one, tensorflow::DT_INT64, node.name + "/divisor");
   }
   return ctx.Binary("FloorMod", idx, d, tensorflow::DT_INT64, node.name + "/wrap");
 }

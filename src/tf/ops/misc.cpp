@@ -88,17 +88,22 @@ Status EmitTopK(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
   const int64_t rank = static_cast<int64_t>(xs.size());
   std::optional<std::vector<int64_t>> k_in;
+  std::string k_runtime;  // K only known at run time (a detector's min(candidates, boxes))
   if (IsRuntimeInput(node, 1)) {
-    // K computed at run time: the output shape still tells it.
+    // The output shape may still tell it.
     PT2TF_ASSIGN_OR_RETURN(ir::Dims out, ctx.Shape(node.outputs[0]));
     int64_t ax = node.GetInt("axis", -1);
-    if (out.size() != xs.size() || !NormalizeAxis(ax, rank) || out[ax] < 0)
-      return NodeUnsupported(node, "K is computed at run time and the output size is unknown");
-    k_in = std::vector<int64_t>{out[ax]};
+    if (out.size() == xs.size() && NormalizeAxis(ax, rank) && out[ax] >= 0) {
+      k_in = std::vector<int64_t>{out[ax]};
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType kt, InputType(node, 1));
+      PT2TF_ASSIGN_OR_RETURN(std::string k, RuntimeInput(node, ctx, 1, true));
+      k_runtime = EmitCast(ctx, k, kt, tensorflow::DT_INT32, node.name + "/k32");
+    }
   } else {
     PT2TF_ASSIGN_OR_RETURN(k_in, ConstIntsInput(node, 1));
   }
-  if (!k_in || k_in->size() != 1 || (*k_in)[0] < 0)
+  if (k_runtime.empty() && (!k_in || k_in->size() != 1 || (*k_in)[0] < 0))
     return InvalidInput(node.Describe() + ": K must be one non-negative integer");
   int64_t axis = node.GetInt("axis", -1);
   if (!NormalizeAxis(axis, rank)) return InvalidInput(node.Describe() + ": axis out of range");
@@ -115,9 +120,11 @@ Status EmitTopK(const ir::Node& node, EmitContext& ctx) {
   perm.push_back(axis);
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), perm));
   if (!largest) x = ctx.Unary("Neg", x, t, node.name + "/negate");
-  PT2TF_ASSIGN_OR_RETURN(
-      std::string k,
-      ctx.ConstScalar(DType::kInt32, static_cast<double>((*k_in)[0]), node.name + "/k"));
+  std::string k = k_runtime;
+  if (k.empty()) {
+    PT2TF_ASSIGN_OR_RETURN(
+        k, ctx.ConstScalar(DType::kInt32, static_cast<double>((*k_in)[0]), node.name + "/k"));
+  }
   tensorflow::NodeDef& def = ctx.AddOp("TopKV2", node.name, {x, k});
   SetAttrType(def, "T", t);
   SetAttrType(def, "Tk", tensorflow::DT_INT32);

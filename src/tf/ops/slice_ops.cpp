@@ -317,9 +317,13 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
   PT2TF_ASSIGN_OR_RETURN(TfValue tv, PlainValue(data, ctx));
   // TF rejects negative indices; ONNX counts them from the end: FloorMod by the dim, which
-  // comes from Shape(data) when it is only known at run time.
+  // comes from Shape(data) when it is only known at run time. The divisor is at least 1: an
+  // empty dim has no valid index (the indices are empty too), but TFLite's FLOOR_MOD refuses
+  // a zero divisor even for an empty result (a detector's gather of no boxes).
   auto dim_tensor = [&](DType idx_type) -> Result<std::string> {
-    if (dim >= 0) return ctx.ConstScalar(idx_type, static_cast<double>(dim), node.name + "/dim");
+    if (dim >= 0)
+      return ctx.ConstScalar(idx_type, static_cast<double>(std::max<int64_t>(dim, 1)),
+                             node.name + "/dim");
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType tt, TfType(idx_type));
     tensorflow::NodeDef& shape = ctx.AddOp("Shape", node.name + "/data_shape", {tv.tensor});
     SetAttrType(shape, "T", t);
@@ -335,7 +339,8 @@ Status EmitGather(const ir::Node& node, EmitContext& ctx) {
     for (const char* m : {"begin_mask", "end_mask", "ellipsis_mask", "new_axis_mask"})
       SetAttrInt(d, m, 0);
     SetAttrInt(d, "shrink_axis_mask", 1);
-    return d.name();
+    PT2TF_ASSIGN_OR_RETURN(std::string one, ctx.ConstScalar(idx_type, 1, node.name + "/one"));
+    return ctx.Binary("Maximum", d.name(), one, tt, node.name + "/divisor");
   };
   std::string idx;
   if (const Tensor* c = EmitContext::ConstantOf(indices)) {

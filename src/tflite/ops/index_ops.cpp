@@ -180,13 +180,22 @@ Status ConvertOneHot(const tf::TfNode& node, Translator& t) {
 
 Status ConvertTopK(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
-  PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> k, t.ConstInts(node, 1));
   ir::Dims ys = t.Info(x).shape;
-  // Over a last dim known only at run time, the kernel checks k against it.
-  if (k.size() != 1 || ys.empty() || k[0] < 0 || (ys.back() != kDynamicDim && k[0] > ys.back()))
-    return NodeError(node, "k must be one integer within the last dim");
-  ys.back() = k[0];
-  const int kt = t.ConstI32(node.def.name() + "/k", k, ir::Dims{});
+  if (ys.empty()) return NodeError(node, "the input must have a last dim");
+  int kt = -1;
+  if (!t.Const(node, 1)) {
+    // k computed at run time (a detector's min(candidates, boxes)): the kernel checks it.
+    PT2TF_ASSIGN_OR_RETURN(kt, Int32Operand(node, t, 1));
+    if (!t.Info(kt).shape.empty()) return NodeError(node, "k must be a scalar");
+    ys.back() = kDynamicDim;
+  } else {
+    PT2TF_ASSIGN_OR_RETURN(std::vector<int64_t> k, t.ConstInts(node, 1));
+    // Over a last dim known only at run time, the kernel checks k against it.
+    if (k.size() != 1 || k[0] < 0 || (ys.back() != kDynamicDim && k[0] > ys.back()))
+      return NodeError(node, "k must be one integer within the last dim");
+    ys.back() = k[0];
+    kt = t.ConstI32(node.def.name() + "/k", k, ir::Dims{});
+  }
   const int values = t.Output(node, 0, t.Info(x).type, ys);
   auto index_type = AttrType(node, "index_type");
   PT2TF_ASSIGN_OR_RETURN(TensorType it,
