@@ -111,6 +111,29 @@ def test_non_max_suppression_matches_onnxruntime(center, runtime_max, tmp_path):
     assert tflite_runner.ops(lite)["NON_MAX_SUPPRESSION_V5"] == 6  # 2 batches x 3 classes
 
 
+@pytest.mark.parametrize("iou", [0.5, 1.0])
+def test_non_max_suppression_of_zero_area_boxes(iou, tmp_path):
+    """Boxes of zero area (a detector's box clipped flat at the border, or a point) have IoU 0
+    with every box in ONNX, so they are all kept. LiteRT's kernel puts a selected box back in
+    its queue and counts on its IoU with itself to drop it, so such a box, and every box under
+    a threshold of 1 or more, came back until it filled every slot; the TFLite form gives each
+    box a positive area and caps the threshold at 1 (at 1.0 the boxes here are distinct)."""
+    from onnx import TensorProto, helper, numpy_helper
+    inputs = [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, "n", 4]),
+              helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 1, "n"])]
+    inits = [numpy_helper.from_array(np.array([iou], np.float32), "iou"),
+             numpy_helper.from_array(np.array([100], np.int64), "max_out")]
+    node = helper.make_node("NonMaxSuppression", ["boxes", "scores", "max_out", "iou"],
+                            ["selected"])
+    model = onnx_model([node], inputs,
+                       [helper.make_tensor_value_info("selected", TensorProto.INT64, ["k", 3])],
+                       inits)
+    boxes = np.array([[[0, 0, 2, 2], [48, 63, 48, 65], [10, 10, 12, 12], [0, 0, 2.1, 2],
+                       [20, 20, 20, 20], [5, 5, 6, 6], [0, 0, 0, 0], [3, 3, 3, 9]]], np.float32)
+    scores = np.array([[[0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]]], np.float32)
+    check(model, [{"boxes": boxes, "scores": scores}], tmp_path)
+
+
 class Detector(torch.nn.Module):
     """A tiny head whose boxes and scores go through torchvision.ops.nms, and the kept boxes
     are gathered: the post-processing torch.onnx.export writes as NonMaxSuppression."""
@@ -158,3 +181,160 @@ def test_torchvision_nms_matches_eager(tmp_path):
                 assert got.shape == ref[o].shape, f"{what} {o}: {got.shape} vs {ref[o].shape}"
                 np.testing.assert_allclose(got, ref[o], rtol=1e-5, atol=1e-5,
                                            err_msg=f"{what} {o}")
+
+
+class TinyBackbone(torch.nn.Module):
+    """Two feature maps (strides 4 and 8) from plain convolutions: random weights on random
+    images give scores that differ from box to box. (torchvision's own backbones with random
+    weights and BatchNorm give near-constant features, so every box scores alike and each NMS
+    breaks the ties its own way.)"""
+
+    def __init__(self):
+        super().__init__()
+        conv = torch.nn.Conv2d
+        self.a = torch.nn.Sequential(conv(3, 16, 3, 2, 1), torch.nn.ReLU(),
+                                     conv(16, 32, 3, 2, 1), torch.nn.ReLU())
+        self.b = torch.nn.Sequential(conv(32, 32, 3, 2, 1), torch.nn.ReLU())
+        self.out_channels = 32
+
+    def forward(self, x):
+        import collections
+        f1 = self.a(x)
+        return collections.OrderedDict([("0", f1), ("1", self.b(f1))])
+
+
+def tiny_detector(kind, score_thresh):
+    """torchvision's SSD, RetinaNet or FCOS around TinyBackbone, 96×96, 4 classes."""
+    from torchvision.models.detection.fcos import FCOS
+    from torchvision.models.detection.retinanet import RetinaNet
+    from torchvision.models.detection.ssd import SSD
+    from torchvision.models.detection.anchor_utils import AnchorGenerator, DefaultBoxGenerator
+    torch.manual_seed(0)
+    if kind == "ssd":
+        backbone = TinyBackbone()
+        backbone.out_channels = [32, 32]  # SSD takes one per feature map
+        return SSD(backbone, DefaultBoxGenerator([[2], [2, 3]]), (96, 96), num_classes=4,
+                   score_thresh=score_thresh, detections_per_img=50, topk_candidates=60).eval()
+    kw = dict(min_size=96, max_size=96, score_thresh=score_thresh, detections_per_img=50,
+              topk_candidates=60)
+    if kind == "retinanet":
+        anchors = AnchorGenerator(((16,), (32,)), ((0.5, 1.0, 2.0),) * 2)
+        model = RetinaNet(TinyBackbone(), 4, anchor_generator=anchors, **kw).eval()
+        # Its head starts at the 0.01 prior for every box: spread the scores.
+        with torch.no_grad():
+            model.head.classification_head.cls_logits.weight.normal_(0, 0.3)
+            model.head.classification_head.cls_logits.bias.zero_()
+        return model
+    anchors = AnchorGenerator(((8,), (16,)), ((1.0,),) * 2)
+    return FCOS(TinyBackbone(), 4, anchor_generator=anchors, **kw).eval()
+
+
+@pytest.mark.parametrize("kind,score_thresh,dynamic", [
+    ("ssd", 0.3, True), ("ssd", 0.999, False), ("retinanet", 0.3, False),
+    ("fcos", 0.05, False)])
+def test_torchvision_detectors_match_eager(kind, score_thresh, dynamic, tmp_path):
+    """torchvision detectors end to end as torch.onnx.export writes them: image resize, box
+    decoding, a TopK whose K is computed at run time (min(candidates, boxes above the
+    threshold)), batched NMS inside an If over "no box left", int64 index arithmetic (box
+    index // class count, which LiteRT has no int64 DIV for) and an If branch returning no
+    boxes (score_thresh 0.999). Frozen graph, SavedModel and LiteRT against PyTorch eager;
+    the SSD also at image sizes other than the export's (dynamic H and W)."""
+    import onnxruntime as ort
+    import tflite_runner
+    model = tiny_detector(kind, score_thresh)
+    x = torch.rand(3, 96, 96)
+    path = tmp_path / "det.onnx"
+    outs = ["boxes", "scores", "labels"]
+    torch.onnx.export(model, ([x],), str(path), dynamo=False, opset_version=17,
+                      input_names=["images"], output_names=outs,
+                      dynamic_axes={"images": {1: "h", 2: "w"}} if dynamic else None)
+    sizes = [(96, 96), (120, 80), (64, 200)] if dynamic else [(96, 96)]
+    feeds = [{"images": np.random.default_rng(s).random((3, h, w), dtype=np.float32)}
+             for s, (h, w) in enumerate(sizes)]
+    refs = []
+    with torch.no_grad():
+        for f in feeds:
+            r = model([torch.from_numpy(f["images"])])[0]
+            refs.append({o: r[o].numpy() for o in outs})
+    if score_thresh > 0.9:
+        assert all(len(r["boxes"]) == 0 for r in refs)
+    else:
+        assert all(len(r["boxes"]) >= 10 for r in refs), [len(r["boxes"]) for r in refs]
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    _, pb, saved, lite = convert_all(__import__("onnx").load(str(path)), tmp_path)
+    _, frozen, served = run_batches(pb, outs, saved, feeds)
+    for feed, ref, got_f, got_s in zip(feeds, refs, frozen, served):
+        got_l, _ = tflite_runner.run_resized(lite, feed)
+        got_o = dict(zip(outs, sess.run(outs, feed)))
+        for what, got in (("ORT", got_o), ("frozen", got_f), ("SavedModel", got_s),
+                          ("TFLite", got_l)):
+            assert_same_detections(got, ref, what)
+
+
+def assert_same_detections(got, ref, what):
+    """The same detections: equal count, and each reference detection (label, score, box)
+    found in `got` within 1e-4 relative. The order is compared only between scores further
+    apart than that: an untrained model's scores come within a float32 rounding of each other
+    (0.08472715 beside 0.08472712), and any two implementations' rounding may swap such a
+    pair in a TopK or NMS. A detection may be missing only where its score is that close to
+    the last one kept (the cut at detections_per_img)."""
+    n = len(ref["scores"])
+    assert got["boxes"].shape == ref["boxes"].shape, f"{what}: {got['boxes'].shape} vs {n} boxes"
+    if n == 0:
+        return
+    box_tol = 1e-4 * max(1.0, float(np.abs(ref["boxes"]).max()))
+    score_tol = 1e-4 * max(1.0, float(np.abs(ref["scores"]).max()))
+    np.testing.assert_allclose(got["scores"], ref["scores"], rtol=0, atol=score_tol,
+                               err_msg=f"{what}: scores (sorted, so a swapped near-tie agrees)")
+    used = np.zeros(n, bool)
+    for i in range(n):
+        match = np.nonzero(~used & (got["labels"] == ref["labels"][i])
+                           & (np.abs(got["scores"] - ref["scores"][i]) <= score_tol)
+                           & np.all(np.abs(got["boxes"] - ref["boxes"][i]) <= box_tol, axis=1))[0]
+        if len(match):
+            used[match[0]] = True
+            continue
+        assert ref["scores"][i] - ref["scores"][-1] <= score_tol, (
+            f"{what}: detection {i} (label {ref['labels'][i]}, score {ref['scores'][i]}, "
+            f"box {ref['boxes'][i]}) is missing")
+
+
+@pytest.mark.parametrize("op", ["Div", "FloorDiv"])
+def test_int64_division_is_exact_in_tflite(op, tmp_path):
+    """LiteRT has no int64 DIV or FLOOR_DIV: the TFLite form refines float32 quotients with
+    exact int64 remainders. Signs, exact multiples, dividends past 2^24 and 2^53, divisors
+    past 2^32, against NumPy's integer division (ONNX Div on integers truncates; FloorDiv is
+    torch's a // b, exported as Div + the floor correction)."""
+    from onnx import TensorProto, helper
+    g = np.random.default_rng(0)
+    a = np.concatenate([g.integers(-1000, 1000, 200), g.integers(-2**40, 2**40, 200),
+                        g.integers(-2**62, 2**62, 200), [0, 7, -7, 6, -6, 2**53 + 1, -(2**53 + 1),
+                                                         2**62, -2**62, 2**63 - 1, -2**63 + 1]])
+    b = np.concatenate([g.integers(1, 50, 200) * g.choice([-1, 1], 200),
+                        g.integers(1, 2**20, 200) * g.choice([-1, 1], 200),
+                        g.integers(1, 2**34, 200) * g.choice([-1, 1], 200),
+                        [3, 3, 3, 3, 3, 7, 7, 3, -3, 2**31 + 11, -5]])
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    if op == "Div":
+        nodes = [helper.make_node("Div", ["a", "b"], ["y"])]
+        want = np.sign(a) * np.sign(b) * (np.abs(a) // np.abs(b))
+    else:
+        class FloorDiv(torch.nn.Module):
+            def forward(self, a, b):
+                return torch.div(a, b, rounding_mode="floor")
+        path = tmp_path / "fd.onnx"
+        torch.onnx.export(FloorDiv(), (torch.from_numpy(a), torch.from_numpy(b)), str(path),
+                          dynamo=False, opset_version=17, input_names=["a", "b"],
+                          output_names=["y"], dynamic_axes={"a": {0: "n"}, "b": {0: "n"}})
+        want = a // b
+    if op == "Div":
+        vi = [helper.make_tensor_value_info(n, TensorProto.INT64, ["n"]) for n in ("a", "b")]
+        model = onnx_model(nodes, vi, [helper.make_tensor_value_info("y", TensorProto.INT64,
+                                                                     ["n"])])
+        path = tmp_path / "m.onnx"
+        path.write_bytes(model.SerializeToString())
+    import tflite_runner
+    lite = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", path, "-o", lite, "-q")
+    got, _ = tflite_runner.run_resized(lite, {"a": a, "b": b})
+    np.testing.assert_array_equal(got["y"], want)

@@ -3,6 +3,12 @@
 // run-time number of rows (kDynamicDim). TFLite's NMS pads its outputs to max_output_size
 // and says how many are valid: the padding is sliced off, as TF's unpadded op returns. Its
 // IoU test keeps a box only strictly below the threshold, so the threshold moves up a step.
+// Its loop puts a selected box back in its queue and relies on the box's IoU with itself
+// (1) to drop it when it comes round again: a box of zero area (IoU 0 with everything) was
+// selected again and again, filling every slot (a detector's box clipped flat at the image
+// border), and so was every box under a threshold past 1. Boxes are therefore given a
+// positive area (ZeroAreaGuard) and the threshold is capped at 1.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -24,6 +30,35 @@ Status ConvertWhere(const tf::TfNode& node, Translator& t) {
   return OkStatus();
 }
 
+// [N, 4] boxes (y1, x1, y2, x2 in either order) as (min, min, max, max) with each max at
+// least max(|min|, 1) · 2^-22 above its min: two float steps at least, so every box has a
+// positive area. A box of zero area keeps an IoU of at most ~1e-7 with any box of size 1 or
+// more; only two such boxes on the same spot (ONNX: IoU 0) may now suppress one another.
+static Result<int> ZeroAreaGuard(const tf::TfNode& node, Translator& t, Chain& c, int boxes) {
+  const ir::Dims bs = t.Info(boxes).shape;
+  if (bs.size() != 2 || bs[1] != 4) return NodeError(node, "boxes must be [N, 4]");
+  const std::string name = node.def.name();
+  const ir::Dims half{bs[0], 2};
+  const int a = t.NewTensor(name + "/corner_a", TensorType::TensorType_FLOAT32, half);
+  const int b = t.NewTensor(name + "/corner_b", TensorType::TensorType_FLOAT32, half);
+  t.Op(Op::BuiltinOperator_SPLIT, {t.ConstI32(name + "/axis1", {1}, ir::Dims{}), boxes}, {a, b},
+       ::tflite::BuiltinOptions_SplitOptions, ::tflite::CreateSplitOptions(t.fbb(), 2).Union());
+  PT2TF_ASSIGN_OR_RETURN(int lo, c.Binary(Op::BuiltinOperator_MINIMUM, a, b));
+  PT2TF_ASSIGN_OR_RETURN(int hi, c.Binary(Op::BuiltinOperator_MAXIMUM, a, b));
+  PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_FLOAT32, 1));
+  PT2TF_ASSIGN_OR_RETURN(int step, c.Scalar(TensorType::TensorType_FLOAT32, 0x1p-22));
+  PT2TF_ASSIGN_OR_RETURN(
+      int mag, c.Binary(Op::BuiltinOperator_MAXIMUM, c.Unary(Op::BuiltinOperator_ABS, lo), one));
+  PT2TF_ASSIGN_OR_RETURN(int eps, c.Binary(Op::BuiltinOperator_MUL, mag, step));
+  PT2TF_ASSIGN_OR_RETURN(int floor_hi, c.Binary(Op::BuiltinOperator_ADD, lo, eps));
+  PT2TF_ASSIGN_OR_RETURN(int hi2, c.Binary(Op::BuiltinOperator_MAXIMUM, hi, floor_hi));
+  const int guarded = t.NewTensor(name + "/boxes", TensorType::TensorType_FLOAT32, bs);
+  t.Op(Op::BuiltinOperator_CONCATENATION, {lo, hi2}, {guarded},
+       ::tflite::BuiltinOptions_ConcatenationOptions,
+       ::tflite::CreateConcatenationOptions(t.fbb(), 1).Union());
+  return guarded;
+}
+
 Status ConvertNonMaxSuppression(const tf::TfNode& node, Translator& t) {
   if (t.InputCount(node) != 6) return NodeError(node, "expects 6 inputs");
   if (AttrBool(node, "pad_to_max_output_size"))
@@ -39,16 +74,23 @@ Status ConvertNonMaxSuppression(const tf::TfNode& node, Translator& t) {
     PT2TF_ASSIGN_OR_RETURN(int v, t.In(node, i));
     if (t.Info(v).type != TensorType::TensorType_FLOAT32)
       return NodeError(node, "boxes, scores and thresholds must be float32");
+    if (i == 0) {
+      PT2TF_ASSIGN_OR_RETURN(v, ZeroAreaGuard(node, t, c, v));
+    }
     if (i == 3) {
       // TFLite's kernel suppresses a box whose IoU equals the threshold, TF and ONNX only
       // one above it: the threshold one float step up makes "IoU >= t" mean "IoU > iou".
+      // At most 1, so that a selected box still drops itself (see the top): at 1 only
+      // identical boxes, which ONNX keeps, are suppressed.
       if (auto k = t.Const(node, 3); k && k->data.numel() == 1) {
         const float iou = static_cast<float>(k->data.ElementAsDouble(0));
-        PT2TF_ASSIGN_OR_RETURN(v, c.Scalar(TensorType::TensorType_FLOAT32,
-                                           std::nextafter(iou, std::numeric_limits<float>::max())));
+        const float up = std::nextafter(iou, std::numeric_limits<float>::max());
+        PT2TF_ASSIGN_OR_RETURN(v, c.Scalar(TensorType::TensorType_FLOAT32, std::min(up, 1.0f)));
       } else {  // × (1 + 2^-23): one step up for a positive threshold
         PT2TF_ASSIGN_OR_RETURN(int up, c.Scalar(TensorType::TensorType_FLOAT32, 1.0 + 0x1p-23));
+        PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_FLOAT32, 1));
         PT2TF_ASSIGN_OR_RETURN(v, c.Binary(Op::BuiltinOperator_MUL, v, up));
+        PT2TF_ASSIGN_OR_RETURN(v, c.Binary(Op::BuiltinOperator_MINIMUM, v, one));
       }
     }
     in.push_back(v);

@@ -236,6 +236,14 @@ Status ConvertBinary(const tf::TfNode& node, Translator& t) {
   }
   const bool shape_ints = t.Info(a).type == TensorType::TensorType_INT64 &&
                           IsShapeArithmetic(node, 0, t) && IsShapeArithmetic(node, 1, t);
+  const bool division = op.op == Op::BuiltinOperator_DIV || op.op == Op::BuiltinOperator_FLOOR_DIV;
+  if (division && !shape_ints && t.Info(a).type == TensorType::TensorType_INT64) {
+    // Index arithmetic over values (a detector's box index // class count).
+    PT2TF_ASSIGN_OR_RETURN(int y,
+                           Int64Division(node, t, a, b, op.op == Op::BuiltinOperator_FLOOR_DIV));
+    t.Bind(node, 0, y);
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(int y, EmitArithmetic(node, t, op.op, a, b, node.def.name(), shape_ints));
   t.Bind(node, 0, y);
   return OkStatus();

@@ -10,6 +10,8 @@
 //   Acosh(x)        = log(x + sqrt((x - 1)(x + 1)))
 //   Atanh(x)        = log((1 + x) / (1 - x)) / 2
 // IsInf and IsNan read float16 inputs through an exact CAST to float32.
+// int64 a / b (Int64Division): refined float32 quotients, each correction computed from the
+// exact int64 remainder, then a ±1 fix-up (see there).
 #include <limits>
 
 #include "tflite/ops/chain.h"
@@ -141,6 +143,61 @@ Status ConvertMathExpansion(const tf::TfNode& node, Translator& t) {
   }
   c.Finish(y);
   return OkStatus();
+}
+
+// A float32 quotient of two int64 values is within a relative 2^-22 of the true one, so
+// each round takes an estimate of the remaining quotient r / b, adds it to q and subtracts
+// its product from r exactly in int64: the remaining quotient shrinks by 2^22 a round, and
+// four rounds bring any int64 quotient within one of floor(a / b). The fix-up then makes the
+// remainder take b's sign (floor) and stay below |b|, and truncation adds one where the
+// exact quotient is negative and not whole. (Only a dividend within 2^-22 of ±2^63 can wrap
+// a product; a zero divisor is undefined, as in ONNX.)
+Result<int> Int64Division(const tf::TfNode& node, Translator& t, int a, int b, bool floor) {
+  using T = TensorType;
+  Chain c(node, t);
+  const int bf = c.Cast(b, T::TensorType_FLOAT32);
+  int q = -1, r = a;
+  for (int round = 0; round < 4; ++round) {
+    PT2TF_ASSIGN_OR_RETURN(int ratio,
+                           c.Binary(Op::BuiltinOperator_DIV, c.Cast(r, T::TensorType_FLOAT32), bf));
+    const int est = c.Cast(c.Unary(Op::BuiltinOperator_FLOOR, ratio), T::TensorType_INT64);
+    if (q < 0) {
+      q = est;
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(q, c.Binary(Op::BuiltinOperator_ADD, q, est));
+    }
+    PT2TF_ASSIGN_OR_RETURN(int prod, c.Binary(Op::BuiltinOperator_MUL, est, b));
+    PT2TF_ASSIGN_OR_RETURN(r, c.Binary(Op::BuiltinOperator_SUB, r, prod));
+  }
+  PT2TF_ASSIGN_OR_RETURN(int zero, c.Scalar(T::TensorType_INT64, 0));
+  PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(T::TensorType_INT64, 1));
+  PT2TF_ASSIGN_OR_RETURN(int b_neg, c.Binary(Op::BuiltinOperator_LESS, b, zero));
+  // r's sign must be b's (or r zero): else q is one too many.
+  PT2TF_ASSIGN_OR_RETURN(int r_neg, c.Binary(Op::BuiltinOperator_LESS, r, zero));
+  PT2TF_ASSIGN_OR_RETURN(int r_nz, c.Binary(Op::BuiltinOperator_NOT_EQUAL, r, zero));
+  PT2TF_ASSIGN_OR_RETURN(int sign_differs, c.Binary(Op::BuiltinOperator_NOT_EQUAL, r_neg, b_neg));
+  PT2TF_ASSIGN_OR_RETURN(int over, c.Binary(Op::BuiltinOperator_LOGICAL_AND, r_nz, sign_differs));
+  PT2TF_ASSIGN_OR_RETURN(int q_less, c.Binary(Op::BuiltinOperator_SUB, q, one));
+  PT2TF_ASSIGN_OR_RETURN(int r_more, c.Binary(Op::BuiltinOperator_ADD, r, b));
+  PT2TF_ASSIGN_OR_RETURN(q, c.Select(over, q_less, q));
+  PT2TF_ASSIGN_OR_RETURN(r, c.Select(over, r_more, r));
+  // |r| must stay below |b|: r - b keeps b's sign (or is zero) when q is one too few.
+  PT2TF_ASSIGN_OR_RETURN(int r_less, c.Binary(Op::BuiltinOperator_SUB, r, b));
+  PT2TF_ASSIGN_OR_RETURN(int rl_neg, c.Binary(Op::BuiltinOperator_LESS, r_less, zero));
+  PT2TF_ASSIGN_OR_RETURN(int rl_zero, c.Binary(Op::BuiltinOperator_EQUAL, r_less, zero));
+  PT2TF_ASSIGN_OR_RETURN(int rl_same, c.Binary(Op::BuiltinOperator_EQUAL, rl_neg, b_neg));
+  PT2TF_ASSIGN_OR_RETURN(int under, c.Binary(Op::BuiltinOperator_LOGICAL_OR, rl_zero, rl_same));
+  PT2TF_ASSIGN_OR_RETURN(int q_more, c.Binary(Op::BuiltinOperator_ADD, q, one));
+  PT2TF_ASSIGN_OR_RETURN(q, c.Select(under, q_more, q));
+  PT2TF_ASSIGN_OR_RETURN(r, c.Select(under, r_less, r));
+  if (floor) return q;
+  // Toward zero: floor + 1 where a remainder is left and a and b differ in sign.
+  PT2TF_ASSIGN_OR_RETURN(int a_neg, c.Binary(Op::BuiltinOperator_LESS, a, zero));
+  PT2TF_ASSIGN_OR_RETURN(int rest, c.Binary(Op::BuiltinOperator_NOT_EQUAL, r, zero));
+  PT2TF_ASSIGN_OR_RETURN(int signs, c.Binary(Op::BuiltinOperator_NOT_EQUAL, a_neg, b_neg));
+  PT2TF_ASSIGN_OR_RETURN(int up, c.Binary(Op::BuiltinOperator_LOGICAL_AND, rest, signs));
+  PT2TF_ASSIGN_OR_RETURN(int q_up, c.Binary(Op::BuiltinOperator_ADD, q, one));
+  return c.Select(up, q_up, q);
 }
 
 }  // namespace pt2tf::tflite

@@ -57,6 +57,9 @@ Status ConvertReciprocal(const tf::TfNode& node, Translator& t);
 Status ConvertDivNoNan(const tf::TfNode& node, Translator& t);
 Status ConvertIsInfNan(const tf::TfNode& node, Translator& t);       // IsInf, IsNan
 Status ConvertMathExpansion(const tf::TfNode& node, Translator& t);  // Tan, Sinh, Asin, ...
+// a / b for int64 tensors (LiteRT's DIV and FLOOR_DIV have no int64 kernel), rounded down
+// (`floor`) or toward zero, exact over int64; returns the result tensor.
+Result<int> Int64Division(const tf::TfNode& node, Translator& t, int a, int b, bool floor);
 
 // index_ops.cpp
 Status ConvertGatherNd(const tf::TfNode& node, Translator& t);
