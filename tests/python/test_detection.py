@@ -338,3 +338,61 @@ def test_int64_division_is_exact_in_tflite(op, tmp_path):
     run_pt2tf("convert", "-i", path, "-o", lite, "-q")
     got, _ = tflite_runner.run_resized(lite, {"a": a, "b": b})
     np.testing.assert_array_equal(got["y"], want)
+
+
+def test_ultralytics_nms_model_matches_eager(tmp_path, monkeypatch):
+    """YOLOv8n as Ultralytics exports it with `nms=True` (its NMSModel wrapper: a boolean mask
+    of the boxes above `conf`, class-offset boxes into torchvision NMS, the kept rows written
+    into a [1, max_det, 6] zero tensor, and a gather of the [boxes, 0] extras a plain detector
+    has, which TF's GatherNd refused). Random weights with spread BatchNorm statistics and
+    class logits; conf 0.2 keeps the top scores, which differ by more than float rounding
+    (below it, hundreds of overlapping boxes score within 1e-5 of each other and which of
+    them NMS keeps is a matter of rounding). Frozen graph, SavedModel and LiteRT against
+    eager."""
+    import types
+    monkeypatch.setenv("YOLO_CONFIG_DIR", str(tmp_path / "ultralytics"))
+    monkeypatch.setenv("YOLO_OFFLINE", "1")
+    from ultralytics.engine.exporter import NMSModel
+    from ultralytics.nn.tasks import DetectionModel
+    import tflite_runner
+    torch.manual_seed(0)
+    det = DetectionModel("yolov8n.yaml", nc=3, verbose=False).eval()
+    with torch.no_grad():
+        for m in det.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                m.weight.uniform_(0.8, 1.5)
+        for branch in det.model[-1].cv3:
+            branch[-1].weight.normal_(0, 1.0)
+            branch[-1].bias.fill_(-2.0)
+    for m in det.modules():  # what Ultralytics' exporter sets on the head
+        if hasattr(m, "export"):
+            m.export, m.format = True, "onnx"
+    det.task = "detect"
+    args = types.SimpleNamespace(dynamic=False, batch=1, format="onnx", conf=0.2, max_det=100,
+                                 agnostic_nms=False, iou=0.7, opset=17, quantize=None)
+    model = NMSModel(det, args).eval()
+    x = torch.rand(1, 3, 160, 160)
+    path = tmp_path / "yolo.onnx"
+    torch.onnx.export(model, (x,), str(path), dynamo=False, opset_version=17,
+                      input_names=["images"], output_names=["out"])
+    feeds = [{"images": np.random.default_rng(s).random((1, 3, 160, 160), dtype=np.float32)}
+             for s in (0, 1)]
+    with torch.no_grad():
+        refs = [model(torch.from_numpy(f["images"])).numpy() for f in feeds]
+
+    def detections(out):
+        o = out[0]
+        kept = o[:, 4] > 0  # the rest is the zero padding to max_det
+        return {"boxes": o[kept, :4], "scores": o[kept, 4], "labels": o[kept, 5]}
+
+    assert all(5 <= len(detections(r)["scores"]) for r in refs)
+    _, pb, saved, lite = convert_all(__import__("onnx").load(str(path)), tmp_path)
+    _, frozen, served = run_batches(pb, ["out"], saved, feeds)
+    for feed, ref, got_f, got_s in zip(feeds, refs, frozen, served):
+        got_l, _ = tflite_runner.run_resized(lite, feed)
+        for what, got in (("frozen", got_f["out"]), ("SavedModel", got_s["out"]),
+                          ("TFLite", got_l["out"])):
+            assert got.shape == ref.shape, f"{what}: {got.shape} vs {ref.shape}"
+            assert_same_detections(detections(got), detections(ref), what)

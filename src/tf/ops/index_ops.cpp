@@ -58,6 +58,38 @@ std::string ScatterOp(const std::string& reduction) {
 Status EmitGatherNd(const ir::Node& node, EmitContext& ctx) {
   if (node.GetInt("batch_dims", 0) != 0) return NodeUnsupported(node, "attribute batch_dims != 0");
   PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+  PT2TF_ASSIGN_OR_RETURN(ir::Dims is, ctx.Shape(node.input(1)));
+  if (!is.empty() && is.back() >= 0 && is.back() <= static_cast<int64_t>(xs.size()) &&
+      std::find(xs.begin() + is.back(), xs.end(), 0) != xs.end()) {
+    // Empty slices (Ultralytics' NMS gathers the [boxes, 0] extras of a plain detector):
+    // TF's GatherNd refuses any index into empty params, so the empty result is a Fill of
+    // indices.shape[:-1] + data.shape[depth:].
+    PT2TF_ASSIGN_OR_RETURN(std::string idx, ctx.GetAs(node.input(1), {}));
+    PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
+    const std::string ish = RunTimeShape(ctx, idx, ti, node.name + "/indices_shape");
+    tensorflow::NodeDef& lead =
+        ctx.AddOp("Slice", node.name + "/lead",
+                  {ish, ctx.ConstI64({0}, node.name + "/lead_begin"),
+                   ctx.ConstI64({static_cast<int64_t>(is.size()) - 1}, node.name + "/lead_size")});
+    SetAttrType(lead, "T", tensorflow::DT_INT64);
+    SetAttrType(lead, "Index", tensorflow::DT_INT64);
+    const std::string rest =
+        ctx.ConstI64(std::vector<int64_t>(xs.begin() + is.back(), xs.end()), node.name + "/rest");
+    tensorflow::NodeDef& dims =
+        ctx.AddOp("ConcatV2", node.name + "/dims",
+                  {lead.name(), rest, ctx.ConstI32({0}, node.name + "/axis", ir::Dims{})});
+    SetAttrType(dims, "T", tensorflow::DT_INT64);
+    SetAttrInt(dims, "N", 2);
+    SetAttrType(dims, "Tidx", tensorflow::DT_INT32);
+    PT2TF_ASSIGN_OR_RETURN(std::string zero,
+                           ctx.ConstScalar(node.input(0)->dtype, 0, node.name + "/zero"));
+    tensorflow::NodeDef& fill = ctx.AddOp("Fill", node.name, {dims.name(), zero});
+    SetAttrType(fill, "T", t);
+    SetAttrType(fill, "index_type", tensorflow::DT_INT64);
+    ctx.Set(node.outputs[0], TfValue{fill.name(), {}, std::nullopt});
+    return OkStatus();
+  }
   PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
   PT2TF_ASSIGN_OR_RETURN(std::string idx,
                          WrappedNdIndices(node, ctx, node.input(0), node.input(1)));
