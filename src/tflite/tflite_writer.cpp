@@ -10,10 +10,8 @@ namespace pt2tf::tflite {
 Status WriteTflite(const tf::TfGraph& lowered, const std::string& path,
                    const TfliteWriterOptions& options) {
   // Control flow (If / Loop / Scan, lowered to StatelessIf / StatelessWhile) becomes IF /
-  // WHILE ops over extra subgraphs (src/tflite/ops/control_flow.cpp).
-  if (options.quantize.mode != QuantMode::kNone && !lowered.control_flow.empty())
-    return Unsupported(path + ": " + lowered.control_flow.front() +
-                       ": --quantize does not support control flow (TFLite IF/WHILE subgraphs)");
+  // WHILE ops over extra subgraphs (src/tflite/ops/control_flow.cpp); --quantize rewrites the
+  // main subgraph and leaves those float (quant/quantize_model.cpp).
   ModelBuilder model;
   Translator translator(lowered, options.precision, model);
   Status s = translator.Run();

@@ -441,6 +441,62 @@ def test_zoo_int8_loads_runs_and_reports_litert_snr(name, tmp_path):
     assert abs(reported - snr) <= 1.0, (reported, snr)
     assert abs(sim_snr - snr) <= 1.0, (sim_snr, snr)
 
+def test_int8_detector_with_nms_inside(tmp_path):
+    """YOLOv8n as Ultralytics exports it with `nms=True` (NMSModel): the network is int8 and
+    the post-processing float. Calibration runs what pt2tf's evaluator can (WHERE and
+    NON_MAX_SUPPRESSION_V5 it has no kernel for, and what depends on them, are skipped and
+    stay float); the accuracy report says it was not computed, naming the op. In LiteRT the
+    int8 file runs, every CONV_2D is int8, and the class scores NMS reads keep >= 8 dB SNR
+    against the float file (measured 12-21 dB; random weights, 80 classes)."""
+    import types
+    import torch
+    import torchvision  # noqa: F401  (registers torchvision's ops before tracing)
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+    _, _, first = _zoo_model("yolov8n", tmp_path)  # variance-preserving init, photo BN stats
+    from ultralytics.engine.exporter import NMSModel
+    det = first.m
+    for m in det.modules():  # what Ultralytics' exporter sets on the head
+        if hasattr(m, "export"):
+            m.export, m.format = True, "onnx"
+    det.task = "detect"
+    args = types.SimpleNamespace(dynamic=False, batch=1, format="onnx", conf=0.01, max_det=100,
+                                 agnostic_nms=False, iou=0.7, opset=17, quantize=None)
+    model = NMSModel(det, args).eval()
+    onnx = tmp_path / "yolo_nms.onnx"
+    torch.onnx.export(model, (torch.zeros(1, 3, 160, 160),), str(onnx), dynamo=False,
+                      opset_version=17, input_names=["images"], output_names=["out"])
+    calib = tmp_path / "calib.npy"
+    np.save(calib, _photos(ZOO_SAMPLES, 160, seed=0, imagenet=False))
+    f32, q = tmp_path / "f.tflite", tmp_path / "q.tflite"
+    run_pt2tf("convert", "-q", "-i", onnx, "-o", f32)
+    report = _convert(onnx, q, "--quantize", "int8", "--calibration", calib)["quantization"]
+    assert "WHERE" in report["simulation"] and "not computed" in report["simulation"], report
+    assert report["float_op_types"].get("NON_MAX_SUPPRESSION_V5") == 1, report
+    weighted = _weight_types(q)
+    assert len(weighted) == len(_weight_types(f32)) > 0
+    assert all(x == np.int8 and w == np.int8 for _, x, w in weighted), weighted
+
+    def run(path, x):
+        it = Interpreter(str(path), experimental_op_resolver_type=(
+            OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES), experimental_preserve_all_tensors=True)
+        it.allocate_tensors()
+        it.set_tensor(it.get_input_details()[0]["index"], x)
+        it.invoke()
+        nms = [o for o in it._get_ops_details() if o["op_name"] == "NON_MAX_SUPPRESSION_V5"]
+        return it.get_tensor(it.get_output_details()[0]["index"]), it.get_tensor(nms[0]["inputs"][1])
+
+    held = np.load(calib)[-4:]
+    snrs = []
+    for x in held:
+        out_f, scores_f = run(f32, x[None])
+        out_q, scores_q = run(q, x[None])
+        assert out_q.shape == out_f.shape == (1, 100, 6)
+        assert (out_q[0, :, 4] > 0).sum() > 0  # it finds something
+        snrs.append(_snr(scores_f, scores_q))
+    print(f"yolov8n + NMS int8: class-score SNR at the NMS {[round(v, 1) for v in snrs]} dB")
+    assert min(snrs) >= 8.0, snrs
+
+
 def kernels_model():
     """A model made of the ops whose float kernels pt2tf's evaluator runs beside the int8
     ones (also a seed of tests/fuzz/corpus/tflite_eval, see make_corpus.py)."""

@@ -125,13 +125,17 @@ std::string Evaluator::output_name(size_t i) const {
   return t->name() ? t->name()->str() : "output" + std::to_string(i);
 }
 
-Result<std::unique_ptr<Evaluator>> Evaluator::Create(std::vector<uint8_t> bytes) {
+Result<std::unique_ptr<Evaluator>> Evaluator::Create(std::vector<uint8_t> bytes,
+                                                     const EvaluatorOptions& options) {
   std::unique_ptr<Evaluator> e(new Evaluator());
   e->bytes_ = std::move(bytes);
+  e->options_ = options;
   flatbuffers::Verifier verifier(e->bytes_.data(), FlatBufferVerifyWindow(e->bytes_.size()));
   if (!::tflite::VerifyModelBuffer(verifier)) return InvalidInput("not a valid TFLite FlatBuffer");
   e->model_ = ::tflite::GetModel(e->bytes_.data());
-  if (!e->model_->subgraphs() || e->model_->subgraphs()->size() != 1)
+  // Partial evaluation runs the main subgraph only: its IF / WHILE ops are skipped.
+  if (!e->model_->subgraphs() || e->model_->subgraphs()->size() == 0 ||
+      (e->model_->subgraphs()->size() != 1 && !options.partial))
     return Unsupported("the evaluator runs single-subgraph models only");
   e->subgraph_ = e->model_->subgraphs()->Get(0);
   PT2TF_RETURN_IF_ERROR(e->Prepare());
@@ -144,13 +148,22 @@ Status Evaluator::Prepare() {
     return InvalidInput("the subgraph lacks tensors, operators or its interface");
   const auto* buffers = model_->buffers();
   tensors_.resize(tensors->size());
+  dynamic_.assign(tensors->size(), false);
   for (size_t i = 0; i < tensors->size(); ++i) {
     const ::tflite::Tensor* t = tensors->Get(i);
     EvalTensor& e = tensors_[i];
     e.type = t->type();
+    // The file's shape_signature marks run-time dims (-1); its `shape` then holds 1 there.
+    // (A strict evaluator reads `shape` only, as `pt2tf run` always has.)
+    if (const auto* sig = t->shape_signature(); sig && options_.partial)
+      for (int32_t d : *sig) dynamic_[i] = dynamic_[i] || d < 0;
     int64_t elements = 1;  // checked dim by dim: the file's dims may overflow a product
     if (t->shape())
       for (int32_t d : *t->shape()) {
+        if (d < 0 && options_.partial) {  // (pt2tf writes 1 there; another writer may not)
+          dynamic_[i] = true;
+          d = 0;
+        }
         if (d < 0) return Unsupported("tensor " + std::to_string(i) + " has a dynamic dim");
         e.shape.push_back(d);
         if (d > 0 && elements > kMaxEvalElements / d)
@@ -185,7 +198,11 @@ Status Evaluator::Prepare() {
     if (b == 0 || !buffers || b >= buffers->size()) continue;
     PT2TF_ASSIGN_OR_RETURN(BufferBytes data,
                            ReadBuffer(buffers->Get(b), bytes_.data(), bytes_.size()));
-    if (data.size == 0) continue;
+    if (data.size == 0) {
+      // An empty constant (the [0] shape operand of a RESHAPE to a scalar) holds its value.
+      if (e.numel() == 0 && !dynamic_[i]) e.is_const = true;
+      continue;
+    }
     const int eb = ElementBytes(e.type);
     if (eb == 0 || data.size != static_cast<uint64_t>(e.numel() * eb))
       return InvalidInput("tensor " + std::to_string(i) + ": buffer size does not match");
@@ -232,31 +249,67 @@ Status Evaluator::Prepare() {
     if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) return InvalidInput("bad input");
   for (int t : outputs_)
     if (t < 0 || static_cast<size_t>(t) >= tensors_.size()) return InvalidInput("bad output");
+  for (int t : inputs_)
+    if (dynamic_[t])
+      return Unsupported("input tensor " + std::to_string(t) + " has a dim known only at run time");
   const auto* codes = model_->operator_codes();
   last_use_.assign(tensors_.size(), -1);
+  skipped_.assign(subgraph_->operators()->size(), false);
+  std::vector<bool> absent(tensors_.size(), false);  // what a skipped op would have written
   int index = 0;
   for (const ::tflite::Operator* op : *subgraph_->operators()) {
     if (op->inputs())
       for (int32_t t : *op->inputs())
         if (t >= 0 && static_cast<size_t>(t) < tensors_.size()) last_use_[t] = index;
-    ++index;
     if (!codes || op->opcode_index() >= codes->size())
       return InvalidInput("operator with a bad opcode index");
     const auto code = codes->Get(op->opcode_index())->builtin_code();
-    if (!EvalKernelFor(code))
-      return Unsupported(std::string("pt2tf's evaluator has no kernel for TFLite ") +
-                         ::tflite::EnumNameBuiltinOperator(code));
     for (const auto* list : {op->inputs(), op->outputs()})
       if (list)
         for (int32_t t : *list)
           if (t >= static_cast<int32_t>(tensors_.size()))
             return InvalidInput("operator refers to a missing tensor");
+    const std::string name = std::string("TFLite ") + ::tflite::EnumNameBuiltinOperator(code) +
+                             " (operator " + std::to_string(index) + ")";
+    std::string why;
+    if (!EvalKernelFor(code)) why = "pt2tf's evaluator has no kernel for it";
+    if (op->outputs())
+      for (int32_t t : *op->outputs())
+        if (t >= 0 && dynamic_[t] && why.empty())
+          why = "its output's size is known only at run time";
+    if (op->inputs())
+      for (int32_t t : *op->inputs())
+        if (t >= 0 && absent[t] && why.empty()) why = "it reads a value the evaluator skipped";
+    if (!why.empty()) {
+      if (!options_.partial)
+        return Unsupported(std::string("pt2tf's evaluator has no kernel for TFLite ") +
+                           ::tflite::EnumNameBuiltinOperator(code));
+      skipped_[index] = true;
+      if (first_skipped_.empty()) first_skipped_ = name + ": " + why;
+      if (op->outputs())
+        for (int32_t t : *op->outputs())
+          if (t >= 0) absent[t] = true;
+    }
+    ++index;
   }
+  for (int t : outputs_)
+    if (absent[t]) outputs_absent_ = true;
   return OkStatus();
 }
 
 Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<float>>& inputs,
                                                const EvalObserver& observer) const {
+  return Evaluate(inputs, observer, false);
+}
+
+Status Evaluator::Observe(const std::vector<std::vector<float>>& inputs,
+                          const EvalObserver& observer) const {
+  return Evaluate(inputs, observer, true).status();
+}
+
+Result<std::vector<EvalTensor>> Evaluator::Evaluate(const std::vector<std::vector<float>>& inputs,
+                                                    const EvalObserver& observer,
+                                                    bool observer_only) const {
   if (inputs.size() != inputs_.size())
     return InvalidInput("the model has " + std::to_string(inputs_.size()) + " inputs, got " +
                         std::to_string(inputs.size()));
@@ -280,8 +333,14 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
   WorkBudget budget;
   auto bytes = [&](int t) { return static_cast<uint64_t>(tensors_[t].numel()) * 4; };
   for (int t : inputs_) PT2TF_RETURN_IF_ERROR(budget.Hold(bytes(t), "the model's inputs"));
+  if (outputs_absent_ && !observer_only)
+    return Unsupported("the model's outputs depend on " + first_skipped_);
   int op_index = 0;
   for (const ::tflite::Operator* op : *subgraph_->operators()) {
+    if (skipped_[op_index]) {
+      ++op_index;
+      continue;
+    }
     OpContext ctx{*op, codes->Get(op->opcode_index())->builtin_code(), {}, {}};
     if (op->inputs())
       for (int32_t t : *op->inputs()) ctx.in.push_back(t < 0 ? nullptr : &value(t));
@@ -326,6 +385,7 @@ Result<std::vector<EvalTensor>> Evaluator::Run(const std::vector<std::vector<flo
     ++op_index;
   }
   std::vector<EvalTensor> out;
+  if (observer_only) return out;
   for (int t : outputs_) {
     EvalTensor v = value(t);
     // int8 outputs dequantized; integer and bool ones (ARG_MAX's indices) as floats beside

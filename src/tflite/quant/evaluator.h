@@ -42,10 +42,21 @@ struct EvalTensor {
 // Called with each computed tensor (graph inputs included), by subgraph tensor index.
 using EvalObserver = std::function<void(int tensor, const EvalTensor& value)>;
 
+struct EvaluatorOptions {
+  // Partial evaluation, for calibration: a model may hold ops the evaluator has no kernel for
+  // (a detector's WHERE and NON_MAX_SUPPRESSION_V5, IF / WHILE, whose subgraphs it does not
+  // run) and tensors whose size only the run decides. Such an op is skipped, and so is every
+  // op that reads what a skipped op would have written; everything else is computed and
+  // observed. Run then fails only when a graph output is among the skipped values.
+  bool partial = false;
+};
+
 class Evaluator {
  public:
-  // Verifies and indexes `bytes` (kept by the evaluator). Refuses ops it has no kernel for.
-  static Result<std::unique_ptr<Evaluator>> Create(std::vector<uint8_t> bytes);
+  // Verifies and indexes `bytes` (kept by the evaluator). Refuses ops it has no kernel for,
+  // unless `options.partial`.
+  static Result<std::unique_ptr<Evaluator>> Create(std::vector<uint8_t> bytes,
+                                                   const EvaluatorOptions& options = {});
 
   // Runs once. `inputs`: float values per subgraph input (C order of its shape); an int8
   // input is quantized with its own parameters, an integer input (token ids) takes the values
@@ -53,6 +64,13 @@ class Evaluator {
   // output as float (int8 outputs dequantized, integer ones converted) with its raw tensor.
   Result<std::vector<EvalTensor>> Run(const std::vector<std::vector<float>>& inputs,
                                       const EvalObserver& observer = {}) const;
+  // Runs once for the observer only (calibration): with `partial`, also when the outputs are
+  // among the skipped values.
+  Status Observe(const std::vector<std::vector<float>>& inputs, const EvalObserver& observer) const;
+  // Partial evaluation: the first op skipped (its name and why), empty when none is.
+  const std::string& first_skipped() const { return first_skipped_; }
+  // Partial evaluation: some graph output is among the skipped values (Run fails).
+  bool outputs_absent() const { return outputs_absent_; }
 
   size_t input_count() const { return inputs_.size(); }
   size_t output_count() const { return outputs_.size(); }
@@ -64,6 +82,8 @@ class Evaluator {
  private:
   Evaluator() = default;
   Status Prepare();
+  Result<std::vector<EvalTensor>> Evaluate(const std::vector<std::vector<float>>& inputs,
+                                           const EvalObserver& observer, bool observer_only) const;
 
   std::vector<uint8_t> bytes_;
   const ::tflite::Model* model_ = nullptr;
@@ -71,6 +91,11 @@ class Evaluator {
   std::vector<EvalTensor> tensors_;  // constants filled; activations: type/shape/params only
   std::vector<int> inputs_, outputs_;
   std::vector<int> last_use_;  // per tensor: index of the last operator reading it (-1: none)
+  EvaluatorOptions options_;
+  std::vector<bool> dynamic_;  // per tensor: a dim known only at run time (partial only)
+  std::vector<bool> skipped_;  // per operator: no kernel, or a run-time-sized output
+  std::string first_skipped_;
+  bool outputs_absent_ = false;
 };
 
 // Affine int8 helpers shared by the pass and the evaluator.

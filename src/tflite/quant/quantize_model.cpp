@@ -178,9 +178,9 @@ const char* QuantModeName(QuantMode mode) {
 Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantReport& report) {
   report = QuantReport{};
   report.mode = options.mode;
-  // The passes rewrite subgraph 0 only: never quantize a model with IF/WHILE subgraphs partly.
-  if (model.subgraph_count() > 1)
-    return Unsupported("--quantize does not support control flow (TFLite IF/WHILE subgraphs)");
+  // The passes rewrite subgraph 0; IF / WHILE subgraphs stay float, and the IF / WHILE ops
+  // themselves are float ops of subgraph 0 (int8 values are dequantized before them).
+  model.SetCurrentSubgraph(0);
   // Calibration samples and the evaluator's buffers are sized from the input shapes.
   for (const auto& in : model.inputs()) {
     const ir::Dims& d = model.tensor(in.tensor).shape;
@@ -204,9 +204,16 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
   std::vector<int32_t> file_tensor;  // model tensor → evaluated file's tensor
   if (n > 0) {
     PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, model.Serialize(&file_tensor));
-    Result<std::unique_ptr<Evaluator>> e = Evaluator::Create(std::move(bytes));
+    // Partial: what the evaluator cannot run (a detector's NMS, control flow) and all that
+    // depends on it is not calibrated, so it stays float.
+    EvaluatorOptions eval_options;
+    eval_options.partial = true;
+    Result<std::unique_ptr<Evaluator>> e = Evaluator::Create(std::move(bytes), eval_options);
     if (e.ok()) {
       float_eval = std::move(*e);
+      if (float_eval->outputs_absent())
+        no_eval = "not computed: the outputs depend on " + float_eval->first_skipped() +
+                  " (it and the ops after it stay float)";
     } else if (options.mode == QuantMode::kInt8) {
       return e.status().WithContext("int8 calibration");
     } else {
@@ -228,9 +235,9 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
     PT2TF_RETURN_IF_ERROR(ForEachSample(calib_n, [&](size_t i, int worker) -> Status {
       PT2TF_ASSIGN_OR_RETURN(auto inputs, EvalInputs(*float_eval, options.samples[i]));
       std::vector<ObservedRange>& mine = worker_ranges[worker];
-      Result<std::vector<EvalTensor>> r =
-          float_eval->Run(inputs, [&](int t, const EvalTensor& v) { observe(mine, t, v); });
-      return r.ok() ? OkStatus() : r.status().WithContext("calibration");
+      Status r =
+          float_eval->Observe(inputs, [&](int t, const EvalTensor& v) { observe(mine, t, v); });
+      return r.ok() ? OkStatus() : r.WithContext("calibration");
     }));
     // Min and max merge in any order: the ranges do not depend on which worker saw what.
     std::vector<ObservedRange> file_ranges(file_tensors);
@@ -254,7 +261,7 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
                             "quantized per batch row (asymmetric for convolutions, symmetric "
                             "for FULLY_CONNECTED), integer products, float rescale";
   if (!no_eval.empty()) report.simulation = no_eval;
-  if (eval_samples.empty() || !float_eval) return OkStatus();
+  if (eval_samples.empty() || !float_eval || !no_eval.empty()) return OkStatus();
 
   PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> qbytes, model.Serialize());
   Result<std::unique_ptr<Evaluator>> qe = Evaluator::Create(std::move(qbytes));
