@@ -357,3 +357,44 @@ def test_single_index_scatter_is_one_dynamic_update_slice(case, tmp_path):
     run_pt2tf("run", "-i", out, "--inputs", tmp_path / "in.npz", "-o", tmp_path / "sim.npz")
     with np.load(tmp_path / "sim.npz") as sim:
         np.testing.assert_array_equal(sim["y"], ref)
+
+
+@pytest.mark.parametrize("op", ["ScatterElements", "ScatterND"])
+@pytest.mark.parametrize("reduction", ["max", "min"])
+@pytest.mark.parametrize("dtype", ["float32", "int32"])
+def test_max_min_scatter(op, reduction, dtype, tmp_path):
+    """Scatter with reduction max / min (opset 18; torch's scatter_reduce amax / amin) as
+    UNSORTED_SEGMENT_MAX / MIN over the updates, then MAXIMUM / MINIMUM with the data: indices
+    that repeat (reduced together), positions nothing is written to (the data kept), against
+    ONNX Runtime exactly, in LiteRT and in pt2tf's evaluator."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+    t = TensorProto.FLOAT if dtype == "float32" else TensorProto.INT32
+    rng = np.random.default_rng(0)
+    if op == "ScatterElements":
+        idx = np.array([[0, 2, 0], [1, 1, 4], [3, 3, 3], [4, 0, 2]], np.int64)
+        ushape, attrs = [4, 3], {"axis": 1}
+    else:
+        idx = np.array([[2], [0], [2], [3]], np.int64)
+        ushape, attrs = [4, 5], {}
+    node = helper.make_node(op, ["x", "i", "u"], ["y"], reduction=reduction, **attrs)
+    graph = helper.make_graph([node], "g",
+                              [helper.make_tensor_value_info("x", t, [4, 5]),
+                               helper.make_tensor_value_info("u", t, ushape)],
+                              [helper.make_tensor_value_info("y", t, [4, 5])],
+                              initializer=[numpy_helper.from_array(idx, "i")])
+    model = tmp_path / "m.onnx"
+    model.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+                      .SerializeToString())
+    feeds = {"x": (rng.standard_normal((4, 5)) * 10).astype(dtype),
+             "u": (rng.standard_normal(ushape) * 10).astype(dtype)}
+    ref = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    out = tmp_path / "m.tflite"
+    run_pt2tf("convert", "-i", model, "-o", out, "-q")
+    counts = tfl.ops(out)
+    assert counts[f"UNSORTED_SEGMENT_{reduction.upper()}"] == 1, counts
+    np.testing.assert_array_equal(tfl.run_resized(out, feeds)[0]["y"], ref)
+    np.savez(tmp_path / "in.npz", **feeds)
+    run_pt2tf("run", "-i", out, "--inputs", tmp_path / "in.npz", "-o", tmp_path / "sim.npz")
+    with np.load(tmp_path / "sim.npz") as sim:
+        np.testing.assert_array_equal(sim["y"], ref)

@@ -50,8 +50,8 @@ static bool DistinctConstIndices(const tf::TfNode& node, Translator& t) {
 
 // TensorScatterUpdate of one index tuple (indices [1, ..., 1, k]) writing one block of x,
 // the pattern of a per-step write into a buffer (the TFLite form of a looped recurrence):
-// DYNAMIC_UPDATE_SLICE at [index, 0, ...]. LiteRT runs it in place where it can, while the
-// SCATTER_ND form below touches every element of x on each write. Returns -1 when `node` is
+// DYNAMIC_UPDATE_SLICE at [index, 0, ...]: one op copying x and writing the block, where the
+// SCATTER_ND form below takes seven over every element of x. Returns -1 when `node` is
 // not that case. The lowering wrapped negative indices already; an index past the end is
 // clamped by the kernel where ONNX calls it an error, so only invalid input differs.
 static Result<int> SingleBlockUpdate(const tf::TfNode& node, Translator& t, int x, int idx, int u) {
@@ -96,6 +96,52 @@ static Result<int> SingleBlockUpdate(const tf::TfNode& node, Translator& t, int 
   return y;
 }
 
+// TensorScatterMax / Min: each updates block's flat position in x's first `depth` dims (the
+// index tuple dotted with x's strides) is its segment; UNSORTED_SEGMENT_MAX / MIN reduces
+// the blocks per segment, a segment nothing is written to holding the type's lowest /
+// highest value, and MAXIMUM / MINIMUM with x leaves those elements x. Exact, x's shape
+// static (the segment count and strides are constants).
+static Status ScatterMaxMin(const tf::TfNode& node, Translator& t, int x, int idx, int u) {
+  const bool is_max = node.def.op() == "TensorScatterMax";
+  const TensorSpec xi = t.Info(x);
+  const ir::Dims xs = xi.shape, is = t.Info(idx).shape;
+  if (xi.type != TensorType::TensorType_FLOAT32 && xi.type != TensorType::TensorType_INT32)
+    return NodeError(node, "UNSORTED_SEGMENT_MAX/MIN take float32 or int32 data");
+  if (std::find(xs.begin(), xs.end(), kDynamicDim) != xs.end())
+    return NodeError(node, "a max/min scatter needs the data's shape when converting");
+  const size_t depth = static_cast<size_t>(is.back());
+  int64_t segments = 1, inner = 1;
+  std::vector<int64_t> strides(depth, 1);
+  for (size_t k = depth; k-- > 0;) strides[k] = k + 1 < depth ? strides[k + 1] * xs[k + 1] : 1;
+  for (size_t k = 0; k < depth; ++k) segments *= xs[k];
+  for (size_t k = depth; k < xs.size(); ++k) inner *= xs[k];
+  if (segments > INT32_MAX) return NodeError(node, "too many index positions for int32");
+  const std::string name = node.def.name();
+  Chain c(node, t);
+  const int stride = t.ConstI32(name + "/strides", strides);
+  PT2TF_ASSIGN_OR_RETURN(int scaled, c.Binary(Op::BuiltinOperator_MUL, idx, stride));
+  ir::Dims lead(is.begin(), is.end() - 1);
+  const int flat = t.NewTensor(name + "/segment", TensorType::TensorType_INT32, lead);
+  t.Op(Op::BuiltinOperator_SUM, {scaled, t.ConstI32(name + "/last", {-1}, ir::Dims{})}, {flat},
+       ::tflite::BuiltinOptions_ReducerOptions,
+       ::tflite::CreateReducerOptions(t.fbb(), false).Union());
+  // [blocks] ids and [blocks, inner] updates (the count is static when the indices are).
+  int64_t count = 1;
+  for (int64_t d : lead) count = d == kDynamicDim || count == kDynamicDim ? kDynamicDim : count * d;
+  const int ids = t.NewTensor(name + "/ids", TensorType::TensorType_INT32, {count});
+  t.Op(Op::BuiltinOperator_RESHAPE, {flat, t.ConstI32(name + "/ids_shape", {-1})}, {ids});
+  const int blocks = t.NewTensor(name + "/blocks", xi.type, {count, inner});
+  t.Op(Op::BuiltinOperator_RESHAPE, {u, t.ConstI32(name + "/blocks_shape", {-1, inner})}, {blocks});
+  const int reduced = t.NewTensor(name + "/reduced", xi.type, {segments, inner});
+  t.Op(is_max ? Op::BuiltinOperator_UNSORTED_SEGMENT_MAX : Op::BuiltinOperator_UNSORTED_SEGMENT_MIN,
+       {blocks, ids, t.ConstI32(name + "/segments", {segments}, ir::Dims{})}, {reduced});
+  const int shaped = t.NewTensor(name + "/shaped", xi.type, xs);
+  t.Op(Op::BuiltinOperator_RESHAPE, {reduced, t.ConstI32(name + "/x_shape", xs)}, {shaped});
+  const int y = t.Output(node, 0, xi.type, xs);
+  t.Op(is_max ? Op::BuiltinOperator_MAXIMUM : Op::BuiltinOperator_MINIMUM, {x, shaped}, {y});
+  return OkStatus();
+}
+
 Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   PT2TF_ASSIGN_OR_RETURN(int x, t.In(node, 0));
   PT2TF_ASSIGN_OR_RETURN(int idx, Int32Operand(node, t, 1));
@@ -108,6 +154,8 @@ Status ConvertTensorScatter(const tf::TfNode& node, Translator& t) {
   if (t.Info(u).type != xi.type) return NodeError(node, "updates differ in type from the data");
   if (is.empty() || is.back() < 0 || is.back() > static_cast<int64_t>(xs.size()))
     return NodeError(node, "indices " + ShapeToString(is) + " do not index " + ShapeToString(xs));
+  if (node.def.op() == "TensorScatterMax" || node.def.op() == "TensorScatterMin")
+    return ScatterMaxMin(node, t, x, idx, u);
   PT2TF_ASSIGN_OR_RETURN(int single, SingleBlockUpdate(node, t, x, idx, u));
   if (single >= 0) return OkStatus();
   Chain c(node, t);

@@ -121,6 +121,8 @@ const std::unordered_map<std::string, Converter>& Table() {
       {"GatherNd", ConvertGatherNd},
       {"TensorScatterUpdate", ConvertTensorScatter},
       {"TensorScatterAdd", ConvertTensorScatter},
+      {"TensorScatterMax", ConvertTensorScatter},
+      {"TensorScatterMin", ConvertTensorScatter},
       {"OneHot", ConvertOneHot},
       {"TopKV2", ConvertTopK},
       {"ReverseV2", ConvertReverse},
@@ -186,7 +188,8 @@ bool AcceptsRuntimeDims(const std::string& op) {
       // output dims from the input's with one removed or replaced (shape_ops.cpp,
       // index_ops.cpp, generate.cpp)
       "ArgMax", "ArgMin", "TopKV2", "Cumsum", "OneHot", "GatherNd", "TensorScatterUpdate",
-      "TensorScatterAdd", "ReverseV2", "ReverseSequence", "LRN", "Split",
+      "TensorScatterAdd", "TensorScatterMax", "TensorScatterMin", "ReverseV2", "ReverseSequence",
+      "LRN", "Split",
       // a data-dependent row count (detection.cpp)
       "Where", "NonMaxSuppressionV5",
       // output H/W from the size operand, constant or computed at run time (shape_ops.cpp)

@@ -1,12 +1,14 @@
 // Index kernels of the TFLite evaluator: ARG_MAX / ARG_MIN, TOPK_V2, ONE_HOT, GATHER_ND,
-// SCATTER_ND, DYNAMIC_UPDATE_SLICE, REVERSE_V2 and REVERSE_SEQUENCE, with TFLite's semantics (first
-// index wins a tie in ARG_MAX / ARG_MIN; TOPK_V2 orders by value, larger first, and a tie by index,
-// smaller first; ONE_HOT writes off_value where an index is outside [0, depth)). Every shape, axis
-// and index the file gives is checked before an element is read. They read and write stored values
-// (f, or q for integer and int8 tensors), so the int8 forms LiteRT has (an int8 ARG_MAX input,
-// TOPK_V2 values sharing the input's parameters) run on the same loops.
+// SCATTER_ND, DYNAMIC_UPDATE_SLICE, UNSORTED_SEGMENT_MAX / MIN, REVERSE_V2 and REVERSE_SEQUENCE,
+// with TFLite's semantics (first index wins a tie in ARG_MAX / ARG_MIN; TOPK_V2 orders by value,
+// larger first, and a tie by index, smaller first; ONE_HOT writes off_value where an index is
+// outside [0, depth)). Every shape, axis and index the file gives is checked before an element is
+// read. They read and write stored values (f, or q for integer and int8 tensors), so the int8 forms
+// LiteRT has (an int8 ARG_MAX input, TOPK_V2 values sharing the input's parameters) run on the same
+// loops.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "tflite/quant/eval_kernels.h"
@@ -311,6 +313,48 @@ Status EvalDynamicUpdateSlice(OpContext& ctx) {
     for (size_t k = rank; k-- > 0;) {  // the odometer over the update's positions
       if (++pos[k] < u.shape[k]) break;
       pos[k] = 0;
+    }
+  }
+  return OkStatus();
+}
+
+// UNSORTED_SEGMENT_MAX / MIN(data, segment_ids, num_segments): the elementwise max / min of
+// the data rows of each segment (ids over data's leading dims), the type's lowest / highest
+// value where a segment has no row, as LiteRT's kernel fills it.
+Status EvalUnsortedSegment(OpContext& ctx) {
+  if (ctx.in.size() != 3 || !ctx.in[1] || !ctx.in[2] || !IsIndexTensor(*ctx.in[1]))
+    return OpError(ctx, "needs data, integer segment ids and a segment count");
+  const EvalTensor &x = *ctx.in[0], &ids = *ctx.in[1];
+  EvalTensor& y = *ctx.out[0];
+  int64_t segments = 0;
+  if (!ScalarInt(ctx.in[2], &segments) || segments < 0 || x.quantized() || !SameKind(x, y))
+    return OpError(ctx, "the segment count or the data type is not supported");
+  const size_t lead = ids.shape.size();
+  if (lead > x.shape.size() || !std::equal(ids.shape.begin(), ids.shape.end(), x.shape.begin()))
+    return OpError(ctx, "segment ids do not match the data's leading dims");
+  ir::Dims want{segments};
+  want.insert(want.end(), x.shape.begin() + lead, x.shape.end());
+  if (y.shape != want) return OpError(ctx, "the output shape does not match the segment count");
+  const int64_t rows = ids.numel(), row = rows == 0 ? 0 : x.numel() / rows;
+  const bool is_max = ctx.code == ::tflite::BuiltinOperator_UNSORTED_SEGMENT_MAX;
+  const int64_t n = y.numel();
+  if (x.is_float()) {
+    y.f.assign(n,
+               is_max ? std::numeric_limits<float>::lowest() : std::numeric_limits<float>::max());
+  } else {
+    y.q.assign(
+        n, is_max ? std::numeric_limits<int32_t>::lowest() : std::numeric_limits<int32_t>::max());
+  }
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t sgm = ids.q[r];
+    if (sgm < 0 || sgm >= segments) return OpError(ctx, "a segment id is out of range");
+    for (int64_t k = 0; k < row; ++k) {
+      const int64_t to = sgm * row + k, from = r * row + k;
+      if (x.is_float()) {
+        y.f[to] = is_max ? std::max(y.f[to], x.f[from]) : std::min(y.f[to], x.f[from]);
+      } else {
+        y.q[to] = is_max ? std::max(y.q[to], x.q[from]) : std::min(y.q[to], x.q[from]);
+      }
     }
   }
   return OkStatus();

@@ -68,7 +68,8 @@ Status EvalOneHot(OpContext& ctx);
 Status EvalGatherNd(OpContext& ctx);
 Status EvalScatterNd(OpContext& ctx);
 Status EvalDynamicUpdateSlice(OpContext& ctx);
-Status EvalReverse(OpContext& ctx);  // REVERSE_V2
+Status EvalUnsortedSegment(OpContext& ctx);  // UNSORTED_SEGMENT_MAX, UNSORTED_SEGMENT_MIN
+Status EvalReverse(OpContext& ctx);          // REVERSE_V2
 Status EvalReverseSequence(OpContext& ctx);
 
 // eval_generate.cpp

@@ -132,6 +132,9 @@ EvalKernel EvalKernelFor(::tflite::BuiltinOperator op) {
       return EvalScatterNd;
     case Op::BuiltinOperator_DYNAMIC_UPDATE_SLICE:
       return EvalDynamicUpdateSlice;
+    case Op::BuiltinOperator_UNSORTED_SEGMENT_MAX:
+    case Op::BuiltinOperator_UNSORTED_SEGMENT_MIN:
+      return EvalUnsortedSegment;
     case Op::BuiltinOperator_REVERSE_V2:
       return EvalReverse;
     case Op::BuiltinOperator_REVERSE_SEQUENCE:
