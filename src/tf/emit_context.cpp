@@ -1,5 +1,6 @@
 #include "tf/emit_context.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -117,11 +118,18 @@ std::string EmitContext::Sanitize(const std::string& name) {
 }
 
 std::string EmitContext::NewName(const std::string& hint) {
+  // Unique ignoring case: TensorFlow's Graph keeps op names unique case-insensitively, so a
+  // SavedModel holding "Shape" and "shape" loads with one renamed and a signature naming a
+  // tensor that no longer exists.
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
   std::string base = Sanitize(hint);
-  if (names_.insert(base).second) return base;  // the usual case: one hash lookup
+  if (names_.insert(lower(base)).second) return base;  // the usual case: one hash lookup
   for (int i = 1;; ++i) {
     std::string name = base + "_" + std::to_string(i);
-    if (names_.insert(name).second) return name;
+    if (names_.insert(lower(name)).second) return name;
   }
 }
 

@@ -8,6 +8,7 @@
 // which LiteRT reads at any size.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -86,6 +87,15 @@ class ModelBuilder {
   void AddInput(int tensor, std::string signature_name);
   void AddOutput(int tensor, std::string signature_name);
 
+  // Marks `tensor` as one --quantize must leave float: arithmetic whose result depends on
+  // steps far below an int8 scale (the positive area NON_MAX_SUPPRESSION_V5's boxes are
+  // given, its nudged IoU threshold). The op computing it stays float.
+  void KeepFloat(int tensor) { sg().keep_float.push_back(tensor); }
+  bool KeepsFloat(int tensor) const {
+    return std::find(sg().keep_float.begin(), sg().keep_float.end(), tensor) !=
+           sg().keep_float.end();
+  }
+
   const TensorSpec& tensor(int index) const { return sg().tensors[index]; }
   TensorSpec& mutable_tensor(int index) { return sg().tensors[index]; }
   size_t op_count() const { return sg().ops.size(); }
@@ -115,6 +125,7 @@ class ModelBuilder {
     std::vector<TensorSpec> tensors;
     std::vector<OpSpec> ops;
     std::vector<Endpoint> inputs, outputs;
+    std::vector<int> keep_float;  // KeepFloat: few, so a vector
   };
   Subgraph& sg() { return subgraphs_[current_]; }
   const Subgraph& sg() const { return subgraphs_[current_]; }

@@ -74,6 +74,8 @@ class Translator {
           ::tflite::BuiltinOptions options_type = ::tflite::BuiltinOptions_NONE,
           flatbuffers::Offset<void> options = 0);
   flatbuffers::FlatBufferBuilder& fbb() { return model_.fbb(); }
+  // --quantize leaves `tensor`'s op float (ModelBuilder::KeepFloat).
+  void KeepFloat(int tensor) { model_.KeepFloat(tensor); }
   const TensorSpec& Info(int tensor) const { return model_.tensor(tensor); }
 
   // --- control flow --------------------------------------------------------------------

@@ -437,3 +437,83 @@ def test_quantized_detector_keeps_its_if_float(mode, tmp_path):
         diff = float(np.abs(np.sort(got["scores"]) - np.sort(ref["scores"])).max())
         print(f"{mode} seed {seed}: max sorted-score difference {diff:.2e}")
         assert diff <= (5e-3 if mode == "dynamic-int8" else 0.05), diff
+
+
+def test_non_max_suppression_threshold_zero(tmp_path):
+    """An IoU threshold of 0 suppresses any overlap and keeps boxes apart: LiteRT's ">=" test
+    against the threshold nudged up (0 · (1 + 2^-23) is still 0) would suppress boxes with
+    IoU 0 too, keeping one box per class."""
+    from onnx import TensorProto, helper, numpy_helper
+    inputs = [helper.make_tensor_value_info("boxes", TensorProto.FLOAT, [1, "n", 4]),
+              helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2, "n"])]
+    inits = [numpy_helper.from_array(np.array([0.0], np.float32), "iou"),
+             numpy_helper.from_array(np.array([50], np.int64), "max_out")]
+    node = helper.make_node("NonMaxSuppression", ["boxes", "scores", "max_out", "iou"],
+                            ["selected"])
+    model = onnx_model([node], inputs,
+                       [helper.make_tensor_value_info("selected", TensorProto.INT64, ["k", 3])],
+                       inits)
+    g = np.random.default_rng(3)
+    feeds = [{"boxes": random_boxes(g, 40, False)[:1] * 8,  # spread out: many apart
+              "scores": g.random((1, 2, 40)).astype(np.float32)}]
+    check(model, feeds, tmp_path)
+
+
+def test_int8_keeps_the_nms_guard_float(tmp_path):
+    """--quantize int8 must not make the NMS guard's arithmetic int8: its 2^-22 step vanishes
+    on an int8 scale, a box thinner than half a step reaches LiteRT's NMS with zero area, and
+    it is selected again and again. A scaled box set with a 0.3 px high box on top (the
+    review's case: LiteRT had returned [0, 0, 0, ...])."""
+    import onnxruntime as ort
+    import tflite_runner
+    from onnx import TensorProto, helper, numpy_helper
+    n = 32
+    inputs = [helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, n, 4]),
+              helper.make_tensor_value_info("s", TensorProto.FLOAT, [1, 1, n])]
+    inits = [numpy_helper.from_array(np.array([1.5], np.float32), "k"),
+             numpy_helper.from_array(np.array([10], np.int64), "mo"),
+             numpy_helper.from_array(np.array([0.5], np.float32), "iou"),
+             numpy_helper.from_array(np.array([0.1], np.float32), "st")]
+    nodes = [helper.make_node("Mul", ["b", "k"], ["bb"]),
+             helper.make_node("Mul", ["s", "k"], ["ss"]),
+             helper.make_node("NonMaxSuppression", ["bb", "ss", "mo", "iou", "st"], ["sel"])]
+    model = onnx_model(nodes, inputs, [helper.make_tensor_value_info("sel", TensorProto.INT64,
+                                                                     ["k", 3])], inits)
+    path = tmp_path / "m.onnx"
+    path.write_bytes(model.SerializeToString())
+    g = np.random.default_rng(0)
+
+    def boxes(count):
+        c, wh = g.uniform(0, 300, (count, n, 2)), g.uniform(10, 100, (count, n, 2))
+        return np.concatenate([c - wh / 2, c + wh / 2], -1).astype(np.float32)
+
+    np.savez(tmp_path / "calib.npz", b=boxes(10), s=g.random((10, 1, n)).astype(np.float32))
+    b = boxes(1)
+    b[0, 0] = [100, 100, 100.3, 160]
+    s = g.random((1, 1, n)).astype(np.float32) * 0.5
+    s[0, 0, 0] = 0.6
+    q = tmp_path / "q.tflite"
+    run_pt2tf("convert", "-i", path, "-o", q, "--quantize", "int8", "--calibration",
+              tmp_path / "calib.npz", "-q")
+    ref = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(
+        None, {"b": b, "s": s})[0][:, 2]
+    got = tflite_runner.run_resized(q, {"b": b, "s": s})[0]["sel"][:, 2]
+    assert len(set(got.tolist())) == len(got), got  # no box selected twice
+    assert set(got.tolist()) == set(ref.tolist()), (got, ref)  # int8 scores may reorder
+
+
+def test_gather_nd_of_empty_slices(tmp_path):
+    """GatherND into data whose sliced dims hold no element ([N, 0, W], N and W run-time):
+    TF's GatherNd refuses any index into empty params, so the result is a Fill of shape
+    indices.shape[:-1] + data.shape[1:], read at run time. Its Shape is the output (LiteRT's
+    Python wrapper cannot hand back an empty output)."""
+    from onnx import TensorProto, helper
+    nodes = [helper.make_node("GatherND", ["x", "i"], ["g"]),
+             helper.make_node("Shape", ["g"], ["dims"])]
+    model = onnx_model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                                             ["n", 0, "w"]),
+                               helper.make_tensor_value_info("i", TensorProto.INT64, ["k", 1])],
+                       [helper.make_tensor_value_info("dims", TensorProto.INT64, [3])])
+    feeds = [{"x": np.zeros((5, 0, w), np.float32), "i": np.array(ix, np.int64)}
+             for w, ix in ((6, [[0], [4], [2]]), (2, [[1]]))]
+    check(model, feeds, tmp_path)

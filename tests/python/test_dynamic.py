@@ -785,3 +785,29 @@ def test_onnx_output_keeps_dim_params(pt2tf_bin, tmp_path):
         with torch.no_grad():
             ref = model(torch.from_numpy(x)).numpy()
         assert_close(session.run(["y"], {"x": x})[0], ref, f"ONNX Runtime, batch {b}")
+
+
+def test_names_unique_ignoring_case(pt2tf_bin, tmp_path):
+    """TensorFlow keeps op names unique ignoring case: a graph output "shape" beside the
+    writer's own "Shape" op loaded from a SavedModel as "shape_1", and the signature's
+    "shape:0" then named nothing. The writer's names are now unique ignoring case, the
+    interface's kept as spelled."""
+    from onnx import TensorProto, helper
+    nodes = [helper.make_node("Relu", ["x"], ["relu"]),
+             helper.make_node("Shape", ["relu"], ["shape"]),
+             helper.make_node("Neg", ["relu"], ["NEG"])]
+    graph = helper.make_graph(nodes, "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 3])],
+                              [helper.make_tensor_value_info("shape", TensorProto.INT64, [2]),
+                               helper.make_tensor_value_info("NEG", TensorProto.FLOAT,
+                                                             ["n", 3])])
+    path = tmp_path / "m.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+                     .SerializeToString())
+    pb, saved = tmp_path / "m.pb", tmp_path / "m_saved"
+    run_pt2tf("convert", "-i", path, "-o", pb, "-o", f"{saved}/", "-q")
+    x = np.arange(12, dtype=np.float32).reshape(4, 3) - 5
+    _, frozen, served = run_batches(pb, ["shape", "NEG"], saved, [{"x": x}])
+    for got in (frozen[0], served[0]):
+        np.testing.assert_array_equal(got["shape"], [4, 3])
+        np.testing.assert_array_equal(got["NEG"], -np.maximum(x, 0))

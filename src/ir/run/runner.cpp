@@ -332,9 +332,13 @@ Result<std::vector<RunTensor>> Runner::Run(const std::vector<RunTensor>& inputs,
     budget.Release(expected);
     // Outputs of a run-time shape are checked by the kernel's CheckedNumel against what
     // the budget has room for, before it allocates them.
-    t_running_budget = &budget;
-    Result<Outputs> outs = step.fn(*step.node, in);
-    t_running_budget = nullptr;
+    Result<Outputs> outs = [&] {
+      struct Running {  // reset however the kernel returns
+        explicit Running(const WorkBudget* b) { t_running_budget = b; }
+        ~Running() { t_running_budget = nullptr; }
+      } running(&budget);
+      return step.fn(*step.node, in);
+    }();
     if (!outs.ok()) return outs.status();
     uint64_t written = 0, held = 0;
     for (const RunTensor& t : *outs) {

@@ -74,8 +74,21 @@ Status EmitGatherNd(const ir::Node& node, EmitContext& ctx) {
                    ctx.ConstI64({static_cast<int64_t>(is.size()) - 1}, node.name + "/lead_size")});
     SetAttrType(lead, "T", tensorflow::DT_INT64);
     SetAttrType(lead, "Index", tensorflow::DT_INT64);
-    const std::string rest =
-        ctx.ConstI64(std::vector<int64_t>(xs.begin() + is.back(), xs.end()), node.name + "/rest");
+    std::string rest;
+    const ir::Dims tail(xs.begin() + is.back(), xs.end());
+    if (std::find(tail.begin(), tail.end(), ir::kUnknownDim) == tail.end()) {
+      rest = ctx.ConstI64(tail, node.name + "/rest");
+    } else {  // data.shape[depth:] read at run time
+      PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
+      tensorflow::NodeDef& r =
+          ctx.AddOp("Slice", node.name + "/rest",
+                    {RunTimeShape(ctx, x, t, node.name + "/data_shape"),
+                     ctx.ConstI64({is.back()}, node.name + "/rest_begin"),
+                     ctx.ConstI64({static_cast<int64_t>(tail.size())}, node.name + "/rest_size")});
+      SetAttrType(r, "T", tensorflow::DT_INT64);
+      SetAttrType(r, "Index", tensorflow::DT_INT64);
+      rest = r.name();
+    }
     tensorflow::NodeDef& dims =
         ctx.AddOp("ConcatV2", node.name + "/dims",
                   {lead.name(), rest, ctx.ConstI32({0}, node.name + "/axis", ir::Dims{})});

@@ -7,7 +7,11 @@
 // (1) to drop it when it comes round again: a box of zero area (IoU 0 with everything) was
 // selected again and again, filling every slot (a detector's box clipped flat at the image
 // border), and so was every box under a threshold past 1. Boxes are therefore given a
-// positive area (ZeroAreaGuard) and the threshold is capped at 1.
+// positive area (ZeroAreaGuard) and the threshold is capped at 1; it is also at least
+// FLT_MIN, so that a threshold of 0 keeps boxes that do not overlap. What differs from ONNX,
+// measured on random boxes against ONNX Runtime: at threshold 1, one of two identical boxes
+// is suppressed (ONNX keeps both), and at threshold 0 a zero-area box touching a kept box is
+// (ONNX: IoU 0, kept). --quantize leaves this arithmetic float (Translator::KeepFloat).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -47,8 +51,8 @@ static Result<int> ZeroAreaGuard(const tf::TfNode& node, Translator& t, Chain& c
   PT2TF_ASSIGN_OR_RETURN(int hi, c.Binary(Op::BuiltinOperator_MAXIMUM, a, b));
   PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_FLOAT32, 1));
   PT2TF_ASSIGN_OR_RETURN(int step, c.Scalar(TensorType::TensorType_FLOAT32, 0x1p-22));
-  PT2TF_ASSIGN_OR_RETURN(
-      int mag, c.Binary(Op::BuiltinOperator_MAXIMUM, c.Unary(Op::BuiltinOperator_ABS, lo), one));
+  const int abs_lo = c.Unary(Op::BuiltinOperator_ABS, lo);
+  PT2TF_ASSIGN_OR_RETURN(int mag, c.Binary(Op::BuiltinOperator_MAXIMUM, abs_lo, one));
   PT2TF_ASSIGN_OR_RETURN(int eps, c.Binary(Op::BuiltinOperator_MUL, mag, step));
   PT2TF_ASSIGN_OR_RETURN(int floor_hi, c.Binary(Op::BuiltinOperator_ADD, lo, eps));
   PT2TF_ASSIGN_OR_RETURN(int hi2, c.Binary(Op::BuiltinOperator_MAXIMUM, hi, floor_hi));
@@ -56,6 +60,8 @@ static Result<int> ZeroAreaGuard(const tf::TfNode& node, Translator& t, Chain& c
   t.Op(Op::BuiltinOperator_CONCATENATION, {lo, hi2}, {guarded},
        ::tflite::BuiltinOptions_ConcatenationOptions,
        ::tflite::CreateConcatenationOptions(t.fbb(), 1).Union());
+  // A step of 2^-22 is far below any int8 scale of the boxes: --quantize keeps these float.
+  for (int v : {a, b, lo, hi, abs_lo, mag, eps, floor_hi, hi2, guarded}) t.KeepFloat(v);
   return guarded;
 }
 
@@ -81,16 +87,22 @@ Status ConvertNonMaxSuppression(const tf::TfNode& node, Translator& t) {
       // TFLite's kernel suppresses a box whose IoU equals the threshold, TF and ONNX only
       // one above it: the threshold one float step up makes "IoU >= t" mean "IoU > iou".
       // At most 1, so that a selected box still drops itself (see the top): at 1 only
-      // identical boxes, which ONNX keeps, are suppressed.
+      // identical boxes, which ONNX keeps, are suppressed. At least FLT_MIN, so that a
+      // threshold of 0 (suppress any overlap) still lets apart boxes with IoU 0 through.
+      constexpr float kTiny = std::numeric_limits<float>::min();
       if (auto k = t.Const(node, 3); k && k->data.numel() == 1) {
         const float iou = static_cast<float>(k->data.ElementAsDouble(0));
         const float up = std::nextafter(iou, std::numeric_limits<float>::max());
-        PT2TF_ASSIGN_OR_RETURN(v, c.Scalar(TensorType::TensorType_FLOAT32, std::min(up, 1.0f)));
+        PT2TF_ASSIGN_OR_RETURN(
+            v, c.Scalar(TensorType::TensorType_FLOAT32, std::clamp(up, kTiny, 1.0f)));
       } else {  // × (1 + 2^-23): one step up for a positive threshold
         PT2TF_ASSIGN_OR_RETURN(int up, c.Scalar(TensorType::TensorType_FLOAT32, 1.0 + 0x1p-23));
+        PT2TF_ASSIGN_OR_RETURN(int tiny, c.Scalar(TensorType::TensorType_FLOAT32, kTiny));
         PT2TF_ASSIGN_OR_RETURN(int one, c.Scalar(TensorType::TensorType_FLOAT32, 1));
-        PT2TF_ASSIGN_OR_RETURN(v, c.Binary(Op::BuiltinOperator_MUL, v, up));
-        PT2TF_ASSIGN_OR_RETURN(v, c.Binary(Op::BuiltinOperator_MINIMUM, v, one));
+        PT2TF_ASSIGN_OR_RETURN(int scaled, c.Binary(Op::BuiltinOperator_MUL, v, up));
+        PT2TF_ASSIGN_OR_RETURN(int floored, c.Binary(Op::BuiltinOperator_MAXIMUM, scaled, tiny));
+        PT2TF_ASSIGN_OR_RETURN(v, c.Binary(Op::BuiltinOperator_MINIMUM, floored, one));
+        for (int k : {scaled, floored, v}) t.KeepFloat(k);  // one float step: not int8
       }
     }
     in.push_back(v);

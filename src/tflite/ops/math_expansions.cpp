@@ -11,7 +11,8 @@
 //   Atanh(x)        = log((1 + x) / (1 - x)) / 2
 // IsInf and IsNan read float16 inputs through an exact CAST to float32.
 // int64 a / b (Int64Division): refined float32 quotients, each correction computed from the
-// exact int64 remainder, then a ±1 fix-up (see there).
+// exact int64 remainder, then a ±1 fix-up (see there); a divisor of INT64_MIN is off by one
+// (its fix-up overflows), every other pair exact.
 #include <limits>
 
 #include "tflite/ops/chain.h"
@@ -150,8 +151,10 @@ Status ConvertMathExpansion(const tf::TfNode& node, Translator& t) {
 // its product from r exactly in int64: the remaining quotient shrinks by 2^22 a round, and
 // four rounds bring any int64 quotient within one of floor(a / b). The fix-up then makes the
 // remainder take b's sign (floor) and stay below |b|, and truncation adds one where the
-// exact quotient is negative and not whole. (Only a dividend within 2^-22 of ±2^63 can wrap
-// a product; a zero divisor is undefined, as in ONNX.)
+// exact quotient is negative and not whole. Intermediate products may wrap harmlessly (the
+// true remainders fit int64); with b = INT64_MIN the fix-up's r - b overflows and the result
+// is off by one (a review's 800k-pair sweep found no other wrong pair). A zero divisor is
+// undefined, as in ONNX.
 Result<int> Int64Division(const tf::TfNode& node, Translator& t, int a, int b, bool floor) {
   using T = TensorType;
   Chain c(node, t);

@@ -278,7 +278,7 @@ class Int8Rewriter {
   bool Quantizable(const ModelBuilder::OpSpec& op) const {
     if (!HasInt8Kernel(op.op) || op.outputs.size() != 1) return false;
     for (int32_t out : op.outputs)
-      if (!IsFloat(m_.tensor(out)) || !HasRange(out)) return false;
+      if (!IsFloat(m_.tensor(out)) || !HasRange(out) || m_.KeepsFloat(out)) return false;
     for (size_t i = 0; i < op.inputs.size(); ++i) {
       const int t = op.inputs[i];
       if (t < 0) continue;
