@@ -236,6 +236,7 @@ def tflite_eval_seeds():
     comparisons, elementwise math) and of test_quantize.index_cnn (LRN, CUMSUM, TOPK_V2,
     ARG_MAX, ONE_HOT beside int8 convs), and the float file of each
     test_quantize.index_kernel_cases graph (CUMSUM's flags, ARG_MAX / ARG_MIN / REVERSE_V2,
+    DYNAMIC_UPDATE_SLICE, UNSORTED_SEGMENT_MAX / MIN,
     TOPK_V2, ONE_HOT, GATHER_ND, LRN, ZEROS_LIKE, RIGHT_SHIFT, BITWISE_XOR), written by pt2tf."""
     pt2tf = ROOT.parents[1] / "build" / "pt2tf"
     if not pt2tf.exists():

@@ -687,6 +687,21 @@ def index_kernel_cases():
         [node("Cast", ["x"], ["xi"], to=I32), node("BitwiseXor", ["xi", "m"], ["y"])],
         [vi("x", F, [3, 5, 4])], [vi("y", I32, [3, 5, 4])],
         [const(np.array([5, -3, 0, 255], np.int32), "m")], opset=18), [x * 7], {"BITWISE_XOR"})
+    cases["dynamic_update_slice"] = (_onnx_model(  # a ScatterND of one index tuple
+        [node("ScatterND", ["x", "i", "u"], ["y"])],
+        [vi("x", F, [3, 5, 4]), vi("u", F, [1, 5, 4])], [vi("y", F, [3, 5, 4])],
+        [const(np.array([[1]], np.int64), "i")]),
+        [x, rng.standard_normal((1, 5, 4)).astype(np.float32)], {"DYNAMIC_UPDATE_SLICE"})
+    cases["segment_max_min"] = (_onnx_model(  # scatters reducing by max / min
+        [node("ScatterElements", ["x", "i", "u"], ["y"], axis=1, reduction="max"),
+         node("ScatterND", ["x", "j", "v"], ["z"], reduction="min")],
+        [vi("x", F, [3, 5, 4]), vi("u", F, [3, 2, 4]), vi("v", F, [3, 4])],
+        [vi("y", F, [3, 5, 4]), vi("z", F, [3, 5, 4])],
+        [const(np.array([[[0, 4, 4, 1], [4, 4, 0, 2]]] * 3, np.int64), "i"),
+         const(np.array([[0, 1], [0, 1], [2, 3]], np.int64), "j")], opset=18),
+        [x, rng.standard_normal((3, 2, 4)).astype(np.float32),
+         rng.standard_normal((3, 4)).astype(np.float32)],
+        {"UNSORTED_SEGMENT_MAX", "UNSORTED_SEGMENT_MIN"})
     return cases
 
 
@@ -711,7 +726,8 @@ def _pt2tf_run(path, feeds, tmp_path):
 
 
 INDEX_CASES = ["cumsum", "cumsum_int32", "argmax_argmin", "topk", "one_hot", "gather_nd",
-               "scatter_nd", "reverse_sequence_flip", "lrn", "atan", "right_shift", "bitwise_xor"]
+               "scatter_nd", "reverse_sequence_flip", "lrn", "atan", "right_shift", "bitwise_xor",
+               "dynamic_update_slice", "segment_max_min"]
 
 
 @pytest.mark.parametrize("case", INDEX_CASES)
