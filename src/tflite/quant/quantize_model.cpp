@@ -264,8 +264,15 @@ Status QuantizeModel(ModelBuilder& model, const QuantizeOptions& options, QuantR
   if (eval_samples.empty() || !float_eval || !no_eval.empty()) return OkStatus();
 
   PT2TF_ASSIGN_OR_RETURN(std::vector<uint8_t> qbytes, model.Serialize());
-  Result<std::unique_ptr<Evaluator>> qe = Evaluator::Create(std::move(qbytes));
+  EvaluatorOptions q_options;
+  q_options.partial = true;  // as the float model: ops no output depends on may be skipped
+  Result<std::unique_ptr<Evaluator>> qe = Evaluator::Create(std::move(qbytes), q_options);
   if (!qe.ok()) return qe.status().WithContext("accuracy report");
+  if ((*qe)->outputs_absent()) {
+    report.simulation =
+        "not computed: the quantized model's outputs depend on " + (*qe)->first_skipped();
+    return OkStatus();
+  }
   // Samples run a chunk at a time, side by side; each chunk's outputs (float model, quantized
   // model) are accumulated in sample order, so the sums do not depend on the scheduling and
   // only a chunk's outputs are held (a detector's are megabytes per sample).
