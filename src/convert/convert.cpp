@@ -205,6 +205,20 @@ uint64_t DiskBytes(const std::string& path) {
   return total;
 }
 
+// Removes an output this run wrote: a file (an ONNX model's "<path>.data" too) or a SavedModel
+// directory, which holds nothing but SavedModel entries (AtomicDirectory checks before it
+// replaces one).
+void RemoveOutput(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    fs::remove_all(path, ec);
+    return;
+  }
+  fs::remove(path, ec);
+  if (EndsWith(path, ".onnx")) fs::remove(path + ".data", ec);
+}
+
 }  // namespace
 
 Result<std::string> OutputKindName(const std::string& path) {
@@ -262,8 +276,16 @@ Result<ConvertReport> Convert(const ConvertOptions& options) {
     ctx.quant_report.reset();
     Status s = writers[i]->write(ctx, path);
     if (!s.ok()) {
-      if (s.message().rfind(path, 0) == 0) return s;
-      return s.WithContext(path);
+      if (s.message().rfind(path, 0) != 0) s = s.WithContext(path);
+      // A failed run leaves no output: the files of the outputs before this one go too.
+      std::string removed;
+      for (size_t k = 0; k < i; ++k) {
+        RemoveOutput(options.output_paths[k]);
+        removed += (removed.empty() ? "" : ", ") + options.output_paths[k];
+      }
+      if (removed.empty()) return s;
+      return Status(s.kind(),
+                    s.message() + " (removed the outputs written before it: " + removed + ")");
     }
     if (ctx.quant_report)
       for (const std::string& w : ctx.quant_report->warnings)

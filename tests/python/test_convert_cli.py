@@ -120,3 +120,25 @@ def test_external_data_output(pt2tf_bin, civilnet_reference, tmp_path):
     plain = tmp_path / "plain.onnx"
     run_pt2tf("convert", "-i", CHECKPOINT, "--model", "civilnet", "-o", plain)
     assert again.read_bytes() == plain.read_bytes()
+
+
+def test_a_failed_output_leaves_no_output(pt2tf_bin, tmp_path):
+    """One refused output fails the run, and the outputs written before it are removed: exit
+    1, one line naming the refused output and the removed ones, nothing left on disk. Einsum
+    converts to ONNX and a SavedModel, but the TFLite writer has no builtin for it."""
+    from onnx import TensorProto, helper
+    node = helper.make_node("Einsum", ["a", "b"], ["y"], equation="ij,jk->ik")
+    graph = helper.make_graph([node], "g",
+                              [helper.make_tensor_value_info("a", TensorProto.FLOAT, [2, 3]),
+                               helper.make_tensor_value_info("b", TensorProto.FLOAT, [3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 4])])
+    src = tmp_path / "m.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), src)
+    outs = [tmp_path / "out.onnx", tmp_path / "saved", tmp_path / "out.tflite"]
+    proc = run_pt2tf("convert", "-i", src, "-o", outs[0], "-o", f"{outs[1]}/", "-o", outs[2],
+                     check=False)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
+    assert "out.tflite" in lines[0] and "Einsum" in lines[0] and "removed" in lines[0], lines[0]
+    assert not any(p.exists() for p in outs), [p for p in outs if p.exists()]
+    assert not (tmp_path / "out.onnx.data").exists()

@@ -479,6 +479,19 @@ class SeqMasks(nn.Module):
         return att + rel + tail.sum(-1, keepdim=True)
 
 
+class RepeatMask(nn.Module):
+    """A causal mask from `ones(S, S, bool).tril()` (GPT-2's; LiteRT's ZEROS_LIKE takes no
+    bool) and `m.repeat(1, 1, C)` with C read from the input (exported as Expand(m, [1, 1, 1])
+    before a Tile, refused over run-time dims before), over a run-time batch and sequence."""
+
+    def forward(self, x):
+        s = x.shape[1]
+        causal = torch.ones(s, s, dtype=torch.bool).tril()
+        att = (x @ x.transpose(1, 2)).masked_fill(~causal, -1e4).softmax(-1)
+        keep = (x[..., :1] > 0).float().repeat(1, 1, x.shape[2])
+        return att @ (x * keep)
+
+
 def _scatter_inputs(rng, size):
     x = rng.standard_normal((size[0], 8)).astype(np.float32)
     idx = np.stack([rng.permutation(8)[:6] for _ in range(size[0])]).astype(np.int64)
@@ -520,6 +533,8 @@ SPATIAL = {  # name: (module, make inputs(rng, size), per-input dynamic dims, tw
                     ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
     "last_token": (LastToken, lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
                    ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
+    "repeat_mask": (RepeatMask, lambda rng, size: (rng.standard_normal((*size, 8)).astype(np.float32),),
+                    ({0: "N", 1: "S"},), [(1, 5), (3, 9)]),
     "transformer_encoder": (TorchEncoder,
                             lambda rng, size: (rng.standard_normal((*size, 16)).astype(np.float32),),
                             ({0: "N", 1: "S"},), [(1, 7), (3, 12)]),
@@ -537,7 +552,8 @@ TORCHSCRIPT_ONLY = {"ceil_avg_pools", "ceil_pools"}
 # The default CI subset: every op family above once, both exporters represented.
 DEFAULT_SPATIAL = [("bert", False), ("ceil_avg_pools", False), ("ceil_pools", False), ("cnn", True),
                    ("index_ops", False), ("last_token", True), ("pixel_shuffle", True),
-                   ("pixel_unshuffle", False), ("pool_pad", False), ("scatters", True), ("seq_masks", False),
+                   ("pixel_unshuffle", False), ("pool_pad", False), ("repeat_mask", False),
+                   ("scatters", True), ("seq_masks", False),
                    ("topk", False),
                    ("transformer_encoder", True), ("unet", True), ("upsample", False)]
 
@@ -638,7 +654,8 @@ TFLITE_SPATIAL = [("bert", False), ("bert", True), ("distilbert", False), ("dist
                   ("pixel_attention", False), ("pixel_shuffle", False), ("pixel_shuffle", True),
                   ("pixel_unshuffle", False), ("pool_pad", False), ("topk", False), ("topk", True),
                   ("same_pad", False), ("same_pad", True), ("scatters", False), ("scatters", True),
-                  ("seq_masks", False), ("seq_masks", True), ("transformer_encoder", True),
+                  ("seq_masks", False), ("seq_masks", True), ("repeat_mask", False),
+                  ("repeat_mask", True), ("transformer_encoder", True),
                   ("unet", False), ("unet", True), ("upsample", False), ("upsample", True)]
 
 

@@ -242,6 +242,32 @@ def assert_one_line_refusal(proc, out, *words):
     assert not out.exists()
 
 
+def test_if_whose_output_rank_depends_on_the_branch_is_refused(pt2tf_bin, tmp_path):
+    """DeBERTa-v2's scripted relative positions return a rank-3 tensor from one branch and a
+    rank-4 one from the other: refused at the If in one line (the error had named a later Add
+    and advised running shape inference), for every TF format, with no output."""
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    then_b = helper.make_graph([helper.make_node("Squeeze", ["r", "zero"], ["t"])], "then", [],
+                               [vi("t", f, [1, 3, 3])])
+    else_b = helper.make_graph([helper.make_node("Identity", ["r"], ["e"])], "else", [],
+                               [vi("e", f, [1, 1, 3, 3])])
+    graph = helper.make_graph(
+        [helper.make_node("ReduceSum", ["x"], ["xs"], keepdims=0),
+         helper.make_node("Greater", ["xs", "zero_f"], ["c"]),
+         helper.make_node("If", ["c"], ["y"], then_branch=then_b, else_branch=else_b,
+                          name="pick"),
+         helper.make_node("Neg", ["y"], ["out"])],
+        "if_rank", [vi("x", f, [3]), vi("r", f, [1, 1, 3, 3])], [vi("out", f, [1, 3, 3])],
+        initializer=[helper.make_tensor("zero", TensorProto.INT64, [1], [0]),
+                     helper.make_tensor("zero_f", f, [], [0.0])])
+    path = tmp_path / "if_rank.onnx"
+    save(graph, path)
+    for out in (tmp_path / "m.pb", tmp_path / "m.tflite"):
+        proc = run_pt2tf("convert", "-i", path, "-o", out, check=False)
+        assert_one_line_refusal(proc, out, "If 'pick'", "rank 3 in then_branch and 4")
+
+
 def test_scan_output_loop_is_refused(pt2tf_bin, tmp_path):
     f, i64, b = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
     vi = helper.make_tensor_value_info

@@ -175,6 +175,19 @@ Status EmitIf(const ir::Node& node, EmitContext& ctx) {
     PT2TF_ASSIGN_OR_RETURN(DataType t, TfType(out->dtype));
     out_types.push_back(t);
   }
+  // An output whose rank depends on the branch taken (DeBERTa's scripted relative positions)
+  // has no layout the ops after it could be written for: refused here, naming the If.
+  for (size_t i = 0; i < node.outputs.size() && i < branches[0]->outputs().size() &&
+                     i < branches[1]->outputs().size();
+       ++i) {
+    const auto& a = branches[0]->outputs()[i]->shape;
+    const auto& b = branches[1]->outputs()[i]->shape;
+    if (a && b && a->size() != b->size())
+      return NodeUnsupported(node, "output " + std::to_string(i) + " has rank " +
+                                       std::to_string(a->size()) + " in then_branch and " +
+                                       std::to_string(b->size()) +
+                                       " in else_branch; its rank must not depend on the branch");
+  }
   std::string fns[2];
   for (int b = 0; b < 2; ++b) {
     FunctionBuilder fb(branches[b], ctx, node.name + "_" + names[b]);

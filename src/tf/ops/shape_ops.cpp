@@ -282,13 +282,32 @@ Status EmitUnsqueeze(const ir::Node& node, EmitContext& ctx) {
 }
 
 Status EmitExpand(const ir::Node& node, EmitContext& ctx) {
-  if (IsRuntimeInput(node, 1)) {
+  // A constant target that keeps a run-time dim of x (a 1 there: `x.repeat(n, 1)` exports
+  // as Expand(x, [1, 1]) before its Tile) leaves that dim to the run too.
+  bool keeps_runtime_dim = false;
+  if (!IsRuntimeInput(node, 1)) {
+    PT2TF_ASSIGN_OR_RETURN(auto shape, ConstIntsInput(node, 1));
+    PT2TF_ASSIGN_OR_RETURN(ir::Dims xs, ctx.Shape(node.input(0)));
+    if (shape)
+      for (size_t k = 0; k < xs.size(); ++k) {
+        const size_t from_end = xs.size() - k;
+        const int64_t b = from_end <= shape->size() ? (*shape)[shape->size() - from_end] : 1;
+        keeps_runtime_dim |= xs[k] < 0 && b == 1;
+      }
+  }
+  if (IsRuntimeInput(node, 1) || keeps_runtime_dim) {
     // BroadcastTo(x, BroadcastArgs(shape(x), shape)): ONNX's two-way broadcast.
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
     if (node.input(1)->dtype != DType::kInt64)
       return InvalidInput(node.Describe() + ": shape must be int64");
     PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
-    PT2TF_ASSIGN_OR_RETURN(std::string shape, RuntimeInput(node, ctx, 1, false));
+    std::string shape;
+    if (keeps_runtime_dim) {
+      PT2TF_ASSIGN_OR_RETURN(auto dims, ConstIntsInput(node, 1));
+      shape = ctx.ConstI64(*dims, node.name + "/target_dims");
+    } else {
+      PT2TF_ASSIGN_OR_RETURN(shape, RuntimeInput(node, ctx, 1, false));
+    }
     tensorflow::NodeDef& sx = ctx.AddOp("Shape", node.name + "/input_shape", {x});
     SetAttrType(sx, "T", t);
     SetAttrType(sx, "out_type", tensorflow::DT_INT64);

@@ -209,7 +209,18 @@ Status ConvertUnary(const tf::TfNode& node, Translator& t) {
     t.Bind(node, 0, y);
     return OkStatus();
   }
-  const int y = t.Output(node, 0, t.Info(x).type, t.Info(x).shape);
+  const TensorType type = t.Info(x).type;
+  if (op == Op::BuiltinOperator_ZEROS_LIKE && type != TensorType::TensorType_FLOAT32 &&
+      type != TensorType::TensorType_INT32 && type != TensorType::TensorType_INT64) {
+    // LiteRT's ZEROS_LIKE takes float32, int32 and int64 only (a bool causal mask's Trilu
+    // needs bool zeros): computed in a type it has, between CASTs.
+    Chain c(node, t);
+    const TensorType wide = type == TensorType::TensorType_FLOAT16 ? TensorType::TensorType_FLOAT32
+                                                                   : TensorType::TensorType_INT32;
+    t.Bind(node, 0, c.Cast(c.Unary(op, c.Cast(x, wide)), type));
+    return OkStatus();
+  }
+  const int y = t.Output(node, 0, type, t.Info(x).shape);
   t.Op(op, {x}, {y});
   return OkStatus();
 }
