@@ -204,6 +204,7 @@ Status EvalConv(OpContext& ctx) {
   const int64_t OH = y.shape[1], OW = y.shape[2], O = y.shape[3];
   win.kh = w.shape[1], win.kw = w.shape[2];
   const int64_t I = depthwise ? 1 : w.shape[3];
+  if (C <= 0) return OpError(ctx, "the input has no channel");  // (divides the groups below)
   if (depthwise) {
     if (w.shape[3] != O || O % C != 0) return OpError(ctx, "depthwise filter mismatch");
     multiplier = O / C;
