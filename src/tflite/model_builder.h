@@ -8,10 +8,10 @@
 // which LiteRT reads at any size.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "flatbuffers/flatbuffers.h"
@@ -90,11 +90,8 @@ class ModelBuilder {
   // Marks `tensor` as one --quantize must leave float: arithmetic whose result depends on
   // steps far below an int8 scale (the positive area NON_MAX_SUPPRESSION_V5's boxes are
   // given, its nudged IoU threshold). The op computing it stays float.
-  void KeepFloat(int tensor) { sg().keep_float.push_back(tensor); }
-  bool KeepsFloat(int tensor) const {
-    return std::find(sg().keep_float.begin(), sg().keep_float.end(), tensor) !=
-           sg().keep_float.end();
-  }
+  void KeepFloat(int tensor) { sg().keep_float.insert(tensor); }
+  bool KeepsFloat(int tensor) const { return sg().keep_float.count(tensor) > 0; }
 
   const TensorSpec& tensor(int index) const { return sg().tensors[index]; }
   TensorSpec& mutable_tensor(int index) { return sg().tensors[index]; }
@@ -125,7 +122,7 @@ class ModelBuilder {
     std::vector<TensorSpec> tensors;
     std::vector<OpSpec> ops;
     std::vector<Endpoint> inputs, outputs;
-    std::vector<int> keep_float;  // KeepFloat: few, so a vector
+    std::unordered_set<int> keep_float;  // KeepFloat
   };
   Subgraph& sg() { return subgraphs_[current_]; }
   const Subgraph& sg() const { return subgraphs_[current_]; }

@@ -113,8 +113,9 @@ static Status ScatterMaxMin(const tf::TfNode& node, Translator& t, int x, int id
   int64_t segments = 1, inner = 1;
   std::vector<int64_t> strides(depth, 1);
   for (size_t k = depth; k-- > 0;) strides[k] = k + 1 < depth ? strides[k + 1] * xs[k + 1] : 1;
-  for (size_t k = 0; k < depth; ++k) segments *= xs[k];
-  for (size_t k = depth; k < xs.size(); ++k) inner *= xs[k];
+  for (size_t k = 0; k < xs.size(); ++k)
+    if (__builtin_mul_overflow(k < depth ? segments : inner, xs[k], k < depth ? &segments : &inner))
+      return NodeError(node, "the data is too large");
   if (segments > INT32_MAX) return NodeError(node, "too many index positions for int32");
   const std::string name = node.def.name();
   Chain c(node, t);

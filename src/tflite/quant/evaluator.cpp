@@ -269,8 +269,6 @@ Status Evaluator::Prepare() {
         for (int32_t t : *list)
           if (t >= static_cast<int32_t>(tensors_.size()))
             return InvalidInput("operator refers to a missing tensor");
-    const std::string name = std::string("TFLite ") + ::tflite::EnumNameBuiltinOperator(code) +
-                             " (operator " + std::to_string(index) + ")";
     std::string why;
     if (!EvalKernelFor(code)) why = "pt2tf's evaluator has no kernel for it";
     if (op->outputs())
@@ -285,7 +283,9 @@ Status Evaluator::Prepare() {
         return Unsupported(std::string("pt2tf's evaluator has no kernel for TFLite ") +
                            ::tflite::EnumNameBuiltinOperator(code));
       skipped_[index] = true;
-      if (first_skipped_.empty()) first_skipped_ = name + ": " + why;
+      if (first_skipped_.empty())
+        first_skipped_ = std::string("TFLite ") + ::tflite::EnumNameBuiltinOperator(code) +
+                         " (operator " + std::to_string(index) + "): " + why;
       if (op->outputs())
         for (int32_t t : *op->outputs())
           if (t >= 0) absent[t] = true;
