@@ -283,14 +283,19 @@ std::string RunTimeShape(EmitContext& ctx, const std::string& x, tensorflow::Dat
   return sh.name();
 }
 
-std::string RunTimeDim(EmitContext& ctx, const std::string& shape, int64_t d,
-                       const std::string& hint) {
-  tensorflow::NodeDef& n =
-      ctx.AddOp("Slice", hint + "/slice",
-                {shape, ctx.ConstI64({d}, hint + "/at"), ctx.ConstI64({1}, hint + "/one")});
+std::string RunTimeDims(EmitContext& ctx, const std::string& shape, int64_t begin, int64_t count,
+                        const std::string& hint) {
+  tensorflow::NodeDef& n = ctx.AddOp(
+      "Slice", hint + "/slice",
+      {shape, ctx.ConstI64({begin}, hint + "/at"), ctx.ConstI64({count}, hint + "/count")});
   SetAttrType(n, "T", tensorflow::DT_INT64);
   SetAttrType(n, "Index", tensorflow::DT_INT64);
-  return ctx.Reshape(n.name(), {}, tensorflow::DT_INT64, hint);
+  return n.name();
+}
+
+std::string RunTimeDim(EmitContext& ctx, const std::string& shape, int64_t d,
+                       const std::string& hint) {
+  return ctx.Reshape(RunTimeDims(ctx, shape, d, 1, hint), {}, tensorflow::DT_INT64, hint);
 }
 
 Result<std::string> RangeAlong(EmitContext& ctx, const std::string& limit, const ir::Dims& shape,

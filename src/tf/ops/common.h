@@ -43,6 +43,9 @@ std::string RunTimeShape(EmitContext& ctx, const std::string& x, tensorflow::Dat
                          const std::string& hint);
 std::string RunTimeDim(EmitContext& ctx, const std::string& shape, int64_t d,
                        const std::string& hint);
+// Entries [begin, begin + count) of such a shape, as an int64 vector.
+std::string RunTimeDims(EmitContext& ctx, const std::string& shape, int64_t begin, int64_t count,
+                        const std::string& hint);
 // Range(0, limit) (int64 scalar `limit`) reshaped to `shape` (one -1 entry, the others 1):
 // the coordinate along one axis, to broadcast against a run-time shape.
 Result<std::string> RangeAlong(EmitContext& ctx, const std::string& limit, const ir::Dims& shape,

@@ -29,17 +29,12 @@ Result<std::string> WrappedNdIndices(const ir::Node& node, EmitContext& ctx, con
   } else {  // a run-time dim: the data's leading dims, read at run time
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType t, InputType(node, 0));
     PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(data, {}));
-    const std::string sh = RunTimeShape(ctx, x, t, node.name + "/data_shape");
-    tensorflow::NodeDef& head =
-        ctx.AddOp("Slice", node.name + "/dims",
-                  {sh, ctx.ConstI64({0}, node.name + "/begin"),
-                   ctx.ConstI64({static_cast<int64_t>(dims.size())}, node.name + "/size")});
-    SetAttrType(head, "T", tensorflow::DT_INT64);
-    SetAttrType(head, "Index", tensorflow::DT_INT64);
+    const std::string head = RunTimeDims(ctx, RunTimeShape(ctx, x, t, node.name + "/data_shape"), 0,
+                                         static_cast<int64_t>(dims.size()), node.name + "/dims");
     // At least 1: TFLite's FLOOR_MOD refuses a zero divisor even when there is no index
     // (an empty dim has none that is valid).
     PT2TF_ASSIGN_OR_RETURN(std::string one, ctx.ConstScalar(DType::kInt64, 1, node.name + "/one"));
-    d = ctx.Binary("Maximum", head.name(), one, tensorflow::DT_INT64, node.name + "/divisor");
+    d = ctx.Binary("Maximum", head, one, tensorflow::DT_INT64, node.name + "/divisor");
   }
   return ctx.Binary("FloorMod", idx, d, tensorflow::DT_INT64, node.name + "/wrap");
 }
@@ -67,31 +62,21 @@ Status EmitGatherNd(const ir::Node& node, EmitContext& ctx) {
     // indices.shape[:-1] + data.shape[depth:].
     PT2TF_ASSIGN_OR_RETURN(std::string idx, ctx.GetAs(node.input(1), {}));
     PT2TF_ASSIGN_OR_RETURN(tensorflow::DataType ti, InputType(node, 1));
-    const std::string ish = RunTimeShape(ctx, idx, ti, node.name + "/indices_shape");
-    tensorflow::NodeDef& lead =
-        ctx.AddOp("Slice", node.name + "/lead",
-                  {ish, ctx.ConstI64({0}, node.name + "/lead_begin"),
-                   ctx.ConstI64({static_cast<int64_t>(is.size()) - 1}, node.name + "/lead_size")});
-    SetAttrType(lead, "T", tensorflow::DT_INT64);
-    SetAttrType(lead, "Index", tensorflow::DT_INT64);
+    const std::string lead =
+        RunTimeDims(ctx, RunTimeShape(ctx, idx, ti, node.name + "/indices_shape"), 0,
+                    static_cast<int64_t>(is.size()) - 1, node.name + "/lead");
     std::string rest;
     const ir::Dims tail(xs.begin() + is.back(), xs.end());
     if (std::find(tail.begin(), tail.end(), ir::kUnknownDim) == tail.end()) {
       rest = ctx.ConstI64(tail, node.name + "/rest");
     } else {  // data.shape[depth:] read at run time
       PT2TF_ASSIGN_OR_RETURN(std::string x, ctx.GetAs(node.input(0), {}));
-      tensorflow::NodeDef& r =
-          ctx.AddOp("Slice", node.name + "/rest",
-                    {RunTimeShape(ctx, x, t, node.name + "/data_shape"),
-                     ctx.ConstI64({is.back()}, node.name + "/rest_begin"),
-                     ctx.ConstI64({static_cast<int64_t>(tail.size())}, node.name + "/rest_size")});
-      SetAttrType(r, "T", tensorflow::DT_INT64);
-      SetAttrType(r, "Index", tensorflow::DT_INT64);
-      rest = r.name();
+      rest = RunTimeDims(ctx, RunTimeShape(ctx, x, t, node.name + "/data_shape"), is.back(),
+                         static_cast<int64_t>(tail.size()), node.name + "/rest");
     }
     tensorflow::NodeDef& dims =
         ctx.AddOp("ConcatV2", node.name + "/dims",
-                  {lead.name(), rest, ctx.ConstI32({0}, node.name + "/axis", ir::Dims{})});
+                  {lead, rest, ctx.ConstI32({0}, node.name + "/axis", ir::Dims{})});
     SetAttrType(dims, "T", tensorflow::DT_INT64);
     SetAttrInt(dims, "N", 2);
     SetAttrType(dims, "Tidx", tensorflow::DT_INT32);
